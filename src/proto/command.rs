@@ -1,0 +1,243 @@
+//! FTP commands and their wire form (RFC 959, RFC 2428, RFC 3659, RFC 2389).
+//!
+//! Building the wire line is the single gate every command passes through, so it is where
+//! arguments with CR, LF or NUL are refused: such a byte would let a file name smuggle a
+//! second command onto the control connection.
+
+use std::net::{SocketAddr, SocketAddrV4};
+
+use crate::proto::listing::Timestamp;
+use crate::secret::Secret;
+
+/// TYPE argument: binary (image) or ASCII with line-ending conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransferType {
+    #[default]
+    Binary,
+    Ascii,
+}
+
+/// One client command. Paths are raw bytes in the server's charset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    User(String),
+    Pass(Secret),
+    Acct(Secret),
+    Syst,
+    Feat,
+    Opts(String),
+    Pwd,
+    Cwd(Vec<u8>),
+    Cdup,
+    Type(TransferType),
+    Mkd(Vec<u8>),
+    Rmd(Vec<u8>),
+    Dele(Vec<u8>),
+    Rnfr(Vec<u8>),
+    Rnto(Vec<u8>),
+    Size(Vec<u8>),
+    Mdtm(Vec<u8>),
+    /// RFC 3659 draft MFMT: set a file's modification time (UTC).
+    Mfmt(Timestamp, Vec<u8>),
+    Rest(u64),
+    Retr(Vec<u8>),
+    Stor(Vec<u8>),
+    Appe(Vec<u8>),
+    List(Option<Vec<u8>>),
+    Nlst(Option<Vec<u8>>),
+    Mlsd(Option<Vec<u8>>),
+    Mlst(Option<Vec<u8>>),
+    Pasv,
+    Epsv,
+    Port(SocketAddrV4),
+    Eprt(SocketAddr),
+    Noop,
+    Abor,
+    Quit,
+}
+
+/// A command that cannot be sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("refusing to send {verb}: its argument contains a {what} character")]
+    ForbiddenByte { verb: &'static str, what: &'static str },
+}
+
+impl Command {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::User(_) => "USER",
+            Command::Pass(_) => "PASS",
+            Command::Acct(_) => "ACCT",
+            Command::Syst => "SYST",
+            Command::Feat => "FEAT",
+            Command::Opts(_) => "OPTS",
+            Command::Pwd => "PWD",
+            Command::Cwd(_) => "CWD",
+            Command::Cdup => "CDUP",
+            Command::Type(_) => "TYPE",
+            Command::Mkd(_) => "MKD",
+            Command::Rmd(_) => "RMD",
+            Command::Dele(_) => "DELE",
+            Command::Rnfr(_) => "RNFR",
+            Command::Rnto(_) => "RNTO",
+            Command::Size(_) => "SIZE",
+            Command::Mdtm(_) => "MDTM",
+            Command::Mfmt(..) => "MFMT",
+            Command::Rest(_) => "REST",
+            Command::Retr(_) => "RETR",
+            Command::Stor(_) => "STOR",
+            Command::Appe(_) => "APPE",
+            Command::List(_) => "LIST",
+            Command::Nlst(_) => "NLST",
+            Command::Mlsd(_) => "MLSD",
+            Command::Mlst(_) => "MLST",
+            Command::Pasv => "PASV",
+            Command::Epsv => "EPSV",
+            Command::Port(_) => "PORT",
+            Command::Eprt(_) => "EPRT",
+            Command::Noop => "NOOP",
+            Command::Abor => "ABOR",
+            Command::Quit => "QUIT",
+        }
+    }
+
+    /// The argument bytes, if the command has one.
+    fn argument(&self) -> Option<Vec<u8>> {
+        let text = |s: &str| Some(s.as_bytes().to_vec());
+        match self {
+            Command::User(user) => text(user),
+            Command::Pass(secret) | Command::Acct(secret) => text(secret.expose()),
+            Command::Opts(opts) => text(opts),
+            Command::Type(TransferType::Binary) => text("I"),
+            Command::Type(TransferType::Ascii) => text("A"),
+            Command::Cwd(p)
+            | Command::Mkd(p)
+            | Command::Rmd(p)
+            | Command::Dele(p)
+            | Command::Rnfr(p)
+            | Command::Rnto(p)
+            | Command::Size(p)
+            | Command::Mdtm(p)
+            | Command::Retr(p)
+            | Command::Stor(p)
+            | Command::Appe(p) => Some(p.clone()),
+            Command::Mfmt(time, p) => {
+                let mut arg = format!(
+                    "{:04}{:02}{:02}{:02}{:02}{:02} ",
+                    time.year, time.month, time.day, time.hour, time.minute, time.second
+                )
+                .into_bytes();
+                arg.extend_from_slice(p);
+                Some(arg)
+            }
+            Command::Rest(offset) => text(&offset.to_string()),
+            Command::List(p) | Command::Nlst(p) | Command::Mlsd(p) | Command::Mlst(p) => {
+                p.clone()
+            }
+            Command::Port(addr) => text(&crate::proto::pasv::format_port(*addr)),
+            Command::Eprt(addr) => text(&crate::proto::pasv::format_eprt(*addr)),
+            Command::Syst
+            | Command::Feat
+            | Command::Pwd
+            | Command::Cdup
+            | Command::Pasv
+            | Command::Epsv
+            | Command::Noop
+            | Command::Abor
+            | Command::Quit => None,
+        }
+    }
+
+    /// The exact bytes to write, CRLF included. Refuses CR, LF and NUL in the argument.
+    pub fn to_wire(&self) -> Result<Vec<u8>, CommandError> {
+        let mut line = self.verb().as_bytes().to_vec();
+        if let Some(arg) = self.argument() {
+            for (byte, what) in [(b'\r', "CR"), (b'\n', "LF"), (0, "NUL")] {
+                if arg.contains(&byte) {
+                    return Err(CommandError::ForbiddenByte {
+                        verb: self.verb(),
+                        what,
+                    });
+                }
+            }
+            line.push(b' ');
+            line.extend_from_slice(&arg);
+        }
+        line.extend_from_slice(b"\r\n");
+        Ok(line)
+    }
+
+    /// The line as the message log shows it: passwords masked, raw bytes shown lossily.
+    pub fn log_text(&self) -> String {
+        match self {
+            Command::Pass(_) => "PASS ****".to_owned(),
+            Command::Acct(_) => "ACCT ****".to_owned(),
+            _ => match self.argument() {
+                Some(arg) => format!("{} {}", self.verb(), String::from_utf8_lossy(&arg)),
+                None => self.verb().to_owned(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_serialize_with_crlf() {
+        assert_eq!(Command::Pwd.to_wire().unwrap(), b"PWD\r\n");
+        assert_eq!(
+            Command::Retr(b"dir with spaces/f.txt".to_vec()).to_wire().unwrap(),
+            b"RETR dir with spaces/f.txt\r\n"
+        );
+        assert_eq!(Command::Rest(1234).to_wire().unwrap(), b"REST 1234\r\n");
+        assert_eq!(
+            Command::Type(TransferType::Ascii).to_wire().unwrap(),
+            b"TYPE A\r\n"
+        );
+        assert_eq!(Command::List(None).to_wire().unwrap(), b"LIST\r\n");
+    }
+
+    #[test]
+    fn cr_lf_and_nul_in_arguments_are_refused_before_sending() {
+        for bad in [&b"a\r\nDELE x"[..], b"a\nb", b"a\rb", b"a\0b"] {
+            let err = Command::Stor(bad.to_vec()).to_wire().unwrap_err();
+            assert!(matches!(err, CommandError::ForbiddenByte { verb: "STOR", .. }));
+        }
+        assert!(Command::User("me\r\nQUIT".into()).to_wire().is_err());
+    }
+
+    #[test]
+    fn password_is_masked_in_the_log_but_sent_on_the_wire() {
+        let pass = Command::Pass(Secret::new("s3cret"));
+        assert_eq!(pass.log_text(), "PASS ****");
+        assert_eq!(pass.to_wire().unwrap(), b"PASS s3cret\r\n");
+        assert!(!format!("{pass:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn mfmt_formats_utc_time_before_the_path() {
+        let t = Timestamp::from_unix_secs(981_173_106);
+        assert_eq!(
+            Command::Mfmt(t, b"old.txt".to_vec()).to_wire().unwrap(),
+            b"MFMT 20010203040506 old.txt\r\n"
+        );
+    }
+
+    #[test]
+    fn port_and_eprt_format_addresses() {
+        let v4: SocketAddrV4 = "127.0.0.1:50010".parse().unwrap();
+        assert_eq!(
+            Command::Port(v4).to_wire().unwrap(),
+            b"PORT 127,0,0,1,195,90\r\n"
+        );
+        let v6: SocketAddr = "[::1]:50010".parse().unwrap();
+        assert_eq!(
+            Command::Eprt(v6).to_wire().unwrap(),
+            b"EPRT |2|::1|50010|\r\n"
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! One directory entry as a server listed it: the shared output of every listing parser.
+
+use std::fmt;
+
+/// What kind of file system object an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    File,
+    Dir,
+    /// A symbolic link. Skiff never follows or recreates links locally; the target is informative.
+    Link,
+}
+
+/// How much of a [`Timestamp`] the listing actually gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimePrecision {
+    Day,
+    Minute,
+    Second,
+}
+
+/// A calendar time as written in a listing: server wall clock for LIST, UTC for MLSD/EPLF.
+///
+/// Kept as civil fields rather than an instant, because LIST times carry no zone and the
+/// site's time-zone offset is applied later (FileZilla does the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+    pub precision: TimePrecision,
+}
+
+impl Timestamp {
+    /// A date with no time of day.
+    pub fn date(year: i32, month: u8, day: u8) -> Option<Self> {
+        Self::new(year, month, day, 0, 0, 0, TimePrecision::Day)
+    }
+
+    /// Validated constructor: out-of-range fields give `None`, never a bogus date.
+    pub fn new(
+        year: i32,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        precision: TimePrecision,
+    ) -> Option<Self> {
+        let valid = (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month)
+            && hour < 24
+            && minute < 60
+            && second < 61;
+        valid.then_some(Self {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            precision,
+        })
+    }
+
+    /// Seconds since the Unix epoch, reading the fields as UTC.
+    pub fn to_unix_secs(&self) -> i64 {
+        let days = days_from_civil(self.year, self.month, self.day);
+        days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
+    }
+
+    /// The UTC calendar time of a Unix timestamp (EPLF `m` facts, `now` for year inference).
+    pub fn from_unix_secs(secs: i64) -> Self {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        // rem < 86400, so the casts below cannot truncate.
+        Self {
+            year,
+            month,
+            day,
+            hour: (rem / 3600) as u8,
+            minute: (rem % 3600 / 60) as u8,
+            second: (rem % 60) as u8,
+            precision: TimePrecision::Second,
+        }
+    }
+
+    /// RFC 3339, as the CLI's `--json` prints it (fields taken as UTC).
+    pub fn to_rfc3339(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)?;
+        match self.precision {
+            TimePrecision::Day => Ok(()),
+            TimePrecision::Minute => write!(f, " {:02}:{:02}", self.hour, self.minute),
+            TimePrecision::Second => {
+                write!(f, " {:02}:{:02}:{:02}", self.hour, self.minute, self.second)
+            }
+        }
+    }
+}
+
+pub fn is_leap_year(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year as i32, month, day)
+}
+
+/// One entry of a directory listing. The name stays in the server's raw bytes until a
+/// charset decodes it for display, so any name can be sent back byte-exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: Vec<u8>,
+    pub kind: EntryKind,
+    /// Bytes; `None` when the listing gives no size (directories, MVS datasets, ...).
+    pub size: Option<u64>,
+    pub modified: Option<Timestamp>,
+    /// Permissions as listed (`drwxr-xr-x`, an MLSD `unix.mode`, `[R----F--]`, ...).
+    pub permissions: Option<String>,
+    /// Owner and group as listed, space separated.
+    pub owner_group: Option<String>,
+    /// Where a symbolic link points, as raw bytes.
+    pub link_target: Option<Vec<u8>>,
+}
+
+impl Entry {
+    pub fn new(name: impl Into<Vec<u8>>, kind: EntryKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            size: None,
+            modified: None,
+            permissions: None,
+            owner_group: None,
+            link_target: None,
+        }
+    }
+
+    /// The name for display when no charset is configured: UTF-8, invalid bytes replaced.
+    pub fn name_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.name).into_owned()
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind == EntryKind::Dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_secs_round_trip_through_civil_fields() {
+        for secs in [0_i64, 825_718_503, 951_782_400, 1_700_000_000, -86_400] {
+            assert_eq!(Timestamp::from_unix_secs(secs).to_unix_secs(), secs);
+        }
+        let t = Timestamp::from_unix_secs(825_718_503);
+        assert_eq!(t.to_string(), "1996-03-01 22:15:03");
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        assert!(Timestamp::date(2023, 2, 29).is_none());
+        assert!(Timestamp::date(2024, 2, 29).is_some());
+        assert!(Timestamp::date(2024, 13, 1).is_none());
+        assert!(Timestamp::new(2024, 1, 1, 24, 0, 0, TimePrecision::Minute).is_none());
+    }
+}
