@@ -1,3 +1,17 @@
 //! Skiff: a desktop FTP/FTPS client and its headless command line.
+//!
+//! ```text
+//! proto  (pure FTP: reply parser, commands, FEAT, PASV/EPSV, listings; bytes in, values out)
+//!   → net       (tokio: control connection, data connections in both modes, timeouts, logging)
+//!   → transfer  (local-file safety: .part files, resume, overwrite policy)
+//!   → cli       (skiff ls|get|put|...)      — the GUI and the queue engine come next
+//! ```
+//! The message log (`log`) is a typed stream every layer writes to and every face reads.
+
+pub mod cli;
+pub mod log;
+pub mod net;
 pub mod proto;
 pub mod secret;
+pub mod transfer;
+pub mod url;

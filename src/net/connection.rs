@@ -1,0 +1,856 @@
+//! One logged-in FTP session: connect, log on, and run commands and data transfers.
+//!
+//! The sequence of a data transfer (FileZilla `rawtransfer.cpp`): TYPE, then EPSV/PASV (or
+//! EPRT/PORT), REST when resuming, then the command; a 1xx reply opens the transfer, and the
+//! 226 and the end of the data stream may arrive in either order.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, SystemTime};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::log::LogSink;
+use crate::net::AsyncStream;
+use crate::net::control::ControlChannel;
+use crate::net::data::{self, DataMode, DataSettings};
+use crate::net::error::FtpError;
+use crate::proto::command::{Command, TransferType};
+use crate::proto::feat::{Features, Support};
+use crate::proto::listing::{
+    Entry, ListingFormat, ListingParser, ServerType, Timestamp, parse_mlsx_line,
+};
+use crate::proto::pasv::{self, plan_passive_target};
+use crate::proto::path::parse_pwd;
+use crate::proto::reply::Reply;
+use crate::secret::Secret;
+
+/// Who logs on. `None` user means anonymous.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// Sent only when the server asks for it (332).
+    pub account: Option<Secret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub host: String,
+    pub port: u16,
+    pub credentials: Credentials,
+    /// Applies to every read, write, connect and accept.
+    pub timeout: Duration,
+    pub data: DataSettings,
+    pub log: LogSink,
+}
+
+impl ConnectOptions {
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            credentials: Credentials::default(),
+            timeout: Duration::from_secs(20),
+            data: DataSettings::default(),
+            log: LogSink::discard(),
+        }
+    }
+}
+
+/// How STOR-like uploads start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreMode {
+    /// STOR: create or replace.
+    Replace,
+    /// REST offset + STOR: continue an upload (needs REST STREAM).
+    RestartAt(u64),
+    /// APPE: append to what is there.
+    Append,
+}
+
+/// An open data connection; read or write it, then hand it back to `finish_transfer`.
+pub type DataStream = Box<dyn AsyncStream>;
+
+/// A data connection set up but not yet opened (active mode waits for the server).
+enum PendingData {
+    Connected(TcpStream),
+    Listening(TcpListener),
+}
+
+pub struct Connection {
+    control: ControlChannel,
+    peer: SocketAddr,
+    local: SocketAddr,
+    settings: DataSettings,
+    features: Features,
+    epsv: Support,
+    eprt: Support,
+    current_type: Option<TransferType>,
+    system: Option<String>,
+    home: Option<Vec<u8>>,
+    /// The transfer's final reply came before its data (some servers, empty listings).
+    final_reply_early: bool,
+}
+
+impl Connection {
+    /// Resolves, connects, reads the welcome, logs on and learns the server's features.
+    pub async fn connect(options: ConnectOptions) -> Result<Self, FtpError> {
+        let log = options.log.clone();
+        let stream = connect_tcp(&options.host, options.port, options.timeout, &log).await?;
+        let peer = stream.peer_addr().map_err(|source| FtpError::ControlIo {
+            during: "connecting",
+            source,
+        })?;
+        let local = stream.local_addr().map_err(|source| FtpError::ControlIo {
+            during: "connecting",
+            source,
+        })?;
+        stream.set_nodelay(true).ok();
+        log.status("Connection established, waiting for welcome message...");
+        let mut conn = Connection {
+            control: ControlChannel::new(Box::new(stream), log, options.timeout),
+            peer,
+            local,
+            settings: options.data,
+            features: Features::unknown(),
+            epsv: Support::Unknown,
+            eprt: Support::Unknown,
+            current_type: None,
+            system: None,
+            home: None,
+            final_reply_early: false,
+        };
+        conn.read_welcome().await?;
+        conn.logon(&options.credentials).await?;
+        conn.learn_server().await?;
+        Ok(conn)
+    }
+
+    async fn read_welcome(&mut self) -> Result<(), FtpError> {
+        loop {
+            let reply = self
+                .control
+                .read_reply("waiting for the welcome message")
+                .await?;
+            match reply.code.0 {
+                // 120: "service ready in nnn minutes"; the real 220 follows.
+                120 => continue,
+                220 => return Ok(()),
+                _ => return Err(FtpError::unexpected("connecting", reply)),
+            }
+        }
+    }
+
+    async fn logon(&mut self, credentials: &Credentials) -> Result<(), FtpError> {
+        let user = credentials
+            .user
+            .clone()
+            .unwrap_or_else(|| "anonymous".to_owned());
+        let password = match (&credentials.password, &credentials.user) {
+            (Some(password), _) => password.clone(),
+            // RFC 1635: anonymous users give an e-mail-like password.
+            (None, None) => Secret::new("anonymous@"),
+            (None, Some(_)) => Secret::default(),
+        };
+        let during = "logging in";
+        let mut reply = self.control.command(&Command::User(user), during).await?;
+        if reply.code.0 == 331 {
+            reply = self
+                .control
+                .command(&Command::Pass(password), during)
+                .await?;
+        }
+        if reply.code.0 == 332 {
+            let Some(account) = credentials.account.clone() else {
+                return Err(FtpError::Refused(format!(
+                    "logging in: the server asks for an account (ACCT), but none is configured: {reply}"
+                )));
+            };
+            reply = self
+                .control
+                .command(&Command::Acct(account), during)
+                .await?;
+        }
+        if reply.code.is_success() {
+            self.control.log.status("Logged in");
+            Ok(())
+        } else {
+            Err(FtpError::unexpected(during, reply))
+        }
+    }
+
+    async fn learn_server(&mut self) -> Result<(), FtpError> {
+        let reply = self
+            .control
+            .command(&Command::Syst, "asking the system type")
+            .await?;
+        if reply.code.is_success() {
+            self.system = Some(reply.last_text());
+        }
+        let reply = self
+            .control
+            .command(&Command::Feat, "asking for features")
+            .await?;
+        self.features = Features::parse(&reply);
+        if self.features.answered() {
+            self.epsv = self.features.support("EPSV");
+            self.eprt = self.features.support("EPRT");
+        }
+        // pure-ftpd lists UTF8 but answers 504: harmless, the names are raw bytes anyway.
+        if self.features.has("UTF8") {
+            self.control
+                .command(&Command::Opts("UTF8 ON".into()), "enabling UTF-8")
+                .await?;
+        }
+        let reply = self
+            .control
+            .command(&Command::Pwd, "asking for the current directory")
+            .await?;
+        if reply.code.0 == 257 {
+            self.home = parse_pwd(reply.first_line_text());
+        }
+        Ok(())
+    }
+
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    pub fn system(&self) -> Option<&str> {
+        self.system.as_deref()
+    }
+
+    /// The directory the server put us in after logon.
+    pub fn home_dir(&self) -> Option<&[u8]> {
+        self.home.as_deref()
+    }
+
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    pub fn log(&self) -> &LogSink {
+        &self.control.log
+    }
+
+    pub fn data_settings(&self) -> &DataSettings {
+        &self.settings
+    }
+
+    /// Sends any command and returns the final reply, whatever its code.
+    pub async fn raw(&mut self, command: &Command) -> Result<Reply, FtpError> {
+        self.control.command(command, "running a command").await
+    }
+
+    /// Sends a command whose success is a 2xx reply (or `ok` codes).
+    async fn simple(&mut self, command: Command, during: &'static str) -> Result<Reply, FtpError> {
+        let reply = self.control.command(&command, during).await?;
+        if reply.code.is_success() {
+            Ok(reply)
+        } else {
+            Err(FtpError::unexpected(during, reply))
+        }
+    }
+
+    pub async fn pwd(&mut self) -> Result<Vec<u8>, FtpError> {
+        let during = "asking for the current directory";
+        let reply = self.simple(Command::Pwd, during).await?;
+        parse_pwd(reply.first_line_text()).ok_or_else(|| FtpError::unexpected(during, reply))
+    }
+
+    pub async fn cwd(&mut self, path: &[u8]) -> Result<(), FtpError> {
+        self.simple(Command::Cwd(path.to_vec()), "changing directory")
+            .await
+            .map(drop)
+    }
+
+    pub async fn cdup(&mut self) -> Result<(), FtpError> {
+        self.simple(Command::Cdup, "changing to the parent directory")
+            .await
+            .map(drop)
+    }
+
+    pub async fn mkdir(&mut self, path: &[u8]) -> Result<(), FtpError> {
+        self.simple(Command::Mkd(path.to_vec()), "creating a directory")
+            .await
+            .map(drop)
+    }
+
+    pub async fn rmdir(&mut self, path: &[u8]) -> Result<(), FtpError> {
+        self.simple(Command::Rmd(path.to_vec()), "removing a directory")
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete(&mut self, path: &[u8]) -> Result<(), FtpError> {
+        self.simple(Command::Dele(path.to_vec()), "deleting a file")
+            .await
+            .map(drop)
+    }
+
+    pub async fn rename(&mut self, from: &[u8], to: &[u8]) -> Result<(), FtpError> {
+        let during = "renaming";
+        let reply = self
+            .control
+            .command(&Command::Rnfr(from.to_vec()), during)
+            .await?;
+        if reply.code.0 != 350 {
+            return Err(FtpError::unexpected(during, reply));
+        }
+        self.simple(Command::Rnto(to.to_vec()), during)
+            .await
+            .map(drop)
+    }
+
+    /// SIZE in the current TYPE. `Ok(None)` when the server says the file does not exist or
+    /// has no size (550), an error for anything else unexpected.
+    pub async fn size(&mut self, path: &[u8]) -> Result<Option<u64>, FtpError> {
+        // SIZE answers in the current TYPE; binary is what byte counts mean.
+        self.set_type(TransferType::Binary).await?;
+        let during = "asking for the file size";
+        let reply = self
+            .control
+            .command(&Command::Size(path.to_vec()), during)
+            .await?;
+        match reply.code.0 {
+            213 => reply
+                .last_text()
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| FtpError::unexpected(during, reply)),
+            550 => Ok(None),
+            _ => Err(FtpError::unexpected(during, reply)),
+        }
+    }
+
+    /// MDTM: the modification time (UTC), `None` when the server has none to give.
+    pub async fn mdtm(&mut self, path: &[u8]) -> Result<Option<Timestamp>, FtpError> {
+        let reply = self
+            .control
+            .command(
+                &Command::Mdtm(path.to_vec()),
+                "asking for the modification time",
+            )
+            .await?;
+        if reply.code.0 != 213 {
+            return Ok(None);
+        }
+        Ok(parse_mdtm(reply.last_text().trim()))
+    }
+
+    /// MFMT when the server supports it; `Ok(false)` when it does not.
+    pub async fn set_modified(&mut self, path: &[u8], time: Timestamp) -> Result<bool, FtpError> {
+        if !self.features.has("MFMT") {
+            return Ok(false);
+        }
+        self.simple(
+            Command::Mfmt(time, path.to_vec()),
+            "setting the modification time",
+        )
+        .await
+        .map(|_| true)
+    }
+
+    pub async fn noop(&mut self) -> Result<(), FtpError> {
+        self.simple(Command::Noop, "keeping the connection alive")
+            .await
+            .map(drop)
+    }
+
+    /// MLST for one path (RFC 3659 7.2): the facts come in the reply body.
+    pub async fn mlst(&mut self, path: &[u8]) -> Result<Option<Entry>, FtpError> {
+        let reply = self
+            .simple(Command::Mlst(Some(path.to_vec())), "asking for file facts")
+            .await?;
+        Ok(reply
+            .body_lines()
+            .iter()
+            .find_map(|line| parse_mlsx_line(line)))
+    }
+
+    /// QUIT and close. Errors are ignored: the session is over either way.
+    pub async fn quit(mut self) {
+        if self
+            .control
+            .command(&Command::Quit, "logging out")
+            .await
+            .is_ok()
+        {
+            self.control.shutdown().await;
+        }
+    }
+
+    pub async fn set_type(&mut self, transfer_type: TransferType) -> Result<(), FtpError> {
+        if self.current_type == Some(transfer_type) {
+            return Ok(());
+        }
+        self.simple(Command::Type(transfer_type), "setting the transfer type")
+            .await?;
+        self.current_type = Some(transfer_type);
+        Ok(())
+    }
+
+    /// Lists a directory: CWD into it (FileZilla does the same: LIST arguments are not
+    /// portable), then MLSD when the server has it, else LIST.
+    pub async fn list(&mut self, dir: &[u8]) -> Result<Vec<Entry>, FtpError> {
+        if !dir.is_empty() {
+            self.cwd(dir).await?;
+        }
+        let (command, format) = if self.features.mlsd() {
+            (Command::Mlsd(None), ListingFormat::Mlsd)
+        } else {
+            (Command::List(None), ListingFormat::List)
+        };
+        let bytes = self.read_all(command, TransferType::Ascii).await?;
+        let now = Timestamp::from_unix_secs(unix_now());
+        let server = ServerType::Auto;
+        let mut parser = ListingParser::new(format, server, now);
+        parser.push(&bytes);
+        Ok(parser.finish())
+    }
+
+    /// NLST: bare names.
+    pub async fn nlst(&mut self, dir: &[u8]) -> Result<Vec<Vec<u8>>, FtpError> {
+        let arg = (!dir.is_empty()).then(|| dir.to_vec());
+        let bytes = self
+            .read_all(Command::Nlst(arg), TransferType::Ascii)
+            .await?;
+        Ok(bytes
+            .split(|&b| b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line).to_vec())
+            .filter(|line| !line.is_empty())
+            .collect())
+    }
+
+    /// Runs a data command and collects its whole output (listings are small).
+    async fn read_all(
+        &mut self,
+        command: Command,
+        transfer_type: TransferType,
+    ) -> Result<Vec<u8>, FtpError> {
+        let mut stream = self.open_transfer(command, transfer_type, None).await?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let result = loop {
+            match self.read_data(&mut stream, &mut buf).await {
+                Ok(0) => break Ok(()),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => break Err(e),
+            }
+        };
+        self.finish_transfer(stream, result).await?;
+        Ok(out)
+    }
+
+    /// One read from a data connection, bounded by the timeout.
+    pub async fn read_data(
+        &self,
+        stream: &mut DataStream,
+        buf: &mut [u8],
+    ) -> Result<usize, FtpError> {
+        match tokio::time::timeout(self.control.timeout, stream.read(buf)).await {
+            Err(_) => Err(FtpError::Timeout {
+                phase: "receiving data",
+                secs: self.control.timeout.as_secs(),
+            }),
+            Ok(Err(source)) => Err(FtpError::DataIo { source }),
+            Ok(Ok(n)) => Ok(n),
+        }
+    }
+
+    /// One write to a data connection, bounded by the timeout.
+    pub async fn write_data(&self, stream: &mut DataStream, buf: &[u8]) -> Result<(), FtpError> {
+        match tokio::time::timeout(self.control.timeout, stream.write_all(buf)).await {
+            Err(_) => Err(FtpError::Timeout {
+                phase: "sending data",
+                secs: self.control.timeout.as_secs(),
+            }),
+            Ok(Err(source)) => Err(FtpError::DataIo { source }),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    /// Starts a download: RETR, from `offset` when resuming.
+    pub async fn retrieve(
+        &mut self,
+        path: &[u8],
+        transfer_type: TransferType,
+        offset: u64,
+    ) -> Result<DataStream, FtpError> {
+        let rest = (offset > 0).then_some(offset);
+        self.open_transfer(Command::Retr(path.to_vec()), transfer_type, rest)
+            .await
+    }
+
+    /// Starts an upload as `mode` says.
+    pub async fn store(
+        &mut self,
+        path: &[u8],
+        transfer_type: TransferType,
+        mode: StoreMode,
+    ) -> Result<DataStream, FtpError> {
+        let (command, rest) = match mode {
+            StoreMode::Replace => (Command::Stor(path.to_vec()), None),
+            StoreMode::RestartAt(offset) => (Command::Stor(path.to_vec()), Some(offset)),
+            StoreMode::Append => (Command::Appe(path.to_vec()), None),
+        };
+        self.open_transfer(command, transfer_type, rest).await
+    }
+
+    /// Ends a transfer: closes the data connection (flushing an upload) and reads the final
+    /// reply. `result` is how the data side went; a failure there is reported even if the
+    /// server says 226, and a server failure even if the data looked complete.
+    pub async fn finish_transfer(
+        &mut self,
+        mut stream: DataStream,
+        result: Result<(), FtpError>,
+    ) -> Result<(), FtpError> {
+        let during = "finishing the transfer";
+        let final_reply_early = std::mem::take(&mut self.final_reply_early);
+        if let Err(err) = result {
+            drop(stream);
+            if !final_reply_early {
+                self.abort_after_failure().await;
+            }
+            return Err(err);
+        }
+        // Closing our side tells the server an upload is complete; for a download the
+        // stream is already at EOF.
+        tokio::time::timeout(self.control.timeout, stream.shutdown())
+            .await
+            .ok();
+        drop(stream);
+        if final_reply_early {
+            return Ok(());
+        }
+        let reply = self.control.read_reply(during).await?;
+        if reply.code.is_success() {
+            Ok(())
+        } else {
+            Err(FtpError::unexpected(during, reply))
+        }
+    }
+
+    /// Cancels a running transfer (RFC 959 ABOR): closes the data connection, sends ABOR and
+    /// reads the server's 426/226 pair, so the connection stays usable for the next command.
+    pub async fn abort_transfer(&mut self, stream: DataStream) -> Result<(), FtpError> {
+        drop(stream);
+        let during = "aborting the transfer";
+        self.control.send(&Command::Abor).await?;
+        if std::mem::take(&mut self.final_reply_early) {
+            // The transfer's own reply is already in: only ABOR's answer is left.
+            self.control.read_reply(during).await?;
+            return Ok(());
+        }
+        // Either "426 aborted" then "226 ABOR ok", or a single 225/226 when the transfer
+        // had already finished: read until the 2xx, at most two replies.
+        for _ in 0..2 {
+            let reply = self.control.read_reply(during).await?;
+            if reply.code.is_success() {
+                return Ok(());
+            }
+            if !reply.code.is_transient_failure() {
+                return Err(FtpError::unexpected(during, reply));
+            }
+        }
+        Ok(())
+    }
+
+    /// After a failed data transfer the control connection may still owe us a reply (426,
+    /// or a late 226). Read it briefly so the next command is not answered by a stale reply.
+    async fn abort_after_failure(&mut self) {
+        let short = Duration::from_secs(2).min(self.control.timeout);
+        let saved = std::mem::replace(&mut self.control.timeout, short);
+        self.control
+            .read_reply("cleaning up after a failed transfer")
+            .await
+            .ok();
+        self.control.timeout = saved;
+    }
+
+    /// TYPE, data connection setup (with passive → active fallback in auto mode), REST, the
+    /// command, its 1xx, and, in active mode, the server's connection.
+    async fn open_transfer(
+        &mut self,
+        command: Command,
+        transfer_type: TransferType,
+        rest: Option<u64>,
+    ) -> Result<DataStream, FtpError> {
+        // Refuse a bad argument before anything is sent, data connection included.
+        command.to_wire()?;
+        self.set_type(transfer_type).await?;
+        let pending = match self.settings.mode {
+            DataMode::Passive => self.prepare_passive().await?,
+            DataMode::Active => self.prepare_active().await?,
+            DataMode::Auto => match self.prepare_passive().await {
+                Ok(pending) => pending,
+                Err(err) => {
+                    self.control.log.status(format!(
+                        "Passive mode failed ({err}); falling back to active mode"
+                    ));
+                    self.prepare_active().await?
+                }
+            },
+        };
+        if let Some(offset) = rest {
+            let reply = self
+                .control
+                .command(&Command::Rest(offset), "restarting the transfer")
+                .await?;
+            if reply.code.0 != 350 {
+                return Err(FtpError::unexpected("restarting the transfer", reply));
+            }
+        }
+        let during = "starting the transfer";
+        self.control.send(&command).await?;
+        let reply = self.control.read_reply(during).await?;
+        if !reply.code.is_preliminary() {
+            // Some servers answer an empty listing with 226 at once; anything else is a refusal.
+            if !(reply.code.is_success() && matches!(pending, PendingData::Connected(_))) {
+                return Err(FtpError::unexpected(during, reply));
+            }
+            self.final_reply_early = true;
+            return match pending {
+                PendingData::Connected(stream) => Ok(Box::new(stream)),
+                PendingData::Listening(_) => Err(FtpError::unexpected(during, reply)),
+            };
+        }
+        match pending {
+            PendingData::Connected(stream) => Ok(Box::new(stream)),
+            PendingData::Listening(listener) => {
+                let stream = data::accept_active(
+                    &listener,
+                    self.peer.ip(),
+                    self.control.timeout,
+                    &self.control.log,
+                )
+                .await;
+                match stream {
+                    Ok(stream) => Ok(Box::new(stream)),
+                    Err(err) => {
+                        self.abort_after_failure().await;
+                        Err(err)
+                    }
+                }
+            }
+        }
+    }
+
+    /// EPSV (or PASV) and the connection to the announced port.
+    async fn prepare_passive(&mut self) -> Result<PendingData, FtpError> {
+        let peer_ip = self.peer.ip();
+        let timeout = self.control.timeout;
+        // PASV has no way to express IPv6: only EPSV works there.
+        if (self.settings.prefer_epsv && self.epsv.worth_trying()) || peer_ip.is_ipv6() {
+            let reply = self
+                .control
+                .command(&Command::Epsv, "entering passive mode")
+                .await?;
+            if reply.code.0 == 229 {
+                self.epsv = Support::Yes;
+                let port = pasv::parse_epsv_reply(&reply.last_text())?;
+                let addr = SocketAddr::new(peer_ip, port);
+                let stream = data::connect_passive(addr, timeout, &self.control.log).await?;
+                return Ok(PendingData::Connected(stream));
+            }
+            if peer_ip.is_ipv6() {
+                return Err(FtpError::unexpected(
+                    "entering extended passive mode",
+                    reply,
+                ));
+            }
+            self.epsv = Support::No;
+            self.control.log.status("EPSV refused; trying PASV");
+        }
+        let reply = self
+            .control
+            .command(&Command::Pasv, "entering passive mode")
+            .await?;
+        if reply.code.0 != 227 {
+            return Err(FtpError::unexpected("entering passive mode", reply));
+        }
+        let announced = pasv::parse_pasv_reply(&reply.text())?;
+        let target =
+            plan_passive_target(announced, peer_ip, self.settings.use_control_peer_for_pasv);
+        if let Some(note) = &target.note {
+            self.control.log.status(note.clone());
+        }
+        let stream = data::connect_passive(target.addr, timeout, &self.control.log).await?;
+        Ok(PendingData::Connected(stream))
+    }
+
+    /// Listen in the configured range and announce with EPRT or PORT.
+    async fn prepare_active(&mut self) -> Result<PendingData, FtpError> {
+        let listener =
+            data::listen_active(self.local.ip(), self.settings.active_port_range).await?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| FtpError::DataIo { source })?
+            .port();
+        let announce_ip = self.settings.external_ip.unwrap_or(self.local.ip());
+        let announce = SocketAddr::new(announce_ip, port);
+        let range_note = match self.settings.active_port_range {
+            Some(range) => format!(" (port range {range})"),
+            None => String::new(),
+        };
+        let external_note = if self.settings.external_ip.is_some() {
+            " as the configured external address"
+        } else {
+            ""
+        };
+        self.control.log.status(format!(
+            "Active mode: listening on {}:{port}{range_note}, announcing {announce}{external_note}",
+            self.local.ip()
+        ));
+        let during = "entering active mode";
+        let use_eprt = announce.is_ipv6() || self.eprt == Support::Yes;
+        if use_eprt {
+            let reply = self
+                .control
+                .command(&Command::Eprt(announce), during)
+                .await?;
+            if reply.code.is_success() {
+                return Ok(PendingData::Listening(listener));
+            }
+            if announce.is_ipv6() {
+                return Err(FtpError::unexpected(during, reply));
+            }
+            self.eprt = Support::No;
+        }
+        let IpAddr::V4(v4) = announce_ip else {
+            return Err(FtpError::Refused(format!(
+                "active mode: cannot announce IPv6 address {announce_ip} with PORT"
+            )));
+        };
+        let reply = self
+            .control
+            .command(
+                &Command::Port(std::net::SocketAddrV4::new(v4, port)),
+                during,
+            )
+            .await?;
+        if reply.code.is_success() {
+            Ok(PendingData::Listening(listener))
+        } else {
+            Err(FtpError::unexpected(during, reply))
+        }
+    }
+}
+
+/// Resolves `host` and connects to the first address that answers, each try bounded.
+async fn connect_tcp(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    log: &LogSink,
+) -> Result<TcpStream, FtpError> {
+    log.status(format!("Resolving address of {host}"));
+    let resolve_error = |source| FtpError::Resolve {
+        host: host.to_owned(),
+        source,
+    };
+    if is_reserved_invalid_name(host) {
+        // RFC 6761 6.4: resolvers should answer names under .invalid negatively at once,
+        // without asking a DNS server.
+        return Err(resolve_error(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such host (names under .invalid never exist)",
+        )));
+    }
+    let addrs: Vec<SocketAddr> =
+        match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
+            Err(_) => {
+                return Err(FtpError::Timeout {
+                    phase: "resolving the host name",
+                    secs: timeout.as_secs(),
+                });
+            }
+            Ok(Err(source)) => return Err(resolve_error(source)),
+            Ok(Ok(addrs)) => addrs.collect(),
+        };
+    let mut last_error = None;
+    for addr in addrs {
+        log.status(format!("Connecting to {addr}..."));
+        match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(source)) => {
+                log.error(format!("Could not connect to {addr}: {source}"));
+                last_error = Some(FtpError::Connect {
+                    addr: addr.to_string(),
+                    source,
+                });
+            }
+            Err(_) => {
+                log.error(format!("Connection to {addr} timed out"));
+                last_error = Some(FtpError::Timeout {
+                    phase: "connecting",
+                    secs: timeout.as_secs(),
+                });
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        resolve_error(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the name has no addresses",
+        ))
+    }))
+}
+
+/// `*.invalid` (RFC 6761): a name that by definition does not resolve.
+fn is_reserved_invalid_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    host == "invalid" || host.ends_with(".invalid")
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// `YYYYMMDDHHMMSS[.sss]` from an MDTM reply (RFC 3659 section 2.3), UTC.
+pub fn parse_mdtm(text: &str) -> Option<Timestamp> {
+    let digits = text.get(..14)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| digits[range].parse::<u32>().ok();
+    Timestamp::new(
+        i32::try_from(num(0..4)?).ok()?,
+        u8::try_from(num(4..6)?).ok()?,
+        u8::try_from(num(6..8)?).ok()?,
+        u8::try_from(num(8..10)?).ok()?,
+        u8::try_from(num(10..12)?).ok()?,
+        u8::try_from(num(12..14)?).ok()?,
+        crate::proto::listing::TimePrecision::Second,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_tld_is_recognized_without_dns() {
+        assert!(is_reserved_invalid_name("nosuchhost.invalid"));
+        assert!(is_reserved_invalid_name("x.INVALID."));
+        assert!(!is_reserved_invalid_name("invalid.example.com"));
+    }
+
+    #[test]
+    fn mdtm_time_is_parsed_as_utc() {
+        let t = parse_mdtm("20010203040506").unwrap();
+        assert_eq!(t.to_string(), "2001-02-03 04:05:06");
+        assert!(parse_mdtm("20011303040506").is_none());
+        assert!(parse_mdtm("2001").is_none());
+        assert_eq!(parse_mdtm("20010203040506.123").unwrap().second, 6);
+    }
+}

@@ -1,0 +1,120 @@
+//! Errors of the network layer, keeping the evidence (the server's reply, the address, the
+//! phase), and the retry class the transfer queue acts on.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::proto::command::CommandError;
+use crate::proto::pasv::PasvError;
+use crate::proto::reply::{Reply, ReplyError};
+
+/// Whether trying the same operation again may succeed (FileZilla's `FZ_REPLY_CRITICALERROR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Timeouts, resets, 421/425/426: retry with backoff, resuming what arrived.
+    Transient,
+    /// 530, 550, 553, bad input, local errors: retrying cannot help.
+    Permanent,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FtpError {
+    #[error("could not resolve host {host:?}: {source}")]
+    Resolve { host: String, source: io::Error },
+    #[error("could not connect to {addr}: {source}")]
+    Connect { addr: String, source: io::Error },
+    #[error("timed out after {secs} s while {phase}")]
+    Timeout { phase: &'static str, secs: u64 },
+    #[error("the server closed the connection while {during}")]
+    Closed { during: &'static str },
+    #[error("control connection failed while {during}: {source}")]
+    ControlIo {
+        during: &'static str,
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Reply(#[from] ReplyError),
+    #[error("{during}: the server replied {reply}")]
+    UnexpectedReply { during: &'static str, reply: Reply },
+    #[error(transparent)]
+    Pasv(#[from] PasvError),
+    #[error("could not open the {mode} data connection to {addr}: {source}")]
+    DataConnect {
+        mode: &'static str,
+        addr: SocketAddr,
+        source: io::Error,
+    },
+    #[error("active mode: no free local port in the range {min}-{max}")]
+    NoFreePort { min: u16, max: u16 },
+    #[error("active mode: could not listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: io::Error },
+    #[error(
+        "active mode: the server did not connect back to {addr} within {secs} s \
+         (a firewall or NAT may block incoming connections; try passive mode)"
+    )]
+    ActiveAcceptTimeout { addr: SocketAddr, secs: u64 },
+    #[error("data connection failed: {source}")]
+    DataIo { source: io::Error },
+    #[error("{0}")]
+    Command(#[from] CommandError),
+    #[error("{what}: {source}: {}", path.display())]
+    LocalIo {
+        what: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("transfer incomplete: expected {expected} bytes, got {received}")]
+    SizeMismatch { expected: u64, received: u64 },
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl FtpError {
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            FtpError::Connect { .. }
+            | FtpError::Timeout { .. }
+            | FtpError::Closed { .. }
+            | FtpError::ControlIo { .. }
+            | FtpError::DataConnect { .. }
+            | FtpError::NoFreePort { .. }
+            | FtpError::ActiveAcceptTimeout { .. }
+            | FtpError::DataIo { .. }
+            | FtpError::SizeMismatch { .. } => RetryClass::Transient,
+            FtpError::UnexpectedReply { reply, .. } if reply.code.is_transient_failure() => {
+                RetryClass::Transient
+            }
+            _ => RetryClass::Permanent,
+        }
+    }
+
+    /// The server's reply, when the failure is one.
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            FtpError::UnexpectedReply { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn unexpected(during: &'static str, reply: Reply) -> Self {
+        FtpError::UnexpectedReply { during, reply }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_classes_decide_retries() {
+        let transient = FtpError::unexpected("retrieving", Reply::new(421, "Timeout."));
+        let permanent = FtpError::unexpected("logging in", Reply::new(530, "Login incorrect."));
+        assert_eq!(transient.retry_class(), RetryClass::Transient);
+        assert_eq!(permanent.retry_class(), RetryClass::Permanent);
+        assert_eq!(
+            permanent.to_string(),
+            "logging in: the server replied 530 Login incorrect."
+        );
+    }
+}
