@@ -1,0 +1,145 @@
+//! What every subcommand shares: URL → connection, the message log on stderr, errors.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::cli::CommonArgs;
+use crate::log::{ConnId, LogSink};
+use crate::net::{ConnectOptions, Connection, Credentials, DataSettings};
+use crate::secret::Secret;
+use crate::url::{FtpUrl, Scheme};
+
+pub(crate) fn parse_url(text: &str) -> anyhow::Result<FtpUrl> {
+    let url = FtpUrl::parse(text)?;
+    if url.scheme != Scheme::Ftp {
+        anyhow::bail!(
+            "{}:// (FTP over TLS) is not supported yet; use ftp://",
+            url.scheme.as_str()
+        );
+    }
+    Ok(url)
+}
+
+/// Connects and logs on as the URL and the common flags say.
+pub(crate) async fn connect(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<Connection> {
+    let log = if args.log {
+        LogSink::new(ConnId(1), |line| {
+            let mut err = std::io::stderr().lock();
+            writeln!(err, "{line}").ok();
+        })
+    } else {
+        LogSink::discard()
+    };
+    let password = url.password.clone().or_else(|| {
+        std::env::var("SKIFF_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(Secret::new)
+    });
+    let options = ConnectOptions {
+        host: url.host.clone(),
+        port: url.port,
+        credentials: Credentials {
+            user: url.user.clone(),
+            password,
+            account: None,
+        },
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        data: DataSettings {
+            mode: args.mode,
+            prefer_epsv: !args.disable_epsv,
+            use_control_peer_for_pasv: !args.use_pasv_address,
+            active_port_range: args.port_range,
+            external_ip: args.external_ip,
+        },
+        log,
+    };
+    Connection::connect(options)
+        .await
+        .with_context(|| url.redacted())
+        .map_err(flip_context)
+}
+
+/// `anyhow` puts context first; for a one-line error we want "what failed: where".
+fn flip_context(err: anyhow::Error) -> anyhow::Error {
+    let mut chain = err.chain();
+    let outer = chain.next().map(ToString::to_string).unwrap_or_default();
+    let inner: Vec<String> = chain.map(ToString::to_string).collect();
+    if inner.is_empty() {
+        anyhow::anyhow!(outer)
+    } else {
+        anyhow::anyhow!("{} ({outer})", inner.join(": "))
+    }
+}
+
+/// Prints the one-line error scripts can show, and returns the failure exit code.
+pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    let text: Vec<String> = err.chain().map(ToString::to_string).collect();
+    // One line: multi-line server replies are joined.
+    writeln!(
+        stderr,
+        "skiff: error: {}",
+        text.join(": ").replace('\n', " / ")
+    )
+    .ok();
+    ExitCode::FAILURE
+}
+
+/// A remote path's bytes as a local file name, refusing names that would leave the folder.
+pub(crate) fn local_name(remote_name: &[u8]) -> anyhow::Result<std::ffi::OsString> {
+    if remote_name.is_empty()
+        || remote_name == b"."
+        || remote_name == b".."
+        || remote_name.contains(&b'/')
+        || remote_name.contains(&0)
+    {
+        anyhow::bail!(
+            "cannot use {:?} as a local file name; give a LOCAL path",
+            String::from_utf8_lossy(remote_name)
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        Ok(std::ffi::OsStr::from_bytes(remote_name).to_os_string())
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(String::from_utf8_lossy(remote_name).into_owned().into())
+    }
+}
+
+/// A local file name as the bytes to send.
+pub(crate) fn remote_name(local: &std::ffi::OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        local.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        local.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+pub(crate) fn stdout_line(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").context("cannot write to stdout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_names_that_escape_the_folder_are_refused() {
+        for bad in [&b".."[..], b".", b"", b"a/b", b"../x", b"a\0b"] {
+            assert!(local_name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(local_name(b"ok.txt").unwrap(), "ok.txt");
+    }
+}

@@ -1,0 +1,154 @@
+//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv`, over the same protocol
+//! core as the desktop app. A contract for scripts: commands are extended, never renamed.
+
+mod common;
+mod ls;
+mod manage;
+mod transfer;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::net::{DataMode, PortRange};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skiff",
+    version,
+    about = "Skiff: a fast, safe FTP/FTPS client",
+    long_about = "Skiff: a fast, safe FTP/FTPS client.\n\n\
+        Run without a subcommand to open the desktop app (coming in a later release).\n\
+        URLs: ftp://[user[:password]@]host[:port]/path (the password may also come from\n\
+        SKIFF_PASSWORD); ftpes:// and ftps:// select explicit and implicit TLS."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<CliCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// List a remote directory.
+    Ls {
+        url: String,
+        /// Print one JSON array of {name, kind, size, modified, permissions, target}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Download a file (LOCAL: a file, or an existing directory; default: the current directory).
+    Get {
+        url: String,
+        local: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Upload a file (a URL ending in / means into that directory).
+    Put {
+        local: std::path::PathBuf,
+        url: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Create a remote directory.
+    Mkdir {
+        url: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Remove an empty remote directory.
+    Rmdir {
+        url: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Delete a remote file.
+    Rm {
+        url: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Rename or move a remote file or directory (a relative NEW_REMOTE_PATH stays in the URL's directory).
+    Mv {
+        url: String,
+        new_remote_path: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Data connection mode: passive (EPSV/PASV), active (EPRT/PORT), or auto (passive, then active).
+    #[arg(long, default_value = "passive", value_name = "MODE")]
+    pub mode: DataMode,
+    /// Active mode: listen only on local ports MIN-MAX (so a firewall can allow exactly those).
+    #[arg(long, value_name = "MIN-MAX")]
+    pub port_range: Option<PortRange>,
+    /// Active mode: announce this address instead of the local one (behind NAT).
+    #[arg(long, value_name = "ADDR")]
+    pub external_ip: Option<std::net::IpAddr>,
+    /// Passive mode: connect to the address in the server's 227 reply instead of the server's
+    /// own address (only for unusual setups; the default protects against bad replies).
+    #[arg(long)]
+    pub use_pasv_address: bool,
+    /// Passive mode: skip EPSV and use PASV (for servers with a broken EPSV).
+    #[arg(long)]
+    pub disable_epsv: bool,
+    /// Print the message log (every command and reply) to stderr.
+    #[arg(long)]
+    pub log: bool,
+    /// Seconds to wait on any network step.
+    #[arg(long, default_value_t = 20, value_name = "SECS")]
+    pub timeout: u64,
+    /// Continue a partial transfer.
+    #[arg(long)]
+    pub resume: bool,
+    /// Replace an existing target.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Transfer in ASCII mode (TYPE A) with line-ending conversion.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// Runs the CLI and maps the outcome to an exit code (0 ok, 1 failure, 2 usage).
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory as _;
+        let mut help = Cli::command();
+        help.print_help().ok();
+        return ExitCode::from(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => return common::fail(&anyhow::anyhow!("cannot start the async runtime: {err}")),
+    };
+    let result = runtime.block_on(async move {
+        match command {
+            CliCommand::Ls { url, json, common } => ls::run(&url, json, &common).await,
+            CliCommand::Get { url, local, common } => {
+                transfer::get(&url, local.as_deref(), &common).await
+            }
+            CliCommand::Put { local, url, common } => transfer::put(&local, &url, &common).await,
+            CliCommand::Mkdir { url, common } => manage::mkdir(&url, &common).await,
+            CliCommand::Rmdir { url, common } => manage::rmdir(&url, &common).await,
+            CliCommand::Rm { url, common } => manage::rm(&url, &common).await,
+            CliCommand::Mv {
+                url,
+                new_remote_path,
+                common,
+            } => manage::mv(&url, &new_remote_path, &common).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => common::fail(&err),
+    }
+}
