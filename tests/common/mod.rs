@@ -1,0 +1,475 @@
+//! The test harness: real FTP servers on loopback, one per test, each with its own root,
+//! control port and passive range. vsftpd, pure-ftpd and proftpd run from the Debian
+//! packages unpacked by `tests/servers/install.sh`; libunftp runs in-process.
+//!
+//! A missing server binary is a test failure with instructions, never a skip.
+
+#![allow(dead_code)]
+
+mod libunftp_server;
+mod ports;
+
+use std::net::Ipv4Addr;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use ports::{free_port, free_port_range};
+
+/// The system user the servers log in as (created by install.sh).
+const SYS_USER: &str = "skiffftp";
+const SYS_PASSWORD: &str = "skiffftp";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    Vsftpd,
+    PureFtpd,
+    Proftpd,
+    Libunftp,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Bind ::1 instead of 127.0.0.1.
+    pub bind_v6: bool,
+    /// Announce this address in 227 replies while listening on the bind address.
+    pub pasv_address: Option<Ipv4Addr>,
+    /// Allow PORT/EPRT.
+    pub allow_active: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            bind_v6: false,
+            pasv_address: None,
+            allow_active: true,
+        }
+    }
+}
+
+enum Running {
+    Process(Child),
+    InProcess(libunftp_server::Libunftp),
+}
+
+pub struct FtpServer {
+    kind: ServerKind,
+    host: String,
+    port: u16,
+    pasv: (u16, u16),
+    user: String,
+    password: String,
+    work: tempfile::TempDir,
+    root: PathBuf,
+    running: Option<Running>,
+}
+
+fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn package_root() -> PathBuf {
+    match std::env::var_os("SKIFF_SERVER_CACHE") {
+        Some(cache) => PathBuf::from(cache).join("root"),
+        None => repo_dir().join(".server-cache/root"),
+    }
+}
+
+fn server_binary(rel: &str) -> PathBuf {
+    let path = package_root().join(rel);
+    assert!(
+        path.is_file(),
+        "{} not found: run `sudo bash tests/servers/install.sh` first",
+        path.display()
+    );
+    path
+}
+
+/// uid and gid of the servers' system user.
+fn sys_ids() -> (u32, u32) {
+    let out = Command::new("id").arg(SYS_USER).output().expect("run id");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "system user {SYS_USER} is missing: run `sudo bash tests/servers/install.sh` first"
+    );
+    let field = |name: &str| -> u32 {
+        let start = text.find(&format!("{name}=")).expect("id output") + name.len() + 1;
+        text[start..].split('(').next().unwrap().parse().unwrap()
+    };
+    (field("uid"), field("gid"))
+}
+
+fn chown(path: &Path) {
+    let (uid, gid) = sys_ids();
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to the ftp user");
+}
+
+fn fill(template: &str, vars: &[(&str, String)]) -> String {
+    let mut text = std::fs::read_to_string(repo_dir().join("tests/servers").join(template))
+        .expect("read config template");
+    for (name, value) in vars {
+        text = text.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    assert!(!text.contains("{{"), "unfilled placeholder in {template}");
+    text
+}
+
+fn openssl_sha512(password: &str) -> String {
+    let out = Command::new("openssl")
+        .args(["passwd", "-6", password])
+        .output()
+        .expect("openssl passwd");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+impl FtpServer {
+    pub fn start(kind: ServerKind) -> FtpServer {
+        Self::start_with(kind, ServerOptions::default())
+    }
+
+    pub fn start_with(kind: ServerKind, opts: ServerOptions) -> FtpServer {
+        let work = tempfile::Builder::new()
+            .prefix("skiff-ftp-")
+            .tempdir()
+            .expect("temp dir");
+        // The unprivileged ftp user must traverse the work dir to reach its root.
+        std::fs::set_permissions(
+            work.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let root = work.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        let port = free_port();
+        let pasv = free_port_range(10);
+        let bind = if opts.bind_v6 { "::1" } else { "127.0.0.1" };
+        let (user, password) = match kind {
+            ServerKind::Vsftpd => (SYS_USER.to_owned(), SYS_PASSWORD.to_owned()),
+            _ => ("tester".to_owned(), "s3cret-pw".to_owned()),
+        };
+        let mut server = FtpServer {
+            kind,
+            host: bind.to_owned(),
+            port,
+            pasv,
+            user,
+            password,
+            root,
+            work,
+            running: None,
+        };
+        let running = match kind {
+            ServerKind::Libunftp => {
+                assert!(!opts.bind_v6, "the in-process server listens on IPv4 only");
+                Running::InProcess(libunftp_server::Libunftp::start(
+                    &server.root,
+                    port,
+                    pasv,
+                    &server.user,
+                    &server.password,
+                ))
+            }
+            _ => {
+                chown(&server.root);
+                Running::Process(server.spawn_process(&opts))
+            }
+        };
+        server.running = Some(running);
+        server.wait_ready();
+        server
+    }
+
+    fn work(&self) -> &Path {
+        self.work.path()
+    }
+
+    fn spawn_process(&self, opts: &ServerOptions) -> Child {
+        let work = self.work().to_path_buf();
+        let (uid, gid) = sys_ids();
+        let mut command = match self.kind {
+            ServerKind::Vsftpd => {
+                let empty = work.join("empty");
+                std::fs::create_dir(&empty).unwrap();
+                let listen = if opts.bind_v6 {
+                    "listen=NO\nlisten_ipv6=YES\nlisten_address6=::1".to_owned()
+                } else {
+                    format!("listen=YES\nlisten_ipv6=NO\nlisten_address={}", self.host)
+                };
+                let conf = fill(
+                    "vsftpd.conf.in",
+                    &[
+                        ("LISTEN", listen),
+                        ("PORT", self.port.to_string()),
+                        ("ROOT", self.root.display().to_string()),
+                        ("WORK", work.display().to_string()),
+                        ("PASV_MIN", self.pasv.0.to_string()),
+                        ("PASV_MAX", self.pasv.1.to_string()),
+                        (
+                            "PASV_ADDRESS",
+                            opts.pasv_address
+                                .map(|a| format!("pasv_address={a}\npasv_addr_resolve=NO"))
+                                .unwrap_or_default(),
+                        ),
+                        (
+                            "PORT_ENABLE",
+                            if opts.allow_active { "YES" } else { "NO" }.to_owned(),
+                        ),
+                    ],
+                );
+                let path = work.join("vsftpd.conf");
+                std::fs::write(&path, conf).unwrap();
+                let mut c = Command::new(server_binary("usr/sbin/vsftpd"));
+                c.arg(path);
+                c
+            }
+            ServerKind::PureFtpd => {
+                let passwd = work.join("pureftpd.passwd");
+                let line = format!(
+                    "{}:{}:{uid}:{gid}::{}/./::::::::::::\n",
+                    self.user,
+                    openssl_sha512(&self.password),
+                    self.root.display()
+                );
+                std::fs::write(&passwd, line).unwrap();
+                let pdb = work.join("pureftpd.pdb");
+                let status = Command::new(server_binary("usr/bin/pure-pw"))
+                    .arg("mkdb")
+                    .arg(&pdb)
+                    .arg("-f")
+                    .arg(&passwd)
+                    .status()
+                    .expect("pure-pw mkdb");
+                assert!(status.success(), "pure-pw mkdb failed");
+                let mut c = Command::new(server_binary("usr/sbin/pure-ftpd"));
+                c.arg("-S")
+                    .arg(format!("{},{}", self.host, self.port))
+                    .arg("-p")
+                    .arg(format!("{}:{}", self.pasv.0, self.pasv.1))
+                    .arg("-l")
+                    .arg(format!("puredb:{}", pdb.display()))
+                    // -E no anonymous, -A chroot everyone, -H no DNS, -u 1 allow uid>=1,
+                    // -f none no syslog, -c/-C clients, -Y 0 no TLS.
+                    .args(["-E", "-A", "-H", "-u", "1", "-f", "none", "-c", "64", "-C", "64"])
+                    .args(["-Y", "0"]);
+                if let Some(addr) = opts.pasv_address {
+                    c.arg("-P").arg(addr.to_string());
+                }
+                if !opts.allow_active {
+                    c.arg("-N");
+                }
+                c
+            }
+            ServerKind::Proftpd => {
+                std::fs::write(
+                    work.join("proftpd.passwd"),
+                    format!(
+                        "{}:{}:{uid}:{gid}::{}:/bin/false\n",
+                        self.user,
+                        openssl_sha512(&self.password),
+                        self.root.display()
+                    ),
+                )
+                .unwrap();
+                std::fs::write(work.join("proftpd.group"), format!("{SYS_USER}:x:{gid}:\n"))
+                    .unwrap();
+                // proftpd refuses world-readable password files.
+                for file in ["proftpd.passwd", "proftpd.group"] {
+                    std::fs::set_permissions(
+                        work.join(file),
+                        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                    )
+                    .unwrap();
+                }
+                let conf = fill(
+                    "proftpd.conf.in",
+                    &[
+                        ("PORT", self.port.to_string()),
+                        ("BIND", self.host.clone()),
+                        ("IPV6", if opts.bind_v6 { "on" } else { "off" }.to_owned()),
+                        ("WORK", work.display().to_string()),
+                        ("PASV_MIN", self.pasv.0.to_string()),
+                        ("PASV_MAX", self.pasv.1.to_string()),
+                        (
+                            "MASQUERADE",
+                            opts.pasv_address
+                                .map(|a| format!("MasqueradeAddress       {a}"))
+                                .unwrap_or_default(),
+                        ),
+                    ],
+                );
+                let mut conf = conf;
+                if !opts.allow_active {
+                    conf.push_str("<Limit EPRT PORT>\n  DenyAll\n</Limit>\n");
+                }
+                let path = work.join("proftpd.conf");
+                std::fs::write(&path, conf).unwrap();
+                let mut c = Command::new(server_binary("usr/sbin/proftpd"));
+                c.arg("-n").arg("-c").arg(path);
+                c
+            }
+            ServerKind::Libunftp => unreachable!("in-process"),
+        };
+        let out = std::fs::File::create(work.join("server.out")).unwrap();
+        command
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            // Its own process group, so Drop also stops the per-session children.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", self.kind))
+    }
+
+    /// Waits until the control port answers with a 220 line (at most 10 s).
+    fn wait_ready(&mut self) {
+        use std::io::BufRead as _;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let addr: std::net::SocketAddr = (self.host.parse::<std::net::IpAddr>().unwrap(), self.port).into();
+        loop {
+            if let Some(Running::Process(child)) = self.running.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("{:?} exited at start ({status}):\n{}", self.kind, self.log_tail());
+            }
+            if let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                let mut line = String::new();
+                if std::io::BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("220") {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{:?} did not answer 220 on {addr} within 10 s:\n{}",
+                self.kind,
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn kind(&self) -> ServerKind {
+        self.kind
+    }
+
+    pub fn host(&self) -> String {
+        self.host.clone()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    pub fn pasv_range(&self) -> (u16, u16) {
+        self.pasv
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `ftp://USER:PASS@HOST:PORT/path`.
+    pub fn url(&self, path: &str) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!(
+            "ftp://{}:{}@{host}:{}/{}",
+            self.user,
+            self.password,
+            self.port,
+            path.trim_start_matches('/')
+        )
+    }
+
+    fn own(&self, path: &Path) {
+        if self.kind != ServerKind::Libunftp {
+            chown(path);
+        }
+    }
+
+    /// Creates every missing directory of `rel` inside the root, owned by the ftp user.
+    pub fn mkdir(&self, rel: &str) {
+        let mut path = self.root.clone();
+        for part in Path::new(rel).components() {
+            path.push(part);
+            if !path.exists() {
+                std::fs::create_dir(&path).unwrap();
+                self.own(&path);
+            }
+        }
+    }
+
+    pub fn write_file(&self, rel: &str, bytes: &[u8]) {
+        if let Some(parent) = Path::new(rel).parent().filter(|p| !p.as_os_str().is_empty()) {
+            self.mkdir(parent.to_str().unwrap());
+        }
+        let path = self.root.join(rel);
+        std::fs::write(&path, bytes).unwrap();
+        self.own(&path);
+    }
+
+    /// A file whose name is raw bytes (e.g. EUC-KR), inside `rel_dir`.
+    pub fn write_file_raw_name(&self, rel_dir: &str, name: &[u8], bytes: &[u8]) {
+        use std::os::unix::ffi::OsStrExt as _;
+        if !rel_dir.is_empty() {
+            self.mkdir(rel_dir);
+        }
+        let path = self.root.join(rel_dir).join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(&path, bytes).unwrap();
+        self.own(&path);
+    }
+
+    pub fn read_file(&self, rel: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.root.join(rel)).ok()
+    }
+
+    /// The last lines of the server's own logs, for failure messages.
+    pub fn log_tail(&self) -> String {
+        let mut out = String::new();
+        for name in ["server.out", "vsftpd.log", "proftpd.log"] {
+            if let Ok(text) = std::fs::read_to_string(self.work().join(name)) {
+                let lines: Vec<&str> = text.lines().collect();
+                let start = lines.len().saturating_sub(30);
+                out.push_str(&format!("--- {name}\n{}\n", lines[start..].join("\n")));
+            }
+        }
+        out
+    }
+}
+
+impl Drop for FtpServer {
+    fn drop(&mut self) {
+        match self.running.take() {
+            Some(Running::Process(mut child)) => {
+                let group = format!("-{}", child.id());
+                Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status().ok();
+                let deadline = Instant::now() + Duration::from_secs(3);
+                while Instant::now() < deadline {
+                    if let Ok(Some(_)) = child.try_wait() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status().ok();
+                child.wait().ok();
+            }
+            Some(Running::InProcess(server)) => drop(server),
+            None => {}
+        }
+    }
+}
