@@ -1,0 +1,256 @@
+//! Protocol behaviour that needs a server to say exactly the right thing at the right time:
+//! ACCT on 332, OPTS UTF8 only when advertised, EPSV → PASV fallback, a foreign 227 address,
+//! passive → active fallback, a 226 that arrives before the data. The scripted server plays
+//! the server's side; the client is the real `Connection` over loopback.
+
+mod scripted;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use scripted::{ScriptedServer, Step, send};
+use skiff::log::{ConnId, LogKind, LogLine, LogSink};
+use skiff::net::{ConnectOptions, Connection, Credentials, DataMode};
+use skiff::secret::Secret;
+
+fn options(server: &ScriptedServer) -> (ConnectOptions, Arc<Mutex<Vec<LogLine>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    let mut options = ConnectOptions::new(server.addr.ip().to_string(), server.addr.port());
+    options.credentials = Credentials {
+        user: Some("user".into()),
+        password: Some(Secret::new("pass")),
+        account: Some(Secret::new("acct-secret")),
+    };
+    options.timeout = Duration::from_secs(5);
+    options.log = LogSink::new(ConnId(7), move |line| sink.lock().unwrap().push(line));
+    (options, lines)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn texts(lines: &Mutex<Vec<LogLine>>, kind: LogKind) -> Vec<String> {
+    lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == kind)
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+fn feat_reply(features: &[&str]) -> Step {
+    let mut text = String::from("211-Features:\r\n");
+    for f in features {
+        text.push_str(&format!(" {f}\r\n"));
+    }
+    text.push_str("211 End\r\n");
+    Step::Send(text.into_bytes())
+}
+
+fn logon(features: &[&str]) -> Vec<Step> {
+    vec![
+        send("220 scripted\r\n"),
+        Step::Expect("USER"),
+        send("331 password please\r\n"),
+        Step::Expect("PASS"),
+        send("230 in\r\n"),
+        Step::Expect("SYST"),
+        send("215 UNIX Type: L8\r\n"),
+        Step::Expect("FEAT"),
+        feat_reply(features),
+    ]
+}
+
+#[test]
+fn account_is_sent_when_the_server_asks_with_332_and_masked_in_the_log() {
+    let server = ScriptedServer::start(vec![
+        send("220 scripted\r\n"),
+        Step::Expect("USER"),
+        send("331 password please\r\n"),
+        Step::Expect("PASS"),
+        send("332 account please\r\n"),
+        Step::Expect("ACCT"),
+        send("230 in\r\n"),
+        Step::Expect("SYST"),
+        send("500 no\r\n"),
+        Step::Expect("FEAT"),
+        send("500 no\r\n"),
+        Step::Expect("PWD"),
+        send("257 \"/home\"\r\n"),
+    ]);
+    let (options, lines) = options(&server);
+    let rt = runtime();
+    let conn = rt.block_on(Connection::connect(options)).unwrap();
+    assert_eq!(conn.home_dir(), Some(&b"/home"[..]));
+    assert!(!conn.features().answered());
+    drop(conn);
+    let received = server.finish();
+    assert!(
+        received.contains(&"ACCT acct-secret".to_owned()),
+        "{received:?}"
+    );
+    let commands = texts(&lines, LogKind::Command);
+    assert!(commands.contains(&"PASS ****".to_owned()), "{commands:?}");
+    assert!(commands.contains(&"ACCT ****".to_owned()), "{commands:?}");
+    let all: String = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(!all.contains("acct-secret") && !all.contains("pass\n"));
+}
+
+#[test]
+fn opts_utf8_is_sent_only_when_feat_lists_utf8() {
+    for (features, expect_opts) in [(vec!["UTF8", "EPSV"], true), (vec!["EPSV"], false)] {
+        let mut script = logon(&features);
+        if expect_opts {
+            script.extend([Step::Expect("OPTS UTF8 ON"), send("200 ok\r\n")]);
+        }
+        script.extend([Step::Expect("PWD"), send("257 \"/\"\r\n")]);
+        let server = ScriptedServer::start(script);
+        let (options, _) = options(&server);
+        let conn = runtime().block_on(Connection::connect(options)).unwrap();
+        assert!(conn.features().has("EPSV"));
+        drop(conn);
+        let received = server.finish();
+        assert_eq!(
+            received.iter().any(|l| l.starts_with("OPTS")),
+            expect_opts,
+            "{received:?}"
+        );
+        assert_eq!(received.last().map(String::as_str), Some("PWD"));
+    }
+}
+
+#[test]
+fn refused_epsv_falls_back_to_pasv_and_a_foreign_227_goes_to_the_peer() {
+    let mut script = logon(&["EPSV"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        send("500 EPSV not understood\r\n"),
+        Step::Expect("PASV"),
+        // Announces 127.0.0.2, where nothing listens: the client must use 127.0.0.1.
+        Step::Pasv {
+            announce: "127.0.0.2".parse().unwrap(),
+        },
+        Step::Expect("LIST"),
+        send("150 here it comes\r\n"),
+        Step::DataSend(b"-rw-r--r-- 1 u g 5 Jan 01 2020 a.txt\r\n".to_vec()),
+        send("226 done\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, lines) = options(&server);
+    let rt = runtime();
+    let entries = rt.block_on(async {
+        let mut conn = Connection::connect(options).await?;
+        conn.list(b"").await
+    });
+    let entries = entries.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].name, b"a.txt");
+    let status = texts(&lines, LogKind::Status);
+    assert!(
+        status.iter().any(|l| l.contains("EPSV refused")),
+        "{status:?}"
+    );
+    assert!(
+        status
+            .iter()
+            .any(|l| l.contains("127.0.0.2") && l.contains("connecting to 127.0.0.1:")),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn auto_mode_falls_back_to_active_when_the_passive_connection_fails() {
+    // A port where nothing listens, for the EPSV reply.
+    let dead_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut script = logon(&["EPSV", "EPRT"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Send(
+            format!("229 Entering Extended Passive Mode (|||{dead_port}|)\r\n").into_bytes(),
+        ),
+        Step::Expect("EPRT"),
+        send("200 EPRT ok\r\n"),
+        Step::Expect("NLST"),
+        send("150 here it comes\r\n"),
+    ]);
+    // The server connects back to the EPRT address only after its 150, as vsftpd does.
+    let server = ScriptedServer::start({
+        let mut s = script;
+        // ActiveSend reads the last *received* line, which must be the EPRT: insert the
+        // connect before NLST is read.
+        let nlst = s
+            .iter()
+            .position(|st| matches!(st, Step::Expect("NLST")))
+            .unwrap();
+        s.insert(nlst, Step::ActiveSend(b"one\r\ntwo\r\n".to_vec()));
+        s.push(send("226 done\r\n"));
+        s
+    });
+    let (mut options, lines) = options(&server);
+    options.data.mode = DataMode::Auto;
+    let names = runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            conn.nlst(b"").await
+        })
+        .unwrap();
+    assert_eq!(names, vec![b"one".to_vec(), b"two".to_vec()]);
+    let status = texts(&lines, LogKind::Status);
+    assert!(
+        status
+            .iter()
+            .any(|l| l.contains("falling back to active mode")),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn a_226_before_the_data_is_not_waited_for_twice() {
+    let mut script = logon(&["EPSV"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("NLST"),
+        // 150 and 226 together, before the data: allowed ("226 and EOF in either order").
+        send("150 go\r\n226 done\r\n"),
+        Step::DataSend(b"x\r\n".to_vec()),
+        Step::Expect("NOOP"),
+        send("200 still in step\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, _) = options(&server);
+    runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            let names = conn.nlst(b"").await?;
+            assert_eq!(names, vec![b"x".to_vec()]);
+            conn.noop().await
+        })
+        .unwrap();
+}

@@ -1,0 +1,127 @@
+//! Runs the real `skiff` binary the way a script would, with a hard time limit.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// Panics with everything the run printed unless it succeeded.
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        assert!(
+            self.ok(),
+            "skiff failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_fails_with(&self, needle: &str) -> &Self {
+        assert!(
+            !self.ok(),
+            "skiff should have failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// The message log lines (`--log`) of one kind, e.g. "Command:".
+    pub fn log_lines(&self, kind: &str) -> Vec<String> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with(kind))
+            .map(|l| l[kind.len()..].trim().to_owned())
+            .collect()
+    }
+}
+
+/// Runs `skiff ARGS` in `cwd`, killing it after `limit`.
+pub fn skiff_in(cwd: &Path, args: &[&str], limit: Duration) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SKIFF_PASSWORD")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start skiff");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::Builder::new()
+        .name("skiff-stdout".into())
+        .spawn(move || std::io::read_to_string(stdout).unwrap_or_default())
+        .expect("reader thread");
+    let err_reader = std::thread::Builder::new()
+        .name("skiff-stderr".into())
+        .spawn(move || std::io::read_to_string(stderr).unwrap_or_default())
+        .expect("reader thread");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for skiff") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run {
+        code: status.and_then(|s| s.code()),
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    };
+    assert!(
+        status.is_some(),
+        "skiff {args:?} did not finish within {limit:?}\nstderr:\n{}",
+        run.stderr
+    );
+    run
+}
+
+pub fn skiff(cwd: &Path, args: &[&str]) -> Run {
+    skiff_in(cwd, args, Duration::from_secs(60))
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so content mismatches can't hide.
+pub fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
