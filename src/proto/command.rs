@@ -61,7 +61,10 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     #[error("refusing to send {verb}: its argument contains a {what} character")]
-    ForbiddenByte { verb: &'static str, what: &'static str },
+    ForbiddenByte {
+        verb: &'static str,
+        what: &'static str,
+    },
 }
 
 impl Command {
@@ -133,9 +136,7 @@ impl Command {
                 Some(arg)
             }
             Command::Rest(offset) => text(&offset.to_string()),
-            Command::List(p) | Command::Nlst(p) | Command::Mlsd(p) | Command::Mlst(p) => {
-                p.clone()
-            }
+            Command::List(p) | Command::Nlst(p) | Command::Mlsd(p) | Command::Mlst(p) => p.clone(),
             Command::Port(addr) => text(&crate::proto::pasv::format_port(*addr)),
             Command::Eprt(addr) => text(&crate::proto::pasv::format_eprt(*addr)),
             Command::Syst
@@ -190,7 +191,9 @@ mod tests {
     fn commands_serialize_with_crlf() {
         assert_eq!(Command::Pwd.to_wire().unwrap(), b"PWD\r\n");
         assert_eq!(
-            Command::Retr(b"dir with spaces/f.txt".to_vec()).to_wire().unwrap(),
+            Command::Retr(b"dir with spaces/f.txt".to_vec())
+                .to_wire()
+                .unwrap(),
             b"RETR dir with spaces/f.txt\r\n"
         );
         assert_eq!(Command::Rest(1234).to_wire().unwrap(), b"REST 1234\r\n");
@@ -205,7 +208,10 @@ mod tests {
     fn cr_lf_and_nul_in_arguments_are_refused_before_sending() {
         for bad in [&b"a\r\nDELE x"[..], b"a\nb", b"a\rb", b"a\0b"] {
             let err = Command::Stor(bad.to_vec()).to_wire().unwrap_err();
-            assert!(matches!(err, CommandError::ForbiddenByte { verb: "STOR", .. }));
+            assert!(matches!(
+                err,
+                CommandError::ForbiddenByte { verb: "STOR", .. }
+            ));
         }
         assert!(Command::User("me\r\nQUIT".into()).to_wire().is_err());
     }

@@ -87,7 +87,9 @@ impl Features {
 
     /// The parameters of a feature (`MLST type*;size*;` → `type*;size*;`).
     pub fn params(&self, name: &str) -> Option<&str> {
-        self.entries.get(&name.to_ascii_uppercase()).map(String::as_str)
+        self.entries
+            .get(&name.to_ascii_uppercase())
+            .map(String::as_str)
     }
 
     /// MLSD is implied by MLST (RFC 3659 section 7.8): proftpd lists only MLST.

@@ -77,7 +77,8 @@ pub fn parse_epsv_reply(text: &str) -> Result<u16, PasvError> {
         return Err(malformed());
     }
     let port_text = parts[3];
-    if port_text.is_empty() || port_text.len() > 5 || !port_text.bytes().all(|b| b.is_ascii_digit()) {
+    if port_text.is_empty() || port_text.len() > 5 || !port_text.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(malformed());
     }
     match port_text.parse::<u32>() {
@@ -237,7 +238,10 @@ mod tests {
             "",
         ] {
             assert!(
-                matches!(parse_pasv_reply(text), Err(PasvError::MissingNumbers { .. })),
+                matches!(
+                    parse_pasv_reply(text),
+                    Err(PasvError::MissingNumbers { .. })
+                ),
                 "{text:?}"
             );
         }
@@ -272,8 +276,14 @@ mod tests {
 
     #[test]
     fn port_argument_splits_the_port_into_two_bytes() {
-        assert_eq!(format_port(addr("192.168.0.222:50000")), "192,168,0,222,195,80");
-        assert_eq!(format_eprt("10.1.2.3:21".parse().unwrap()), "|1|10.1.2.3|21|");
+        assert_eq!(
+            format_port(addr("192.168.0.222:50000")),
+            "192,168,0,222,195,80"
+        );
+        assert_eq!(
+            format_eprt("10.1.2.3:21".parse().unwrap()),
+            "|1|10.1.2.3|21|"
+        );
     }
 
     #[test]

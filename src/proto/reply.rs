@@ -96,7 +96,10 @@ impl Reply {
 
     /// The first line's bytes after the code (e.g. the quoted path of a 257).
     pub fn first_line_text(&self) -> &[u8] {
-        self.lines.first().map(|l| strip_code(l)).unwrap_or_default()
+        self.lines
+            .first()
+            .map(|l| strip_code(l))
+            .unwrap_or_default()
     }
 }
 
@@ -206,7 +209,8 @@ impl ReplyParser {
                         if line.iter().all(u8::is_ascii_whitespace) {
                             continue;
                         }
-                        let shown = String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned();
+                        let shown =
+                            String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned();
                         return Err(self.fail(ReplyError::Malformed { line: shown }));
                     };
                     if sep == b'-' {
@@ -230,7 +234,8 @@ impl ReplyParser {
                         }));
                     }
                     // Only the same code followed by a space closes the block.
-                    let closes = matches!(parse_code(&line), Some((code, b' ')) if code == reply.code);
+                    let closes =
+                        matches!(parse_code(&line), Some((code, b' ')) if code == reply.code);
                     reply.lines.push(line);
                     if closes {
                         return Ok(Some(reply));

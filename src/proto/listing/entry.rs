@@ -71,7 +71,10 @@ impl Timestamp {
     /// Seconds since the Unix epoch, reading the fields as UTC.
     pub fn to_unix_secs(&self) -> i64 {
         let days = days_from_civil(self.year, self.month, self.day);
-        days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
+        days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
     }
 
     /// The UTC calendar time of a Unix timestamp (EPLF `m` facts, `now` for year inference).
