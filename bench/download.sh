@@ -71,19 +71,26 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 
 curl_times=(); skiff_times=(); skiff_rss=()
-for run in $(seq 1 "$RUNS"); do
+run_curl() {
   rm -f "$OUT" "$OUT.part"; sync
+  local t0 t1
   t0=$(now); curl -s -o "$OUT" "$URL"; t1=$(now)
   [[ $(stat -c %s "$OUT") -eq 1073741824 ]] || { echo "bench: curl download incomplete" >&2; exit 1; }
   curl_times+=("$(calc "$t1 - $t0")")
-
+}
+run_skiff() {
   rm -f "$OUT" "$OUT.part"; sync
+  local t0 t1
   t0=$(now)
   /usr/bin/time -f "%M" -o "$WORK/rss" "$SKIFF" get "$URL" "$OUT"
   t1=$(now)
   [[ $(stat -c %s "$OUT") -eq 1073741824 ]] || { echo "bench: skiff download incomplete" >&2; exit 1; }
   skiff_times+=("$(calc "$t1 - $t0")")
   skiff_rss+=("$(cat "$WORK/rss")")
+}
+for run in $(seq 1 "$RUNS"); do
+  # Alternate who goes first, so neither always inherits the other's writeback.
+  if (( run % 2 )); then run_curl; run_skiff; else run_skiff; run_curl; fi
   printf 'run %d: curl %.3f s, skiff %.3f s, skiff peak RSS %d KiB\n' "$run" \
     "${curl_times[-1]}" "${skiff_times[-1]}" "${skiff_rss[-1]}"
 done

@@ -2,6 +2,8 @@
 //! behaviour, never a panic or a hang. Real servers where they can show it, the scripted
 //! server where only a script can (cut replies, stalls).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod common;
 mod scripted;
 mod skiff_cmd;
@@ -19,7 +21,12 @@ fn workdir() -> tempfile::TempDir {
 #[test]
 fn wrong_password_reports_the_servers_530() {
     let server = FtpServer::start(ServerKind::Vsftpd);
-    let url = format!("ftp://{}:wrong@{}:{}/", server.user(), server.host(), server.port());
+    let url = format!(
+        "ftp://{}:wrong@{}:{}/",
+        server.user(),
+        server.host(),
+        server.port()
+    );
     let run = skiff(workdir().path(), &["ls", &url]);
     run.assert_fails_with("530");
     assert!(run.stderr.contains("logging in"), "{}", run.stderr);
@@ -36,9 +43,16 @@ fn unknown_host_is_a_resolve_error() {
 #[test]
 fn refused_port_is_a_connect_error() {
     let port = free_port();
-    let run = skiff(workdir().path(), &["ls", &format!("ftp://127.0.0.1:{port}/")]);
+    let run = skiff(
+        workdir().path(),
+        &["ls", &format!("ftp://127.0.0.1:{port}/")],
+    );
     run.assert_fails_with(&format!("could not connect to 127.0.0.1:{port}"));
-    assert!(run.stderr.to_lowercase().contains("refused"), "{}", run.stderr);
+    assert!(
+        run.stderr.to_lowercase().contains("refused"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -69,7 +83,10 @@ fn name_with_cr_lf_is_refused_before_anything_is_sent() {
     let mut script = logon_steps();
     script.push(Step::Expect("QUIT"));
     let server = ScriptedServer::start(script);
-    let run = skiff(workdir().path(), &["rm", &server.url("a%0D%0ADELE%20victim"), "--log"]);
+    let run = skiff(
+        workdir().path(),
+        &["rm", &server.url("a%0D%0ADELE%20victim"), "--log"],
+    );
     run.assert_fails_with("refusing to send DELE: its argument contains a CR character");
     let received = server.finish();
     assert!(
@@ -111,10 +128,19 @@ fn foreign_pasv_address_is_replaced_by_the_control_peer() {
     let work = workdir();
     let run = skiff(
         work.path(),
-        &["get", &server.url("f.txt"), "f.txt", "--disable-epsv", "--log"],
+        &[
+            "get",
+            &server.url("f.txt"),
+            "f.txt",
+            "--disable-epsv",
+            "--log",
+        ],
     );
     run.assert_ok();
-    assert_eq!(std::fs::read(work.path().join("f.txt")).unwrap(), b"via peer");
+    assert_eq!(
+        std::fs::read(work.path().join("f.txt")).unwrap(),
+        b"via peer"
+    );
     let pasv_reply = run
         .log_lines("Response:")
         .into_iter()
@@ -123,12 +149,16 @@ fn foreign_pasv_address_is_replaced_by_the_control_peer() {
     assert!(pasv_reply.contains("(127,0,0,2,"), "{pasv_reply}");
     let status = run.log_lines("Status:");
     assert!(
-        status.iter().any(|l| l.contains("loopback address 127.0.0.2")
-            && l.contains("connecting to 127.0.0.1:")),
+        status
+            .iter()
+            .any(|l| l.contains("loopback address 127.0.0.2")
+                && l.contains("connecting to 127.0.0.1:")),
         "no Status line about the replaced address: {status:?}"
     );
     assert!(
-        status.iter().all(|l| !l.contains("data connection to 127.0.0.2")),
+        status
+            .iter()
+            .all(|l| !l.contains("data connection to 127.0.0.2")),
         "{status:?}"
     );
 }
@@ -160,9 +190,14 @@ fn announced_pasv_address_is_used_only_when_asked() {
     );
     run.assert_fails_with("could not open the passive data connection to 127.0.0.2:");
     assert!(!work.path().join("f.txt").exists());
-    assert!(!work.path().join("f.txt.part").exists() || {
-        std::fs::metadata(work.path().join("f.txt.part")).unwrap().len() == 0
-    });
+    assert!(
+        !work.path().join("f.txt.part").exists() || {
+            std::fs::metadata(work.path().join("f.txt.part"))
+                .unwrap()
+                .len()
+                == 0
+        }
+    );
 }
 
 #[test]
@@ -177,10 +212,15 @@ fn malformed_pasv_reply_is_an_error_without_a_connection_attempt() {
         send("227 Entering Passive Mode (127,0,0,1,300,1)\r\n"),
     ]);
     let server = ScriptedServer::start(script);
-    let run = skiff(workdir().path(), &["ls", &server.url("dir"), "--disable-epsv", "--log"]);
+    let run = skiff(
+        workdir().path(),
+        &["ls", &server.url("dir"), "--disable-epsv", "--log"],
+    );
     run.assert_fails_with("the passive reply has a number over 255 (300)");
     assert!(
-        run.log_lines("Status:").iter().all(|l| !l.contains("Opening data connection")),
+        run.log_lines("Status:")
+            .iter()
+            .all(|l| !l.contains("Opening data connection")),
         "{}",
         run.stderr
     );
@@ -193,7 +233,14 @@ fn active_mode_with_every_port_busy_names_the_range() {
     let port = busy.local_addr().unwrap().port();
     let run = skiff(
         workdir().path(),
-        &["ls", &server.url(""), "--mode", "active", "--port-range", &format!("{port}-{port}")],
+        &[
+            "ls",
+            &server.url(""),
+            "--mode",
+            "active",
+            "--port-range",
+            &format!("{port}-{port}"),
+        ],
     );
     run.assert_fails_with(&format!("no free local port in the range {port}-{port}"));
 }

@@ -1,6 +1,8 @@
 //! The CLI against real FTP servers on loopback: every command, in passive and in active
 //! mode (with a fixed local port range), with byte-identical content.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod common;
 mod skiff_cmd;
 
@@ -30,7 +32,10 @@ fn mode_args(active: bool) -> (Vec<String>, Option<(u16, u16)>) {
 /// The port a PORT (`h1,h2,h3,h4,p1,p2`) or EPRT (`|1|ip|port|`) command line announces.
 fn announced_port(command: &str) -> Option<u16> {
     if let Some(arg) = command.strip_prefix("PORT ") {
-        let n: Vec<u16> = arg.split(',').map(|f| f.trim().parse().ok()).collect::<Option<_>>()?;
+        let n: Vec<u16> = arg
+            .split(',')
+            .map(|f| f.trim().parse().ok())
+            .collect::<Option<_>>()?;
         return (n.len() == 6).then(|| n[4] * 256 + n[5]);
     }
     let arg = command.strip_prefix("EPRT ")?;
@@ -76,7 +81,8 @@ fn full_scenario(kind: ServerKind, active: bool) {
     let big = pseudo_random_bytes(3 * 1024 * 1024 + 17, 7);
     s.server.write_file("data/big.bin", &big);
     s.server.write_file("data/small.txt", b"hello\n");
-    s.server.write_file("data/name with spaces.txt", b"spaced\n");
+    s.server
+        .write_file("data/name with spaces.txt", b"spaced\n");
     s.server.mkdir("data/sub");
 
     // ls --json: names, kinds and sizes as the server has them.
@@ -97,24 +103,48 @@ fn full_scenario(kind: ServerKind, active: bool) {
     assert_eq!(rows.len(), 4, "no . or .. entries: {rows:?}");
 
     // get: byte-identical, into a named file and into a directory.
-    s.run(&["get", &server.url("data/big.bin"), "big.bin"]).assert_ok();
-    assert_eq!(sha256(&std::fs::read(work.path().join("big.bin")).unwrap()), sha256(&big));
+    s.run(&["get", &server.url("data/big.bin"), "big.bin"])
+        .assert_ok();
+    assert_eq!(
+        sha256(&std::fs::read(work.path().join("big.bin")).unwrap()),
+        sha256(&big)
+    );
     std::fs::create_dir(work.path().join("into")).unwrap();
-    s.run(&["get", &server.url("data/name with spaces.txt"), "into"]).assert_ok();
-    assert_eq!(std::fs::read(work.path().join("into/name with spaces.txt")).unwrap(), b"spaced\n");
+    s.run(&["get", &server.url("data/name with spaces.txt"), "into"])
+        .assert_ok();
+    assert_eq!(
+        std::fs::read(work.path().join("into/name with spaces.txt")).unwrap(),
+        b"spaced\n"
+    );
 
     // An existing local file is not overwritten without --overwrite.
     s.run(&["get", &server.url("data/small.txt"), "big.bin"])
         .assert_fails_with("already exists");
-    assert_eq!(sha256(&std::fs::read(work.path().join("big.bin")).unwrap()), sha256(&big));
-    s.run(&["get", &server.url("data/small.txt"), "big.bin", "--overwrite"]).assert_ok();
-    assert_eq!(std::fs::read(work.path().join("big.bin")).unwrap(), b"hello\n");
+    assert_eq!(
+        sha256(&std::fs::read(work.path().join("big.bin")).unwrap()),
+        sha256(&big)
+    );
+    s.run(&[
+        "get",
+        &server.url("data/small.txt"),
+        "big.bin",
+        "--overwrite",
+    ])
+    .assert_ok();
+    assert_eq!(
+        std::fs::read(work.path().join("big.bin")).unwrap(),
+        b"hello\n"
+    );
 
     // put: into a directory URL, byte-identical on the server.
     let upload = pseudo_random_bytes(2 * 1024 * 1024 + 5, 11);
     std::fs::write(work.path().join("upload.bin"), &upload).unwrap();
-    s.run(&["put", "upload.bin", &server.url("data/")]).assert_ok();
-    assert_eq!(sha256(&server.read_file("data/upload.bin").expect("uploaded")), sha256(&upload));
+    s.run(&["put", "upload.bin", &server.url("data/")])
+        .assert_ok();
+    assert_eq!(
+        sha256(&server.read_file("data/upload.bin").expect("uploaded")),
+        sha256(&upload)
+    );
     // ... and an existing remote file is not replaced without --overwrite.
     s.run(&["put", "upload.bin", &server.url("data/small.txt")])
         .assert_fails_with("already exists");
@@ -123,9 +153,13 @@ fn full_scenario(kind: ServerKind, active: bool) {
     // mkdir, mv, rm, rmdir.
     s.run(&["mkdir", &server.url("data/newdir")]).assert_ok();
     assert!(server.root().join("data/newdir").is_dir());
-    s.run(&["mv", &server.url("data/upload.bin"), "renamed.bin"]).assert_ok();
+    s.run(&["mv", &server.url("data/upload.bin"), "renamed.bin"])
+        .assert_ok();
     assert!(server.read_file("data/upload.bin").is_none());
-    assert_eq!(sha256(&server.read_file("data/renamed.bin").expect("renamed")), sha256(&upload));
+    assert_eq!(
+        sha256(&server.read_file("data/renamed.bin").expect("renamed")),
+        sha256(&upload)
+    );
     s.run(&["rm", &server.url("data/renamed.bin")]).assert_ok();
     assert!(server.read_file("data/renamed.bin").is_none());
     s.run(&["rmdir", &server.url("data/newdir")]).assert_ok();
@@ -136,25 +170,40 @@ fn full_scenario(kind: ServerKind, active: bool) {
     let run = s.run(&["get", "--resume", &server.url("data/big.bin"), "resume.bin"]);
     run.assert_ok();
     assert!(
-        run.log_lines("Command:").iter().any(|c| c == "REST 1048576"),
+        run.log_lines("Command:")
+            .iter()
+            .any(|c| c == "REST 1048576"),
         "no REST in the log:\n{}",
         run.stderr
     );
-    assert_eq!(sha256(&std::fs::read(work.path().join("resume.bin")).unwrap()), sha256(&big));
+    assert_eq!(
+        sha256(&std::fs::read(work.path().join("resume.bin")).unwrap()),
+        sha256(&big)
+    );
     assert!(!work.path().join("resume.bin.part").exists());
 
     // Resumed upload: the server holds the first MiB; the rest is sent with REST+STOR or APPE.
     server.write_file("data/partial-up.bin", &big[..1024 * 1024]);
     std::fs::write(work.path().join("full.bin"), &big).unwrap();
-    let run = s.run(&["put", "--resume", "full.bin", &server.url("data/partial-up.bin")]);
+    let run = s.run(&[
+        "put",
+        "--resume",
+        "full.bin",
+        &server.url("data/partial-up.bin"),
+    ]);
     run.assert_ok();
     let commands = run.log_lines("Command:");
     assert!(
-        commands.iter().any(|c| c == "REST 1048576" || c.starts_with("APPE ")),
+        commands
+            .iter()
+            .any(|c| c == "REST 1048576" || c.starts_with("APPE ")),
         "upload was not resumed:\n{}",
         run.stderr
     );
-    assert_eq!(sha256(&server.read_file("data/partial-up.bin").unwrap()), sha256(&big));
+    assert_eq!(
+        sha256(&server.read_file("data/partial-up.bin").unwrap()),
+        sha256(&big)
+    );
 
     // Active mode: every announced port lies inside the configured range.
     if let Some((lo, hi)) = s.range {
@@ -207,4 +256,9 @@ fn announced_port_is_read_from_port_and_eprt() {
     assert_eq!(announced_port("PORT 127,0,0,1,195,80"), Some(50000));
     assert_eq!(announced_port("EPRT |1|127.0.0.1|50010|"), Some(50010));
     assert_eq!(announced_port("EPSV"), None);
+}
+
+#[test]
+fn libunftp_active_in_port_range() {
+    full_scenario(ServerKind::Libunftp, true);
 }

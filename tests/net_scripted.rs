@@ -3,6 +3,8 @@
 //! passive → active fallback, a 226 that arrives before the data. The scripted server plays
 //! the server's side; the client is the real `Connection` over loopback.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod scripted;
 
 use std::sync::{Arc, Mutex};

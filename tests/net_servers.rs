@@ -2,6 +2,8 @@
 //! ASCII mode conversion, MDTM/MFMT, NLST, MLST, SIZE of a directory, and the same session
 //! reused for many transfers.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod common;
 
 use std::time::Duration;
@@ -51,12 +53,16 @@ fn ascii_mode_converts_line_endings_both_ways() {
     runtime().block_on(async {
         let mut conn = Connection::connect(options).await.unwrap();
         let local = work.path().join("crlf.txt");
-        download(&mut conn, b"/crlf.txt", &local, ascii, &mut |_| {}).await.unwrap();
+        download(&mut conn, b"/crlf.txt", &local, ascii, &mut |_| {})
+            .await
+            .unwrap();
         assert_eq!(std::fs::read(&local).unwrap(), b"one\ntwo\n");
 
         let lf = work.path().join("lf.txt");
         std::fs::write(&lf, b"a\nb\n").unwrap();
-        upload(&mut conn, &lf, b"/lf.txt", ascii, &mut |_| {}).await.unwrap();
+        upload(&mut conn, &lf, b"/lf.txt", ascii, &mut |_| {})
+            .await
+            .unwrap();
     });
     assert_eq!(server.read_file("lf.txt").unwrap(), b"a\r\nb\r\n");
 }
@@ -66,8 +72,16 @@ fn mdtm_and_mfmt_round_trip_on_a_server_that_has_mfmt() {
     let server = FtpServer::start(ServerKind::Proftpd);
     server.write_file("t.txt", b"time");
     let (options, lines) = connect_options(&server);
-    let when = Timestamp::new(2001, 2, 3, 4, 5, 6, skiff::proto::listing::TimePrecision::Second)
-        .unwrap();
+    let when = Timestamp::new(
+        2001,
+        2,
+        3,
+        4,
+        5,
+        6,
+        skiff::proto::listing::TimePrecision::Second,
+    )
+    .unwrap();
     runtime().block_on(async {
         let mut conn = Connection::connect(options).await.unwrap();
         assert!(conn.features().has("MFMT"));
@@ -83,7 +97,10 @@ fn mdtm_and_mfmt_round_trip_on_a_server_that_has_mfmt() {
         .filter(|l| l.kind == LogKind::Command)
         .map(|l| l.text.clone())
         .collect();
-    assert!(commands.contains(&"MFMT 20010203040506 /t.txt".to_owned()), "{commands:?}");
+    assert!(
+        commands.contains(&"MFMT 20010203040506 /t.txt".to_owned()),
+        "{commands:?}"
+    );
 }
 
 #[test]
@@ -97,7 +114,13 @@ fn mfmt_is_not_sent_to_a_server_without_it() {
         assert!(!conn.set_modified(b"/t.txt", when).await.unwrap());
         assert!(conn.mdtm(b"/t.txt").await.unwrap().is_some());
     });
-    assert!(lines.lock().unwrap().iter().all(|l| !l.text.starts_with("MFMT")));
+    assert!(
+        lines
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|l| !l.text.starts_with("MFMT"))
+    );
 }
 
 #[test]
@@ -139,14 +162,29 @@ fn one_session_carries_many_transfers_in_both_modes() {
                 let local = work.path().join(&name);
                 std::fs::write(&local, format!("content {i}")).unwrap();
                 let remote = format!("/{name}");
-                upload(&mut conn, &local, remote.as_bytes(), TransferOptions::default(), &mut |_| {})
-                    .await
-                    .unwrap();
+                upload(
+                    &mut conn,
+                    &local,
+                    remote.as_bytes(),
+                    TransferOptions::default(),
+                    &mut |_| {},
+                )
+                .await
+                .unwrap();
                 let back = work.path().join(format!("back-{name}"));
-                download(&mut conn, remote.as_bytes(), &back, TransferOptions::default(), &mut |_| {})
-                    .await
-                    .unwrap();
-                assert_eq!(std::fs::read(&back).unwrap(), format!("content {i}").as_bytes());
+                download(
+                    &mut conn,
+                    remote.as_bytes(),
+                    &back,
+                    TransferOptions::default(),
+                    &mut |_| {},
+                )
+                .await
+                .unwrap();
+                assert_eq!(
+                    std::fs::read(&back).unwrap(),
+                    format!("content {i}").as_bytes()
+                );
             }
             conn.quit().await;
         });
@@ -161,14 +199,20 @@ fn abort_cancels_a_running_download_and_the_session_goes_on() {
     let (options, lines) = connect_options(&server);
     runtime().block_on(async {
         let mut conn = Connection::connect(options).await.unwrap();
-        let mut stream = conn.retrieve(b"/big.bin", TransferType::Binary, 0).await.unwrap();
+        let mut stream = conn
+            .retrieve(b"/big.bin", TransferType::Binary, 0)
+            .await
+            .unwrap();
         let mut buf = vec![0u8; 64 * 1024];
         let n = conn.read_data(&mut stream, &mut buf).await.unwrap();
         assert!(n > 0);
         conn.abort_transfer(stream).await.unwrap();
         // The control connection is in step: the next command gets its own reply.
         conn.noop().await.unwrap();
-        assert_eq!(conn.size(b"/big.bin").await.unwrap(), Some(big.len() as u64));
+        assert_eq!(
+            conn.size(b"/big.bin").await.unwrap(),
+            Some(big.len() as u64)
+        );
     });
     assert!(lines.lock().unwrap().iter().any(|l| l.text == "ABOR"));
 }

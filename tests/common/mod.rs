@@ -253,7 +253,9 @@ impl FtpServer {
                     .arg(format!("puredb:{}", pdb.display()))
                     // -E no anonymous, -A chroot everyone, -H no DNS, -u 1 allow uid>=1,
                     // -f none no syslog, -c/-C clients, -Y 0 no TLS.
-                    .args(["-E", "-A", "-H", "-u", "1", "-f", "none", "-c", "64", "-C", "64"])
+                    .args([
+                        "-E", "-A", "-H", "-u", "1", "-f", "none", "-c", "64", "-C", "64",
+                    ])
                     .args(["-Y", "0"]);
                 if let Some(addr) = opts.pasv_address {
                     c.arg("-P").arg(addr.to_string());
@@ -328,17 +330,26 @@ impl FtpServer {
     fn wait_ready(&mut self) {
         use std::io::BufRead as _;
         let deadline = Instant::now() + Duration::from_secs(10);
-        let addr: std::net::SocketAddr = (self.host.parse::<std::net::IpAddr>().unwrap(), self.port).into();
+        let addr: std::net::SocketAddr =
+            (self.host.parse::<std::net::IpAddr>().unwrap(), self.port).into();
         loop {
             if let Some(Running::Process(child)) = self.running.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!("{:?} exited at start ({status}):\n{}", self.kind, self.log_tail());
+                panic!(
+                    "{:?} exited at start ({status}):\n{}",
+                    self.kind,
+                    self.log_tail()
+                );
             }
-            if let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            if let Ok(stream) =
+                std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+            {
                 stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
                 let mut line = String::new();
-                if std::io::BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("220") {
+                if std::io::BufReader::new(stream).read_line(&mut line).is_ok()
+                    && line.starts_with("220")
+                {
                     return;
                 }
             }
@@ -415,7 +426,10 @@ impl FtpServer {
     }
 
     pub fn write_file(&self, rel: &str, bytes: &[u8]) {
-        if let Some(parent) = Path::new(rel).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = Path::new(rel)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             self.mkdir(parent.to_str().unwrap());
         }
         let path = self.root.join(rel);
@@ -429,7 +443,10 @@ impl FtpServer {
         if !rel_dir.is_empty() {
             self.mkdir(rel_dir);
         }
-        let path = self.root.join(rel_dir).join(std::ffi::OsStr::from_bytes(name));
+        let path = self
+            .root
+            .join(rel_dir)
+            .join(std::ffi::OsStr::from_bytes(name));
         std::fs::write(&path, bytes).unwrap();
         self.own(&path);
     }
@@ -457,7 +474,11 @@ impl Drop for FtpServer {
         match self.running.take() {
             Some(Running::Process(mut child)) => {
                 let group = format!("-{}", child.id());
-                Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status().ok();
+                Command::new("kill")
+                    .args(["-TERM", "--", &group])
+                    .stderr(Stdio::null())
+                    .status()
+                    .ok();
                 let deadline = Instant::now() + Duration::from_secs(3);
                 while Instant::now() < deadline {
                     if let Ok(Some(_)) = child.try_wait() {
@@ -465,7 +486,11 @@ impl Drop for FtpServer {
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status().ok();
+                Command::new("kill")
+                    .args(["-KILL", "--", &group])
+                    .stderr(Stdio::null())
+                    .status()
+                    .ok();
                 child.wait().ok();
             }
             Some(Running::InProcess(server)) => drop(server),

@@ -33,7 +33,7 @@ fn bindable(port: u16) -> bool {
 
 /// `n` consecutive free TCP ports on loopback, reserved for this process.
 pub fn free_port_range(n: u16) -> (u16, u16) {
-    assert!(n >= 1 && n <= 200);
+    assert!((1..=200).contains(&n));
     for _ in 0..500 {
         let base = 20000 + (random_u64() % 39000) as u16;
         let last = base + n - 1;
