@@ -409,10 +409,17 @@ impl Connection {
         };
         let bytes = self.read_all(command, TransferType::Ascii).await?;
         let now = Timestamp::from_unix_secs(unix_now());
-        let server = ServerType::Auto;
+        let server = self
+            .system
+            .as_deref()
+            .map(ServerType::from_syst)
+            .unwrap_or_default();
         let mut parser = ListingParser::new(format, server, now);
         parser.push(&bytes);
-        Ok(parser.finish())
+        let mut entries = parser.finish();
+        // `.` and `..` (LIST -a, MLSD cdir/pdir) are not entries a user browses.
+        entries.retain(|e| e.name != b"." && e.name != b"..");
+        Ok(entries)
     }
 
     /// NLST: bare names.
