@@ -10,7 +10,7 @@ mod scripted;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use scripted::{ScriptedServer, Step, send};
+use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
 use skiff::log::{ConnId, LogKind, LogLine, LogSink};
 use skiff::net::{ConnectOptions, Connection, Credentials, DataMode};
 use skiff::secret::Secret;
@@ -44,29 +44,6 @@ fn texts(lines: &Mutex<Vec<LogLine>>, kind: LogKind) -> Vec<String> {
         .filter(|l| l.kind == kind)
         .map(|l| l.text.clone())
         .collect()
-}
-
-fn feat_reply(features: &[&str]) -> Step {
-    let mut text = String::from("211-Features:\r\n");
-    for f in features {
-        text.push_str(&format!(" {f}\r\n"));
-    }
-    text.push_str("211 End\r\n");
-    Step::Send(text.into_bytes())
-}
-
-fn logon(features: &[&str]) -> Vec<Step> {
-    vec![
-        send("220 scripted\r\n"),
-        Step::Expect("USER"),
-        send("331 password please\r\n"),
-        Step::Expect("PASS"),
-        send("230 in\r\n"),
-        Step::Expect("SYST"),
-        send("215 UNIX Type: L8\r\n"),
-        Step::Expect("FEAT"),
-        feat_reply(features),
-    ]
 }
 
 #[test]

@@ -194,8 +194,13 @@ fn parse_active_addr(line: &str) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, parts.get(3)?.parse().ok()?))
 }
 
-/// The greeting and logon every script starts with.
-pub fn logon_steps() -> Vec<Step> {
+/// The greeting, logon, SYST and a FEAT reply listing `features`.
+pub fn greeting_and_logon(features: &[&str]) -> Vec<Step> {
+    let mut feat = String::from("211-Features:\r\n");
+    for f in features {
+        feat.push_str(&format!(" {f}\r\n"));
+    }
+    feat.push_str("211 End\r\n");
     vec![
         send("220 scripted\r\n"),
         Step::Expect("USER"),
@@ -205,8 +210,13 @@ pub fn logon_steps() -> Vec<Step> {
         Step::Expect("SYST"),
         send("215 UNIX Type: L8\r\n"),
         Step::Expect("FEAT"),
-        send("211-Features:\r\n SIZE\r\n211 End\r\n"),
-        Step::Expect("PWD"),
-        send("257 \"/\" is cwd\r\n"),
+        Step::Send(feat.into_bytes()),
     ]
+}
+
+/// Everything a `Connection::connect` does, up to and including PWD.
+pub fn logon_steps() -> Vec<Step> {
+    let mut steps = greeting_and_logon(&["SIZE"]);
+    steps.extend([Step::Expect("PWD"), send("257 \"/\" is cwd\r\n")]);
+    steps
 }
