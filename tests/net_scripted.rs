@@ -233,3 +233,78 @@ fn a_226_before_the_data_is_not_waited_for_twice() {
         })
         .unwrap();
 }
+
+#[test]
+fn external_ip_is_announced_in_port_and_the_servers_425_is_reported() {
+    // The scripted server only reads the PORT line; nothing ever connects to 203.0.113.7.
+    let mut script = logon(&[]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("PORT 203,0,113,7,"),
+        send("200 PORT ok\r\n"),
+        Step::Expect("NLST"),
+        send("425 Can't open data connection.\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (mut options, lines) = options(&server);
+    options.data.mode = DataMode::Active;
+    options.data.external_ip = Some("203.0.113.7".parse().unwrap());
+    let err = runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            conn.nlst(b"").await
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "starting the transfer: the server replied 425 Can't open data connection."
+    );
+    let received = server.finish();
+    let port_line = received.iter().find(|l| l.starts_with("PORT")).unwrap();
+    // The port is the local listener's: announced as p1,p2 after the external address.
+    let fields: Vec<u16> = port_line[5..]
+        .split(',')
+        .map(|f| f.parse().unwrap())
+        .collect();
+    assert_eq!(fields[..4], [203, 0, 113, 7]);
+    assert!(fields[4] * 256 + fields[5] > 0);
+    let status = texts(&lines, LogKind::Status);
+    assert!(
+        status
+            .iter()
+            .any(|l| l.contains("announcing the configured external address 203.0.113.7")),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn anonymous_logon_sends_the_conventional_password() {
+    let mut script = vec![
+        send("220 scripted\r\n"),
+        Step::Expect("USER anonymous"),
+        send("331 any password\r\n"),
+        Step::Expect("PASS anonymous@"),
+        send("230 welcome\r\n"),
+        Step::Expect("SYST"),
+        send("215 UNIX Type: L8\r\n"),
+        Step::Expect("FEAT"),
+        send("500 no\r\n"),
+        Step::Expect("PWD"),
+        send("257 \"/pub\"\r\n"),
+    ];
+    script.push(Step::Expect("QUIT"));
+    script.push(send("221 bye\r\n"));
+    let server = ScriptedServer::start(script);
+    let (mut options, _) = options(&server);
+    options.credentials = Credentials::default();
+    runtime().block_on(async {
+        let conn = Connection::connect(options).await.unwrap();
+        assert_eq!(conn.home_dir(), Some(&b"/pub"[..]));
+        conn.quit().await;
+    });
+    let received = server.finish();
+    assert_eq!(received[..2], ["USER anonymous", "PASS anonymous@"]);
+}

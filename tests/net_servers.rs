@@ -216,3 +216,25 @@ fn abort_cancels_a_running_download_and_the_session_goes_on() {
     });
     assert!(lines.lock().unwrap().iter().any(|l| l.text == "ABOR"));
 }
+
+#[test]
+fn appe_appends_and_cdup_goes_up() {
+    use skiff::net::StoreMode;
+    let server = FtpServer::start(ServerKind::PureFtpd);
+    server.write_file("dir/log.txt", b"first\n");
+    let (options, _) = connect_options(&server);
+    runtime().block_on(async {
+        let mut conn = Connection::connect(options).await.unwrap();
+        let mut stream = conn
+            .store(b"/dir/log.txt", TransferType::Binary, StoreMode::Append)
+            .await
+            .unwrap();
+        let written = conn.write_data(&mut stream, b"second\n").await;
+        conn.finish_transfer(stream, written).await.unwrap();
+        conn.cwd(b"/dir").await.unwrap();
+        assert_eq!(conn.pwd().await.unwrap(), b"/dir");
+        conn.cdup().await.unwrap();
+        assert_eq!(conn.pwd().await.unwrap(), b"/");
+    });
+    assert_eq!(server.read_file("dir/log.txt").unwrap(), b"first\nsecond\n");
+}

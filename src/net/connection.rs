@@ -4,7 +4,7 @@
 //! EPRT/PORT), REST when resuming, then the command; a 1xx reply opens the transfer, and the
 //! 226 and the end of the data stream may arrive in either order.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -700,53 +700,35 @@ impl Connection {
             .local_addr()
             .map_err(|source| FtpError::DataIo { source })?
             .port();
-        let announce_ip = self.settings.external_ip.unwrap_or(self.local.ip());
-        let announce = SocketAddr::new(announce_ip, port);
+        let listen = SocketAddr::new(self.local.ip(), port);
+        let commands = pasv::active_announcements(listen, self.settings.external_ip, self.eprt);
         let range_note = match self.settings.active_port_range {
             Some(range) => format!(" (port range {range})"),
             None => String::new(),
         };
-        let external_note = if self.settings.external_ip.is_some() {
-            " as the configured external address"
-        } else {
-            ""
+        let external_note = match self.settings.external_ip {
+            Some(ip) => format!(", announcing the configured external address {ip}"),
+            None => String::new(),
         };
         self.control.log.status(format!(
-            "Active mode: listening on {}:{port}{range_note}, announcing {announce}{external_note}",
-            self.local.ip()
+            "Active mode: listening on {listen}{range_note}{external_note}"
         ));
         let during = "entering active mode";
-        let use_eprt = announce.is_ipv6() || self.eprt == Support::Yes;
-        if use_eprt {
-            let reply = self
-                .control
-                .command(&Command::Eprt(announce), during)
-                .await?;
+        let count = commands.len();
+        for (i, command) in commands.into_iter().enumerate() {
+            let is_eprt = matches!(command, Command::Eprt(_));
+            let reply = self.control.command(&command, during).await?;
             if reply.code.is_success() {
                 return Ok(PendingData::Listening(listener));
             }
-            if announce.is_ipv6() {
+            if is_eprt {
+                self.eprt = Support::No;
+            }
+            if i + 1 == count {
                 return Err(FtpError::unexpected(during, reply));
             }
-            self.eprt = Support::No;
         }
-        let IpAddr::V4(v4) = announce_ip else {
-            return Err(FtpError::Refused(format!(
-                "active mode: cannot announce IPv6 address {announce_ip} with PORT"
-            )));
-        };
-        let reply = self
-            .control
-            .command(
-                &Command::Port(std::net::SocketAddrV4::new(v4, port)),
-                during,
-            )
-            .await?;
-        if reply.code.is_success() {
-            Ok(PendingData::Listening(listener))
-        } else {
-            Err(FtpError::unexpected(during, reply))
-        }
+        Err(FtpError::Refused("active mode: nothing to announce".into()))
     }
 }
 

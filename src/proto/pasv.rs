@@ -172,6 +172,27 @@ pub fn plan_passive_target(
     }
 }
 
+/// The commands that announce an active-mode listener, in the order to try them.
+///
+/// The address is the configured external IP (behind NAT) or else the listener's own; the
+/// port is always the listener's. IPv6 needs EPRT (RFC 2428); for IPv4, EPRT is tried first
+/// only when FEAT listed it, with PORT as the fallback, since PORT is what every server knows.
+pub fn active_announcements(
+    listen: SocketAddr,
+    external_ip: Option<IpAddr>,
+    eprt: crate::proto::feat::Support,
+) -> Vec<crate::proto::command::Command> {
+    use crate::proto::command::Command;
+    let announce = SocketAddr::new(external_ip.unwrap_or(listen.ip()), listen.port());
+    match announce {
+        SocketAddr::V6(_) => vec![Command::Eprt(announce)],
+        SocketAddr::V4(v4) if eprt == crate::proto::feat::Support::Yes => {
+            vec![Command::Eprt(announce), Command::Port(v4)]
+        }
+        SocketAddr::V4(v4) => vec![Command::Port(v4)],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +340,36 @@ mod tests {
         // 0.0.0.0 can never be connected to: it means the server itself.
         let target = plan_passive_target(addr("0.0.0.0:4000"), peer, false);
         assert_eq!(target.addr, "203.0.113.5:4000".parse().unwrap());
+    }
+
+    #[test]
+    fn external_ip_is_announced_with_the_listeners_port() {
+        use crate::proto::command::Command;
+        use crate::proto::feat::Support;
+        let listen: SocketAddr = "192.168.1.20:50010".parse().unwrap();
+        let external: IpAddr = "203.0.113.7".parse().unwrap();
+        let commands = active_announcements(listen, Some(external), Support::No);
+        assert_eq!(commands, vec![Command::Port(addr("203.0.113.7:50010"))]);
+        assert_eq!(
+            commands[0].to_wire().unwrap(),
+            b"PORT 203,0,113,7,195,90\r\n"
+        );
+        let commands = active_announcements(listen, Some(external), Support::Yes);
+        assert_eq!(commands[0].log_text(), "EPRT |1|203.0.113.7|50010|");
+        assert_eq!(commands.len(), 2, "PORT stays as the fallback");
+        let local_only = active_announcements(listen, None, Support::Unknown);
+        assert_eq!(local_only, vec![Command::Port(addr("192.168.1.20:50010"))]);
+    }
+
+    #[test]
+    fn ipv6_is_announced_with_eprt_only() {
+        use crate::proto::command::Command;
+        use crate::proto::feat::Support;
+        let listen: SocketAddr = "[::1]:50010".parse().unwrap();
+        assert_eq!(
+            active_announcements(listen, None, Support::No),
+            vec![Command::Eprt(listen)]
+        );
     }
 
     #[test]

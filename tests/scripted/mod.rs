@@ -70,7 +70,9 @@ impl ScriptedServer {
                                 return;
                             }
                             let line = line.trim_end().to_owned();
-                            let ok = line.to_ascii_uppercase().starts_with(verb);
+                            let ok = line
+                                .to_ascii_uppercase()
+                                .starts_with(&verb.to_ascii_uppercase());
                             log.lock().expect("log lock").push(line);
                             if !ok {
                                 return;
