@@ -1,6 +1,7 @@
 //! IPv6: `ftp://[::1]:PORT/` URLs, EPSV and EPRT over ::1 against real servers.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::print_stdout)] // the skip reason is printed
 
 mod common;
 mod skiff_cmd;
