@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use crate::cli::CommonArgs;
 use crate::log::{ConnId, LogSink};
 use crate::net::{ConnectOptions, Connection, Credentials, DataSettings};
+use crate::proto::charset::Charset;
 use crate::secret::Secret;
 use crate::url::{FtpUrl, Scheme};
 
@@ -55,6 +56,7 @@ pub(crate) async fn connect(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<C
             active_port_range: args.port_range,
             external_ip: args.external_ip,
         },
+        charset: args.encoding,
         log,
     };
     Connection::connect(options)
@@ -89,6 +91,25 @@ pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// The URL's path as the server's bytes: typed text converted to the charset, raw
+/// percent-encoded bytes kept as they are.
+pub(crate) fn remote_path(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<Vec<u8>> {
+    Ok(args.encoding.encode_user_bytes(&url.path)?)
+}
+
+/// A remote name as a local file name: decoded from the server's charset when that is
+/// lossless, else its raw bytes; names that would leave the folder are refused.
+pub(crate) fn local_name_in(
+    remote_name: &[u8],
+    charset: Charset,
+) -> anyhow::Result<std::ffi::OsString> {
+    let decoded = charset.decode(remote_name);
+    if !charset.is_utf8() && !decoded.contains('\u{FFFD}') {
+        return local_name(decoded.as_bytes());
+    }
+    local_name(remote_name)
+}
+
 /// A remote path's bytes as a local file name, refusing names that would leave the folder.
 pub(crate) fn local_name(remote_name: &[u8]) -> anyhow::Result<std::ffi::OsString> {
     if remote_name.is_empty()
@@ -113,8 +134,13 @@ pub(crate) fn local_name(remote_name: &[u8]) -> anyhow::Result<std::ffi::OsStrin
     }
 }
 
+/// A local file name as the server's bytes in its charset.
+pub(crate) fn remote_name_in(local: &std::ffi::OsStr, charset: Charset) -> anyhow::Result<Vec<u8>> {
+    Ok(charset.encode_user_bytes(&remote_name(local))?)
+}
+
 /// A local file name as the bytes to send.
-pub(crate) fn remote_name(local: &std::ffi::OsStr) -> Vec<u8> {
+fn remote_name(local: &std::ffi::OsStr) -> Vec<u8> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt as _;

@@ -1,12 +1,15 @@
 //! `skiff ls URL [--json]`
 
 use crate::cli::CommonArgs;
-use crate::cli::common::{connect, parse_url, stdout_line};
+use crate::cli::common::{connect, parse_url, remote_path, stdout_line};
+use crate::proto::charset::Charset;
 use crate::proto::listing::{Entry, EntryKind};
 
 #[derive(serde::Serialize)]
 struct JsonEntry {
     name: String,
+    /// The server's bytes for the name, percent-encoded: usable in a URL whatever the charset.
+    raw: String,
     kind: EntryKind,
     size: Option<u64>,
     modified: Option<String>,
@@ -14,10 +17,18 @@ struct JsonEntry {
     target: Option<String>,
 }
 
-impl From<&Entry> for JsonEntry {
-    fn from(entry: &Entry) -> Self {
+/// Bytes outside the URL-safe set, percent-encoded (RFC 3986 unreserved characters stay).
+const NAME_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+impl JsonEntry {
+    fn new(entry: &Entry, charset: Charset) -> Self {
         Self {
-            name: entry.name_lossy(),
+            name: charset.decode(&entry.name).into_owned(),
+            raw: percent_encoding::percent_encode(&entry.name, NAME_ESCAPES).to_string(),
             kind: entry.kind,
             size: entry.size,
             modified: entry.modified.map(|t| t.to_rfc3339()),
@@ -25,15 +36,16 @@ impl From<&Entry> for JsonEntry {
             target: entry
                 .link_target
                 .as_ref()
-                .map(|t| String::from_utf8_lossy(t).into_owned()),
+                .map(|t| charset.decode(t).into_owned()),
         }
     }
 }
 
 pub(crate) async fn run(url: &str, json: bool, args: &CommonArgs) -> anyhow::Result<()> {
     let url = parse_url(url)?;
+    let dir = remote_path(&url, args)?;
     let mut conn = connect(&url, args).await?;
-    let mut entries = conn.list(&url.path).await?;
+    let mut entries = conn.list(&dir).await?;
     conn.quit().await;
     // Folders first, then by name, as a file manager shows them.
     entries.sort_by(|a, b| {
@@ -42,7 +54,10 @@ pub(crate) async fn run(url: &str, json: bool, args: &CommonArgs) -> anyhow::Res
             .then_with(|| a.name.cmp(&b.name))
     });
     if json {
-        let rows: Vec<JsonEntry> = entries.iter().map(JsonEntry::from).collect();
+        let rows: Vec<JsonEntry> = entries
+            .iter()
+            .map(|e| JsonEntry::new(e, args.encoding))
+            .collect();
         stdout_line(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(());
     }
@@ -57,11 +72,11 @@ pub(crate) async fn run(url: &str, json: bool, args: &CommonArgs) -> anyhow::Res
         let target = entry
             .link_target
             .as_ref()
-            .map(|t| format!(" -> {}", String::from_utf8_lossy(t)))
+            .map(|t| format!(" -> {}", args.encoding.decode(t)))
             .unwrap_or_default();
         stdout_line(&format!(
             "{kind} {size:>12}  {modified:<19}  {}{target}",
-            entry.name_lossy()
+            args.encoding.decode(&entry.name)
         ))?;
     }
     Ok(())

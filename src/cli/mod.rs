@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::net::{DataMode, PortRange};
+use crate::proto::charset::Charset;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -113,6 +114,14 @@ pub struct CommonArgs {
     /// Transfer in ASCII mode (TYPE A) with line-ending conversion.
     #[arg(long)]
     pub ascii: bool,
+    /// The server's charset for file names: utf-8 (default), cp949/euc-kr, shift_jis,
+    /// gb18030, big5, windows-1252, iso-8859-2, ...
+    #[arg(long, value_name = "NAME", default_value = "utf-8", value_parser = parse_charset)]
+    pub encoding: Charset,
+}
+
+fn parse_charset(name: &str) -> Result<Charset, String> {
+    Charset::from_name(name).map_err(|e| e.to_string())
 }
 
 /// Runs the CLI and maps the outcome to an exit code (0 ok, 1 failure, 2 usage).

@@ -15,6 +15,7 @@ use crate::net::AsyncStream;
 use crate::net::control::ControlChannel;
 use crate::net::data::{self, DataMode, DataSettings};
 use crate::net::error::FtpError;
+use crate::proto::charset::Charset;
 use crate::proto::command::{Command, TransferType};
 use crate::proto::feat::{Features, Support};
 use crate::proto::listing::{
@@ -42,6 +43,8 @@ pub struct ConnectOptions {
     /// Applies to every read, write, connect and accept.
     pub timeout: Duration,
     pub data: DataSettings,
+    /// The server's charset for paths and names (UTF-8 unless the site says otherwise).
+    pub charset: Charset,
     pub log: LogSink,
 }
 
@@ -53,6 +56,7 @@ impl ConnectOptions {
             credentials: Credentials::default(),
             timeout: Duration::from_secs(20),
             data: DataSettings::default(),
+            charset: Charset::UTF8,
             log: LogSink::discard(),
         }
     }
@@ -109,7 +113,7 @@ impl Connection {
         stream.set_nodelay(true).ok();
         log.status("Connection established, waiting for welcome message...");
         let mut conn = Connection {
-            control: ControlChannel::new(Box::new(stream), log, options.timeout),
+            control: ControlChannel::new(Box::new(stream), log, options.timeout, options.charset),
             peer,
             local,
             settings: options.data,
@@ -198,7 +202,8 @@ impl Connection {
             self.eprt = self.features.support("EPRT");
         }
         // pure-ftpd lists UTF8 but answers 504: harmless, the names are raw bytes anyway.
-        if self.features.has("UTF8") {
+        // With a legacy charset configured, the server must stay in it.
+        if self.features.has("UTF8") && self.control.charset.is_utf8() {
             self.control
                 .command(&Command::Opts("UTF8 ON".into()), "enabling UTF-8")
                 .await?;
@@ -232,6 +237,10 @@ impl Connection {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local
+    }
+
+    pub fn charset(&self) -> Charset {
+        self.control.charset
     }
 
     pub fn log(&self) -> &LogSink {

@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::log::{LogKind, LogSink};
 use crate::net::AsyncStream;
 use crate::net::error::FtpError;
+use crate::proto::charset::Charset;
 use crate::proto::command::Command;
 use crate::proto::reply::{Reply, ReplyParser};
 
@@ -17,16 +18,24 @@ pub(crate) struct ControlChannel {
     read_buf: Box<[u8]>,
     pub(crate) log: LogSink,
     pub(crate) timeout: Duration,
+    /// How path bytes are shown in the message log.
+    pub(crate) charset: Charset,
 }
 
 impl ControlChannel {
-    pub(crate) fn new(stream: Box<dyn AsyncStream>, log: LogSink, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        stream: Box<dyn AsyncStream>,
+        log: LogSink,
+        timeout: Duration,
+        charset: Charset,
+    ) -> Self {
         Self {
             stream,
             parser: ReplyParser::new(),
             read_buf: vec![0; 8192].into_boxed_slice(),
             log,
             timeout,
+            charset,
         }
     }
 
@@ -37,7 +46,8 @@ impl ControlChannel {
     /// Sends one command line. Nothing is written if the command is refused.
     pub(crate) async fn send(&mut self, command: &Command) -> Result<(), FtpError> {
         let wire = command.to_wire()?;
-        self.log.line(LogKind::Command, command.log_text());
+        self.log
+            .line(LogKind::Command, command.log_text_in(&self.charset));
         let during = "sending a command";
         match tokio::time::timeout(self.timeout, self.stream.write_all(&wire)).await {
             Err(_) => Err(FtpError::Timeout {
@@ -54,10 +64,8 @@ impl ControlChannel {
         loop {
             if let Some(reply) = self.parser.next_reply()? {
                 for line in &reply.lines {
-                    self.log.line(
-                        LogKind::Response,
-                        String::from_utf8_lossy(line).into_owned(),
-                    );
+                    self.log
+                        .line(LogKind::Response, self.charset.decode(line).into_owned());
                 }
                 return Ok(reply);
             }

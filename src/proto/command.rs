@@ -6,6 +6,7 @@
 
 use std::net::{SocketAddr, SocketAddrV4};
 
+use crate::proto::charset::Charset;
 use crate::proto::listing::Timestamp;
 use crate::secret::Secret;
 
@@ -172,11 +173,16 @@ impl Command {
 
     /// The line as the message log shows it: passwords masked, raw bytes shown lossily.
     pub fn log_text(&self) -> String {
+        self.log_text_in(&Charset::UTF8)
+    }
+
+    /// The log line with path bytes decoded in the server's charset.
+    pub fn log_text_in(&self, charset: &Charset) -> String {
         match self {
             Command::Pass(_) => "PASS ****".to_owned(),
             Command::Acct(_) => "ACCT ****".to_owned(),
             _ => match self.argument() {
-                Some(arg) => format!("{} {}", self.verb(), String::from_utf8_lossy(&arg)),
+                Some(arg) => format!("{} {}", self.verb(), charset.decode(&arg)),
                 None => self.verb().to_owned(),
             },
         }

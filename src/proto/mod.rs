@@ -4,6 +4,7 @@
 //! shell that feeds it bytes and carries out its decisions.
 
 pub mod ascii;
+pub mod charset;
 pub mod command;
 pub mod feat;
 pub mod listing;

@@ -1,0 +1,146 @@
+//! Legacy server charsets: a directory whose file name bytes are CP949 (EUC-KR) Korean,
+//! listed, fetched, uploaded, renamed and deleted by its Korean name with
+//! `--encoding cp949`; and a Latin-1 name handled with no charset set, through its raw bytes.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+mod skiff_cmd;
+
+use common::{FtpServer, ServerKind};
+use skiff_cmd::skiff;
+
+/// `한글.txt` in CP949.
+const HANGUL_CP949: &[u8] = b"\xc7\xd1\xb1\xdb.txt";
+
+fn cp949(text: &str) -> Vec<u8> {
+    skiff::proto::charset::Charset::from_name("cp949")
+        .unwrap()
+        .encode(text)
+        .unwrap()
+}
+
+fn exists_raw(server: &FtpServer, dir: &str, name: &[u8]) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    server
+        .root()
+        .join(dir)
+        .join(std::ffi::OsStr::from_bytes(name))
+        .exists()
+}
+
+#[test]
+fn korean_names_in_cp949_work_by_their_korean_name() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file_raw_name("kr", HANGUL_CP949, b"korean content");
+    let work = tempfile::tempdir().unwrap();
+    let enc = ["--encoding", "cp949"];
+
+    // ls shows the Korean name.
+    let run = skiff(
+        work.path(),
+        &[&["ls", &server.url("kr/"), "--json"][..], &enc].concat(),
+    );
+    run.assert_ok();
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(rows[0]["name"], "한글.txt", "{}", run.stdout);
+    assert_eq!(rows[0]["raw"], "%C7%D1%B1%DB.txt");
+
+    // get by the Korean name; the local file gets the Korean name in UTF-8.
+    let run = skiff(
+        work.path(),
+        &[
+            &["get", &server.url("kr/한글.txt"), "."][..],
+            &enc,
+            &["--log"],
+        ]
+        .concat(),
+    );
+    run.assert_ok();
+    assert_eq!(
+        std::fs::read(work.path().join("한글.txt")).unwrap(),
+        b"korean content"
+    );
+    assert!(
+        run.log_lines("Command:")
+            .iter()
+            .any(|c| c == "RETR /kr/한글.txt"),
+        "the log shows the decoded name: {}",
+        run.stderr
+    );
+
+    // put a Korean-named local file: the server gets CP949 bytes.
+    std::fs::write(work.path().join("업로드.txt"), b"uploaded").unwrap();
+    skiff(
+        work.path(),
+        &[&["put", "업로드.txt", &server.url("kr/")][..], &enc].concat(),
+    )
+    .assert_ok();
+    assert!(exists_raw(&server, "kr", &cp949("업로드.txt")));
+
+    // mv and rm by Korean names.
+    skiff(
+        work.path(),
+        &[&["mv", &server.url("kr/한글.txt"), "새이름.txt"][..], &enc].concat(),
+    )
+    .assert_ok();
+    assert!(!exists_raw(&server, "kr", HANGUL_CP949));
+    assert!(exists_raw(&server, "kr", &cp949("새이름.txt")));
+    skiff(
+        work.path(),
+        &[&["rm", &server.url("kr/새이름.txt")][..], &enc].concat(),
+    )
+    .assert_ok();
+    assert!(!exists_raw(&server, "kr", &cp949("새이름.txt")));
+}
+
+#[test]
+fn a_name_not_valid_in_the_charset_still_round_trips_through_its_raw_bytes() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file_raw_name("l1", b"caf\xe9.txt", b"latin-1");
+    let work = tempfile::tempdir().unwrap();
+
+    // No charset set: the name is shown with a replacement character, and its raw bytes.
+    let run = skiff(work.path(), &["ls", &server.url("l1/"), "--json"]);
+    run.assert_ok();
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(rows[0]["name"], "caf\u{FFFD}.txt");
+    let raw = rows[0]["raw"].as_str().unwrap().to_owned();
+    assert_eq!(raw, "caf%E9.txt");
+
+    // Download and delete by the raw name from the listing.
+    skiff(
+        work.path(),
+        &["get", &server.url(&format!("l1/{raw}")), "cafe.txt"],
+    )
+    .assert_ok();
+    assert_eq!(
+        std::fs::read(work.path().join("cafe.txt")).unwrap(),
+        b"latin-1"
+    );
+    skiff(work.path(), &["rm", &server.url(&format!("l1/{raw}"))]).assert_ok();
+    assert!(!exists_raw(&server, "l1", b"caf\xe9.txt"));
+}
+
+#[test]
+fn a_name_the_charset_cannot_write_is_refused_before_sending() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let work = tempfile::tempdir().unwrap();
+    let run = skiff(
+        work.path(),
+        &["mkdir", &server.url("日本"), "--encoding", "windows-1252"],
+    );
+    run.assert_fails_with("cannot be written in windows-1252");
+    assert!(std::fs::read_dir(server.root()).unwrap().next().is_none());
+}
+
+#[test]
+fn unknown_encoding_is_a_usage_error() {
+    let work = tempfile::tempdir().unwrap();
+    let run = skiff(
+        work.path(),
+        &["ls", "ftp://127.0.0.1:1/", "--encoding", "klingon"],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("unknown charset"), "{}", run.stderr);
+}
