@@ -13,5 +13,6 @@ pub mod log;
 pub mod net;
 pub mod proto;
 pub mod secret;
+pub mod sites;
 pub mod transfer;
 pub mod url;
