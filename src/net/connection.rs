@@ -5,6 +5,9 @@
 //! 226 and the end of the data stream may arrive in either order.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
 use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -12,9 +15,10 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::log::LogSink;
 use crate::net::AsyncStream;
-use crate::net::control::ControlChannel;
+use crate::net::control::{ControlChannel, ControlStream};
 use crate::net::data::{self, DataMode, DataSettings};
 use crate::net::error::FtpError;
+use crate::net::tls::{self, CertInfo, TlsMode, TlsSettings};
 use crate::proto::charset::Charset;
 use crate::proto::command::{Command, TransferType};
 use crate::proto::feat::{Features, Support};
@@ -45,6 +49,8 @@ pub struct ConnectOptions {
     pub data: DataSettings,
     /// The server's charset for paths and names (UTF-8 unless the site says otherwise).
     pub charset: Charset,
+    /// FTPS: mode, certificate trust.
+    pub tls: TlsSettings,
     pub log: LogSink,
 }
 
@@ -57,6 +63,7 @@ impl ConnectOptions {
             timeout: Duration::from_secs(20),
             data: DataSettings::default(),
             charset: Charset::UTF8,
+            tls: TlsSettings::default(),
             log: LogSink::discard(),
         }
     }
@@ -95,6 +102,28 @@ pub struct Connection {
     home: Option<Vec<u8>>,
     /// The transfer's final reply came before its data (some servers, empty listings).
     final_reply_early: bool,
+    /// Set once the control connection runs over TLS.
+    tls: Option<SessionTls>,
+    control_tls13: bool,
+    /// How this session was made, to make it again when TLS 1.3 tickets run out.
+    options: ConnectOptions,
+}
+
+/// The TLS state a session shares with its data connections.
+struct SessionTls {
+    config: Arc<rustls::ClientConfig>,
+    verifier: Arc<tls::Verifier>,
+    tickets: Arc<tls::TicketCountingStore>,
+    /// The control connection negotiated TLS 1.3 (tickets are single-use).
+    tls13: bool,
+    server_name: ServerName<'static>,
+    host: String,
+    port: u16,
+    /// PROT P is in force: data connections are encrypted too.
+    protect_data: bool,
+    /// An earlier data connection resumed the session; a later full handshake is suspicious.
+    data_resumed_before: bool,
+    certificate: Option<CertInfo>,
 }
 
 impl Connection {
@@ -113,10 +142,15 @@ impl Connection {
         stream.set_nodelay(true).ok();
         log.status("Connection established, waiting for welcome message...");
         let mut conn = Connection {
-            control: ControlChannel::new(Box::new(stream), log, options.timeout, options.charset),
+            control: ControlChannel::new(
+                ControlStream::Plain(stream),
+                log,
+                options.timeout,
+                options.charset,
+            ),
             peer,
             local,
-            settings: options.data,
+            settings: options.data.clone(),
             features: Features::unknown(),
             epsv: Support::Unknown,
             eprt: Support::Unknown,
@@ -124,11 +158,153 @@ impl Connection {
             system: None,
             home: None,
             final_reply_early: false,
+            tls: None,
+            control_tls13: false,
+            options: options.clone(),
         };
+        let mode = options.tls.mode;
+        let session = match mode {
+            TlsMode::None => None,
+            _ => Some(SessionTls::new(&options.tls, &options.host, options.port)?),
+        };
+        if mode == TlsMode::Implicit
+            && let Some(session) = session.as_ref()
+        {
+            conn.secure_control(session).await?;
+        }
         conn.read_welcome().await?;
+        if matches!(mode, TlsMode::Explicit | TlsMode::ExplicitIfAvailable)
+            && let Some(session) = session.as_ref()
+        {
+            let reply = conn
+                .control
+                .command(&Command::Auth("TLS".into()), "asking for TLS")
+                .await?;
+            if reply.code.0 == 234 {
+                conn.secure_control(session).await?;
+            } else if mode == TlsMode::Explicit {
+                // Never a silent downgrade: nothing more is sent, the password least of all.
+                return Err(FtpError::Refused(format!(
+                    "TLS is required, but the server answered AUTH TLS with {reply}; \
+                     stopped before sending the user name or password"
+                )));
+            } else {
+                conn.control.log.status(format!(
+                    "The server does not offer TLS ({reply}); continuing without encryption as configured"
+                ));
+            }
+        }
+        if conn.control.is_secure() {
+            conn.tls = session.map(|mut s| {
+                s.tls13 = conn.control_tls13;
+                s
+            });
+            if let Some(tls) = conn.tls.as_mut() {
+                tls.certificate = tls
+                    .verifier
+                    .control_certificate()
+                    .map(|der| CertInfo::from_der(&der, &tls.host, tls.port));
+            }
+        }
         conn.logon(&options.credentials).await?;
+        if conn.tls.is_some() {
+            conn.protect_data().await?;
+        }
         conn.learn_server().await?;
         Ok(conn)
+    }
+
+    /// TLS on the control connection, with the certificate checked and remembered.
+    async fn secure_control(&mut self, session: &SessionTls) -> Result<(), FtpError> {
+        self.control.log.status("Initializing TLS...");
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&session.config));
+        let result = self
+            .control
+            .start_tls(connector, session.server_name.clone())
+            .await
+            .map(|conn| {
+                let tls13 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+                (describe_tls(conn), tls13)
+            });
+        match result {
+            Ok((description, tls13)) => {
+                self.control_tls13 = tls13;
+                session.verifier.pin_control_certificate();
+                self.control
+                    .log
+                    .status(format!("TLS connection established: {description}"));
+                Ok(())
+            }
+            Err(source) => Err(session.handshake_error("securing the control connection", source)),
+        }
+    }
+
+    /// PBSZ 0 and PROT P (RFC 4217): data connections are encrypted too, or nothing goes.
+    async fn protect_data(&mut self) -> Result<(), FtpError> {
+        let during = "protecting data connections";
+        self.simple(Command::Pbsz(0), during).await?;
+        self.simple(Command::Prot('P'), during).await?;
+        if let Some(tls) = self.tls.as_mut() {
+            tls.protect_data = true;
+        }
+        Ok(())
+    }
+
+    /// The server certificate of this TLS session, if it is one.
+    pub fn certificate(&self) -> Option<&CertInfo> {
+        self.tls.as_ref().and_then(|t| t.certificate.as_ref())
+    }
+
+    /// Under TLS 1.3 each resumption uses up a ticket, and some servers (proftpd) issue none
+    /// on upload data connections. With none left, the next data connection could not resume
+    /// and the server would refuse it: make the session again first, which brings new tickets.
+    async fn refresh_if_out_of_tickets(&mut self) -> Result<(), FtpError> {
+        let out = self
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.protect_data && t.tls13 && t.tickets.tls13_tickets() == 0);
+        if !out {
+            return Ok(());
+        }
+        self.control.log.status(
+            "The TLS 1.3 session has no resumption tickets left; reconnecting to continue the session",
+        );
+        let fresh = Box::pin(Connection::connect(self.options.clone())).await?;
+        let old = std::mem::replace(self, fresh);
+        old.quit().await;
+        Ok(())
+    }
+
+    /// TLS on a data connection: same session cache and server name as the control
+    /// connection (so it resumes), same certificate, and no full handshake after a resumed one.
+    async fn secure_data(&mut self, tcp: TcpStream) -> Result<DataStream, FtpError> {
+        let Some(session) = self.tls.as_mut().filter(|t| t.protect_data) else {
+            return Ok(Box::new(tcp));
+        };
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&session.config));
+        let handshake = tokio::time::timeout(
+            self.control.timeout,
+            connector.connect(session.server_name.clone(), tcp),
+        );
+        let stream = match handshake.await {
+            Err(_) => {
+                return Err(FtpError::Timeout {
+                    phase: "securing the data connection",
+                    secs: self.control.timeout.as_secs(),
+                });
+            }
+            Ok(Err(source)) => {
+                return Err(session.handshake_error("securing the data connection", source));
+            }
+            Ok(Ok(stream)) => stream,
+        };
+        let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        if resumed {
+            session.data_resumed_before = true;
+        } else if session.data_resumed_before {
+            return Err(FtpError::TlsNotResumed);
+        }
+        Ok(Box::new(stream))
     }
 
     async fn read_welcome(&mut self) -> Result<(), FtpError> {
@@ -541,6 +717,20 @@ impl Connection {
         tokio::time::timeout(self.control.timeout, stream.shutdown())
             .await
             .ok();
+        // Read to the end before closing: with TLS this completes the close_notify exchange,
+        // so the kernel does not answer unread bytes with a reset that loses the upload's
+        // tail on the server (seen with vsftpd and pyftpdlib under TLS 1.3).
+        let mut sink = [0u8; 4096];
+        let drain = async {
+            let mut drained = 0usize;
+            while drained < 1 << 20 {
+                match stream.read(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => drained += n,
+                }
+            }
+        };
+        tokio::time::timeout(self.control.timeout, drain).await.ok();
         drop(stream);
         if final_reply_early {
             return Ok(());
@@ -600,6 +790,7 @@ impl Connection {
     ) -> Result<DataStream, FtpError> {
         // Refuse a bad argument before anything is sent, data connection included.
         command.to_wire()?;
+        self.refresh_if_out_of_tickets().await?;
         self.set_type(transfer_type).await?;
         let pending = match self.settings.mode {
             DataMode::Passive => self.prepare_passive().await?,
@@ -633,12 +824,13 @@ impl Connection {
             }
             self.final_reply_early = true;
             return match pending {
-                PendingData::Connected(stream) => Ok(Box::new(stream)),
+                PendingData::Connected(stream) => self.secure_data(stream).await,
                 PendingData::Listening(_) => Err(FtpError::unexpected(during, reply)),
             };
         }
-        match pending {
-            PendingData::Connected(stream) => Ok(Box::new(stream)),
+        // The server starts its TLS accept only after this 1xx, so the handshake goes here.
+        let tcp = match pending {
+            PendingData::Connected(stream) => stream,
             PendingData::Listening(listener) => {
                 let stream = data::accept_active(
                     &listener,
@@ -648,12 +840,19 @@ impl Connection {
                 )
                 .await;
                 match stream {
-                    Ok(stream) => Ok(Box::new(stream)),
+                    Ok(stream) => stream,
                     Err(err) => {
                         self.abort_after_failure().await;
-                        Err(err)
+                        return Err(err);
                     }
                 }
+            }
+        };
+        match self.secure_data(tcp).await {
+            Ok(stream) => Ok(stream),
+            Err(err) => {
+                self.abort_after_failure().await;
+                Err(err)
             }
         }
     }
@@ -739,6 +938,64 @@ impl Connection {
         }
         Err(FtpError::Refused("active mode: nothing to announce".into()))
     }
+}
+
+impl SessionTls {
+    fn new(settings: &TlsSettings, host: &str, port: u16) -> Result<Self, FtpError> {
+        let tls::TlsClient {
+            config,
+            verifier,
+            tickets,
+        } = tls::client_config(settings, host, port).map_err(|e| FtpError::Tls {
+            during: "preparing TLS",
+            source: std::io::Error::other(e),
+        })?;
+        let server_name = ServerName::try_from(host.to_owned()).map_err(|e| FtpError::Tls {
+            during: "preparing TLS",
+            source: std::io::Error::other(e),
+        })?;
+        Ok(Self {
+            config,
+            verifier,
+            tickets,
+            tls13: false,
+            server_name,
+            host: host.to_owned(),
+            port,
+            protect_data: false,
+            data_resumed_before: false,
+            certificate: None,
+        })
+    }
+
+    /// A failed handshake: a refused certificate with everything the user needs to judge
+    /// it, or the TLS error as it came.
+    fn handshake_error(&self, during: &'static str, source: std::io::Error) -> FtpError {
+        match self.verifier.take_rejection() {
+            Some((problem, cert)) => FtpError::Certificate {
+                problem,
+                info: cert.map(|der| Box::new(CertInfo::from_der(&der, &self.host, self.port))),
+            },
+            None => FtpError::Tls { during, source },
+        }
+    }
+}
+
+/// "TLSv1_3, TLS13_AES_256_GCM_SHA384, new session" for the Status line.
+fn describe_tls(conn: &rustls::ClientConnection) -> String {
+    let version = conn
+        .protocol_version()
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    let suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| format!("{:?}", s.suite()))
+        .unwrap_or_default();
+    let kind = match conn.handshake_kind() {
+        Some(rustls::HandshakeKind::Resumed) => "resumed session",
+        _ => "new session",
+    };
+    format!("{version}, {suite}, {kind}")
 }
 
 /// Resolves `host` and connects to the first address that answers, each try bounded.

@@ -3,17 +3,72 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+use tokio::net::TcpStream;
 
 use crate::log::{LogKind, LogSink};
-use crate::net::AsyncStream;
 use crate::net::error::FtpError;
 use crate::proto::charset::Charset;
 use crate::proto::command::Command;
 use crate::proto::reply::{Reply, ReplyParser};
 
+/// The control connection's transport: plain TCP, upgraded in place by AUTH TLS.
+pub(crate) enum ControlStream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// Only while an upgrade is under way (or after it failed).
+    Gone,
+}
+
+impl AsyncRead for ControlStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ControlStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            ControlStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            ControlStream::Gone => Poll::Ready(Err(std::io::ErrorKind::NotConnected.into())),
+        }
+    }
+}
+
+impl AsyncWrite for ControlStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            ControlStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            ControlStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            ControlStream::Gone => Poll::Ready(Err(std::io::ErrorKind::NotConnected.into())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ControlStream::Plain(s) => Pin::new(s).poll_flush(cx),
+            ControlStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            ControlStream::Gone => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ControlStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            ControlStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            ControlStream::Gone => Poll::Ready(Ok(())),
+        }
+    }
+}
+
 pub(crate) struct ControlChannel {
-    stream: Box<dyn AsyncStream>,
+    stream: ControlStream,
     parser: ReplyParser,
     read_buf: Box<[u8]>,
     pub(crate) log: LogSink,
@@ -24,7 +79,7 @@ pub(crate) struct ControlChannel {
 
 impl ControlChannel {
     pub(crate) fn new(
-        stream: Box<dyn AsyncStream>,
+        stream: ControlStream,
         log: LogSink,
         timeout: Duration,
         charset: Charset,
@@ -100,6 +155,41 @@ impl ControlChannel {
                 return Ok(reply);
             }
         }
+    }
+
+    /// Replaces the plain stream with TLS over it (AUTH TLS accepted, or implicit FTPS).
+    /// Bytes the server sent after its 234 and before the handshake would be plaintext
+    /// injected into the secure session: they are refused.
+    pub(crate) async fn start_tls(
+        &mut self,
+        connector: tokio_rustls::TlsConnector,
+        server_name: rustls::pki_types::ServerName<'static>,
+    ) -> Result<&rustls::ClientConnection, std::io::Error> {
+        if self.parser.has_partial() {
+            return Err(std::io::Error::other(
+                "the server sent more data right after accepting AUTH TLS",
+            ));
+        }
+        let ControlStream::Plain(tcp) = std::mem::replace(&mut self.stream, ControlStream::Gone)
+        else {
+            return Err(std::io::Error::other(
+                "the control connection is already secured",
+            ));
+        };
+        let handshake = tokio::time::timeout(self.timeout, connector.connect(server_name, tcp));
+        let tls = match handshake.await {
+            Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
+            Ok(result) => result?,
+        };
+        self.stream = ControlStream::Tls(Box::new(tls));
+        match &self.stream {
+            ControlStream::Tls(tls) => Ok(tls.get_ref().1),
+            _ => Err(std::io::Error::other("unreachable: just secured")),
+        }
+    }
+
+    pub(crate) fn is_secure(&self) -> bool {
+        matches!(self.stream, ControlStream::Tls(_))
     }
 
     /// Closes the write side politely; errors are irrelevant at that point.

@@ -68,6 +68,23 @@ pub enum FtpError {
     SizeMismatch { expected: u64, received: u64 },
     #[error("{0}")]
     Refused(String),
+    /// rustls uses each TLS 1.3 ticket once; a server that issues none on upload data
+    /// connections (proftpd) runs the session out of tickets. A new session has new ones.
+    #[error(
+        "the data connection's TLS session was not resumed although earlier ones were; \
+         aborted (a data connection must continue the control connection's session)"
+    )]
+    TlsNotResumed,
+    #[error("TLS failed while {during}: {source}")]
+    Tls {
+        during: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{problem}: {}", info.as_ref().map(ToString::to_string).unwrap_or_else(|| "no certificate details".into()))]
+    Certificate {
+        problem: crate::net::tls::CertProblem,
+        info: Option<Box<crate::net::tls::CertInfo>>,
+    },
 }
 
 impl FtpError {
@@ -81,6 +98,8 @@ impl FtpError {
             | FtpError::NoFreePort { .. }
             | FtpError::ActiveAcceptTimeout { .. }
             | FtpError::DataIo { .. }
+            | FtpError::Tls { .. }
+            | FtpError::TlsNotResumed
             | FtpError::SizeMismatch { .. } => RetryClass::Transient,
             FtpError::UnexpectedReply { reply, .. } if reply.code.is_transient_failure() => {
                 RetryClass::Transient

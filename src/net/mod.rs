@@ -7,6 +7,7 @@ mod connection;
 mod control;
 mod data;
 mod error;
+pub mod tls;
 
 pub use connection::{ConnectOptions, Connection, Credentials, DataStream, StoreMode};
 pub use data::{DataMode, DataSettings, PortRange, PortRangeError, active_port_candidates};

@@ -56,6 +56,12 @@ pub enum Command {
     Noop,
     Abor,
     Quit,
+    /// RFC 4217: AUTH TLS.
+    Auth(String),
+    /// RFC 4217: protection buffer size (always 0 for TLS).
+    Pbsz(u32),
+    /// RFC 4217: data channel protection level (`P` private, `C` clear).
+    Prot(char),
 }
 
 /// A command that cannot be sent as it is.
@@ -104,6 +110,9 @@ impl Command {
             Command::Noop => "NOOP",
             Command::Abor => "ABOR",
             Command::Quit => "QUIT",
+            Command::Auth(_) => "AUTH",
+            Command::Pbsz(_) => "PBSZ",
+            Command::Prot(_) => "PROT",
         }
     }
 
@@ -137,6 +146,9 @@ impl Command {
                 Some(arg)
             }
             Command::Rest(offset) => text(&offset.to_string()),
+            Command::Auth(mechanism) => text(mechanism),
+            Command::Pbsz(size) => text(&size.to_string()),
+            Command::Prot(level) => text(&level.to_string()),
             Command::List(p) | Command::Nlst(p) | Command::Mlsd(p) | Command::Mlst(p) => p.clone(),
             Command::Port(addr) => text(&crate::proto::pasv::format_port(*addr)),
             Command::Eprt(addr) => text(&crate::proto::pasv::format_eprt(*addr)),
