@@ -1,6 +1,6 @@
 //! What every subcommand shares: URL → connection, the message log on stderr, errors.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -8,20 +8,49 @@ use anyhow::Context as _;
 
 use crate::cli::CommonArgs;
 use crate::log::{ConnId, LogSink};
-use crate::net::{ConnectOptions, Connection, Credentials, DataSettings};
+use crate::net::tls::{
+    CertInfo, CertProblem, TlsMode, TlsSettings, TlsVersions, load_pem_certificates,
+    normalize_fingerprint,
+};
+use crate::net::{ConnectOptions, Connection, Credentials, DataSettings, FtpError};
 use crate::proto::charset::Charset;
 use crate::secret::Secret;
+use crate::sites::trust::TrustStore;
 use crate::url::{FtpUrl, Scheme};
 
 pub(crate) fn parse_url(text: &str) -> anyhow::Result<FtpUrl> {
-    let url = FtpUrl::parse(text)?;
-    if url.scheme != Scheme::Ftp {
-        anyhow::bail!(
-            "{}:// (FTP over TLS) is not supported yet; use ftp://",
-            url.scheme.as_str()
-        );
+    Ok(FtpUrl::parse(text)?)
+}
+
+fn tls_settings(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<TlsSettings> {
+    let mode = match url.scheme {
+        Scheme::Ftpes => TlsMode::Explicit,
+        Scheme::Ftps => TlsMode::Implicit,
+        Scheme::Ftp if args.tls_if_available => TlsMode::ExplicitIfAvailable,
+        Scheme::Ftp => TlsMode::None,
+    };
+    for fp in &args.trust_fingerprint {
+        if normalize_fingerprint(fp).is_none() {
+            anyhow::bail!(
+                "--trust-fingerprint {fp:?} is not a SHA-256 fingerprint (64 hex digits)"
+            );
+        }
     }
-    Ok(url)
+    let trust_store = match TrustStore::default_path() {
+        Some(path) if mode != TlsMode::None => Some(TrustStore::load(&path)?),
+        _ => None,
+    };
+    let extra_roots = match &args.ca_file {
+        Some(path) => load_pem_certificates(path).map_err(anyhow::Error::msg)?,
+        None => Vec::new(),
+    };
+    Ok(TlsSettings {
+        mode,
+        trusted_fingerprints: args.trust_fingerprint.clone(),
+        trust_store,
+        extra_roots,
+        versions: TlsVersions::default(),
+    })
 }
 
 /// Connects and logs on as the URL and the common flags say.
@@ -57,12 +86,77 @@ pub(crate) async fn connect(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<C
             external_ip: args.external_ip,
         },
         charset: args.encoding,
+        tls: tls_settings(url, args)?,
         log,
     };
-    Connection::connect(options)
-        .await
+    let mut vouched: Vec<String> = options.tls.trusted_fingerprints.clone();
+    let mut result = Connection::connect(options.clone()).await;
+    // An unverifiable certificate on a terminal: show it and ask, as a browser would.
+    if let Err(FtpError::Certificate {
+        problem: CertProblem::Untrusted { .. },
+        info: Some(info),
+    }) = &result
+        && std::io::stdin().is_terminal()
+        && ask_to_trust(info)?
+    {
+        let mut retry = options.clone();
+        retry.tls.trusted_fingerprints.push(info.sha256.clone());
+        vouched.push(info.sha256.clone());
+        result = Connection::connect(retry).await;
+    }
+    let conn = result
         .with_context(|| url.redacted())
-        .map_err(flip_context)
+        .map_err(flip_context)?;
+    remember_trusted(&conn, options.tls.trust_store.as_ref(), &vouched)?;
+    Ok(conn)
+}
+
+/// Saves a certificate the user vouched for (by fingerprint or at the prompt), so the next
+/// connection proceeds silently. A certificate that verified against a CA is not pinned: its
+/// renewal must not look like an attack.
+fn remember_trusted(
+    conn: &Connection,
+    store: Option<&TrustStore>,
+    vouched: &[String],
+) -> anyhow::Result<()> {
+    let (Some(cert), Some(store)) = (conn.certificate(), store) else {
+        return Ok(());
+    };
+    let vouched = vouched
+        .iter()
+        .filter_map(|f| normalize_fingerprint(f))
+        .any(|f| f == cert.sha256);
+    let known = store
+        .get(&cert.host, cert.port)
+        .is_some_and(|c| c.sha256 == cert.sha256);
+    if vouched && !known {
+        let mut store = store.clone();
+        store.trust(cert.to_trusted())?;
+        conn.log().status(format!(
+            "Trusted certificate saved for {}:{}",
+            cert.host, cert.port
+        ));
+    }
+    Ok(())
+}
+
+fn ask_to_trust(info: &CertInfo) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "The server's certificate could not be verified.")?;
+    writeln!(err, "  Host:        {}:{}", info.host, info.port)?;
+    writeln!(err, "  Subject:     {}", info.subject)?;
+    writeln!(err, "  Issuer:      {}", info.issuer)?;
+    writeln!(
+        err,
+        "  Valid:       {} to {}",
+        info.not_before, info.not_after
+    )?;
+    writeln!(err, "  SHA-256:     {}", info.sha256)?;
+    write!(err, "Trust this certificate and remember it? [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 /// `anyhow` puts context first; for a one-line error we want "what failed: where".

@@ -118,6 +118,15 @@ pub struct CommonArgs {
     /// gb18030, big5, windows-1252, iso-8859-2, ...
     #[arg(long, value_name = "NAME", default_value = "utf-8", value_parser = parse_charset)]
     pub encoding: Charset,
+    /// Trust the server certificate with this SHA-256 fingerprint (and remember it).
+    #[arg(long, value_name = "SHA256")]
+    pub trust_fingerprint: Vec<String>,
+    /// With ftp:// URLs: use explicit TLS when the server offers it, plain FTP when not.
+    #[arg(long)]
+    pub tls_if_available: bool,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 fn parse_charset(name: &str) -> Result<Charset, String> {
