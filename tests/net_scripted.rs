@@ -308,3 +308,97 @@ fn anonymous_logon_sends_the_conventional_password() {
     let received = server.finish();
     assert_eq!(received[..2], ["USER anonymous", "PASS anonymous@"]);
 }
+
+fn tls_required_options(server: &ScriptedServer) -> (ConnectOptions, Arc<Mutex<Vec<LogLine>>>) {
+    let (mut options, lines) = options(server);
+    options.tls.mode = skiff::net::tls::TlsMode::Explicit;
+    (options, lines)
+}
+
+#[test]
+fn auth_tls_refused_while_required_stops_before_the_user_name() {
+    let server = ScriptedServer::start(vec![
+        send("220 scripted\r\n"),
+        Step::Expect("AUTH TLS"),
+        send("500 AUTH not understood\r\n"),
+    ]);
+    let (options, _) = tls_required_options(&server);
+    let err = runtime()
+        .block_on(Connection::connect(options))
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("TLS is required, but the server answered AUTH TLS with 500"),
+        "{err}"
+    );
+    let received = server.finish();
+    assert_eq!(
+        received,
+        ["AUTH TLS"],
+        "nothing may follow the refused AUTH TLS"
+    );
+}
+
+#[test]
+fn a_230_before_tls_while_required_stops_before_the_user_name() {
+    let server = ScriptedServer::start(vec![
+        send("220 scripted\r\n"),
+        Step::Expect("AUTH TLS"),
+        send("230 User logged in, proceed.\r\n"),
+    ]);
+    let (options, _) = tls_required_options(&server);
+    let err = runtime()
+        .block_on(Connection::connect(options))
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("answered AUTH TLS with 230"),
+        "{err}"
+    );
+    assert_eq!(server.finish(), ["AUTH TLS"]);
+}
+
+#[test]
+fn plaintext_after_the_234_is_refused() {
+    // A man in the middle appending a reply to the 234 would get it read as if it had come
+    // over TLS: the bytes after 234 must be refused.
+    let server = ScriptedServer::start(vec![
+        send("220 scripted\r\n"),
+        Step::Expect("AUTH TLS"),
+        send("234 go ahead\r\n230 injected\r\n"),
+    ]);
+    let (options, _) = tls_required_options(&server);
+    let err = runtime()
+        .block_on(Connection::connect(options))
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("more data right after accepting AUTH TLS"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tls_if_available_falls_back_to_plain_with_a_status_line() {
+    let mut script = vec![
+        send("220 scripted\r\n"),
+        Step::Expect("AUTH TLS"),
+        send("502 Command not implemented\r\n"),
+    ];
+    script.extend(logon(&[]).into_iter().skip(1));
+    script.extend([Step::Expect("PWD"), send("257 \"/\"\r\n")]);
+    let server = ScriptedServer::start(script);
+    let (mut options, lines) = options(&server);
+    options.tls.mode = skiff::net::tls::TlsMode::ExplicitIfAvailable;
+    let conn = runtime().block_on(Connection::connect(options)).unwrap();
+    assert!(conn.certificate().is_none());
+    let status = texts(&lines, LogKind::Status);
+    assert!(
+        status
+            .iter()
+            .any(|l| l.contains("continuing without encryption as configured")),
+        "{status:?}"
+    );
+}

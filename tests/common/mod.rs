@@ -29,8 +29,23 @@ pub enum ServerKind {
     Libunftp,
 }
 
+/// How a server offers TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerTls {
+    #[default]
+    None,
+    /// AUTH TLS, required for login and data.
+    Explicit,
+    /// TLS from the first byte.
+    Implicit,
+}
+
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
+    pub tls: ServerTls,
+    /// With TLS: sign the server certificate with a test CA (see `ca_file`) for these SANs
+    /// (e.g. `DNS:otherhost.test`) instead of a self-signed one for localhost/127.0.0.1/::1.
+    pub ca_signed_for: Option<String>,
     /// Bind ::1 instead of 127.0.0.1.
     pub bind_v6: bool,
     /// Announce this address in 227 replies while listening on the bind address.
@@ -42,6 +57,8 @@ pub struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
+            tls: ServerTls::None,
+            ca_signed_for: None,
             bind_v6: false,
             pasv_address: None,
             allow_active: true,
@@ -64,6 +81,7 @@ pub struct FtpServer {
     work: tempfile::TempDir,
     root: PathBuf,
     running: Option<Running>,
+    tls: ServerTls,
 }
 
 fn repo_dir() -> PathBuf {
@@ -161,7 +179,11 @@ impl FtpServer {
             root,
             work,
             running: None,
+            tls: opts.tls,
         };
+        if opts.tls != ServerTls::None {
+            server.make_certificate(opts.ca_signed_for.as_deref());
+        }
         let running = match kind {
             ServerKind::Libunftp => {
                 assert!(!opts.bind_v6, "the in-process server listens on IPv4 only");
@@ -185,6 +207,137 @@ impl FtpServer {
 
     fn work(&self) -> &Path {
         self.work.path()
+    }
+
+    pub fn cert_file(&self) -> PathBuf {
+        self.work().join("tls/cert.pem")
+    }
+
+    fn key_file(&self) -> PathBuf {
+        self.work().join("tls/key.pem")
+    }
+
+    /// The test CA that signed the server certificate (with `ca_signed_for`).
+    pub fn ca_file(&self) -> PathBuf {
+        self.work().join("tls/ca.pem")
+    }
+
+    /// The server certificate's SHA-256 fingerprint as OpenSSL prints it (`AB:CD:...`).
+    pub fn cert_sha256(&self) -> String {
+        let out = Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+            .arg(self.cert_file())
+            .output()
+            .expect("openssl x509");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.trim().rsplit('=').next().unwrap().to_owned()
+    }
+
+    /// An EC key and certificate: self-signed for localhost, 127.0.0.1 and ::1, or signed
+    /// by a fresh test CA for `ca_signed_for`.
+    fn make_certificate(&self, ca_signed_for: Option<&str>) {
+        let dir = self.work().join("tls");
+        std::fs::create_dir_all(&dir).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .expect("openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        match ca_signed_for {
+            None => openssl(
+                &[
+                    &["req", "-x509"][..],
+                    &ec,
+                    &[
+                        "-days",
+                        "30",
+                        "-subj",
+                        "/CN=localhost",
+                        "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+                        "-keyout",
+                        "key.pem",
+                        "-out",
+                        "cert.pem",
+                    ],
+                ]
+                .concat(),
+            ),
+            Some(san) => {
+                openssl(
+                    &[
+                        &["req", "-x509"][..],
+                        &ec,
+                        &[
+                            "-days",
+                            "30",
+                            "-subj",
+                            "/CN=Skiff Test CA",
+                            "-addext",
+                            "basicConstraints=critical,CA:TRUE",
+                            "-addext",
+                            "keyUsage=critical,keyCertSign,cRLSign",
+                            "-keyout",
+                            "ca-key.pem",
+                            "-out",
+                            "ca.pem",
+                        ],
+                    ]
+                    .concat(),
+                );
+                openssl(
+                    &[
+                        &["req", "-new"][..],
+                        &ec,
+                        &[
+                            "-subj",
+                            "/CN=test server",
+                            "-keyout",
+                            "key.pem",
+                            "-out",
+                            "leaf.csr",
+                        ],
+                    ]
+                    .concat(),
+                );
+                std::fs::write(
+                    dir.join("leaf.ext"),
+                    format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n"),
+                )
+                .unwrap();
+                openssl(&[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "leaf.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca-key.pem",
+                    "-CAcreateserial",
+                    "-days",
+                    "30",
+                    "-extfile",
+                    "leaf.ext",
+                    "-out",
+                    "cert.pem",
+                ]);
+            }
+        }
     }
 
     fn spawn_process(&self, opts: &ServerOptions) -> Child {
@@ -220,6 +373,19 @@ impl FtpServer {
                         ),
                     ],
                 );
+                let mut conf = conf;
+                if self.tls != ServerTls::None {
+                    conf.push_str(&format!(
+                        "ssl_enable=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n\
+                         allow_anon_ssl=NO\nforce_local_logins_ssl=YES\nforce_local_data_ssl=YES\n\
+                         require_ssl_reuse=YES\nssl_ciphers=HIGH\n",
+                        self.cert_file().display(),
+                        self.key_file().display()
+                    ));
+                    if self.tls == ServerTls::Implicit {
+                        conf.push_str("implicit_ssl=YES\n");
+                    }
+                }
                 let path = work.join("vsftpd.conf");
                 std::fs::write(&path, conf).unwrap();
                 let mut c = Command::new(server_binary("usr/sbin/vsftpd"));
@@ -255,8 +421,21 @@ impl FtpServer {
                     // -f none no syslog, -c/-C clients, -Y 0 no TLS.
                     .args([
                         "-E", "-A", "-H", "-u", "1", "-f", "none", "-c", "64", "-C", "64",
-                    ])
-                    .args(["-Y", "0"]);
+                    ]);
+                match self.tls {
+                    ServerTls::None => {
+                        c.args(["-Y", "0"]);
+                    }
+                    ServerTls::Explicit => {
+                        // -Y 3: TLS required on the control and the data connections.
+                        c.args(["-Y", "3", "-2"]).arg(format!(
+                            "{},{}",
+                            self.cert_file().display(),
+                            self.key_file().display()
+                        ));
+                    }
+                    ServerTls::Implicit => panic!("pure-ftpd's implicit TLS is not set up here"),
+                }
                 if let Some(addr) = opts.pasv_address {
                     c.arg("-P").arg(addr.to_string());
                 }
@@ -307,6 +486,20 @@ impl FtpServer {
                 if !opts.allow_active {
                     conf.push_str("<Limit EPRT PORT>\n  DenyAll\n</Limit>\n");
                 }
+                if self.tls != ServerTls::None {
+                    conf.push_str(&format!(
+                        "ModulePath {}\nLoadModule mod_tls.c\nTLSEngine on\nTLSLog {}/proftpd-tls.log\n\
+                         TLSProtocol TLSv1.2 TLSv1.3\nTLSECCertificateFile {}\nTLSECCertificateKeyFile {}\n\
+                         TLSVerifyClient off\nTLSRenegotiate none\nTLSRequired on\nTLSSessionTickets on\n",
+                        package_root().join("usr/lib/proftpd").display(),
+                        work.display(),
+                        self.cert_file().display(),
+                        self.key_file().display()
+                    ));
+                    if self.tls == ServerTls::Implicit {
+                        conf.push_str("TLSOptions UseImplicitSSL\n");
+                    }
+                }
                 let path = work.join("proftpd.conf");
                 std::fs::write(&path, conf).unwrap();
                 let mut c = Command::new(server_binary("usr/sbin/proftpd"));
@@ -326,7 +519,8 @@ impl FtpServer {
             .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", self.kind))
     }
 
-    /// Waits until the control port answers with a 220 line (at most 10 s).
+    /// Waits until the control port answers with a 220 line (at most 10 s); with implicit
+    /// TLS, until it accepts connections.
     fn wait_ready(&mut self) {
         use std::io::BufRead as _;
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -345,6 +539,10 @@ impl FtpServer {
             if let Ok(stream) =
                 std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200))
             {
+                if self.tls == ServerTls::Implicit {
+                    // The 220 comes only after a TLS handshake; accepting is enough.
+                    return;
+                }
                 stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
                 let mut line = String::new();
                 if std::io::BufReader::new(stream).read_line(&mut line).is_ok()
@@ -391,15 +589,20 @@ impl FtpServer {
         &self.root
     }
 
-    /// `ftp://USER:PASS@HOST:PORT/path`.
+    /// `ftp://` (or `ftpes://` / `ftps://` with TLS) `USER:PASS@HOST:PORT/path`.
     pub fn url(&self, path: &str) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
         };
+        let scheme = match self.tls {
+            ServerTls::None => "ftp",
+            ServerTls::Explicit => "ftpes",
+            ServerTls::Implicit => "ftps",
+        };
         format!(
-            "ftp://{}:{}@{host}:{}/{}",
+            "{scheme}://{}:{}@{host}:{}/{}",
             self.user,
             self.password,
             self.port,
