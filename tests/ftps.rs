@@ -97,6 +97,11 @@ fn ten_transfers(kind: ServerKind, tls: ServerTls, versions: TlsVersions, data: 
                 sha256(&content)
             );
         }
+        let listing = conn.list(b"/").await.unwrap();
+        assert_eq!(
+            listing.iter().filter(|e| e.name.starts_with(b"f")).count(),
+            5
+        );
         conn.quit().await;
     });
     let status: Vec<String> = lines
@@ -359,6 +364,30 @@ fn wrong_host_name_is_refused_even_from_a_trusted_ca() {
 }
 
 #[test]
+fn expired_certificate_is_refused_unless_explicitly_trusted() {
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ca_signed_for: Some("IP:127.0.0.1".into()),
+            expired: true,
+            ..ServerOptions::default()
+        },
+    );
+    let (mut options, _) = options(&server, TlsMode::Explicit);
+    options.tls.trusted_fingerprints.clear();
+    options.tls.extra_roots = skiff::net::tls::load_pem_certificates(&server.ca_file()).unwrap();
+    let text = connect_err(options.clone()).to_string();
+    assert!(
+        text.contains("not trusted") && text.contains("expired"),
+        "{text}"
+    );
+    assert!(text.contains("2021"), "the validity is shown: {text}");
+    options.tls.trusted_fingerprints = vec![server.cert_sha256()];
+    runtime().block_on(Connection::connect(options)).unwrap();
+}
+
+#[test]
 fn cli_lists_over_ftpes_and_ftps_and_remembers_a_trusted_certificate() {
     let explicit = tls_server(ServerKind::Vsftpd, ServerTls::Explicit);
     explicit.write_file("secret.txt", b"over tls");
@@ -447,5 +476,46 @@ fn cli_put_over_tls_is_byte_identical_in_active_mode() {
     assert_eq!(
         sha256(&server.read_file("up.bin").unwrap()),
         sha256(&content)
+    );
+}
+
+/// On a terminal the CLI shows the certificate and asks; "y" trusts and remembers it.
+/// `script` (util-linux) gives skiff a pseudo-terminal whose input is our "y".
+#[test]
+fn cli_asks_on_a_terminal_and_remembers_the_answer() {
+    use std::io::Write as _;
+    let server = tls_server(ServerKind::Vsftpd, ServerTls::Explicit);
+    server.write_file("asked.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let command = format!("{} ls {}", env!("CARGO_BIN_EXE_skiff"), server.url(""));
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    child.stdin.take().unwrap().write_all(b"y\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("Trust this certificate and remember it?"),
+        "{shown}"
+    );
+    assert!(shown.contains(&server.cert_sha256()), "{shown}");
+    assert!(shown.contains("asked.txt"), "{shown}");
+    // Remembered: without a terminal and without flags, the next run is silent.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["ls", &server.url("")])
+        .env("XDG_CONFIG_HOME", config.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -468,6 +468,51 @@ pub(crate) fn client_config(
 mod tests {
     use super::*;
 
+    fn verifier(pinned: &[u8]) -> Verifier {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        Verifier {
+            webpki: None,
+            provider,
+            pinned: vec![fingerprint(pinned)],
+            stored: None,
+            state: Mutex::new(VerifierState::default()),
+        }
+    }
+
+    fn check(v: &Verifier, der: &'static [u8]) -> Result<ServerCertVerified, rustls::Error> {
+        let name = ServerName::try_from("ftp.example.com").unwrap();
+        v.verify_server_cert(&CertificateDer::from(der), &[], &name, &[], UnixTime::now())
+    }
+
+    const CERT_A: &[u8] = include_bytes!("../../tests/data/certs/a.der");
+    const CERT_B: &[u8] = include_bytes!("../../tests/data/certs/b.der");
+
+    #[test]
+    fn data_connections_must_present_the_control_certificate() {
+        let v = verifier(CERT_A);
+        check(&v, CERT_A).unwrap();
+        v.pin_control_certificate();
+        check(&v, CERT_A).unwrap();
+        // Another certificate on a data connection aborts it, even one the user trusts.
+        assert!(check(&v, CERT_B).is_err());
+        let (problem, cert) = v.take_rejection().unwrap();
+        assert_eq!(problem, CertProblem::DataCertificateDiffers);
+        assert_eq!(cert.unwrap().as_ref(), CERT_B);
+    }
+
+    #[test]
+    fn unpinned_certificate_without_roots_is_untrusted() {
+        let v = verifier(CERT_A);
+        assert!(check(&v, CERT_B).is_err());
+        assert!(matches!(
+            v.take_rejection(),
+            Some((CertProblem::Untrusted { .. }, _))
+        ));
+        let info = CertInfo::from_der(CERT_B, "ftp.example.com", 21);
+        assert_eq!(info.subject, "CN=cert-b");
+        assert_eq!(info.sha256, fingerprint(CERT_B));
+    }
+
     #[test]
     fn fingerprints_are_normalized_from_any_spelling() {
         let canonical = fingerprint(b"certificate bytes");

@@ -46,6 +46,8 @@ pub struct ServerOptions {
     /// With TLS: sign the server certificate with a test CA (see `ca_file`) for these SANs
     /// (e.g. `DNS:otherhost.test`) instead of a self-signed one for localhost/127.0.0.1/::1.
     pub ca_signed_for: Option<String>,
+    /// With `ca_signed_for`: the certificate expired in 2021.
+    pub expired: bool,
     /// Bind ::1 instead of 127.0.0.1.
     pub bind_v6: bool,
     /// Announce this address in 227 replies while listening on the bind address.
@@ -59,6 +61,7 @@ impl Default for ServerOptions {
         Self {
             tls: ServerTls::None,
             ca_signed_for: None,
+            expired: false,
             bind_v6: false,
             pasv_address: None,
             allow_active: true,
@@ -182,7 +185,7 @@ impl FtpServer {
             tls: opts.tls,
         };
         if opts.tls != ServerTls::None {
-            server.make_certificate(opts.ca_signed_for.as_deref());
+            server.make_certificate(opts.ca_signed_for.as_deref(), opts.expired);
         }
         let running = match kind {
             ServerKind::Libunftp => {
@@ -235,7 +238,7 @@ impl FtpServer {
 
     /// An EC key and certificate: self-signed for localhost, 127.0.0.1 and ::1, or signed
     /// by a fresh test CA for `ca_signed_for`.
-    fn make_certificate(&self, ca_signed_for: Option<&str>) {
+    fn make_certificate(&self, ca_signed_for: Option<&str>, expired: bool) {
         let dir = self.work().join("tls");
         std::fs::create_dir_all(&dir).unwrap();
         let openssl = |args: &[&str]| {
@@ -319,23 +322,57 @@ impl FtpServer {
                     format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n"),
                 )
                 .unwrap();
-                openssl(&[
-                    "x509",
-                    "-req",
-                    "-in",
-                    "leaf.csr",
-                    "-CA",
-                    "ca.pem",
-                    "-CAkey",
-                    "ca-key.pem",
-                    "-CAcreateserial",
-                    "-days",
-                    "30",
-                    "-extfile",
-                    "leaf.ext",
-                    "-out",
-                    "cert.pem",
-                ]);
+                if expired {
+                    // `openssl ca` can backdate a certificate; `x509 -req` cannot.
+                    std::fs::create_dir_all(dir.join("db")).unwrap();
+                    std::fs::write(dir.join("db/index.txt"), b"").unwrap();
+                    std::fs::write(dir.join("db/serial"), b"01\n").unwrap();
+                    std::fs::write(
+                        dir.join("ca.cnf"),
+                        "[ca]\ndefault_ca = test\n[test]\ndir = .\ndatabase = ./db/index.txt\n\
+                         serial = ./db/serial\nnew_certs_dir = .\ndefault_md = sha256\n\
+                         policy = any\nunique_subject = no\n[any]\ncommonName = supplied\n",
+                    )
+                    .unwrap();
+                    openssl(&[
+                        "ca",
+                        "-batch",
+                        "-config",
+                        "ca.cnf",
+                        "-cert",
+                        "ca.pem",
+                        "-keyfile",
+                        "ca-key.pem",
+                        "-in",
+                        "leaf.csr",
+                        "-extfile",
+                        "leaf.ext",
+                        "-startdate",
+                        "20200101000000Z",
+                        "-enddate",
+                        "20210101000000Z",
+                        "-out",
+                        "cert.pem",
+                    ]);
+                } else {
+                    openssl(&[
+                        "x509",
+                        "-req",
+                        "-in",
+                        "leaf.csr",
+                        "-CA",
+                        "ca.pem",
+                        "-CAkey",
+                        "ca-key.pem",
+                        "-CAcreateserial",
+                        "-days",
+                        "30",
+                        "-extfile",
+                        "leaf.ext",
+                        "-out",
+                        "cert.pem",
+                    ]);
+                }
             }
         }
     }

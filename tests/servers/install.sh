@@ -64,8 +64,9 @@ deb_extract() {
 }
 
 # Tools: openssl (password hashes, test certificates), iproute2 (ss), util-linux (setsid),
-# curl and lftp (benchmark baselines), time (peak RSS in benchmarks), ca-certificates.
-apt_install openssl iproute2 util-linux passwd curl lftp time ca-certificates
+# script from bsdutils (a terminal for the trust-prompt test), curl and lftp (benchmark
+# baselines), time (peak RSS in benchmarks), ca-certificates.
+apt_install openssl iproute2 util-linux bsdutils passwd curl lftp time ca-certificates
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
