@@ -7,14 +7,10 @@
 mod common;
 mod skiff_cmd;
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use common::{FtpServer, ServerKind, ServerOptions, ServerTls};
-use skiff::log::{ConnId, LogKind, LogLine, LogSink};
+use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls, log_texts};
+use skiff::log::LogKind;
 use skiff::net::tls::{TlsMode, TlsSettings, TlsVersions};
-use skiff::net::{ConnectOptions, Connection, Credentials, DataMode, FtpError};
-use skiff::secret::Secret;
+use skiff::net::{ConnectOptions, Connection, DataMode, FtpError};
 use skiff::transfer::{TransferOptions, download, upload};
 use skiff_cmd::{pseudo_random_bytes, sha256, skiff};
 
@@ -28,22 +24,13 @@ fn tls_server(kind: ServerKind, tls: ServerTls) -> FtpServer {
     )
 }
 
-fn options(server: &FtpServer, mode: TlsMode) -> (ConnectOptions, Arc<Mutex<Vec<LogLine>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let mut options = ConnectOptions::new(server.host(), server.port());
-    options.credentials = Credentials {
-        user: Some(server.user().to_owned()),
-        password: Some(Secret::new(server.password())),
-        account: None,
-    };
-    options.timeout = Duration::from_secs(10);
+fn options(server: &FtpServer, mode: TlsMode) -> (ConnectOptions, LogLines) {
+    let (mut options, lines) = server.connect_options();
     options.tls = TlsSettings {
         mode,
         trusted_fingerprints: vec![server.cert_sha256()],
         ..TlsSettings::default()
     };
-    options.log = LogSink::new(ConnId(1), move |line| sink.lock().unwrap().push(line));
     (options, lines)
 }
 
@@ -104,13 +91,7 @@ fn ten_transfers(kind: ServerKind, tls: ServerTls, versions: TlsVersions, data: 
         );
         conn.quit().await;
     });
-    let status: Vec<String> = lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.kind == LogKind::Status)
-        .map(|l| l.text.clone())
-        .collect();
+    let status = log_texts(&lines, LogKind::Status);
     let expected_version = match versions {
         TlsVersions::Tls12Only => "TLSv1_2",
         _ => "TLSv1_3",
@@ -121,13 +102,7 @@ fn ten_transfers(kind: ServerKind, tls: ServerTls, versions: TlsVersions, data: 
             .any(|l| l.starts_with("TLS connection established") && l.contains(expected_version)),
         "{status:?}"
     );
-    let commands: Vec<String> = lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.kind == LogKind::Command)
-        .map(|l| l.text.clone())
-        .collect();
+    let commands = log_texts(&lines, LogKind::Command);
     assert!(commands.contains(&"PBSZ 0".to_owned()) && commands.contains(&"PROT P".to_owned()));
 }
 

@@ -6,29 +6,15 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{FtpServer, ServerKind};
-use skiff::log::{ConnId, LogKind, LogLine, LogSink};
-use skiff::net::{ConnectOptions, Connection, Credentials, DataMode};
+use common::{FtpServer, LogLines, ServerKind};
+use skiff::log::LogKind;
+use skiff::net::{ConnectOptions, Connection, DataMode};
 use skiff::proto::command::TransferType;
 use skiff::proto::listing::{EntryKind, Timestamp};
-use skiff::secret::Secret;
 use skiff::transfer::{TransferOptions, download, upload};
-use std::sync::{Arc, Mutex};
 
-fn connect_options(server: &FtpServer) -> (ConnectOptions, Arc<Mutex<Vec<LogLine>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let mut options = ConnectOptions::new(server.host(), server.port());
-    options.credentials = Credentials {
-        user: Some(server.user().to_owned()),
-        password: Some(Secret::new(server.password())),
-        account: None,
-    };
-    options.timeout = Duration::from_secs(10);
-    options.log = LogSink::new(ConnId(1), move |line| sink.lock().unwrap().push(line));
-    (options, lines)
+fn connect_options(server: &FtpServer) -> (ConnectOptions, LogLines) {
+    server.connect_options()
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -526,7 +526,9 @@ impl Connection {
         if reply.code.0 != 213 {
             return Ok(None);
         }
-        Ok(parse_mdtm(reply.last_text().trim()))
+        Ok(Timestamp::parse_rfc3659(
+            reply.last_text().trim().as_bytes(),
+        ))
     }
 
     /// MFMT when the server supports it; `Ok(false)` when it does not.
@@ -1071,24 +1073,6 @@ fn unix_now() -> i64 {
         .unwrap_or_default()
 }
 
-/// `YYYYMMDDHHMMSS[.sss]` from an MDTM reply (RFC 3659 section 2.3), UTC.
-pub fn parse_mdtm(text: &str) -> Option<Timestamp> {
-    let digits = text.get(..14)?;
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| digits[range].parse::<u32>().ok();
-    Timestamp::new(
-        i32::try_from(num(0..4)?).ok()?,
-        u8::try_from(num(4..6)?).ok()?,
-        u8::try_from(num(6..8)?).ok()?,
-        u8::try_from(num(8..10)?).ok()?,
-        u8::try_from(num(10..12)?).ok()?,
-        u8::try_from(num(12..14)?).ok()?,
-        crate::proto::listing::TimePrecision::Second,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1098,14 +1082,5 @@ mod tests {
         assert!(is_reserved_invalid_name("nosuchhost.invalid"));
         assert!(is_reserved_invalid_name("x.INVALID."));
         assert!(!is_reserved_invalid_name("invalid.example.com"));
-    }
-
-    #[test]
-    fn mdtm_time_is_parsed_as_utc() {
-        let t = parse_mdtm("20010203040506").unwrap();
-        assert_eq!(t.to_string(), "2001-02-03 04:05:06");
-        assert!(parse_mdtm("20011303040506").is_none());
-        assert!(parse_mdtm("2001").is_none());
-        assert_eq!(parse_mdtm("20010203040506.123").unwrap().second, 6);
     }
 }

@@ -17,6 +17,32 @@ use std::time::{Duration, Instant};
 
 pub use ports::{free_port, free_port_range};
 
+use std::sync::{Arc, Mutex};
+
+use skiff::log::{ConnId, LogKind, LogLine, LogSink};
+
+/// Message-log lines a test collects.
+pub type LogLines = Arc<Mutex<Vec<LogLine>>>;
+
+/// A log sink that keeps every line, and the lines it keeps.
+pub fn capture_log() -> (LogSink, LogLines) {
+    let lines: LogLines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    let log = LogSink::new(ConnId(1), move |line| sink.lock().unwrap().push(line));
+    (log, lines)
+}
+
+/// The texts of the collected lines of one kind.
+pub fn log_texts(lines: &LogLines, kind: LogKind) -> Vec<String> {
+    lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == kind)
+        .map(|l| l.text.clone())
+        .collect()
+}
+
 /// The system user the servers log in as (created by install.sh).
 const SYS_USER: &str = "skiffftp";
 const SYS_PASSWORD: &str = "skiffftp";
@@ -596,6 +622,20 @@ impl FtpServer {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Options to log on to this server with the library, and the log they write to.
+    pub fn connect_options(&self) -> (skiff::net::ConnectOptions, LogLines) {
+        let (log, lines) = capture_log();
+        let mut options = skiff::net::ConnectOptions::new(self.host(), self.port());
+        options.credentials = skiff::net::Credentials {
+            user: Some(self.user.clone()),
+            password: Some(skiff::secret::Secret::new(&self.password)),
+            account: None,
+        };
+        options.timeout = Duration::from_secs(10);
+        options.log = log;
+        (options, lines)
     }
 
     pub fn kind(&self) -> ServerKind {

@@ -94,6 +94,29 @@ impl Timestamp {
         }
     }
 
+    /// RFC 3659's `YYYYMMDDHHMMSS[.sss]` (MDTM replies, MLSD `modify` facts), UTC.
+    pub fn parse_rfc3659(text: &[u8]) -> Option<Self> {
+        let digits = text.get(..14)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        // Two ASCII digits always fit a u8; four always fit an i32.
+        let n = |at: usize, len: usize| -> u32 {
+            digits[at..at + len]
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+        };
+        Self::new(
+            n(0, 4) as i32,
+            n(4, 2) as u8,
+            n(6, 2) as u8,
+            n(8, 2) as u8,
+            n(10, 2) as u8,
+            n(12, 2) as u8,
+            TimePrecision::Second,
+        )
+    }
+
     /// RFC 3339, as the CLI's `--json` prints it (fields taken as UTC).
     pub fn to_rfc3339(&self) -> String {
         format!(
@@ -205,6 +228,24 @@ mod tests {
         }
         let t = Timestamp::from_unix_secs(825_718_503);
         assert_eq!(t.to_string(), "1996-03-01 22:15:03");
+    }
+
+    #[test]
+    fn rfc3659_times_are_parsed_as_utc() {
+        let t = Timestamp::parse_rfc3659(b"20010203040506").unwrap();
+        assert_eq!(t.to_string(), "2001-02-03 04:05:06");
+        assert!(Timestamp::parse_rfc3659(b"20011303040506").is_none());
+        assert!(Timestamp::parse_rfc3659(b"2001").is_none());
+        assert_eq!(
+            Timestamp::parse_rfc3659(b"20010203040506.123")
+                .unwrap()
+                .second,
+            6
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3659(b"19681105165215").unwrap().year,
+            1968
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! Fact names are case-insensitive; the name is everything after the first space that
 //! follows the facts (some servers use a TAB). Old drafts omit the last `;`.
 
-use super::entry::{Entry, EntryKind, TimePrecision, Timestamp};
+use super::entry::{Entry, EntryKind, Timestamp};
 use super::tokens::number;
 
 /// One fact line; `None` if it is not one.
@@ -45,7 +45,7 @@ pub fn parse_mlsx_line(line: &[u8]) -> Option<Entry> {
                 };
             }
             "size" | "sizd" => entry.size = number(value),
-            "modify" => entry.modified = parse_modify(value),
+            "modify" => entry.modified = Timestamp::parse_rfc3659(value),
             "perm" if !value.is_empty() => perm = Some(String::from_utf8_lossy(value).into_owned()),
             "unix.mode" => mode = Some(String::from_utf8_lossy(value).into_owned()),
             "unix.owner" | "unix.ownername" => {
@@ -67,24 +67,6 @@ pub fn parse_mlsx_line(line: &[u8]) -> Option<Entry> {
         (o, g) => o.or(g),
     };
     Some(entry)
-}
-
-/// `YYYYMMDDHHMMSS[.sss]`, UTC.
-fn parse_modify(value: &[u8]) -> Option<Timestamp> {
-    let digits = value.get(..14)?;
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| number(&digits[r]);
-    Timestamp::new(
-        i32::try_from(n(0..4)?).ok()?,
-        u8::try_from(n(4..6)?).ok()?,
-        u8::try_from(n(6..8)?).ok()?,
-        u8::try_from(n(8..10)?).ok()?,
-        u8::try_from(n(10..12)?).ok()?,
-        u8::try_from(n(12..14)?).ok()?,
-        TimePrecision::Second,
-    )
 }
 
 #[cfg(test)]
