@@ -56,11 +56,14 @@ impl Run {
     }
 }
 
-/// Runs `skiff ARGS` in `cwd`, killing it after `limit`.
+/// Runs `skiff ARGS` in `cwd`, killing it after `limit`. Its config folder is a fresh
+/// temporary one, so no test reads or writes the real user's trust store.
 pub fn skiff_in(cwd: &Path, args: &[&str], limit: Duration) -> Run {
+    let config = tempfile::tempdir().expect("config dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
         .args(args)
         .current_dir(cwd)
+        .env("XDG_CONFIG_HOME", config.path())
         .env_remove("SKIFF_PASSWORD")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
