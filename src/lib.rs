@@ -9,6 +9,8 @@
 //! The message log (`log`) is a typed stream every layer writes to and every face reads.
 
 pub mod cli;
+pub mod engine;
+pub mod local;
 pub mod log;
 pub mod net;
 pub mod proto;

@@ -76,6 +76,18 @@ impl LogSink {
         }
     }
 
+    /// The same destination, and also `also` (the engine forwards lines as events).
+    pub fn tee(&self, also: impl Fn(LogLine) + Send + Sync + 'static) -> Self {
+        let first = Arc::clone(&self.write);
+        Self {
+            conn: self.conn,
+            write: Arc::new(move |line: LogLine| {
+                first(line.clone());
+                also(line);
+            }),
+        }
+    }
+
     pub fn conn(&self) -> ConnId {
         self.conn
     }

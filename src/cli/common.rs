@@ -55,6 +55,12 @@ fn tls_settings(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<TlsSettings> 
 
 /// Connects and logs on as the URL and the common flags say.
 pub(crate) async fn connect(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<Connection> {
+    let options = connect_options(url, args)?;
+    connect_with(url, options).await
+}
+
+/// How to reach and log on to the URL's server, as the flags say.
+pub(crate) fn connect_options(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<ConnectOptions> {
     let log = if args.log {
         LogSink::new(ConnId(1), |line| {
             let mut err = std::io::stderr().lock();
@@ -89,6 +95,10 @@ pub(crate) async fn connect(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<C
         tls: tls_settings(url, args)?,
         log,
     };
+    Ok(options)
+}
+
+async fn connect_with(url: &FtpUrl, options: ConnectOptions) -> anyhow::Result<Connection> {
     let mut vouched: Vec<String> = options.tls.trusted_fingerprints.clone();
     let mut result = Connection::connect(options.clone()).await;
     // An unverifiable certificate on a terminal: show it and ask, as a browser would.
@@ -191,75 +201,20 @@ pub(crate) fn remote_path(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<Vec
     Ok(args.encoding.encode_user_bytes(&url.path)?)
 }
 
-/// A remote name as a local file name: decoded from the server's charset when that is
-/// lossless, else its raw bytes; names that would leave the folder are refused.
+/// A remote name as a local file name in the given charset (see `crate::local`).
 pub(crate) fn local_name_in(
     remote_name: &[u8],
     charset: Charset,
 ) -> anyhow::Result<std::ffi::OsString> {
-    let decoded = charset.decode(remote_name);
-    if !charset.is_utf8() && !decoded.contains('\u{FFFD}') {
-        return local_name(decoded.as_bytes());
-    }
-    local_name(remote_name)
-}
-
-/// A remote path's bytes as a local file name, refusing names that would leave the folder.
-pub(crate) fn local_name(remote_name: &[u8]) -> anyhow::Result<std::ffi::OsString> {
-    if remote_name.is_empty()
-        || remote_name == b"."
-        || remote_name == b".."
-        || remote_name.contains(&b'/')
-        || remote_name.contains(&0)
-    {
-        anyhow::bail!(
-            "cannot use {:?} as a local file name; give a LOCAL path",
-            String::from_utf8_lossy(remote_name)
-        );
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt as _;
-        Ok(std::ffi::OsStr::from_bytes(remote_name).to_os_string())
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(String::from_utf8_lossy(remote_name).into_owned().into())
-    }
+    Ok(crate::local::local_name(remote_name, charset)?)
 }
 
 /// A local file name as the server's bytes in its charset.
 pub(crate) fn remote_name_in(local: &std::ffi::OsStr, charset: Charset) -> anyhow::Result<Vec<u8>> {
-    Ok(charset.encode_user_bytes(&remote_name(local))?)
-}
-
-/// A local file name as the bytes to send.
-fn remote_name(local: &std::ffi::OsStr) -> Vec<u8> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt as _;
-        local.as_bytes().to_vec()
-    }
-    #[cfg(not(unix))]
-    {
-        local.to_string_lossy().into_owned().into_bytes()
-    }
+    Ok(crate::local::remote_name(local, charset)?)
 }
 
 pub(crate) fn stdout_line(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}").context("cannot write to stdout")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remote_names_that_escape_the_folder_are_refused() {
-        for bad in [&b".."[..], b".", b"", b"a/b", b"../x", b"a\0b"] {
-            assert!(local_name(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(local_name(b"ok.txt").unwrap(), "ok.txt");
-    }
 }

@@ -4,6 +4,7 @@
 mod common;
 mod ls;
 mod manage;
+mod recursive;
 mod transfer;
 
 use std::process::ExitCode;
@@ -39,17 +40,23 @@ pub enum CliCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// Download a file (LOCAL: a file, or an existing directory; default: the current directory).
+    /// Download a file (LOCAL: a file, or an existing directory; default: the current
+    /// directory); with -r, a directory's contents into LOCAL (created when missing).
     Get {
         url: String,
         local: Option<std::path::PathBuf>,
         #[command(flatten)]
+        tree: TreeArgs,
+        #[command(flatten)]
         common: CommonArgs,
     },
-    /// Upload a file (a URL ending in / means into that directory).
+    /// Upload a file (a URL ending in / means into that directory); with -r, a directory's
+    /// contents into the URL's directory (created when missing).
     Put {
         local: std::path::PathBuf,
         url: String,
+        #[command(flatten)]
+        tree: TreeArgs,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -78,6 +85,23 @@ pub enum CliCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+}
+
+/// Options of recursive transfers.
+#[derive(Debug, Clone, Args)]
+pub struct TreeArgs {
+    /// Copy a directory's contents, recursively, as `lftp mirror` does.
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+    /// Transfers at once, each on its own connection (1 to 10).
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub parallel: u8,
+    /// Leave files that already exist at the target alone.
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Replace an existing target only when the source is newer.
+    #[arg(long)]
+    pub newer: bool,
 }
 
 /// Options every subcommand takes.
@@ -151,10 +175,30 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             CliCommand::Ls { url, json, common } => ls::run(&url, json, &common).await,
-            CliCommand::Get { url, local, common } => {
-                transfer::get(&url, local.as_deref(), &common).await
+            CliCommand::Get {
+                url,
+                local,
+                tree,
+                common,
+            } => {
+                if tree.recursive {
+                    recursive::get(&url, local.as_deref(), &tree, &common).await
+                } else {
+                    transfer::get(&url, local.as_deref(), &common).await
+                }
             }
-            CliCommand::Put { local, url, common } => transfer::put(&local, &url, &common).await,
+            CliCommand::Put {
+                local,
+                url,
+                tree,
+                common,
+            } => {
+                if tree.recursive {
+                    recursive::put(&local, &url, &tree, &common).await
+                } else {
+                    transfer::put(&local, &url, &common).await
+                }
+            }
             CliCommand::Mkdir { url, common } => manage::mkdir(&url, &common).await,
             CliCommand::Rmdir { url, common } => manage::rmdir(&url, &common).await,
             CliCommand::Rm { url, common } => manage::rm(&url, &common).await,

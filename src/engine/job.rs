@@ -1,0 +1,268 @@
+//! Running one queue item on a connection: a file under the existing-file policy, or a
+//! directory, which is expanded into items for its entries (lazily: when it runs).
+
+use std::path::Path;
+
+use super::item::{Direction, ExistsPolicy, ItemKind, TransferSpec};
+use crate::net::{Connection, FtpError};
+use crate::proto::listing::EntryKind;
+use crate::proto::path;
+use crate::transfer::{TransferOptions, download, upload};
+
+/// How a job ended (errors are returned separately).
+#[derive(Debug)]
+pub enum JobDone {
+    Transferred {
+        bytes: u64,
+    },
+    Skipped {
+        why: String,
+    },
+    /// A directory: its entries, to be queued.
+    Expanded(Vec<TransferSpec>),
+}
+
+/// Runs `spec`; `retrying` means earlier attempts may have left data to resume from.
+pub async fn run(
+    conn: &mut Connection,
+    spec: &TransferSpec,
+    retrying: bool,
+    on_progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<JobDone, FtpError> {
+    match (spec.kind, spec.direction) {
+        (ItemKind::File, Direction::Download) => {
+            download_file(conn, spec, retrying, on_progress).await
+        }
+        (ItemKind::File, Direction::Upload) => upload_file(conn, spec, retrying, on_progress).await,
+        (ItemKind::DirectoryContents, Direction::Download) => expand_remote(conn, spec).await,
+        (ItemKind::DirectoryContents, Direction::Upload) => expand_local(conn, spec).await,
+    }
+}
+
+async fn download_file(
+    conn: &mut Connection,
+    spec: &TransferSpec,
+    retrying: bool,
+    on_progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<JobDone, FtpError> {
+    let mut options = TransferOptions {
+        resume: retrying,
+        ..TransferOptions::default()
+    };
+    if let Ok(meta) = tokio::fs::metadata(&spec.local).await {
+        match spec.exists {
+            ExistsPolicy::Refuse => {
+                return Err(FtpError::Refused(format!(
+                    "{} already exists (choose overwrite, resume, newer or skip)",
+                    spec.local.display()
+                )));
+            }
+            ExistsPolicy::Skip => return Ok(skipped("the local file exists")),
+            ExistsPolicy::Overwrite => options.overwrite = true,
+            ExistsPolicy::Resume => {
+                // Continue the existing file: it becomes the .part that is resumed.
+                let remote_size = conn.size(&spec.remote).await?;
+                if remote_size == Some(meta.len()) {
+                    return Ok(skipped("the local file is already complete"));
+                }
+                tokio::fs::rename(&spec.local, crate::transfer::part_path(&spec.local))
+                    .await
+                    .map_err(|source| FtpError::LocalIo {
+                        what: "cannot prepare the file for resuming",
+                        path: spec.local.clone(),
+                        source,
+                    })?;
+                options.resume = true;
+            }
+            ExistsPolicy::OverwriteIfNewer => {
+                let remote_time = conn.mdtm(&spec.remote).await?;
+                let local_secs = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs() as i64);
+                match (remote_time, local_secs) {
+                    (Some(remote), Some(local)) if remote.to_unix_secs() > local => {
+                        options.overwrite = true;
+                    }
+                    _ => return Ok(skipped("the local file is not older")),
+                }
+            }
+        }
+    }
+    let outcome = download(conn, &spec.remote, &spec.local, options, on_progress).await?;
+    Ok(JobDone::Transferred {
+        bytes: outcome.transferred,
+    })
+}
+
+async fn upload_file(
+    conn: &mut Connection,
+    spec: &TransferSpec,
+    retrying: bool,
+    on_progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<JobDone, FtpError> {
+    let mut options = TransferOptions {
+        resume: retrying,
+        ..TransferOptions::default()
+    };
+    if !retrying {
+        match spec.exists {
+            ExistsPolicy::Refuse => {}
+            ExistsPolicy::Overwrite => options.overwrite = true,
+            ExistsPolicy::Resume => options.resume = true,
+            ExistsPolicy::Skip => {
+                if conn.size(&spec.remote).await?.is_some() {
+                    return Ok(skipped("the remote file exists"));
+                }
+            }
+            ExistsPolicy::OverwriteIfNewer => {
+                if let Some(remote) = conn.mdtm(&spec.remote).await? {
+                    let local_secs = tokio::fs::metadata(&spec.local)
+                        .await
+                        .ok()
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| d.as_secs() as i64)
+                        .unwrap_or(0);
+                    if local_secs <= remote.to_unix_secs() {
+                        return Ok(skipped("the remote file is not older"));
+                    }
+                }
+                options.overwrite = true;
+            }
+        }
+    }
+    let outcome = upload(conn, &spec.local, &spec.remote, options, on_progress).await?;
+    Ok(JobDone::Transferred {
+        bytes: outcome.transferred,
+    })
+}
+
+fn skipped(why: &str) -> JobDone {
+    JobDone::Skipped {
+        why: why.to_owned(),
+    }
+}
+
+fn child(
+    spec: &TransferSpec,
+    kind: ItemKind,
+    local: &Path,
+    remote: Vec<u8>,
+    size: Option<u64>,
+) -> TransferSpec {
+    TransferSpec {
+        kind,
+        local: local.to_path_buf(),
+        remote,
+        size,
+        ..spec.clone()
+    }
+}
+
+/// A remote directory: create the local one, queue its entries. Links are not followed and
+/// names that would leave the folder are refused, each with a log line.
+async fn expand_remote(conn: &mut Connection, spec: &TransferSpec) -> Result<JobDone, FtpError> {
+    tokio::fs::create_dir_all(&spec.local)
+        .await
+        .map_err(|source| FtpError::LocalIo {
+            what: "cannot create the folder",
+            path: spec.local.clone(),
+            source,
+        })?;
+    let entries = conn.list(&spec.remote).await?;
+    let charset = conn.charset();
+    let mut children = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let name = match crate::local::local_name(&entry.name, charset) {
+            Ok(name) => name,
+            Err(unsafe_name) => {
+                conn.log().error(format!("Skipped: {unsafe_name}"));
+                continue;
+            }
+        };
+        let kind = match entry.kind {
+            EntryKind::File => ItemKind::File,
+            EntryKind::Dir => ItemKind::DirectoryContents,
+            EntryKind::Link => {
+                conn.log().status(format!(
+                    "Skipped the symbolic link {}: links are not followed",
+                    charset.decode(&entry.name)
+                ));
+                continue;
+            }
+        };
+        let remote = path::join(&spec.remote, &entry.name);
+        children.push(child(
+            spec,
+            kind,
+            &spec.local.join(name),
+            remote,
+            entry.size,
+        ));
+    }
+    Ok(JobDone::Expanded(children))
+}
+
+/// A local directory: create the remote one (if missing), queue its entries.
+async fn expand_local(conn: &mut Connection, spec: &TransferSpec) -> Result<JobDone, FtpError> {
+    if !spec.remote.is_empty() && spec.remote != b"/" && conn.mkdir(&spec.remote).await.is_err() {
+        // 550 for an existing directory is fine; anything else shows on CWD.
+        conn.cwd(&spec.remote).await?;
+    }
+    let mut dir = tokio::fs::read_dir(&spec.local)
+        .await
+        .map_err(|source| FtpError::LocalIo {
+            what: "cannot read the folder",
+            path: spec.local.clone(),
+            source,
+        })?;
+    let charset = conn.charset();
+    let mut children = Vec::new();
+    loop {
+        let entry = match dir.next_entry().await {
+            Ok(Some(entry)) => entry,
+            Ok(None) => break,
+            Err(source) => {
+                return Err(FtpError::LocalIo {
+                    what: "cannot read the folder",
+                    path: spec.local.clone(),
+                    source,
+                });
+            }
+        };
+        let file_type = match entry.file_type().await {
+            Ok(t) => t,
+            Err(_) => continue,
+        };
+        let kind = if file_type.is_dir() {
+            ItemKind::DirectoryContents
+        } else if file_type.is_file() {
+            ItemKind::File
+        } else {
+            conn.log().status(format!(
+                "Skipped {}: not a regular file",
+                entry.path().display()
+            ));
+            continue;
+        };
+        let name = match crate::local::remote_name(&entry.file_name(), charset) {
+            Ok(name) => name,
+            Err(err) => {
+                conn.log()
+                    .error(format!("Skipped {}: {err}", entry.path().display()));
+                continue;
+            }
+        };
+        let size = entry.metadata().await.ok().map(|m| m.len());
+        children.push(child(
+            spec,
+            kind,
+            &entry.path(),
+            path::join(&spec.remote, &name),
+            size,
+        ));
+    }
+    Ok(JobDone::Expanded(children))
+}

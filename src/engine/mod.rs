@@ -1,0 +1,336 @@
+//! The transfer engine: a queue run by a background tokio task, N transfers at once, each on
+//! its own control connection from a per-server pool that is reused file after file.
+//!
+//! The engine knows nothing about its faces. Commands go in through [`EngineHandle`]
+//! (never blocking); [`EngineEvent`]s come out, each with what a UI needs to draw it, and
+//! every event calls the `wake` function the face passed in (the GUI: `request_repaint`).
+//! Transient failures (timeouts, resets, 4xx) retry with backoff and resume; permanent
+//! ones fail the item with the server's text.
+
+pub mod item;
+mod job;
+pub mod queue;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+pub use item::{
+    Direction, ExistsPolicy, Item, ItemId, ItemKind, ItemState, Priority, TransferSpec,
+};
+pub use queue::Counts;
+
+use crate::log::LogLine;
+use crate::net::{ConnectOptions, Connection, FtpError, RetryClass};
+use queue::Queue;
+
+/// What a face asks of the engine.
+#[derive(Debug)]
+pub enum EngineCommand {
+    Enqueue(Vec<TransferSpec>),
+    /// Start or stop taking new items from the queue (running ones finish).
+    ProcessQueue(bool),
+    SetParallel(usize),
+    /// Close idle connections and end the engine task.
+    Shutdown,
+}
+
+/// What the engine tells its face.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    Log(LogLine),
+    ItemAdded {
+        id: ItemId,
+        direction: Direction,
+        local: std::path::PathBuf,
+        remote: Vec<u8>,
+        size: Option<u64>,
+    },
+    ItemChanged {
+        id: ItemId,
+        state: ItemState,
+        attempts: u32,
+        error: Option<String>,
+        bytes_done: u64,
+    },
+    /// Nothing queued or running any more.
+    Idle(Counts),
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Transfers at once (1 to 10, as FileZilla).
+    pub parallel: usize,
+    /// Attempts per item before it fails (transient errors only).
+    pub max_attempts: u32,
+    /// The first retry waits this long; each further one twice as long (at most 30 s).
+    pub first_backoff: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            parallel: 2,
+            max_attempts: 5,
+            first_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The command side, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct EngineHandle {
+    commands: mpsc::UnboundedSender<EngineCommand>,
+}
+
+impl EngineHandle {
+    /// Sends a command; `false` when the engine has ended.
+    pub fn send(&self, command: EngineCommand) -> bool {
+        self.commands.send(command).is_ok()
+    }
+}
+
+/// The event side.
+pub type EngineEvents = mpsc::UnboundedReceiver<EngineEvent>;
+
+/// Starts the engine on the current tokio runtime.
+pub fn spawn(
+    config: EngineConfig,
+    wake: Arc<dyn Fn() + Send + Sync>,
+) -> (EngineHandle, EngineEvents) {
+    // Commands come at the user's pace; events are bounded by the engine (one per state
+    // change, no per-chunk events), so neither channel needs backpressure.
+    let (command_tx, command_rx) = mpsc::unbounded_channel();
+    let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let engine = Engine {
+        config,
+        queue: Queue::default(),
+        pools: HashMap::new(),
+        running: JoinSet::new(),
+        processing: true,
+        events: event_tx,
+        wake,
+    };
+    tokio::spawn(engine.run(command_rx));
+    (
+        EngineHandle {
+            commands: command_tx,
+        },
+        event_rx,
+    )
+}
+
+/// Connections are pooled per server and login.
+fn server_key(options: &ConnectOptions) -> String {
+    let user = options.credentials.user.as_deref().unwrap_or("anonymous");
+    format!("{user}@{}:{}", options.host, options.port)
+}
+
+struct JobResult {
+    id: ItemId,
+    result: Result<job::JobDone, FtpError>,
+    /// Handed back for reuse unless the failure broke it.
+    connection: Option<Connection>,
+}
+
+struct Engine {
+    config: EngineConfig,
+    queue: Queue,
+    pools: HashMap<String, Vec<Connection>>,
+    running: JoinSet<JobResult>,
+    processing: bool,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Engine {
+    fn emit(&self, event: EngineEvent) {
+        if self.events.send(event).is_ok() {
+            (self.wake)();
+        }
+    }
+
+    fn emit_item(&self, id: ItemId) {
+        if let Some(item) = self.queue.get(id) {
+            self.emit(EngineEvent::ItemChanged {
+                id,
+                state: item.state.clone(),
+                attempts: item.attempts,
+                error: item.last_error.clone(),
+                bytes_done: item.bytes_done,
+            });
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
+        let mut was_idle = true;
+        loop {
+            self.start_jobs();
+            let idle = self.queue.is_idle() && self.running.is_empty();
+            if idle && !was_idle {
+                self.emit(EngineEvent::Idle(self.queue.counts()));
+            }
+            was_idle = idle;
+            let retry_at = self.queue.next_retry_at();
+            tokio::select! {
+                command = commands.recv() => match command {
+                    None | Some(EngineCommand::Shutdown) => break,
+                    Some(command) => self.handle(command),
+                },
+                Some(joined) = self.running.join_next(), if !self.running.is_empty() => {
+                    if let Ok(result) = joined {
+                        self.finish(result);
+                    }
+                }
+                () = sleep_until_or_forever(retry_at) => {}
+            }
+        }
+        self.running.shutdown().await;
+        for (_, pool) in self.pools.drain() {
+            for conn in pool {
+                conn.quit().await;
+            }
+        }
+    }
+
+    fn handle(&mut self, command: EngineCommand) {
+        match command {
+            EngineCommand::Enqueue(specs) => self.enqueue(specs),
+            EngineCommand::ProcessQueue(on) => self.processing = on,
+            EngineCommand::SetParallel(n) => self.config.parallel = n.clamp(1, 10),
+            EngineCommand::Shutdown => {}
+        }
+    }
+
+    fn enqueue(&mut self, specs: Vec<TransferSpec>) {
+        for spec in specs {
+            let (direction, local, remote, size) = (
+                spec.direction,
+                spec.local.clone(),
+                spec.remote.clone(),
+                spec.size,
+            );
+            let id = self.queue.add(spec);
+            self.emit(EngineEvent::ItemAdded {
+                id,
+                direction,
+                local,
+                remote,
+                size,
+            });
+        }
+    }
+
+    fn start_jobs(&mut self) {
+        while self.processing && self.running.len() < self.config.parallel.clamp(1, 10) {
+            let Some(item) = self.queue.start_next(Instant::now()) else {
+                return;
+            };
+            let (id, spec, retrying) = (item.id, item.spec.clone(), item.attempts > 1);
+            self.emit_item(id);
+            let pooled = self
+                .pools
+                .get_mut(&server_key(&spec.server))
+                .and_then(Vec::pop);
+            let events = self.events.clone();
+            let wake = Arc::clone(&self.wake);
+            self.running.spawn(async move {
+                let mut conn = match pooled {
+                    Some(conn) => conn,
+                    None => {
+                        let mut options = (*spec.server).clone();
+                        let forward = events.clone();
+                        let wake = Arc::clone(&wake);
+                        options.log = options.log.tee(move |line| {
+                            if forward.send(EngineEvent::Log(line)).is_ok() {
+                                wake();
+                            }
+                        });
+                        match Connection::connect(options).await {
+                            Ok(conn) => conn,
+                            Err(err) => {
+                                return JobResult {
+                                    id,
+                                    result: Err(err),
+                                    connection: None,
+                                };
+                            }
+                        }
+                    }
+                };
+                let result = job::run(&mut conn, &spec, retrying, &mut |_| {}).await;
+                // A failed control connection is not worth keeping.
+                let keep = match &result {
+                    Ok(_) => true,
+                    Err(err) => {
+                        err.retry_class() == RetryClass::Permanent
+                            && !matches!(err, FtpError::Closed { .. })
+                    }
+                };
+                JobResult {
+                    id,
+                    result,
+                    connection: keep.then_some(conn),
+                }
+            });
+        }
+    }
+
+    fn finish(&mut self, done: JobResult) {
+        let JobResult {
+            id,
+            result,
+            connection,
+        } = done;
+        if let (Some(conn), Some(item)) = (connection, self.queue.get(id)) {
+            self.pools
+                .entry(server_key(&item.spec.server))
+                .or_default()
+                .push(conn);
+        }
+        let attempts = self.queue.get(id).map(|i| i.attempts).unwrap_or(0);
+        match result {
+            Ok(job::JobDone::Transferred { bytes }) => {
+                self.queue.set_bytes_done(id, bytes);
+                self.queue.finish(id, ItemState::Successful, None);
+            }
+            Ok(job::JobDone::Skipped { why }) => {
+                self.queue.finish(id, ItemState::Skipped, Some(why))
+            }
+            Ok(job::JobDone::Expanded(children)) => {
+                self.queue.finish(id, ItemState::Successful, None);
+                self.emit_item(id);
+                self.enqueue(children);
+                return;
+            }
+            Err(err)
+                if err.retry_class() == RetryClass::Transient
+                    && attempts < self.config.max_attempts =>
+            {
+                let backoff = self
+                    .config
+                    .first_backoff
+                    .saturating_mul(1 << (attempts.saturating_sub(1)).min(5))
+                    .min(Duration::from_secs(30));
+                self.queue
+                    .retry_at(id, Instant::now() + backoff, err.to_string());
+            }
+            Err(err) => self
+                .queue
+                .finish(id, ItemState::Failed, Some(err.to_string())),
+        }
+        self.emit_item(id);
+    }
+}
+
+async fn sleep_until_or_forever(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

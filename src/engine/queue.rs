@@ -1,0 +1,184 @@
+//! The queue as a pure model: which item runs next, and the Queued / Failed / Successful
+//! lists. No I/O, no clock: the scheduler passes `now` in.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use tokio::time::Instant;
+
+use super::item::{Item, ItemId, ItemState, Priority, TransferSpec};
+
+#[derive(Debug, Default)]
+pub struct Queue {
+    next_id: u64,
+    items: BTreeMap<ItemId, Item>,
+    /// Runnable items per priority, FIFO.
+    waiting: BTreeMap<Priority, VecDeque<ItemId>>,
+    /// Items waiting out a retry backoff.
+    backoff: Vec<(Instant, ItemId)>,
+}
+
+/// How many items are in each list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub queued: usize,
+    pub running: usize,
+    pub failed: usize,
+    pub successful: usize,
+    pub skipped: usize,
+}
+
+impl Queue {
+    pub fn add(&mut self, spec: TransferSpec) -> ItemId {
+        self.next_id += 1;
+        let id = ItemId(self.next_id);
+        self.waiting.entry(spec.priority).or_default().push_back(id);
+        self.items.insert(
+            id,
+            Item {
+                id,
+                spec,
+                state: ItemState::Queued,
+                attempts: 0,
+                last_error: None,
+                bytes_done: 0,
+            },
+        );
+        id
+    }
+
+    pub fn get(&self, id: ItemId) -> Option<&Item> {
+        self.items.get(&id)
+    }
+
+    /// The next item to start (highest priority, oldest first), marked running.
+    pub fn start_next(&mut self, now: Instant) -> Option<&Item> {
+        self.release_due(now);
+        let id = self
+            .waiting
+            .iter_mut()
+            .rev()
+            .find_map(|(_, ids)| ids.pop_front())?;
+        let item = self.items.get_mut(&id)?;
+        item.state = ItemState::Running;
+        item.attempts += 1;
+        Some(item)
+    }
+
+    fn release_due(&mut self, now: Instant) {
+        let (due, later): (Vec<_>, Vec<_>) = self.backoff.drain(..).partition(|(at, _)| *at <= now);
+        self.backoff = later;
+        for (_, id) in due {
+            if let Some(item) = self.items.get_mut(&id) {
+                item.state = ItemState::Queued;
+                self.waiting
+                    .entry(item.spec.priority)
+                    .or_default()
+                    .push_back(id);
+            }
+        }
+    }
+
+    /// When the earliest backoff ends, if any item waits for one.
+    pub fn next_retry_at(&self) -> Option<Instant> {
+        self.backoff.iter().map(|(at, _)| *at).min()
+    }
+
+    pub fn finish(&mut self, id: ItemId, state: ItemState, error: Option<String>) {
+        if let Some(item) = self.items.get_mut(&id) {
+            item.state = state;
+            item.last_error = error;
+        }
+    }
+
+    /// Puts a failed attempt back, to start again at `at`.
+    pub fn retry_at(&mut self, id: ItemId, at: Instant, error: String) {
+        if let Some(item) = self.items.get_mut(&id) {
+            item.state = ItemState::Retrying;
+            item.last_error = Some(error);
+            self.backoff.push((at, id));
+        }
+    }
+
+    pub fn set_bytes_done(&mut self, id: ItemId, bytes: u64) {
+        if let Some(item) = self.items.get_mut(&id) {
+            item.bytes_done = bytes;
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for item in self.items.values() {
+            match item.state {
+                ItemState::Queued | ItemState::Retrying => counts.queued += 1,
+                ItemState::Running => counts.running += 1,
+                ItemState::Failed => counts.failed += 1,
+                ItemState::Successful => counts.successful += 1,
+                ItemState::Skipped => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+
+    /// Nothing queued, waiting or running.
+    pub fn is_idle(&self) -> bool {
+        let c = self.counts();
+        c.queued == 0 && c.running == 0
+    }
+
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.items.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::item::{Direction, ExistsPolicy, ItemKind};
+    use crate::net::ConnectOptions;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn spec(priority: Priority) -> TransferSpec {
+        TransferSpec {
+            direction: Direction::Download,
+            kind: ItemKind::File,
+            local: "x".into(),
+            remote: b"/x".to_vec(),
+            server: Arc::new(ConnectOptions::new("127.0.0.1", 21)),
+            size: None,
+            priority,
+            exists: ExistsPolicy::Refuse,
+        }
+    }
+
+    #[test]
+    fn higher_priority_first_then_oldest_first() {
+        let mut q = Queue::default();
+        let now = Instant::now();
+        let a = q.add(spec(Priority::Normal));
+        let b = q.add(spec(Priority::Highest));
+        let c = q.add(spec(Priority::Normal));
+        assert_eq!(q.start_next(now).unwrap().id, b);
+        assert_eq!(q.start_next(now).unwrap().id, a);
+        assert_eq!(q.start_next(now).unwrap().id, c);
+        assert!(q.start_next(now).is_none());
+        assert_eq!(q.counts().running, 3);
+    }
+
+    #[test]
+    fn a_retry_waits_out_its_backoff() {
+        let mut q = Queue::default();
+        let now = Instant::now();
+        let a = q.add(spec(Priority::Normal));
+        q.start_next(now).unwrap();
+        q.retry_at(a, now + Duration::from_secs(2), "426 reset".into());
+        assert!(q.start_next(now).is_none());
+        assert_eq!(q.next_retry_at(), Some(now + Duration::from_secs(2)));
+        assert!(!q.is_idle());
+        let again = q.start_next(now + Duration::from_secs(2)).unwrap();
+        assert_eq!((again.id, again.attempts), (a, 2));
+        q.finish(a, ItemState::Successful, None);
+        assert!(q.is_idle());
+        assert_eq!(q.counts().successful, 1);
+    }
+}
