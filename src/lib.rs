@@ -14,6 +14,7 @@ pub mod local;
 pub mod log;
 pub mod net;
 pub mod proto;
+pub mod rate;
 pub mod secret;
 pub mod sites;
 pub mod transfer;

@@ -16,14 +16,16 @@ use crate::proto::command::TransferType;
 /// Bytes moved per read: large enough that per-chunk costs vanish at loopback speed.
 const CHUNK_BYTES: usize = 1024 * 1024;
 
-/// What to do when the target already exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a transfer runs and what to do when the target already exists.
+#[derive(Debug, Clone, Default)]
 pub struct TransferOptions {
     pub transfer_type: TransferType,
     /// Continue a partial download (`.part`) or upload (remote size) instead of starting over.
     pub resume: bool,
     /// Replace an existing target.
     pub overwrite: bool,
+    /// A speed limit shared with other transfers in the same direction.
+    pub limit: Option<std::sync::Arc<crate::rate::RateLimiter>>,
 }
 
 /// What happened, for the CLI's summary line.
@@ -95,7 +97,7 @@ pub async fn download(
         conn.log()
             .status(format!("Resuming download at byte {offset}"));
     }
-    let received = match receive_into_part(conn, remote, &part, offset, options, on_progress).await
+    let received = match receive_into_part(conn, remote, &part, offset, &options, on_progress).await
     {
         Ok(received) => received,
         Err(err) => {
@@ -141,7 +143,7 @@ async fn receive_into_part(
     remote: &[u8],
     part: &Path,
     offset: u64,
-    options: TransferOptions,
+    options: &TransferOptions,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<u64, FtpError> {
     let binary = options.transfer_type == TransferType::Binary;
@@ -170,6 +172,9 @@ async fn receive_into_part(
                 break;
             }
             received += n as u64;
+            if let Some(limit) = &options.limit {
+                limit.consume(n).await;
+            }
             let chunk = match ascii.as_mut() {
                 Some(decoder) => {
                     converted.clear();
@@ -274,6 +279,9 @@ pub async fn upload(
                 return Ok(());
             }
             sent += n as u64;
+            if let Some(limit) = &options.limit {
+                limit.consume(n).await;
+            }
             let chunk = match ascii.as_mut() {
                 Some(encoder) => {
                     converted.clear();

@@ -39,7 +39,7 @@ fn ascii_mode_converts_line_endings_both_ways() {
     runtime().block_on(async {
         let mut conn = Connection::connect(options).await.unwrap();
         let local = work.path().join("crlf.txt");
-        download(&mut conn, b"/crlf.txt", &local, ascii, &mut |_| {})
+        download(&mut conn, b"/crlf.txt", &local, ascii.clone(), &mut |_| {})
             .await
             .unwrap();
         assert_eq!(std::fs::read(&local).unwrap(), b"one\ntwo\n");

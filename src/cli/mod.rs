@@ -46,7 +46,7 @@ pub enum CliCommand {
         url: String,
         local: Option<std::path::PathBuf>,
         #[command(flatten)]
-        tree: TreeArgs,
+        tree: TransferArgs,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -56,7 +56,7 @@ pub enum CliCommand {
         local: std::path::PathBuf,
         url: String,
         #[command(flatten)]
-        tree: TreeArgs,
+        tree: TransferArgs,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -87,9 +87,12 @@ pub enum CliCommand {
     },
 }
 
-/// Options of recursive transfers.
+/// Options of get and put.
 #[derive(Debug, Clone, Args)]
-pub struct TreeArgs {
+pub struct TransferArgs {
+    /// Speed limit in bytes per second, curl-style: 500K, 20M (shared by parallel transfers).
+    #[arg(long, value_name = "RATE", value_parser = crate::rate::parse_rate)]
+    pub limit_rate: Option<u64>,
     /// Copy a directory's contents, recursively, as `lftp mirror` does.
     #[arg(short = 'r', long)]
     pub recursive: bool,
@@ -184,7 +187,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 if tree.recursive {
                     recursive::get(&url, local.as_deref(), &tree, &common).await
                 } else {
-                    transfer::get(&url, local.as_deref(), &common).await
+                    transfer::get(&url, local.as_deref(), &tree, &common).await
                 }
             }
             CliCommand::Put {
@@ -196,7 +199,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 if tree.recursive {
                     recursive::put(&local, &url, &tree, &common).await
                 } else {
-                    transfer::put(&local, &url, &common).await
+                    transfer::put(&local, &url, &tree, &common).await
                 }
             }
             CliCommand::Mkdir { url, common } => manage::mkdir(&url, &common).await,

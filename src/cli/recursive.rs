@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::common::{connect_options, parse_url, remote_path};
-use crate::cli::{CommonArgs, TreeArgs};
+use crate::cli::{CommonArgs, TransferArgs};
 use crate::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
     Priority, TransferSpec,
 };
 
-fn exists_policy(tree: &TreeArgs, common: &CommonArgs) -> anyhow::Result<ExistsPolicy> {
+fn exists_policy(tree: &TransferArgs, common: &CommonArgs) -> anyhow::Result<ExistsPolicy> {
     let chosen: Vec<ExistsPolicy> = [
         (common.overwrite, ExistsPolicy::Overwrite),
         (common.resume, ExistsPolicy::Resume),
@@ -32,7 +32,7 @@ fn exists_policy(tree: &TreeArgs, common: &CommonArgs) -> anyhow::Result<ExistsP
 pub(crate) async fn get(
     url: &str,
     local: Option<&Path>,
-    tree: &TreeArgs,
+    tree: &TransferArgs,
     common: &CommonArgs,
 ) -> anyhow::Result<()> {
     let url = parse_url(url)?;
@@ -57,7 +57,7 @@ pub(crate) async fn get(
 pub(crate) async fn put(
     local: &Path,
     url: &str,
-    tree: &TreeArgs,
+    tree: &TransferArgs,
     common: &CommonArgs,
 ) -> anyhow::Result<()> {
     let url = parse_url(url)?;
@@ -88,9 +88,12 @@ pub(crate) async fn put(
 }
 
 /// Runs the engine until the queue is done; one line per failed item, a summary at the end.
-async fn run(root: TransferSpec, tree: &TreeArgs, common: &CommonArgs) -> anyhow::Result<()> {
+async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> anyhow::Result<()> {
+    let limit = tree.limit_rate;
     let config = EngineConfig {
         parallel: usize::from(tree.parallel),
+        download_limit: limit.filter(|_| root.direction == Direction::Download),
+        upload_limit: limit.filter(|_| root.direction == Direction::Upload),
         ..EngineConfig::default()
     };
     let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));

@@ -4,14 +4,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::cli::CommonArgs;
 use crate::cli::common::{connect, local_name_in, parse_url, remote_name_in, remote_path};
+use crate::cli::{CommonArgs, TransferArgs};
 use crate::proto::command::TransferType;
 use crate::proto::path;
 use crate::transfer::{TransferOptions, download, upload};
 
-fn options(args: &CommonArgs) -> TransferOptions {
+fn options(tree: &TransferArgs, args: &CommonArgs) -> TransferOptions {
     TransferOptions {
+        limit: tree
+            .limit_rate
+            .map(|rate| std::sync::Arc::new(crate::rate::RateLimiter::new(rate))),
         transfer_type: if args.ascii {
             TransferType::Ascii
         } else {
@@ -22,7 +25,12 @@ fn options(args: &CommonArgs) -> TransferOptions {
     }
 }
 
-pub(crate) async fn get(url: &str, local: Option<&Path>, args: &CommonArgs) -> anyhow::Result<()> {
+pub(crate) async fn get(
+    url: &str,
+    local: Option<&Path>,
+    tree: &TransferArgs,
+    args: &CommonArgs,
+) -> anyhow::Result<()> {
     let url = parse_url(url)?;
     let remote = remote_path(&url, args)?;
     if remote.is_empty() || remote.ends_with(b"/") {
@@ -36,12 +44,24 @@ pub(crate) async fn get(url: &str, local: Option<&Path>, args: &CommonArgs) -> a
         None => PathBuf::from(name()?),
     };
     let mut conn = connect(&url, args).await?;
-    download(&mut conn, &remote, &target, options(args), &mut |_| {}).await?;
+    download(
+        &mut conn,
+        &remote,
+        &target,
+        options(tree, args),
+        &mut |_| {},
+    )
+    .await?;
     conn.quit().await;
     Ok(())
 }
 
-pub(crate) async fn put(local: &Path, url: &str, args: &CommonArgs) -> anyhow::Result<()> {
+pub(crate) async fn put(
+    local: &Path,
+    url: &str,
+    tree: &TransferArgs,
+    args: &CommonArgs,
+) -> anyhow::Result<()> {
     let url = parse_url(url)?;
     if local.is_dir() {
         anyhow::bail!("{} is a directory; upload a file", local.display());
@@ -54,7 +74,7 @@ pub(crate) async fn put(local: &Path, url: &str, args: &CommonArgs) -> anyhow::R
         remote = path::join(&remote, &remote_name_in(name, args.encoding)?);
     }
     let mut conn = connect(&url, args).await?;
-    upload(&mut conn, local, &remote, options(args), &mut |_| {}).await?;
+    upload(&mut conn, local, &remote, options(tree, args), &mut |_| {}).await?;
     conn.quit().await;
     Ok(())
 }

@@ -2,11 +2,13 @@
 //! directory, which is expanded into items for its entries (lazily: when it runs).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::item::{Direction, ExistsPolicy, ItemKind, TransferSpec};
 use crate::net::{Connection, FtpError};
 use crate::proto::listing::EntryKind;
 use crate::proto::path;
+use crate::rate::RateLimiter;
 use crate::transfer::{TransferOptions, download, upload};
 
 /// How a job ended (errors are returned separately).
@@ -27,13 +29,21 @@ pub async fn run(
     conn: &mut Connection,
     spec: &TransferSpec,
     retrying: bool,
+    limit: Option<Arc<RateLimiter>>,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
+    let options = TransferOptions {
+        resume: retrying,
+        limit,
+        ..TransferOptions::default()
+    };
     match (spec.kind, spec.direction) {
         (ItemKind::File, Direction::Download) => {
-            download_file(conn, spec, retrying, on_progress).await
+            download_file(conn, spec, options, on_progress).await
         }
-        (ItemKind::File, Direction::Upload) => upload_file(conn, spec, retrying, on_progress).await,
+        (ItemKind::File, Direction::Upload) => {
+            upload_file(conn, spec, retrying, options, on_progress).await
+        }
         (ItemKind::DirectoryContents, Direction::Download) => expand_remote(conn, spec).await,
         (ItemKind::DirectoryContents, Direction::Upload) => expand_local(conn, spec).await,
     }
@@ -42,13 +52,9 @@ pub async fn run(
 async fn download_file(
     conn: &mut Connection,
     spec: &TransferSpec,
-    retrying: bool,
+    mut options: TransferOptions,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
-    let mut options = TransferOptions {
-        resume: retrying,
-        ..TransferOptions::default()
-    };
     if let Ok(meta) = tokio::fs::metadata(&spec.local).await {
         match spec.exists {
             ExistsPolicy::Refuse => {
@@ -100,12 +106,9 @@ async fn upload_file(
     conn: &mut Connection,
     spec: &TransferSpec,
     retrying: bool,
+    mut options: TransferOptions,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
-    let mut options = TransferOptions {
-        resume: retrying,
-        ..TransferOptions::default()
-    };
     if !retrying {
         match spec.exists {
             ExistsPolicy::Refuse => {}

@@ -26,6 +26,7 @@ pub use queue::Counts;
 
 use crate::log::LogLine;
 use crate::net::{ConnectOptions, Connection, FtpError, RetryClass};
+use crate::rate::RateLimiter;
 use queue::Queue;
 
 /// What a face asks of the engine.
@@ -35,6 +36,11 @@ pub enum EngineCommand {
     /// Start or stop taking new items from the queue (running ones finish).
     ProcessQueue(bool),
     SetParallel(usize),
+    /// Global speed limits in bytes per second (`None`: unlimited).
+    SetLimits {
+        download: Option<u64>,
+        upload: Option<u64>,
+    },
     /// Close idle connections and end the engine task.
     Shutdown,
 }
@@ -70,6 +76,9 @@ pub struct EngineConfig {
     pub max_attempts: u32,
     /// The first retry waits this long; each further one twice as long (at most 30 s).
     pub first_backoff: Duration,
+    /// Speed limits, bytes per second, shared by all transfers of a direction.
+    pub download_limit: Option<u64>,
+    pub upload_limit: Option<u64>,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +87,8 @@ impl Default for EngineConfig {
             parallel: 2,
             max_attempts: 5,
             first_backoff: Duration::from_secs(1),
+            download_limit: None,
+            upload_limit: None,
         }
     }
 }
@@ -107,7 +118,9 @@ pub fn spawn(
     // change, no per-chunk events), so neither channel needs backpressure.
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let limits = Limits::new(config.download_limit, config.upload_limit);
     let engine = Engine {
+        limits,
         config,
         queue: Queue::default(),
         pools: HashMap::new(),
@@ -115,6 +128,7 @@ pub fn spawn(
         processing: true,
         events: event_tx,
         wake,
+        next_conn: 0,
     };
     tokio::spawn(engine.run(command_rx));
     (
@@ -138,14 +152,40 @@ struct JobResult {
     connection: Option<Connection>,
 }
 
+/// One limiter per direction, shared by every running transfer.
+#[derive(Default)]
+struct Limits {
+    download: Option<Arc<RateLimiter>>,
+    upload: Option<Arc<RateLimiter>>,
+}
+
+impl Limits {
+    fn new(download: Option<u64>, upload: Option<u64>) -> Self {
+        Self {
+            download: download.map(|r| Arc::new(RateLimiter::new(r))),
+            upload: upload.map(|r| Arc::new(RateLimiter::new(r))),
+        }
+    }
+
+    fn for_direction(&self, direction: Direction) -> Option<Arc<RateLimiter>> {
+        match direction {
+            Direction::Download => self.download.clone(),
+            Direction::Upload => self.upload.clone(),
+        }
+    }
+}
+
 struct Engine {
     config: EngineConfig,
+    limits: Limits,
     queue: Queue,
     pools: HashMap<String, Vec<Connection>>,
     running: JoinSet<JobResult>,
     processing: bool,
     events: mpsc::UnboundedSender<EngineEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
+    /// Each new connection's id in the message log.
+    next_conn: u64,
 }
 
 impl Engine {
@@ -203,6 +243,9 @@ impl Engine {
             EngineCommand::Enqueue(specs) => self.enqueue(specs),
             EngineCommand::ProcessQueue(on) => self.processing = on,
             EngineCommand::SetParallel(n) => self.config.parallel = n.clamp(1, 10),
+            EngineCommand::SetLimits { download, upload } => {
+                self.limits = Limits::new(download, upload);
+            }
             EngineCommand::Shutdown => {}
         }
     }
@@ -239,6 +282,9 @@ impl Engine {
                 .and_then(Vec::pop);
             let events = self.events.clone();
             let wake = Arc::clone(&self.wake);
+            let limit = self.limits.for_direction(spec.direction);
+            self.next_conn += 1;
+            let conn_id = crate::log::ConnId(self.next_conn);
             self.running.spawn(async move {
                 let mut conn = match pooled {
                     Some(conn) => conn,
@@ -246,7 +292,7 @@ impl Engine {
                         let mut options = (*spec.server).clone();
                         let forward = events.clone();
                         let wake = Arc::clone(&wake);
-                        options.log = options.log.tee(move |line| {
+                        options.log = options.log.for_conn(conn_id).tee(move |line| {
                             if forward.send(EngineEvent::Log(line)).is_ok() {
                                 wake();
                             }
@@ -263,7 +309,7 @@ impl Engine {
                         }
                     }
                 };
-                let result = job::run(&mut conn, &spec, retrying, &mut |_| {}).await;
+                let result = job::run(&mut conn, &spec, retrying, limit, &mut |_| {}).await;
                 // A failed control connection is not worth keeping.
                 let keep = match &result {
                     Ok(_) => true,

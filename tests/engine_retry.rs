@@ -1,0 +1,122 @@
+//! Interrupted downloads through the engine: a proxy cuts the data connection after K bytes;
+//! the item retries and resumes with REST until it is byte-identical, and after five cut
+//! attempts it is Failed with the reason.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+mod cut_proxy;
+mod skiff_cmd;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{FtpServer, ServerKind, log_texts};
+use cut_proxy::CutProxy;
+use skiff::engine::{
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
+    Priority, TransferSpec,
+};
+use skiff::log::LogKind;
+use skiff_cmd::{pseudo_random_bytes, sha256};
+
+const K: usize = 700_000;
+
+/// Runs one download through the engine behind a proxy that cuts `cuts` times.
+fn download_through_cuts(
+    cuts: usize,
+    size: usize,
+) -> (
+    FtpServer,
+    CutProxy,
+    tempfile::TempDir,
+    ItemState,
+    Option<String>,
+    common::LogLines,
+    Vec<u8>,
+) {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let content = pseudo_random_bytes(size, 21);
+    server.write_file("file.bin", &content);
+    let proxy = CutProxy::start(
+        format!("127.0.0.1:{}", server.port()).parse().unwrap(),
+        K,
+        cuts,
+    );
+    let (mut options, lines) = server.connect_options();
+    options.port = proxy.addr.port();
+    let work = tempfile::tempdir().unwrap();
+    let spec = TransferSpec {
+        direction: Direction::Download,
+        kind: ItemKind::File,
+        local: work.path().join("file.bin"),
+        remote: b"/file.bin".to_vec(),
+        server: Arc::new(options),
+        size: None,
+        priority: Priority::Normal,
+        exists: ExistsPolicy::Refuse,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (state, error) = rt.block_on(async {
+        let config = EngineConfig {
+            first_backoff: Duration::from_millis(50),
+            ..EngineConfig::default()
+        };
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(vec![spec]));
+        let mut last = (ItemState::Queued, None);
+        let outcome = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::ItemChanged { state, error, .. } => last = (state, error),
+                    EngineEvent::Idle(_) => break,
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        assert!(outcome.is_ok(), "the engine did not finish within 60 s");
+        handle.send(EngineCommand::Shutdown);
+        last
+    });
+    (server, proxy, work, state, error, lines, content)
+}
+
+#[test]
+fn cut_data_connections_are_retried_and_resumed_until_complete() {
+    let (_server, proxy, work, state, error, lines, content) =
+        download_through_cuts(2, 3 * 1024 * 1024 + 5);
+    assert_eq!(state, ItemState::Successful, "{error:?}");
+    assert_eq!(proxy.cuts_done(), 2);
+    assert_eq!(
+        sha256(&std::fs::read(work.path().join("file.bin")).unwrap()),
+        sha256(&content)
+    );
+    let rests: Vec<String> = log_texts(&lines, LogKind::Command)
+        .into_iter()
+        .filter(|c| c.starts_with("REST "))
+        .collect();
+    assert_eq!(rests.len(), 2, "each retry resumes: {rests:?}");
+    assert!(rests.iter().all(|r| r != "REST 0"));
+}
+
+#[test]
+fn after_five_cut_attempts_the_item_fails_with_the_reason() {
+    // Five attempts of 700,000 bytes each cannot complete 6 MiB.
+    let (_server, proxy, work, state, error, _, _) =
+        download_through_cuts(usize::MAX, 6 * 1024 * 1024);
+    assert_eq!(state, ItemState::Failed);
+    assert_eq!(proxy.cuts_done(), 5, "five attempts, each cut");
+    let error = error.unwrap();
+    assert!(
+        error.contains("transfer incomplete") || error.contains("data connection"),
+        "{error}"
+    );
+    // Nothing under the final name; what arrived is kept for a later resume.
+    assert!(!work.path().join("file.bin").exists());
+    assert!(work.path().join("file.bin.part").exists());
+}
