@@ -24,6 +24,8 @@ pub struct TransferOptions {
     pub resume: bool,
     /// Replace an existing target.
     pub overwrite: bool,
+    /// The source's size when already known (from a listing): saves a SIZE round trip.
+    pub expected_size: Option<u64>,
     /// A speed limit shared with other transfers in the same direction.
     pub limit: Option<std::sync::Arc<crate::rate::RateLimiter>>,
 }
@@ -75,10 +77,10 @@ pub async fn download(
         )));
     }
     let binary = options.transfer_type == TransferType::Binary;
-    let expected = if binary {
-        conn.size(remote).await?
-    } else {
-        None
+    let expected = match (binary, options.expected_size) {
+        (false, _) => None,
+        (true, Some(size)) => Some(size),
+        (true, None) => conn.size(remote).await?,
     };
     let part = part_path(target);
     let existing_part = tokio::fs::metadata(&part).await.map(|m| m.len()).ok();

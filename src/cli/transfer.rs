@@ -22,6 +22,7 @@ fn options(tree: &TransferArgs, args: &CommonArgs) -> TransferOptions {
         },
         resume: args.resume,
         overwrite: args.overwrite,
+        expected_size: None,
     }
 }
 

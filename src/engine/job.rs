@@ -35,6 +35,11 @@ pub async fn run(
     let options = TransferOptions {
         resume: retrying,
         limit,
+        // A listing's size is current enough to check the download against; a retry asks
+        // again in case the file changed meanwhile.
+        expected_size: spec
+            .size
+            .filter(|_| !retrying && spec.direction == Direction::Download),
         ..TransferOptions::default()
     };
     match (spec.kind, spec.direction) {

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# bench/mirror.sh [RUNS] — 1,000 files of 4 KiB, recursive download over loopback from vsftpd:
+# skiff get -r --parallel 4 and --parallel 1 against lftp mirror --parallel=4 and serial lftp
+# mirror, in the same run, alternating; medians and skiff's peak RSS. Needs root and
+# tests/servers/install.sh (which installs lftp). Not a test: nothing here asserts a time.
+set -euo pipefail
+RUNS=${1:-5}
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
+VSFTPD="$CACHE/usr/sbin/vsftpd"
+WORK="$REPO/bench/work-mirror"
+PORT=${BENCH_PORT:-31022}
+PASV_MIN=${BENCH_PASV_MIN:-31200}
+PASV_MAX=$((PASV_MIN + 49))
+USER_NAME=skiffftp
+USER_PASS=skiffftp
+
+[[ $EUID -eq 0 ]] || { echo "bench: run as root (vsftpd chroots)" >&2; exit 1; }
+if [[ ! -x $VSFTPD ]] || ! command -v lftp >/dev/null; then
+  bash "$REPO/tests/servers/install.sh"
+fi
+command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+
+echo "bench: building skiff (release)" >&2
+(cd "$REPO" && cargo build --release --quiet)
+SKIFF="$REPO/target/release/skiff"
+
+mkdir -p "$WORK/root/small" "$WORK/empty" "$WORK/out"
+chown -R "$USER_NAME" "$WORK/root"
+if [[ $(find "$WORK/root/small" -type f | wc -l) -ne 1000 ]]; then
+  echo "bench: creating 1000 files of 4 KiB" >&2
+  for i in $(seq -w 1 1000); do head -c 4096 /dev/urandom > "$WORK/root/small/f$i.bin"; done
+  chown -R "$USER_NAME" "$WORK/root"
+fi
+
+cat > "$WORK/vsftpd.conf" <<CONF
+listen=YES
+listen_address=127.0.0.1
+listen_port=$PORT
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+chroot_local_user=YES
+allow_writeable_chroot=YES
+local_root=$WORK/root
+secure_chroot_dir=$WORK/empty
+seccomp_sandbox=NO
+pam_service_name=skiff-bench-vsftpd
+pasv_enable=YES
+pasv_min_port=$PASV_MIN
+pasv_max_port=$PASV_MAX
+connect_from_port_20=NO
+xferlog_enable=NO
+max_clients=0
+max_per_ip=0
+CONF
+setsid "$VSFTPD" "$WORK/vsftpd.conf" > "$WORK/vsftpd.out" 2>&1 &
+VSFTPD_PID=$!
+trap 'kill -- -$VSFTPD_PID 2>/dev/null || kill $VSFTPD_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
+  sleep 0.05
+done
+
+URL="ftp://$USER_NAME:$USER_PASS@127.0.0.1:$PORT/small"
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -A times
+rss_max=0
+timed() {  # timed NAME COMMAND...: runs into a fresh out dir, records seconds
+  local name=$1; shift
+  rm -rf "$WORK/out"; mkdir -p "$WORK/out"; sync
+  local t0 t1
+  t0=$(now); "$@" > /dev/null 2> "$WORK/last.err" || { cat "$WORK/last.err" >&2; exit 1; }; t1=$(now)
+  local n; n=$(find "$WORK/out" -type f | wc -l)
+  [[ $n -eq 1000 ]] || { echo "bench: $name fetched $n files" >&2; exit 1; }
+  times[$name]+="$(calc "$t1 - $t0") "
+}
+skiff_rss() {  # skiff under GNU time, keeping the peak RSS
+  /usr/bin/time -f "%M" -o "$WORK/rss" "$@"
+  local rss; rss=$(cat "$WORK/rss")
+  (( rss > rss_max )) && rss_max=$rss
+  return 0
+}
+lftp_mirror() {
+  lftp -e "set ftp:passive-mode on; set net:max-retries 1; mirror --parallel=$1 /small $WORK/out; quit" \
+    -u "$USER_NAME,$USER_PASS" -p "$PORT" 127.0.0.1
+}
+for run in $(seq 1 "$RUNS"); do
+  timed lftp4 lftp_mirror 4
+  timed skiff4 skiff_rss "$SKIFF" get -r "$URL" "$WORK/out" --parallel 4
+  timed lftp1 lftp_mirror 1
+  timed skiff1 skiff_rss "$SKIFF" get -r "$URL" "$WORK/out" --parallel 1
+  echo "run $run done" >&2
+done
+
+med() { printf '%s\n' ${times[$1]} | median; }
+l4=$(med lftp4); s4=$(med skiff4); l1=$(med lftp1); s1=$(med skiff1)
+printf '\n1000 x 4 KiB recursive download from vsftpd over loopback, median of %d runs\n' "$RUNS"
+printf '| client | median s | files/s |\n|---|---:|---:|\n'
+printf '| lftp mirror --parallel=4 | %.3f | %.0f |\n' "$l4" "$(calc "1000 / $l4")"
+printf '| lftp mirror (serial) | %.3f | %.0f |\n' "$l1" "$(calc "1000 / $l1")"
+printf '| skiff get -r --parallel 4 | %.3f | %.0f |\n' "$s4" "$(calc "1000 / $s4")"
+printf '| skiff get -r --parallel 1 | %.3f | %.0f |\n' "$s1" "$(calc "1000 / $s1")"
+printf '\nskiff -P4 / lftp -P4: %.2f   skiff -P4 / serial lftp: %.2f   skiff peak RSS: %.1f MiB\n' \
+  "$(calc "$s4 / $l4")" "$(calc "$s4 / $l1")" "$(calc "$rss_max / 1024")"
