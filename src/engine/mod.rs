@@ -9,6 +9,7 @@
 
 pub mod item;
 mod job;
+pub mod persist;
 pub mod queue;
 
 use std::collections::HashMap;
@@ -67,8 +68,12 @@ pub enum EngineEvent {
     Idle(Counts),
 }
 
+/// Finds the password of a server restored from the queue file (which holds none).
+pub type PasswordLookup =
+    Arc<dyn Fn(&persist::StoredServer) -> Option<crate::secret::Secret> + Send + Sync>;
+
 /// Engine settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EngineConfig {
     /// Transfers at once (1 to 10, as FileZilla).
     pub parallel: usize,
@@ -79,6 +84,10 @@ pub struct EngineConfig {
     /// Speed limits, bytes per second, shared by all transfers of a direction.
     pub download_limit: Option<u64>,
     pub upload_limit: Option<u64>,
+    /// Where the queue is kept between runs (`None`: not kept).
+    pub queue_file: Option<std::path::PathBuf>,
+    /// Passwords for restored items.
+    pub password_lookup: Option<PasswordLookup>,
 }
 
 impl Default for EngineConfig {
@@ -89,6 +98,8 @@ impl Default for EngineConfig {
             first_backoff: Duration::from_secs(1),
             download_limit: None,
             upload_limit: None,
+            queue_file: None,
+            password_lookup: None,
         }
     }
 }
@@ -119,7 +130,7 @@ pub fn spawn(
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let limits = Limits::new(config.download_limit, config.upload_limit);
-    let engine = Engine {
+    let mut engine = Engine {
         limits,
         config,
         queue: Queue::default(),
@@ -129,7 +140,10 @@ pub fn spawn(
         events: event_tx,
         wake,
         next_conn: 0,
+        dirty: false,
+        last_save: None,
     };
+    engine.restore();
     tokio::spawn(engine.run(command_rx));
     (
         EngineHandle {
@@ -186,7 +200,13 @@ struct Engine {
     wake: Arc<dyn Fn() + Send + Sync>,
     /// Each new connection's id in the message log.
     next_conn: u64,
+    /// The queue changed since it was last saved.
+    dirty: bool,
+    last_save: Option<Instant>,
 }
+
+/// Saves are batched: at most one per this interval, and one when the queue goes idle.
+const SAVE_INTERVAL: Duration = Duration::from_millis(500);
 
 impl Engine {
     fn emit(&self, event: EngineEvent) {
@@ -207,16 +227,110 @@ impl Engine {
         }
     }
 
+    /// Reads the queue file back: finished items into their lists, interrupted ones queued.
+    fn restore(&mut self) {
+        let Some(path) = self.config.queue_file.clone() else {
+            return;
+        };
+        let file = match persist::load(&path) {
+            Ok(file) => file,
+            Err(err) => {
+                // Reported, and the file is not overwritten: saving stays off.
+                self.config.queue_file = None;
+                self.emit(EngineEvent::Log(crate::log::LogLine {
+                    time: std::time::SystemTime::now(),
+                    conn: crate::log::ConnId(0),
+                    kind: crate::log::LogKind::Error,
+                    text: err.to_string(),
+                }));
+                return;
+            }
+        };
+        let mut servers: HashMap<persist::StoredServer, Arc<ConnectOptions>> = HashMap::new();
+        for stored in file.items {
+            let server = servers
+                .entry(stored.server.clone())
+                .or_insert_with(|| {
+                    let password = self
+                        .config
+                        .password_lookup
+                        .as_ref()
+                        .and_then(|f| f(&stored.server));
+                    Arc::new(stored.server.to_options(password))
+                })
+                .clone();
+            let Some(spec) = stored.to_spec(server) else {
+                continue;
+            };
+            let (direction, local, remote, size) = (
+                spec.direction,
+                spec.local.clone(),
+                spec.remote.clone(),
+                spec.size,
+            );
+            let id = self.queue.restore(
+                spec,
+                stored.state_after_restart(),
+                stored.attempts,
+                stored.last_error.clone(),
+            );
+            self.emit(EngineEvent::ItemAdded {
+                id,
+                direction,
+                local,
+                remote,
+                size,
+            });
+            self.emit_item(id);
+        }
+    }
+
+    /// Writes the queue file if it changed, at most every `SAVE_INTERVAL` unless `now`.
+    fn save(&mut self, force: bool) {
+        let Some(path) = self.config.queue_file.clone() else {
+            return;
+        };
+        if !self.dirty {
+            return;
+        }
+        let due = self
+            .last_save
+            .is_none_or(|at| at.elapsed() >= SAVE_INTERVAL);
+        if !force && !due {
+            return;
+        }
+        let items = self
+            .queue
+            .items()
+            .map(|i| {
+                persist::StoredItem::new(&i.spec, &i.state, i.attempts, i.last_error.as_deref())
+            })
+            .collect();
+        if let Err(err) = persist::save(&path, items) {
+            tracing::warn!("{err:#}");
+        }
+        self.dirty = false;
+        self.last_save = Some(Instant::now());
+    }
+
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
         let mut was_idle = true;
         loop {
             self.start_jobs();
             let idle = self.queue.is_idle() && self.running.is_empty();
+            self.save(idle);
             if idle && !was_idle {
                 self.emit(EngineEvent::Idle(self.queue.counts()));
             }
             was_idle = idle;
-            let retry_at = self.queue.next_retry_at();
+            let save_at = (self.dirty && self.config.queue_file.is_some()).then(|| {
+                self.last_save
+                    .map_or_else(Instant::now, |at| at + SAVE_INTERVAL)
+            });
+            let retry_at = [self.queue.next_retry_at(), save_at]
+                .into_iter()
+                .flatten()
+                .min();
             tokio::select! {
                 command = commands.recv() => match command {
                     None | Some(EngineCommand::Shutdown) => break,
@@ -231,6 +345,7 @@ impl Engine {
             }
         }
         self.running.shutdown().await;
+        self.save(true);
         for (_, pool) in self.pools.drain() {
             for conn in pool {
                 conn.quit().await;
@@ -251,6 +366,7 @@ impl Engine {
     }
 
     fn enqueue(&mut self, specs: Vec<TransferSpec>) {
+        self.dirty |= !specs.is_empty();
         for spec in specs {
             let (direction, local, remote, size) = (
                 spec.direction,
@@ -275,6 +391,7 @@ impl Engine {
                 return;
             };
             let (id, spec, retrying) = (item.id, item.spec.clone(), item.attempts > 1);
+            self.dirty = true;
             self.emit_item(id);
             let pooled = self
                 .pools
@@ -333,6 +450,7 @@ impl Engine {
             result,
             connection,
         } = done;
+        self.dirty = true;
         if let (Some(conn), Some(item)) = (connection, self.queue.get(id)) {
             self.pools
                 .entry(server_key(&item.spec.server))

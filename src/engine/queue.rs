@@ -46,6 +46,33 @@ impl Queue {
         id
     }
 
+    /// An item read back from the queue file, in its saved list.
+    pub fn restore(
+        &mut self,
+        spec: TransferSpec,
+        state: ItemState,
+        attempts: u32,
+        error: Option<String>,
+    ) -> ItemId {
+        self.next_id += 1;
+        let id = ItemId(self.next_id);
+        if state == ItemState::Queued {
+            self.waiting.entry(spec.priority).or_default().push_back(id);
+        }
+        self.items.insert(
+            id,
+            Item {
+                id,
+                spec,
+                state,
+                attempts,
+                last_error: error,
+                bytes_done: 0,
+            },
+        );
+        id
+    }
+
     pub fn get(&self, id: ItemId) -> Option<&Item> {
         self.items.get(&id)
     }

@@ -16,7 +16,9 @@ use crate::log::LogSink;
 use crate::net::error::FtpError;
 
 /// Which side opens the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DataMode {
     /// EPSV/PASV: the client connects (the default; works through client-side NAT).
@@ -41,7 +43,7 @@ impl FromStr for DataMode {
 }
 
 /// An inclusive local port range for active mode, e.g. `50000-50100`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PortRange {
     pub min: u16,
     pub max: u16,
