@@ -1,15 +1,18 @@
 //! `skiff get -r URL LOCAL_DIR` and `skiff put -r LOCAL_DIR URL`: a directory's contents,
 //! through the transfer engine (N connections, reused file after file; retries).
 
-use std::io::Write as _;
-use std::path::Path;
+use std::collections::HashMap;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::cli::common::{connect_options, parse_url, remote_path};
 use crate::cli::{CommonArgs, TransferArgs};
 use crate::engine::{
-    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
-    Priority, TransferSpec,
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
+    ItemProgress, ItemState, Priority, TransferSpec,
 };
 
 fn exists_policy(tree: &TransferArgs, common: &CommonArgs) -> anyhow::Result<ExistsPolicy> {
@@ -87,7 +90,8 @@ pub(crate) async fn put(
     run(spec, tree, common).await
 }
 
-/// Runs the engine until the queue is done; one line per failed item, a summary at the end.
+/// Runs the engine until the queue is done: progress bars on a terminal (one per running
+/// file and one overall), plain lines otherwise; one line per failed item; a summary.
 async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> anyhow::Result<()> {
     let limit = tree.limit_rate;
     let config = EngineConfig {
@@ -98,40 +102,37 @@ async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> an
     };
     let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
     handle.send(EngineCommand::Enqueue(vec![root]));
-    let mut paths = std::collections::HashMap::new();
+    let mut view = ProgressView::new(std::io::stderr().is_terminal() && !common.log);
     let mut counts = None;
     while let Some(event) = events.recv().await {
         match event {
             EngineEvent::ItemAdded {
-                id, remote, local, ..
-            } => {
-                paths.insert(id, (remote, local));
-            }
+                id,
+                kind,
+                remote,
+                local,
+                size,
+                ..
+            } => view.added(id, kind, remote, local, size),
             EngineEvent::ItemChanged {
                 id,
-                state: ItemState::Failed,
+                state,
                 error,
+                bytes_done,
                 ..
             } => {
-                let (remote, local) = paths.get(&id).cloned().unwrap_or_default();
-                let mut err = std::io::stderr().lock();
-                writeln!(
-                    err,
-                    "skiff: failed: {} <-> {}: {}",
-                    common.encoding.decode(&remote),
-                    local.display(),
-                    error.unwrap_or_default()
-                )
-                .ok();
+                view.changed(id, &state, error.as_deref(), bytes_done, common);
             }
+            EngineEvent::Progress(items) => view.progress(&items),
             EngineEvent::Idle(done) => {
                 counts = Some(done);
                 break;
             }
             // The connections' own sinks print the log with --log.
-            EngineEvent::Log(_) | EngineEvent::ItemChanged { .. } => {}
+            EngineEvent::Log(_) => {}
         }
     }
+    view.finish();
     handle.send(EngineCommand::Shutdown);
     let Some(counts) = counts else {
         anyhow::bail!("the transfer engine stopped unexpectedly");
@@ -146,4 +147,132 @@ async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> an
         );
     }
     Ok(())
+}
+
+/// What the terminal shows of the queue.
+struct ProgressView {
+    bars: Option<(MultiProgress, ProgressBar)>,
+    running: HashMap<ItemId, ProgressBar>,
+    items: HashMap<ItemId, (ItemKind, Vec<u8>, PathBuf, Option<u64>)>,
+    files_total: u64,
+}
+
+impl ProgressView {
+    fn new(terminal: bool) -> Self {
+        let bars = terminal.then(|| {
+            let multi = MultiProgress::new();
+            let overall = multi.add(ProgressBar::new(0));
+            overall.set_style(
+                ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} files {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            overall.set_prefix("total");
+            (multi, overall)
+        });
+        Self {
+            bars,
+            running: HashMap::new(),
+            items: HashMap::new(),
+            files_total: 0,
+        }
+    }
+
+    fn added(
+        &mut self,
+        id: ItemId,
+        kind: ItemKind,
+        remote: Vec<u8>,
+        local: PathBuf,
+        size: Option<u64>,
+    ) {
+        self.items.insert(id, (kind, remote, local, size));
+    }
+
+    fn changed(
+        &mut self,
+        id: ItemId,
+        state: &ItemState,
+        error: Option<&str>,
+        bytes: u64,
+        common: &CommonArgs,
+    ) {
+        let Some((kind, remote, local, size)) = self.items.get(&id).cloned() else {
+            return;
+        };
+        let name = common.encoding.decode(&remote).into_owned();
+        let is_dir = kind == ItemKind::DirectoryContents;
+        match state {
+            ItemState::Running if !is_dir => {
+                self.files_total += 1;
+                if let Some((multi, overall)) = &self.bars {
+                    overall.set_length(self.files_total);
+                    let bar = multi.add(ProgressBar::new(size.unwrap_or(0)));
+                    bar.set_style(
+                        ProgressStyle::with_template("{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                    );
+                    bar.set_prefix("file");
+                    bar.set_message(name);
+                    self.running.insert(id, bar);
+                }
+            }
+            ItemState::Successful | ItemState::Skipped | ItemState::Failed => {
+                if let Some(bar) = self.running.remove(&id) {
+                    bar.finish_and_clear();
+                }
+                if let Some((_, overall)) = &self.bars
+                    && !is_dir
+                {
+                    overall.inc(1);
+                }
+                let line = match state {
+                    ItemState::Failed => Some(format!(
+                        "skiff: failed: {name} <-> {}: {}",
+                        local.display(),
+                        error.unwrap_or_default()
+                    )),
+                    _ if self.bars.is_some() || is_dir => None,
+                    ItemState::Skipped => {
+                        Some(format!("skipped: {name} ({})", error.unwrap_or_default()))
+                    }
+                    _ => Some(format!("done: {name} ({bytes} bytes)")),
+                };
+                if let Some(line) = line {
+                    self.print(&line);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn progress(&mut self, items: &[ItemProgress]) {
+        for p in items {
+            if let Some(bar) = self.running.get(&p.id) {
+                if let Some(size) = p.size {
+                    bar.set_length(size);
+                }
+                bar.set_position(p.bytes_done);
+            }
+        }
+    }
+
+    fn print(&self, line: &str) {
+        match &self.bars {
+            Some((multi, _)) => {
+                multi.println(line).ok();
+            }
+            None => {
+                let mut err = std::io::stderr().lock();
+                writeln!(err, "{line}").ok();
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some((_, overall)) = &self.bars {
+            overall.finish_and_clear();
+        }
+    }
 }

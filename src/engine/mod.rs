@@ -37,6 +37,12 @@ pub enum EngineCommand {
     /// Start or stop taking new items from the queue (running ones finish).
     ProcessQueue(bool),
     SetParallel(usize),
+    /// Stop an item: a queued one leaves the queue, a running one is interrupted (its
+    /// connection is dropped, not reused). It goes to the Failed list as cancelled.
+    Cancel(ItemId),
+    /// Put a failed or cancelled item back in the queue, attempts counted afresh.
+    Retry(ItemId),
+    SetPriority(ItemId, Priority),
     /// Global speed limits in bytes per second (`None`: unlimited).
     SetLimits {
         download: Option<u64>,
@@ -53,6 +59,7 @@ pub enum EngineEvent {
     ItemAdded {
         id: ItemId,
         direction: Direction,
+        kind: ItemKind,
         local: std::path::PathBuf,
         remote: Vec<u8>,
         size: Option<u64>,
@@ -64,9 +71,23 @@ pub enum EngineEvent {
         error: Option<String>,
         bytes_done: u64,
     },
+    /// Bytes done of every running item, at most four times a second in one event.
+    Progress(Vec<ItemProgress>),
     /// Nothing queued or running any more.
     Idle(Counts),
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemProgress {
+    pub id: ItemId,
+    pub bytes_done: u64,
+    pub size: Option<u64>,
+}
+
+/// How often progress is reported while anything runs.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a pooled connection may idle before a NOOP keeps it alive.
+const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(30);
 
 /// Finds the password of a server restored from the queue file (which holds none).
 pub type PasswordLookup =
@@ -140,6 +161,10 @@ pub fn spawn(
         events: event_tx,
         wake,
         next_conn: 0,
+        progress: Arc::default(),
+        tasks: HashMap::new(),
+        aborts: HashMap::new(),
+        pool_used: HashMap::new(),
         dirty: false,
         last_save: None,
     };
@@ -200,6 +225,13 @@ struct Engine {
     wake: Arc<dyn Fn() + Send + Sync>,
     /// Each new connection's id in the message log.
     next_conn: u64,
+    /// Bytes done per running item, written by the jobs, read by the progress tick.
+    progress: Arc<std::sync::Mutex<HashMap<ItemId, u64>>>,
+    /// Running items' tasks, to cancel them.
+    tasks: HashMap<tokio::task::Id, ItemId>,
+    aborts: HashMap<ItemId, tokio::task::AbortHandle>,
+    /// When each pooled connection was last used.
+    pool_used: HashMap<String, Instant>,
     /// The queue changed since it was last saved.
     dirty: bool,
     last_save: Option<Instant>,
@@ -262,8 +294,9 @@ impl Engine {
             let Some(spec) = stored.to_spec(server) else {
                 continue;
             };
-            let (direction, local, remote, size) = (
+            let (direction, kind, local, remote, size) = (
                 spec.direction,
+                spec.kind,
                 spec.local.clone(),
                 spec.remote.clone(),
                 spec.size,
@@ -277,6 +310,7 @@ impl Engine {
             self.emit(EngineEvent::ItemAdded {
                 id,
                 direction,
+                kind,
                 local,
                 remote,
                 size,
@@ -315,6 +349,10 @@ impl Engine {
 
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
         let mut was_idle = true;
+        let mut progress_tick = tokio::time::interval(PROGRESS_INTERVAL);
+        progress_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut keep_alive_tick = tokio::time::interval(KEEP_ALIVE_AFTER);
+        keep_alive_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             self.start_jobs();
             let idle = self.queue.is_idle() && self.running.is_empty();
@@ -336,10 +374,26 @@ impl Engine {
                     None | Some(EngineCommand::Shutdown) => break,
                     Some(command) => self.handle(command),
                 },
-                Some(joined) = self.running.join_next(), if !self.running.is_empty() => {
-                    if let Ok(result) = joined {
-                        self.finish(result);
+                Some(joined) = self.running.join_next_with_id(), if !self.running.is_empty() => {
+                    match joined {
+                        Ok((task, result)) => {
+                            self.tasks.remove(&task);
+                            self.finish(result);
+                        }
+                        Err(err) => {
+                            // Cancelled (or panicked): the item's state was set by the canceller.
+                            if let Some(id) = self.tasks.remove(&err.id()) {
+                                self.aborts.remove(&id);
+                                self.progress_remove(id);
+                            }
+                        }
                     }
+                }
+                _ = progress_tick.tick(), if !self.running.is_empty() => {
+                    self.report_progress();
+                }
+                _ = keep_alive_tick.tick(), if self.running.is_empty() && !self.pools.is_empty() => {
+                    self.keep_alive().await;
                 }
                 () = sleep_until_or_forever(retry_at) => {}
             }
@@ -358,6 +412,17 @@ impl Engine {
             EngineCommand::Enqueue(specs) => self.enqueue(specs),
             EngineCommand::ProcessQueue(on) => self.processing = on,
             EngineCommand::SetParallel(n) => self.config.parallel = n.clamp(1, 10),
+            EngineCommand::Cancel(id) => self.cancel(id),
+            EngineCommand::Retry(id) => {
+                if self.queue.requeue(id) {
+                    self.dirty = true;
+                    self.emit_item(id);
+                }
+            }
+            EngineCommand::SetPriority(id, priority) => {
+                self.queue.set_priority(id, priority);
+                self.dirty = true;
+            }
             EngineCommand::SetLimits { download, upload } => {
                 self.limits = Limits::new(download, upload);
             }
@@ -368,8 +433,9 @@ impl Engine {
     fn enqueue(&mut self, specs: Vec<TransferSpec>) {
         self.dirty |= !specs.is_empty();
         for spec in specs {
-            let (direction, local, remote, size) = (
+            let (direction, kind, local, remote, size) = (
                 spec.direction,
+                spec.kind,
                 spec.local.clone(),
                 spec.remote.clone(),
                 spec.size,
@@ -378,6 +444,7 @@ impl Engine {
             self.emit(EngineEvent::ItemAdded {
                 id,
                 direction,
+                kind,
                 local,
                 remote,
                 size,
@@ -402,7 +469,8 @@ impl Engine {
             let limit = self.limits.for_direction(spec.direction);
             self.next_conn += 1;
             let conn_id = crate::log::ConnId(self.next_conn);
-            self.running.spawn(async move {
+            let board = Arc::clone(&self.progress);
+            let abort = self.running.spawn(async move {
                 let mut conn = match pooled {
                     Some(conn) => conn,
                     None => {
@@ -426,7 +494,12 @@ impl Engine {
                         }
                     }
                 };
-                let result = job::run(&mut conn, &spec, retrying, limit, &mut |_| {}).await;
+                let mut on_progress = |bytes: u64| {
+                    if let Ok(mut board) = board.lock() {
+                        board.insert(id, bytes);
+                    }
+                };
+                let result = job::run(&mut conn, &spec, retrying, limit, &mut on_progress).await;
                 // A failed control connection is not worth keeping.
                 let keep = match &result {
                     Ok(_) => true,
@@ -441,6 +514,62 @@ impl Engine {
                     connection: keep.then_some(conn),
                 }
             });
+            self.tasks.insert(abort.id(), id);
+            self.aborts.insert(id, abort);
+        }
+    }
+
+    fn progress_remove(&self, id: ItemId) {
+        if let Ok(mut board) = self.progress.lock() {
+            board.remove(&id);
+        }
+    }
+
+    /// One coalesced event for all running items.
+    fn report_progress(&self) {
+        let snapshot: Vec<ItemProgress> = match self.progress.lock() {
+            Ok(board) => board
+                .iter()
+                .map(|(&id, &bytes_done)| ItemProgress {
+                    id,
+                    bytes_done,
+                    size: self.queue.get(id).and_then(|i| i.spec.size),
+                })
+                .collect(),
+            Err(_) => return,
+        };
+        if !snapshot.is_empty() {
+            self.emit(EngineEvent::Progress(snapshot));
+        }
+    }
+
+    fn cancel(&mut self, id: ItemId) {
+        if let Some(abort) = self.aborts.remove(&id) {
+            abort.abort();
+            self.progress_remove(id);
+        }
+        if self.queue.cancel(id) {
+            self.dirty = true;
+            self.emit_item(id);
+        }
+    }
+
+    /// NOOP on idle pooled connections, so servers do not drop them; dead ones are closed.
+    async fn keep_alive(&mut self) {
+        let now = Instant::now();
+        for (key, pool) in &mut self.pools {
+            let idle_since = self.pool_used.get(key).copied().unwrap_or(now);
+            if now.duration_since(idle_since) < KEEP_ALIVE_AFTER {
+                continue;
+            }
+            let mut alive = Vec::with_capacity(pool.len());
+            for mut conn in pool.drain(..) {
+                if conn.noop().await.is_ok() {
+                    alive.push(conn);
+                }
+            }
+            *pool = alive;
+            self.pool_used.insert(key.clone(), now);
         }
     }
 
@@ -451,11 +580,12 @@ impl Engine {
             connection,
         } = done;
         self.dirty = true;
+        self.aborts.remove(&id);
+        self.progress_remove(id);
         if let (Some(conn), Some(item)) = (connection, self.queue.get(id)) {
-            self.pools
-                .entry(server_key(&item.spec.server))
-                .or_default()
-                .push(conn);
+            let key = server_key(&item.spec.server);
+            self.pool_used.insert(key.clone(), Instant::now());
+            self.pools.entry(key).or_default().push(conn);
         }
         let attempts = self.queue.get(id).map(|i| i.attempts).unwrap_or(0);
         match result {

@@ -126,6 +126,61 @@ impl Queue {
         }
     }
 
+    /// Takes an item out of the queue (or marks a running one) as cancelled by the user.
+    pub fn cancel(&mut self, id: ItemId) -> bool {
+        let Some(item) = self.items.get_mut(&id) else {
+            return false;
+        };
+        if item.state.is_finished() {
+            return false;
+        }
+        for ids in self.waiting.values_mut() {
+            ids.retain(|&other| other != id);
+        }
+        self.backoff.retain(|&(_, other)| other != id);
+        item.state = ItemState::Failed;
+        item.last_error = Some("Cancelled by the user".into());
+        true
+    }
+
+    /// A failed (or cancelled) item goes back to the queue with its attempts reset.
+    pub fn requeue(&mut self, id: ItemId) -> bool {
+        let Some(item) = self.items.get_mut(&id) else {
+            return false;
+        };
+        if item.state != ItemState::Failed {
+            return false;
+        }
+        item.state = ItemState::Queued;
+        item.attempts = 0;
+        item.last_error = None;
+        self.waiting
+            .entry(item.spec.priority)
+            .or_default()
+            .push_back(id);
+        true
+    }
+
+    /// Moves a queued item to another priority (at the end of that priority's line).
+    pub fn set_priority(&mut self, id: ItemId, priority: Priority) {
+        let Some(item) = self.items.get_mut(&id) else {
+            return;
+        };
+        let was_waiting = self
+            .waiting
+            .get_mut(&item.spec.priority)
+            .map(|ids| {
+                let before = ids.len();
+                ids.retain(|&other| other != id);
+                ids.len() != before
+            })
+            .unwrap_or(false);
+        item.spec.priority = priority;
+        if was_waiting {
+            self.waiting.entry(priority).or_default().push_back(id);
+        }
+    }
+
     pub fn set_bytes_done(&mut self, id: ItemId, bytes: u64) {
         if let Some(item) = self.items.get_mut(&id) {
             item.bytes_done = bytes;
@@ -190,6 +245,23 @@ mod tests {
         assert_eq!(q.start_next(now).unwrap().id, c);
         assert!(q.start_next(now).is_none());
         assert_eq!(q.counts().running, 3);
+    }
+
+    #[test]
+    fn cancel_retry_and_reprioritize() {
+        let mut q = Queue::default();
+        let now = Instant::now();
+        let a = q.add(spec(Priority::Normal));
+        let b = q.add(spec(Priority::Normal));
+        assert!(q.cancel(a));
+        assert_eq!(q.get(a).unwrap().state, ItemState::Failed);
+        assert_eq!(q.start_next(now).unwrap().id, b);
+        assert!(q.requeue(a));
+        assert!(!q.requeue(b), "a running item cannot be requeued");
+        let c = q.add(spec(Priority::Low));
+        q.set_priority(c, Priority::Highest);
+        assert_eq!(q.start_next(now).unwrap().id, c);
+        assert_eq!(q.start_next(now).unwrap().id, a);
     }
 
     #[test]
