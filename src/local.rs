@@ -50,6 +50,32 @@ pub fn local_name(remote_name: &[u8], charset: Charset) -> Result<OsString, Unsa
     }
 }
 
+/// A local name's bytes (lossy outside Unix).
+pub fn os_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        name.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+/// Bytes as a local name (lossy outside Unix).
+pub fn bytes_os(bytes: &[u8]) -> OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        std::ffi::OsStr::from_bytes(bytes).to_os_string()
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8_lossy(bytes).into_owned().into()
+    }
+}
+
 /// A local file name as the bytes to send, in the server's charset.
 pub fn remote_name(
     local: &std::ffi::OsStr,

@@ -132,3 +132,145 @@ fn a_cancelled_transfer_stops_and_a_retry_completes_it() {
         sha256(&content)
     );
 }
+
+fn item(
+    server: &FtpServer,
+    dir: &std::path::Path,
+    name: &str,
+    exists: ExistsPolicy,
+) -> TransferSpec {
+    let (options, _) = server.connect_options();
+    TransferSpec {
+        direction: Direction::Download,
+        kind: ItemKind::File,
+        local: dir.join(name),
+        remote: format!("/{name}").into_bytes(),
+        server: Arc::new(options),
+        size: None,
+        priority: Priority::Normal,
+        exists,
+    }
+}
+
+#[test]
+fn a_file_exists_question_parks_only_its_item_and_apply_to_all_answers_the_rest() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        server.write_file(name, format!("new {name}").as_bytes());
+    }
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("a.txt"), b"old a").unwrap();
+    std::fs::write(work.path().join("b.txt"), b"old b").unwrap();
+    let specs: Vec<TransferSpec> = ["a.txt", "b.txt", "c.txt"]
+        .iter()
+        .map(|n| item(&server, work.path(), n, ExistsPolicy::Ask))
+        .collect();
+    let questions = runtime().block_on(async {
+        let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(specs));
+        let mut questions = Vec::new();
+        let mut pending_question = None;
+        let mut free_item_done = false;
+        let mut answered = false;
+        let outcome = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::Question {
+                        id,
+                        existing,
+                        local,
+                        ..
+                    } => {
+                        questions.push((local, existing));
+                        pending_question.get_or_insert(id);
+                    }
+                    // c.txt (item 3) has nothing in its way.
+                    EngineEvent::ItemChanged {
+                        id,
+                        state: ItemState::Successful,
+                        ..
+                    } if id.0 == 3 => {
+                        free_item_done = true;
+                    }
+                    EngineEvent::Idle(counts) => return counts,
+                    _ => {}
+                }
+                // One answer, once the free item is through and a question waits.
+                if let (false, true, Some(id)) = (answered, free_item_done, pending_question) {
+                    answered = true;
+                    handle.send(EngineCommand::Answer {
+                        item: id,
+                        policy: ExistsPolicy::Overwrite,
+                        apply_to_all: true,
+                    });
+                }
+            }
+            panic!("engine ended");
+        })
+        .await
+        .unwrap();
+        assert_eq!(outcome.successful, 3);
+        assert!(answered);
+        handle.send(EngineCommand::Shutdown);
+        questions
+    });
+    assert!(!questions.is_empty());
+    let (_, existing) = &questions[0];
+    assert_eq!(existing.source_size, Some(9));
+    assert_eq!(existing.target_size, Some(5));
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        assert_eq!(
+            std::fs::read(work.path().join(name)).unwrap(),
+            format!("new {name}").as_bytes()
+        );
+    }
+}
+
+#[test]
+fn rename_and_size_policies() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("r.txt", b"remote r");
+    server.write_file("s.txt", b"same");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("r.txt"), b"local r").unwrap();
+    std::fs::write(work.path().join("s.txt"), b"SAME").unwrap();
+    let specs = vec![
+        item(&server, work.path(), "r.txt", ExistsPolicy::Rename),
+        item(
+            &server,
+            work.path(),
+            "s.txt",
+            ExistsPolicy::OverwriteIfSizeDiffers,
+        ),
+    ];
+    let counts = runtime().block_on(async {
+        let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(specs));
+        let counts = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(event) = events.recv().await {
+                if let EngineEvent::Idle(counts) = event {
+                    return counts;
+                }
+            }
+            panic!("engine ended");
+        })
+        .await
+        .unwrap();
+        handle.send(EngineCommand::Shutdown);
+        counts
+    });
+    assert_eq!((counts.successful, counts.skipped), (1, 1));
+    assert_eq!(
+        std::fs::read(work.path().join("r.txt")).unwrap(),
+        b"local r"
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("r (1).txt")).unwrap(),
+        b"remote r"
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("s.txt")).unwrap(),
+        b"SAME",
+        "same size: left alone"
+    );
+}

@@ -128,8 +128,9 @@ async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> an
                 counts = Some(done);
                 break;
             }
-            // The connections' own sinks print the log with --log.
-            EngineEvent::Log(_) => {}
+            // The connections' own sinks print the log with --log; the CLI never asks (its
+            // file-exists policy comes from the flags).
+            EngineEvent::Log(_) | EngineEvent::Question { .. } => {}
         }
     }
     view.finish();

@@ -18,7 +18,7 @@ impl fmt::Display for ItemId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     Download,
     Upload,
@@ -52,12 +52,32 @@ pub enum ExistsPolicy {
     /// Fail the item with a clear error (the CLI's default; the GUI asks instead).
     #[default]
     Refuse,
+    /// Park the item and send a question; other items go on.
+    Ask,
     Overwrite,
     /// Overwrite only when the source is newer than the target.
     OverwriteIfNewer,
+    /// Overwrite only when the sizes differ.
+    OverwriteIfSizeDiffers,
     /// Continue from the target's size.
     Resume,
+    /// Transfer under a free name: `name (1).ext`.
+    Rename,
     Skip,
+}
+
+/// `name (n).ext` for the n-th alternative to a taken name (`archive.tar.gz` keeps its
+/// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`).
+pub fn numbered_name(name: &[u8], n: u32) -> Vec<u8> {
+    let dot = name.iter().skip(1).position(|&b| b == b'.').map(|p| p + 1);
+    let (stem, ext) = match dot {
+        Some(at) => name.split_at(at),
+        None => (name, &[][..]),
+    };
+    let mut out = stem.to_vec();
+    out.extend_from_slice(format!(" ({n})").as_bytes());
+    out.extend_from_slice(ext);
+    out
 }
 
 /// A file, or a directory whose contents are transferred (expanded when it runs, so a huge
@@ -87,6 +107,8 @@ pub struct TransferSpec {
 pub enum ItemState {
     Queued,
     Running,
+    /// Parked until the user answers a question (the target exists).
+    AwaitingAnswer,
     /// Waiting out a backoff before the next attempt.
     Retrying,
     Failed,
@@ -111,4 +133,17 @@ pub struct Item {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub bytes_done: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_names_keep_the_extension() {
+        assert_eq!(numbered_name(b"report.pdf", 1), b"report (1).pdf");
+        assert_eq!(numbered_name(b"archive.tar.gz", 2), b"archive (2).tar.gz");
+        assert_eq!(numbered_name(b"README", 1), b"README (1)");
+        assert_eq!(numbered_name(b".bashrc", 1), b".bashrc (1)");
+    }
 }

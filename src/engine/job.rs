@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::item::{Direction, ExistsPolicy, ItemKind, TransferSpec};
+use super::item::{Direction, ExistsPolicy, ItemKind, TransferSpec, numbered_name};
 use crate::net::{Connection, FtpError};
 use crate::proto::listing::EntryKind;
 use crate::proto::path;
@@ -22,6 +22,25 @@ pub enum JobDone {
     },
     /// A directory: its entries, to be queued.
     Expanded(Vec<TransferSpec>),
+    /// The target exists and the policy is to ask.
+    NeedsAnswer(ExistingTarget),
+}
+
+/// What a "file exists" question shows: both sides, to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingTarget {
+    pub source_size: Option<u64>,
+    pub target_size: Option<u64>,
+    /// Unix seconds, when known.
+    pub source_modified: Option<i64>,
+    pub target_modified: Option<i64>,
+}
+
+fn local_mtime(meta: &std::fs::Metadata) -> Option<i64> {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
 }
 
 /// Runs `spec`; `retrying` means earlier attempts may have left data to resume from.
@@ -70,6 +89,51 @@ async fn download_file(
             }
             ExistsPolicy::Skip => return Ok(skipped("the local file exists")),
             ExistsPolicy::Overwrite => options.overwrite = true,
+            ExistsPolicy::Ask => {
+                let source_size = match spec.size {
+                    Some(size) => Some(size),
+                    None => conn.size(&spec.remote).await?,
+                };
+                let source_modified = conn.mdtm(&spec.remote).await?.map(|t| t.to_unix_secs());
+                return Ok(JobDone::NeedsAnswer(ExistingTarget {
+                    source_size,
+                    target_size: Some(meta.len()),
+                    source_modified,
+                    target_modified: local_mtime(&meta),
+                }));
+            }
+            ExistsPolicy::OverwriteIfSizeDiffers => {
+                let remote_size = match spec.size {
+                    Some(size) => Some(size),
+                    None => conn.size(&spec.remote).await?,
+                };
+                if remote_size == Some(meta.len()) {
+                    return Ok(skipped("the local file has the same size"));
+                }
+                options.overwrite = true;
+            }
+            ExistsPolicy::Rename => {
+                let name = spec
+                    .local
+                    .file_name()
+                    .map(crate::local::os_bytes)
+                    .unwrap_or_default();
+                let free = (1..=999)
+                    .map(|n| {
+                        spec.local
+                            .with_file_name(crate::local::bytes_os(&numbered_name(&name, n)))
+                    })
+                    .find(|candidate| {
+                        !candidate.exists() && !crate::transfer::part_path(candidate).exists()
+                    })
+                    .ok_or_else(|| {
+                        FtpError::Refused(format!("no free name for {}", spec.local.display()))
+                    })?;
+                let outcome = download(conn, &spec.remote, &free, options, on_progress).await?;
+                return Ok(JobDone::Transferred {
+                    bytes: outcome.transferred,
+                });
+            }
             ExistsPolicy::Resume => {
                 // Continue the existing file: it becomes the .part that is resumed.
                 let remote_size = conn.size(&spec.remote).await?;
@@ -119,6 +183,48 @@ async fn upload_file(
             ExistsPolicy::Refuse => {}
             ExistsPolicy::Overwrite => options.overwrite = true,
             ExistsPolicy::Resume => options.resume = true,
+            ExistsPolicy::Ask => {
+                if let Some(target_size) = conn.size(&spec.remote).await? {
+                    let meta = tokio::fs::metadata(&spec.local).await.ok();
+                    return Ok(JobDone::NeedsAnswer(ExistingTarget {
+                        source_size: meta.as_ref().map(std::fs::Metadata::len),
+                        target_size: Some(target_size),
+                        source_modified: meta.as_ref().and_then(local_mtime),
+                        target_modified: conn.mdtm(&spec.remote).await?.map(|t| t.to_unix_secs()),
+                    }));
+                }
+            }
+            ExistsPolicy::OverwriteIfSizeDiffers => {
+                let local_size = tokio::fs::metadata(&spec.local).await.ok().map(|m| m.len());
+                match conn.size(&spec.remote).await? {
+                    Some(remote) if Some(remote) == local_size => {
+                        return Ok(skipped("the remote file has the same size"));
+                    }
+                    _ => options.overwrite = true,
+                }
+            }
+            ExistsPolicy::Rename => {
+                let mut target = spec.remote.clone();
+                if conn.size(&spec.remote).await?.is_some() {
+                    let dir = path::parent(&spec.remote).to_vec();
+                    let name = path::file_name(&spec.remote).to_vec();
+                    let mut found = None;
+                    for n in 1..=999 {
+                        let candidate = path::join(&dir, &numbered_name(&name, n));
+                        if conn.size(&candidate).await?.is_none() {
+                            found = Some(candidate);
+                            break;
+                        }
+                    }
+                    target = found.ok_or_else(|| {
+                        FtpError::Refused("no free name on the server for the upload".into())
+                    })?;
+                }
+                let outcome = upload(conn, &spec.local, &target, options, on_progress).await?;
+                return Ok(JobDone::Transferred {
+                    bytes: outcome.transferred,
+                });
+            }
             ExistsPolicy::Skip => {
                 if conn.size(&spec.remote).await?.is_some() {
                     return Ok(skipped("the remote file exists"));

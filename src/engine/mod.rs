@@ -23,6 +23,7 @@ use tokio::time::Instant;
 pub use item::{
     Direction, ExistsPolicy, Item, ItemId, ItemKind, ItemState, Priority, TransferSpec,
 };
+pub use job::ExistingTarget;
 pub use queue::Counts;
 
 use crate::log::LogLine;
@@ -43,6 +44,13 @@ pub enum EngineCommand {
     /// Put a failed or cancelled item back in the queue, attempts counted afresh.
     Retry(ItemId),
     SetPriority(ItemId, Priority),
+    /// The user's answer to a "file exists" question; with `apply_to_all`, also the answer
+    /// to every other such question of the same direction, now and for the rest of the queue.
+    Answer {
+        item: ItemId,
+        policy: ExistsPolicy,
+        apply_to_all: bool,
+    },
     /// Global speed limits in bytes per second (`None`: unlimited).
     SetLimits {
         download: Option<u64>,
@@ -70,6 +78,15 @@ pub enum EngineEvent {
         attempts: u32,
         error: Option<String>,
         bytes_done: u64,
+    },
+    /// The target of an item exists and its policy is to ask: the item waits for
+    /// `EngineCommand::Answer`, other items go on.
+    Question {
+        id: ItemId,
+        direction: Direction,
+        local: std::path::PathBuf,
+        remote: Vec<u8>,
+        existing: ExistingTarget,
     },
     /// Bytes done of every running item, at most four times a second in one event.
     Progress(Vec<ItemProgress>),
@@ -165,6 +182,7 @@ pub fn spawn(
         tasks: HashMap::new(),
         aborts: HashMap::new(),
         pool_used: HashMap::new(),
+        default_answer: HashMap::new(),
         dirty: false,
         last_save: None,
     };
@@ -230,6 +248,8 @@ struct Engine {
     /// Running items' tasks, to cancel them.
     tasks: HashMap<tokio::task::Id, ItemId>,
     aborts: HashMap<ItemId, tokio::task::AbortHandle>,
+    /// "Apply to all" answers, per direction.
+    default_answer: HashMap<Direction, ExistsPolicy>,
     /// When each pooled connection was last used.
     pool_used: HashMap<String, Instant>,
     /// The queue changed since it was last saved.
@@ -413,6 +433,11 @@ impl Engine {
             EngineCommand::ProcessQueue(on) => self.processing = on,
             EngineCommand::SetParallel(n) => self.config.parallel = n.clamp(1, 10),
             EngineCommand::Cancel(id) => self.cancel(id),
+            EngineCommand::Answer {
+                item,
+                policy,
+                apply_to_all,
+            } => self.answer(item, policy, apply_to_all),
             EngineCommand::Retry(id) => {
                 if self.queue.requeue(id) {
                     self.dirty = true;
@@ -543,6 +568,25 @@ impl Engine {
         }
     }
 
+    fn answer(&mut self, id: ItemId, policy: ExistsPolicy, apply_to_all: bool) {
+        // "Ask" is not an answer.
+        if policy == ExistsPolicy::Ask {
+            return;
+        }
+        let direction = self.queue.get(id).map(|i| i.spec.direction);
+        let mut answered = vec![id];
+        if apply_to_all && let Some(direction) = direction {
+            self.default_answer.insert(direction, policy);
+            answered.extend(self.queue.awaiting(direction));
+        }
+        for id in answered {
+            if self.queue.answer(id, policy) {
+                self.dirty = true;
+                self.emit_item(id);
+            }
+        }
+    }
+
     fn cancel(&mut self, id: ItemId) {
         if let Some(abort) = self.aborts.remove(&id) {
             abort.abort();
@@ -592,6 +636,27 @@ impl Engine {
             Ok(job::JobDone::Transferred { bytes }) => {
                 self.queue.set_bytes_done(id, bytes);
                 self.queue.finish(id, ItemState::Successful, None);
+            }
+            Ok(job::JobDone::NeedsAnswer(existing)) => {
+                self.queue.park(id);
+                let Some(item) = self.queue.get(id) else {
+                    return;
+                };
+                let direction = item.spec.direction;
+                if let Some(policy) = self.default_answer.get(&direction).copied() {
+                    self.queue.answer(id, policy);
+                } else {
+                    let (local, remote) = (item.spec.local.clone(), item.spec.remote.clone());
+                    self.emit_item(id);
+                    self.emit(EngineEvent::Question {
+                        id,
+                        direction,
+                        local,
+                        remote,
+                        existing,
+                    });
+                    return;
+                }
             }
             Ok(job::JobDone::Skipped { why }) => {
                 self.queue.finish(id, ItemState::Skipped, Some(why))

@@ -143,6 +143,41 @@ impl Queue {
         true
     }
 
+    /// Parks a running item until its question is answered.
+    pub fn park(&mut self, id: ItemId) {
+        if let Some(item) = self.items.get_mut(&id) {
+            item.state = ItemState::AwaitingAnswer;
+        }
+    }
+
+    /// The answer to a parked item's question: its policy, and back into the queue (the
+    /// attempt that asked does not count).
+    pub fn answer(&mut self, id: ItemId, policy: super::item::ExistsPolicy) -> bool {
+        let Some(item) = self.items.get_mut(&id) else {
+            return false;
+        };
+        if item.state != ItemState::AwaitingAnswer {
+            return false;
+        }
+        item.spec.exists = policy;
+        item.attempts = item.attempts.saturating_sub(1);
+        item.state = ItemState::Queued;
+        self.waiting
+            .entry(item.spec.priority)
+            .or_default()
+            .push_back(id);
+        true
+    }
+
+    /// Parked items of one direction.
+    pub fn awaiting(&self, direction: super::item::Direction) -> Vec<ItemId> {
+        self.items
+            .values()
+            .filter(|i| i.state == ItemState::AwaitingAnswer && i.spec.direction == direction)
+            .map(|i| i.id)
+            .collect()
+    }
+
     /// A failed (or cancelled) item goes back to the queue with its attempts reset.
     pub fn requeue(&mut self, id: ItemId) -> bool {
         let Some(item) = self.items.get_mut(&id) else {
@@ -191,7 +226,9 @@ impl Queue {
         let mut counts = Counts::default();
         for item in self.items.values() {
             match item.state {
-                ItemState::Queued | ItemState::Retrying => counts.queued += 1,
+                ItemState::Queued | ItemState::Retrying | ItemState::AwaitingAnswer => {
+                    counts.queued += 1
+                }
                 ItemState::Running => counts.running += 1,
                 ItemState::Failed => counts.failed += 1,
                 ItemState::Successful => counts.successful += 1,
