@@ -206,3 +206,74 @@ fn a_wrong_password_fails_the_tree_with_the_servers_reply() {
     let run = skiff(work.path(), &["get", "-r", &url, "down"]);
     run.assert_fails_with("530");
 }
+
+#[test]
+fn resume_and_newer_policies_on_a_tree() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let content = pseudo_random_bytes(400_000, 12);
+    server.write_file("src/big.bin", &content);
+    server.write_file("src/old.txt", b"server copy");
+    let work = tempfile::tempdir().unwrap();
+    let down = work.path().join("down");
+    std::fs::create_dir(&down).unwrap();
+    // A partial local copy of big.bin, and a local old.txt newer than the server's.
+    std::fs::write(down.join("big.bin"), &content[..150_000]).unwrap();
+    std::fs::write(down.join("old.txt"), b"my newer edit").unwrap();
+    let future = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(down.join("old.txt"))
+        .unwrap()
+        .set_modified(future)
+        .unwrap();
+
+    // --resume continues big.bin; old.txt is larger than the server's, so it cannot be a
+    // beginning of it: refused, and left as it is.
+    let run = skiff(
+        work.path(),
+        &["get", "-r", &server.url("src"), "down", "--resume", "--log"],
+    );
+    run.assert_fails_with("1 of 3 items failed");
+    assert!(
+        run.stderr.contains("larger than the remote file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(down.join("old.txt")).unwrap(),
+        b"my newer edit"
+    );
+    assert!(
+        run.log_lines("Command:").iter().any(|c| c == "REST 150000"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        sha256(&std::fs::read(down.join("big.bin")).unwrap()),
+        sha256(&content)
+    );
+
+    // --newer: the local old.txt is newer than the server's, so it stays.
+    skiff(
+        work.path(),
+        &["get", "-r", &server.url("src"), "down", "--newer"],
+    )
+    .assert_ok();
+    assert_eq!(
+        std::fs::read(down.join("old.txt")).unwrap(),
+        b"my newer edit"
+    );
+    // Made older than the server's copy, it is replaced.
+    std::fs::File::options()
+        .write(true)
+        .open(down.join("old.txt"))
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000))
+        .unwrap();
+    skiff(
+        work.path(),
+        &["get", "-r", &server.url("src"), "down", "--newer"],
+    )
+    .assert_ok();
+    assert_eq!(std::fs::read(down.join("old.txt")).unwrap(), b"server copy");
+}

@@ -140,6 +140,13 @@ async fn download_file(
                 if remote_size == Some(meta.len()) {
                     return Ok(skipped("the local file is already complete"));
                 }
+                // A larger local file is not a beginning of this one: resuming would replace it.
+                if remote_size.is_none_or(|size| meta.len() > size) {
+                    return Err(FtpError::Refused(format!(
+                        "cannot resume {}: it is larger than the remote file (or that has no size)",
+                        spec.local.display()
+                    )));
+                }
                 tokio::fs::rename(&spec.local, crate::transfer::part_path(&spec.local))
                     .await
                     .map_err(|source| FtpError::LocalIo {
