@@ -130,7 +130,10 @@ async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> an
             }
             // The connections' own sinks print the log with --log; the CLI never asks (its
             // file-exists policy comes from the flags).
-            EngineEvent::Log(_) | EngineEvent::Question { .. } => {}
+            EngineEvent::Log(_)
+            | EngineEvent::Question { .. }
+            | EngineEvent::Listing { .. }
+            | EngineEvent::RemoteDone { .. } => {}
         }
     }
     view.finish();

@@ -7,6 +7,7 @@
 //! Transient failures (timeouts, resets, 4xx) retry with backoff and resume; permanent
 //! ones fail the item with the server's text.
 
+mod browse;
 pub mod item;
 mod job;
 pub mod persist;
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+pub use browse::{RemoteOp, RequestId};
 pub use item::{
     Direction, ExistsPolicy, Item, ItemId, ItemKind, ItemState, Priority, TransferSpec,
 };
@@ -55,6 +57,13 @@ pub enum EngineCommand {
     SetLimits {
         download: Option<u64>,
         upload: Option<u64>,
+    },
+    /// A listing or a remote file operation on the server's browsing connection; answered
+    /// by `EngineEvent::Listing` or `EngineEvent::RemoteDone` with the same request id.
+    Remote {
+        request: RequestId,
+        server: Arc<ConnectOptions>,
+        op: RemoteOp,
     },
     /// Close idle connections and end the engine task.
     Shutdown,
@@ -92,6 +101,17 @@ pub enum EngineEvent {
     Progress(Vec<ItemProgress>),
     /// Nothing queued or running any more.
     Idle(Counts),
+    /// A directory listing: the directory's real path (after CWD and PWD) and its entries.
+    Listing {
+        request: RequestId,
+        path: Vec<u8>,
+        entries: Arc<[crate::proto::listing::Entry]>,
+    },
+    /// A remote operation finished; the error carries the server's reply text.
+    RemoteDone {
+        request: RequestId,
+        result: Result<(), String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +203,7 @@ pub fn spawn(
         aborts: HashMap::new(),
         pool_used: HashMap::new(),
         default_answer: HashMap::new(),
+        browsers: HashMap::new(),
         dirty: false,
         last_save: None,
     };
@@ -248,6 +269,8 @@ struct Engine {
     /// Running items' tasks, to cancel them.
     tasks: HashMap<tokio::task::Id, ItemId>,
     aborts: HashMap<ItemId, tokio::task::AbortHandle>,
+    /// One browsing worker per server.
+    browsers: HashMap<String, mpsc::UnboundedSender<(RequestId, RemoteOp)>>,
     /// "Apply to all" answers, per direction.
     default_answer: HashMap<Direction, ExistsPolicy>,
     /// When each pooled connection was last used.
@@ -433,6 +456,29 @@ impl Engine {
             EngineCommand::ProcessQueue(on) => self.processing = on,
             EngineCommand::SetParallel(n) => self.config.parallel = n.clamp(1, 10),
             EngineCommand::Cancel(id) => self.cancel(id),
+            EngineCommand::Remote {
+                request,
+                server,
+                op,
+            } => {
+                let key = server_key(&server);
+                let mut server = (*server).clone();
+                let forward = self.events.clone();
+                let wake = Arc::clone(&self.wake);
+                server.log = server.log.tee(move |line| {
+                    if forward.send(EngineEvent::Log(line)).is_ok() {
+                        wake();
+                    }
+                });
+                let server = Arc::new(server);
+                let events = self.events.clone();
+                let wake = Arc::clone(&self.wake);
+                let worker = self
+                    .browsers
+                    .entry(key)
+                    .or_insert_with(|| browse::start_worker(server, events, wake));
+                worker.send((request, op)).ok();
+            }
             EngineCommand::Answer {
                 item,
                 policy,
