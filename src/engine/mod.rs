@@ -290,6 +290,29 @@ impl Engine {
         }
     }
 
+    /// Announces an item the queue now holds.
+    fn emit_added(&self, id: ItemId) {
+        if let Some(item) = self.queue.get(id) {
+            self.emit(EngineEvent::ItemAdded {
+                id,
+                direction: item.spec.direction,
+                kind: item.spec.kind,
+                local: item.spec.local.clone(),
+                remote: item.spec.remote.clone(),
+                size: item.spec.size,
+            });
+        }
+    }
+
+    /// A copy of `server` whose log lines also come out as `EngineEvent::Log`.
+    fn forwarding_log(
+        &self,
+        server: &ConnectOptions,
+        conn: Option<crate::log::ConnId>,
+    ) -> ConnectOptions {
+        forwarding_log(server, conn, self.events.clone(), Arc::clone(&self.wake))
+    }
+
     fn emit_item(&self, id: ItemId) {
         if let Some(item) = self.queue.get(id) {
             self.emit(EngineEvent::ItemChanged {
@@ -337,27 +360,13 @@ impl Engine {
             let Some(spec) = stored.to_spec(server) else {
                 continue;
             };
-            let (direction, kind, local, remote, size) = (
-                spec.direction,
-                spec.kind,
-                spec.local.clone(),
-                spec.remote.clone(),
-                spec.size,
-            );
             let id = self.queue.restore(
                 spec,
                 stored.state_after_restart(),
                 stored.attempts,
                 stored.last_error.clone(),
             );
-            self.emit(EngineEvent::ItemAdded {
-                id,
-                direction,
-                kind,
-                local,
-                remote,
-                size,
-            });
+            self.emit_added(id);
             self.emit_item(id);
         }
     }
@@ -462,15 +471,7 @@ impl Engine {
                 op,
             } => {
                 let key = server_key(&server);
-                let mut server = (*server).clone();
-                let forward = self.events.clone();
-                let wake = Arc::clone(&self.wake);
-                server.log = server.log.tee(move |line| {
-                    if forward.send(EngineEvent::Log(line)).is_ok() {
-                        wake();
-                    }
-                });
-                let server = Arc::new(server);
+                let server = Arc::new(self.forwarding_log(&server, None));
                 let events = self.events.clone();
                 let wake = Arc::clone(&self.wake);
                 let worker = self
@@ -504,22 +505,8 @@ impl Engine {
     fn enqueue(&mut self, specs: Vec<TransferSpec>) {
         self.dirty |= !specs.is_empty();
         for spec in specs {
-            let (direction, kind, local, remote, size) = (
-                spec.direction,
-                spec.kind,
-                spec.local.clone(),
-                spec.remote.clone(),
-                spec.size,
-            );
             let id = self.queue.add(spec);
-            self.emit(EngineEvent::ItemAdded {
-                id,
-                direction,
-                kind,
-                local,
-                remote,
-                size,
-            });
+            self.emit_added(id);
         }
     }
 
@@ -545,14 +532,7 @@ impl Engine {
                 let mut conn = match pooled {
                     Some(conn) => conn,
                     None => {
-                        let mut options = (*spec.server).clone();
-                        let forward = events.clone();
-                        let wake = Arc::clone(&wake);
-                        options.log = options.log.for_conn(conn_id).tee(move |line| {
-                            if forward.send(EngineEvent::Log(line)).is_ok() {
-                                wake();
-                            }
-                        });
+                        let options = forwarding_log(&spec.server, Some(conn_id), events, wake);
                         match Connection::connect(options).await {
                             Ok(conn) => conn,
                             Err(err) => {
@@ -731,6 +711,26 @@ impl Engine {
         }
         self.emit_item(id);
     }
+}
+
+/// A copy of `server` whose log lines (labelled `conn` when given) also go out as events.
+fn forwarding_log(
+    server: &ConnectOptions,
+    conn: Option<crate::log::ConnId>,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+) -> ConnectOptions {
+    let mut options = server.clone();
+    let sink = match conn {
+        Some(conn) => options.log.for_conn(conn),
+        None => options.log.clone(),
+    };
+    options.log = sink.tee(move |line| {
+        if events.send(EngineEvent::Log(line)).is_ok() {
+            wake();
+        }
+    });
+    options
 }
 
 async fn sleep_until_or_forever(at: Option<Instant>) {

@@ -29,21 +29,7 @@ pub struct Counts {
 
 impl Queue {
     pub fn add(&mut self, spec: TransferSpec) -> ItemId {
-        self.next_id += 1;
-        let id = ItemId(self.next_id);
-        self.waiting.entry(spec.priority).or_default().push_back(id);
-        self.items.insert(
-            id,
-            Item {
-                id,
-                spec,
-                state: ItemState::Queued,
-                attempts: 0,
-                last_error: None,
-                bytes_done: 0,
-            },
-        );
-        id
+        self.restore(spec, ItemState::Queued, 0, None)
     }
 
     /// An item read back from the queue file, in its saved list.
