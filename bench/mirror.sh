@@ -15,15 +15,8 @@ PASV_MAX=$((PASV_MIN + 49))
 USER_NAME=skiffftp
 USER_PASS=skiffftp
 
-[[ $EUID -eq 0 ]] || { echo "bench: run as root (vsftpd chroots)" >&2; exit 1; }
-if [[ ! -x $VSFTPD ]] || ! command -v lftp >/dev/null; then
-  bash "$REPO/tests/servers/install.sh"
-fi
-command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
-
-echo "bench: building skiff (release)" >&2
-(cd "$REPO" && cargo build --release --quiet)
-SKIFF="$REPO/target/release/skiff"
+source "$REPO/bench/lib.sh"
+bench_prepare
 
 mkdir -p "$WORK/root/small" "$WORK/empty" "$WORK/out"
 chown -R "$USER_NAME" "$WORK/root"
@@ -33,40 +26,9 @@ if [[ $(find "$WORK/root/small" -type f | wc -l) -ne 1000 ]]; then
   chown -R "$USER_NAME" "$WORK/root"
 fi
 
-cat > "$WORK/vsftpd.conf" <<CONF
-listen=YES
-listen_address=127.0.0.1
-listen_port=$PORT
-background=NO
-anonymous_enable=NO
-local_enable=YES
-write_enable=YES
-chroot_local_user=YES
-allow_writeable_chroot=YES
-local_root=$WORK/root
-secure_chroot_dir=$WORK/empty
-seccomp_sandbox=NO
-pam_service_name=skiff-bench-vsftpd
-pasv_enable=YES
-pasv_min_port=$PASV_MIN
-pasv_max_port=$PASV_MAX
-connect_from_port_20=NO
-xferlog_enable=NO
-max_clients=0
-max_per_ip=0
-CONF
-setsid "$VSFTPD" "$WORK/vsftpd.conf" > "$WORK/vsftpd.out" 2>&1 &
-VSFTPD_PID=$!
-trap 'kill -- -$VSFTPD_PID 2>/dev/null || kill $VSFTPD_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
-  sleep 0.05
-done
+start_vsftpd "$WORK" "$PORT" "$PASV_MIN" "$PASV_MAX"
 
 URL="ftp://$USER_NAME:$USER_PASS@127.0.0.1:$PORT/small"
-now() { date +%s.%N; }
-calc() { awk "BEGIN { print $1 }"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 declare -A times
 rss_max=0

@@ -1,0 +1,54 @@
+# bench/lib.sh — shared by the bench scripts: a vsftpd for one benchmark, on loopback.
+# Usage: source it, then `start_vsftpd WORK PORT PASV_MIN PASV_MAX` (serves WORK/root as
+# user skiffftp; stopped when the script exits).
+
+bench_prepare() {
+  [[ $EUID -eq 0 ]] || { echo "bench: run as root (vsftpd chroots)" >&2; exit 1; }
+  if [[ ! -x $VSFTPD ]] || ! command -v curl >/dev/null || ! command -v lftp >/dev/null; then
+    bash "$REPO/tests/servers/install.sh"
+  fi
+  command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+  echo "bench: building skiff (release)" >&2
+  (cd "$REPO" && cargo build --release --quiet)
+  SKIFF="$REPO/target/release/skiff"
+}
+
+start_vsftpd() {
+  local work=$1 port=$2 pasv_min=$3 pasv_max=$4
+  mkdir -p "$work/root" "$work/empty"
+  cat > "$work/vsftpd.conf" <<CONF
+listen=YES
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+chroot_local_user=YES
+allow_writeable_chroot=YES
+local_root=$work/root
+secure_chroot_dir=$work/empty
+seccomp_sandbox=NO
+pam_service_name=skiff-bench-vsftpd
+pasv_enable=YES
+pasv_min_port=$pasv_min
+pasv_max_port=$pasv_max
+connect_from_port_20=NO
+xferlog_enable=NO
+max_clients=0
+max_per_ip=0
+CONF
+  setsid "$VSFTPD" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
+  VSFTPD_PID=$!
+  trap 'kill -- -$VSFTPD_PID 2>/dev/null || kill $VSFTPD_PID 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench: vsftpd did not start" >&2
+  exit 1
+}
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
