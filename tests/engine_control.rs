@@ -274,3 +274,38 @@ fn rename_and_size_policies() {
         "same size: left alone"
     );
 }
+
+#[test]
+fn idle_pooled_connections_are_kept_alive_with_noop() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("k.txt", b"keep");
+    let work = tempfile::tempdir().unwrap();
+    let spec = item(&server, work.path(), "k.txt", ExistsPolicy::Refuse);
+    let noops = runtime().block_on(async {
+        let config = EngineConfig {
+            keep_alive: Duration::from_millis(200),
+            ..EngineConfig::default()
+        };
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(vec![spec]));
+        let mut noops = 0;
+        // Bounded: at most 5 s, stopping at the second NOOP.
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(event) = events.recv().await {
+                if let EngineEvent::Log(line) = event
+                    && line.text == "NOOP"
+                {
+                    noops += 1;
+                    if noops == 2 {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        handle.send(EngineCommand::Shutdown);
+        noops
+    });
+    assert_eq!(noops, 2, "the idle connection was not kept alive");
+    assert_eq!(std::fs::read(work.path().join("k.txt")).unwrap(), b"keep");
+}

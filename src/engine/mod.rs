@@ -123,8 +123,6 @@ pub struct ItemProgress {
 
 /// How often progress is reported while anything runs.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
-/// How long a pooled connection may idle before a NOOP keeps it alive.
-const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(30);
 
 /// Finds the password of a server restored from the queue file (which holds none).
 pub type PasswordLookup =
@@ -142,6 +140,8 @@ pub struct EngineConfig {
     /// Speed limits, bytes per second, shared by all transfers of a direction.
     pub download_limit: Option<u64>,
     pub upload_limit: Option<u64>,
+    /// How long a pooled connection may idle before a NOOP keeps it alive.
+    pub keep_alive: Duration,
     /// Where the queue is kept between runs (`None`: not kept).
     pub queue_file: Option<std::path::PathBuf>,
     /// Passwords for restored items.
@@ -156,6 +156,7 @@ impl Default for EngineConfig {
             first_backoff: Duration::from_secs(1),
             download_limit: None,
             upload_limit: None,
+            keep_alive: Duration::from_secs(30),
             queue_file: None,
             password_lookup: None,
         }
@@ -403,7 +404,7 @@ impl Engine {
         let mut was_idle = true;
         let mut progress_tick = tokio::time::interval(PROGRESS_INTERVAL);
         progress_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut keep_alive_tick = tokio::time::interval(KEEP_ALIVE_AFTER);
+        let mut keep_alive_tick = tokio::time::interval(self.config.keep_alive);
         keep_alive_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             self.start_jobs();
@@ -629,7 +630,7 @@ impl Engine {
         let now = Instant::now();
         for (key, pool) in &mut self.pools {
             let idle_since = self.pool_used.get(key).copied().unwrap_or(now);
-            if now.duration_since(idle_since) < KEEP_ALIVE_AFTER {
+            if now.duration_since(idle_since) < self.config.keep_alive {
                 continue;
             }
             let mut alive = Vec::with_capacity(pool.len());
