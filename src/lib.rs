@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod gui;
 pub mod local;
 pub mod log;
 pub mod net;

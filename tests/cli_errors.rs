@@ -246,8 +246,16 @@ fn active_mode_with_every_port_busy_names_the_range() {
 }
 
 #[test]
-fn no_arguments_prints_usage() {
-    let run = skiff(workdir().path(), &[]);
-    assert!(run.stdout.contains("Usage:"), "{}", run.stdout);
-    assert_eq!(run.code, Some(2));
+fn no_arguments_without_a_display_explains_and_prints_usage() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot open the window"), "{stderr}");
+    assert!(stdout.contains("Usage:"), "{stdout}");
 }

@@ -20,13 +20,17 @@ use crate::proto::charset::Charset;
     version,
     about = "Skiff: a fast, safe FTP/FTPS client",
     long_about = "Skiff: a fast, safe FTP/FTPS client.\n\n\
-        Run without a subcommand to open the desktop app (coming in a later release).\n\
+        Run without a subcommand (or with just a URL) to open the desktop app.\n\
         URLs: ftp://[user[:password]@]host[:port]/path (the password may also come from\n\
         SKIFF_PASSWORD); ftpes:// and ftps:// select explicit and implicit TLS."
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<CliCommand>,
+    /// Open the window and connect to this ftp://, ftpes:// or ftps:// URL.
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,10 +167,16 @@ fn parse_charset(name: &str) -> Result<Charset, String> {
 /// Runs the CLI and maps the outcome to an exit code (0 ok, 1 failure, 2 usage).
 pub fn run(cli: Cli) -> ExitCode {
     let Some(command) = cli.command else {
-        use clap::CommandFactory as _;
-        let mut help = Cli::command();
-        help.print_help().ok();
-        return ExitCode::from(2);
+        // No subcommand: the desktop app. Without a display, say so and show the CLI.
+        return match crate::gui::run(cli.url) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                use clap::CommandFactory as _;
+                common::fail(&err);
+                Cli::command().print_help().ok();
+                ExitCode::from(2)
+            }
+        };
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
