@@ -63,4 +63,39 @@ mod tests {
         assert_eq!(f.size, Some(9730));
         assert_eq!(f.name, b"a b.txt");
     }
+
+    #[test]
+    fn four_digit_year_and_midnight_pm_rules() {
+        let f = parse(&Line::new(
+            b"08-07-2015  12:50AM                  718 x.dat",
+        ))
+        .unwrap();
+        assert_eq!(f.modified.unwrap().to_string(), "2015-08-07 00:50");
+        let g = parse(&Line::new(
+            b"08-07-2015  12:50PM                  718 x.dat",
+        ))
+        .unwrap();
+        assert_eq!(g.modified.unwrap().hour, 12);
+    }
+
+    #[test]
+    fn two_digit_years_pivot_at_1970() {
+        let old = parse(&Line::new(b"04-27-99  12:09PM  5 a")).unwrap();
+        assert_eq!(old.modified.unwrap().year, 1999);
+        let new = parse(&Line::new(b"04-27-00  12:09PM  5 a")).unwrap();
+        assert_eq!(new.modified.unwrap().year, 2000);
+    }
+
+    #[test]
+    fn impossible_dates_and_missing_names_are_rejected() {
+        assert!(parse(&Line::new(b"13-40-00  12:09PM  5 a")).is_none());
+        assert!(parse(&Line::new(b"04-27-00  12:09PM  <DIR>")).is_none());
+        assert!(parse(&Line::new(b"04-27-00  12:09PM  lots a")).is_none());
+    }
+
+    #[test]
+    fn non_utf8_name_survives_byte_exact() {
+        let f = parse(&Line::new(b"2002-09-02  19:06  1 \x93\xfa\x96{.txt")).unwrap();
+        assert_eq!(f.name, b"\x93\xfa\x96{.txt");
+    }
 }

@@ -96,6 +96,7 @@ pub(crate) fn zvm(line: &Line<'_>) -> Option<Entry> {
     let mut entry = Entry::new(name, EntryKind::File);
     entry.size = lrecl.checked_mul(records);
     entry.modified = make_time(year, m, d, Some(clock));
+    entry.owner_group = line.tok(8).map(|t| String::from_utf8_lossy(t).into_owned());
     Some(entry)
 }
 
@@ -117,5 +118,92 @@ pub(crate) fn hp_nonstop(line: &Line<'_>) -> Option<Entry> {
         Some(clock),
     );
     entry.modified?;
+    // Then the owner as `group, user` numbers (`255, 0` or `255,255`) and the quoted
+    // security string.
+    let rest = line.after(4, false)?;
+    let (owner, security) = match rest.iter().position(|&b| b == b'"') {
+        Some(quote) => (&rest[..quote], Some(&rest[quote..])),
+        None => (rest, None),
+    };
+    let owner = owner.trim_ascii();
+    entry.owner_group = (!owner.is_empty()).then(|| String::from_utf8_lossy(owner).into_owned());
+    entry.permissions = security.map(|s| String::from_utf8_lossy(s.trim_ascii()).into_owned());
     Some(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mvs_sequential_dataset_gets_filezillas_placeholder_size() {
+        let e = mvs_dataset(&Line::new(
+            b"WYOSPT 3420   2003/05/21  1  200  FB      80  8053  PS  USER.DATA",
+        ))
+        .unwrap();
+        assert_eq!(e.name, b"USER.DATA");
+        assert_eq!(e.kind, EntryKind::File);
+        assert_eq!(e.size, Some(100));
+        assert_eq!(e.modified.unwrap().to_string(), "2003-05-21");
+    }
+
+    #[test]
+    fn mvs_partitioned_dataset_is_a_directory() {
+        for line in [
+            &b"WPTA01 3290   2004/03/04  1    3  FB      80  3125  PO  USER.PDS"[..],
+            b"NRP004 3390   **NONE**    1   15  NONE     0     0  PO  USER.PDS",
+            b"WYOSPT 3420   2003/05/21  1 3 U 6447    6447  PO-E USER.PDS",
+        ] {
+            let e = mvs_dataset(&Line::new(line)).unwrap();
+            assert_eq!(e.kind, EntryKind::Dir);
+            assert_eq!(e.name, b"USER.PDS");
+        }
+    }
+
+    #[test]
+    fn pds_members_need_the_mvs_hint_forms() {
+        let stats = mvs_hinted(&Line::new(
+            b"MEMBER 01.01 2004/06/22 2004/06/22 16:32   128   128    0 BOBY12",
+        ))
+        .unwrap();
+        assert_eq!(stats.size, Some(128));
+        assert_eq!(stats.modified.unwrap().to_string(), "2004-06-22 16:32");
+        let load = mvs_hinted(&Line::new(b"LOADMOD 00B308 000411  00 FO   31    ANY")).unwrap();
+        assert_eq!(load.size, Some(0xB308));
+        let migrated = mvs_hinted(&Line::new(b"Migrated\t\t\t\tSOME.FILE")).unwrap();
+        assert_eq!(migrated.name, b"SOME.FILE");
+        let tape = mvs_hinted(&Line::new(b"V43525 Tape      TAPE.FILE")).unwrap();
+        assert_eq!(tape.name, b"TAPE.FILE");
+    }
+
+    #[test]
+    fn zvm_size_is_record_length_times_records() {
+        let e = zvm(&Line::new(
+            b"PROFILE  EXEC    V        65      107        2 2005-10-04 15:28:42 060191",
+        ))
+        .unwrap();
+        assert_eq!(e.name, b"PROFILE.EXEC");
+        assert_eq!(e.size, Some(65 * 107));
+        assert_eq!(e.owner_group.as_deref(), Some("060191"));
+    }
+
+    #[test]
+    fn hp_nonstop_owner_and_security_string() {
+        let e = hp_nonstop(&Line::new(
+            b"FILE 101 528 6-Apr-07 14:21:18 255, 0 \"oooo\"",
+        ))
+        .unwrap();
+        assert_eq!(e.size, Some(528));
+        assert_eq!(e.owner_group.as_deref(), Some("255, 0"));
+        assert_eq!(e.permissions.as_deref(), Some("\"oooo\""));
+        assert_eq!(e.modified.unwrap().to_string(), "2007-04-06 14:21:18");
+    }
+
+    #[test]
+    fn unix_lines_are_not_mvs_datasets() {
+        let line = Line::new(b"drwxr-xr-x 3 110 1002 3 Dec 02 2009 pub");
+        assert!(mvs_dataset(&line).is_none());
+        assert!(zvm(&line).is_none());
+        assert!(hp_nonstop(&line).is_none());
+    }
 }

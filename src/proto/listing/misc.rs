@@ -211,5 +211,75 @@ fn os9(line: &Line<'_>) -> Option<Entry> {
     );
     entry.modified?;
     entry.permissions = Some(String::from_utf8_lossy(attrs).into_owned());
+    entry.owner_group = Some(String::from_utf8_lossy(owner).into_owned());
     Some(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &[u8]) -> Entry {
+        parse(&Line::new(text)).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(text)))
+    }
+
+    #[test]
+    fn vshell_old_dir_is_marked_by_a_slash() {
+        let d = one(b"0  Dec 12, 2002 02:13 sub dir/");
+        assert_eq!(d.name, b"sub dir");
+        assert_eq!(d.kind, EntryKind::Dir);
+        assert_eq!(d.modified.unwrap().to_string(), "2002-12-12 02:13");
+    }
+
+    #[test]
+    fn os2_three_digit_years_count_from_1900() {
+        let f = one(b"36611      A    04-23-103  10:57  readme.txt");
+        assert_eq!(f.modified.unwrap().to_string(), "2003-04-23 10:57");
+        let d = one(b" 1123 DIR  A    10-05-100  23:38  dir");
+        assert_eq!(d.kind, EntryKind::Dir);
+        assert_eq!(d.size, Some(1123));
+    }
+
+    #[test]
+    fn as400_date_order_is_detected() {
+        let mdy = one(b"QSYS            77824 02/23/00 15:09:55 *DIR lib/");
+        assert_eq!(mdy.kind, EntryKind::Dir);
+        assert_eq!(mdy.name, b"lib");
+        assert_eq!(mdy.owner_group.as_deref(), Some("QSYS"));
+        let dmy = one(b"QSYS            77824 23/02/00 15:09:55 *FILE f");
+        assert_eq!(dmy.modified.unwrap().to_string(), "2000-02-23 15:09:55");
+        let dotted = one(b"QPGMR           36864 18.09.06 14:21:26 *FILE      X.FILE");
+        assert_eq!(dotted.modified.unwrap().to_string(), "2006-09-18 14:21:26");
+    }
+
+    #[test]
+    fn nortel_wfftp_and_vxworks() {
+        let w = one(b"boot.cfg       1014196  06/03/04  Thur.   10:20:03");
+        assert_eq!(w.name, b"boot.cfg");
+        assert_eq!(w.size, Some(1_014_196));
+        let v = one(b"2048    Feb-28-1998  05:23:30   tmp dir <DIR>");
+        assert_eq!(v.name, b"tmp dir");
+        assert_eq!(v.kind, EntryKind::Dir);
+    }
+
+    #[test]
+    fn os9_owner_and_attributes() {
+        let d = one(b"20.20 07/03/29 1026 d-ewrewr 2650 85920 CMDS");
+        assert_eq!(d.kind, EntryKind::Dir);
+        assert_eq!(d.size, Some(85920));
+        assert_eq!(d.owner_group.as_deref(), Some("20.20"));
+        assert_eq!(d.permissions.as_deref(), Some("d-ewrewr"));
+    }
+
+    #[test]
+    fn prose_is_not_mistaken_for_a_rare_format() {
+        for line in [
+            &b"226 Transfer complete"[..],
+            b"12 files in 3 directories",
+            b"total 1",
+            b"000000000x ",
+        ] {
+            assert!(parse(&Line::new(line)).is_none(), "{line:?}");
+        }
+    }
 }

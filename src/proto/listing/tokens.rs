@@ -1,6 +1,11 @@
 //! Shared pieces of the LIST parsers: a line split into tokens (keeping byte offsets, so a
-//! name is cut from the raw line with its inner spaces intact), numbers, month names, times
-//! and FileZilla's year inference.
+//! name is cut from the raw line with its inner spaces intact), numbers, sizes, month names,
+//! times and FileZilla's year inference.
+//!
+//! ```text
+//! -rw-r--r--   1 root  other  33.5k  26. Juli,  20:10  name with  spaces
+//! ^perms         ^owner       ^size  ^day ^month ^time ^name = bytes after the time token
+//! ```
 
 use super::entry::{TimePrecision, Timestamp};
 
@@ -113,38 +118,80 @@ pub(crate) fn size(tok: &[u8]) -> Option<u64> {
     digits.checked_mul(multiplier).map(|v| v / scale)
 }
 
-/// A month from its name in English, German, French or Hungarian abbreviations (`Jan`,
-/// `Okt.`, `Juli,`, `szept`, `JUI`), case-insensitive, trailing `.` or `,` ignored.
+/// Month names and abbreviations as `ls` prints them in various locales, lowercase.
+/// Exact matches only: a prefix match would read owners such as `market` as March.
+#[rustfmt::skip]
+const MONTH_NAMES: &[(&str, u8)] = &[
+    // English (also VMS, MVS and Windows), with full names some servers print.
+    ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5), ("jun", 6),
+    ("jul", 7), ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12),
+    ("january", 1), ("february", 2), ("march", 3), ("april", 4), ("june", 6),
+    ("july", 7), ("august", 8), ("sept", 9), ("september", 9), ("october", 10),
+    ("november", 11), ("december", 12),
+    // German and Austrian.
+    ("jän", 1), ("jänner", 1), ("mrz", 3), ("mär", 3), ("märz", 3), ("mai", 5),
+    ("juni", 6), ("juli", 7), ("okt", 10), ("dez", 12),
+    // French.
+    ("janv", 1), ("fév", 2), ("févr", 2), ("fev", 2), ("fevr", 2), ("mars", 3),
+    ("avr", 4), ("juin", 6), ("juil", 7), ("aoû", 8), ("août", 8), ("aout", 8),
+    ("déc", 12),
+    // VMS's `JUI` (fz-040) is July, as FileZilla reads it.
+    ("jui", 7),
+    // Italian, Spanish, Portuguese, Dutch.
+    ("gen", 1), ("mag", 5), ("giu", 6), ("lug", 7), ("ago", 8), ("set", 9),
+    ("ott", 10), ("dic", 12), ("ene", 1), ("abr", 4), ("out", 10), ("mrt", 3),
+    ("mei", 5), ("fbro", 2), ("mzo", 3), ("agto", 8), ("sbre", 9), ("obre", 10),
+    ("nbre", 11), ("dbre", 12), ("avril", 4),
+    // Hungarian.
+    ("febr", 2), ("márc", 3), ("ápr", 4), ("máj", 5), ("jún", 6), ("júl", 7),
+    ("szept", 9),
+    // Polish, Finnish, Slovenian.
+    ("sty", 1), ("lut", 2), ("kwi", 4), ("maj", 5), ("cze", 6), ("lip", 7),
+    ("sie", 8), ("wrz", 9), ("paź", 10), ("paz", 10), ("lis", 11), ("gru", 12),
+    ("tammi", 1), ("helmi", 2), ("maalis", 3), ("huhti", 4), ("touko", 5),
+    ("kesä", 6), ("heinä", 7), ("elo", 8), ("syys", 9), ("loka", 10),
+    ("marras", 11), ("joulu", 12), ("avg", 8),
+    // Russian (UTF-8).
+    ("янв", 1), ("фев", 2), ("мар", 3), ("апр", 4), ("мая", 5), ("май", 5),
+    ("июн", 6), ("июл", 7), ("авг", 8), ("сен", 9), ("окт", 10), ("ноя", 11),
+    ("дек", 12),
+];
+
+/// Names in legacy 8-bit charsets, which servers send undecoded: Latin-1/Latin-2
+/// (`f\xe9v`, `m\xe4rz`, `pa\xbc`), CP1250 and Russian CP1251.
+#[rustfmt::skip]
+const MONTH_NAMES_8BIT: &[(&[u8], u8)] = &[
+    (b"j\xe4n", 1), (b"f\xe9v", 2), (b"f\xe9vr", 2), (b"m\xe4r", 3), (b"m\xe4rz", 3),
+    (b"m\xe1rc", 3), (b"\xe1pr", 4), (b"m\xe1j", 5), (b"j\xfan", 6), (b"j\xfal", 7),
+    (b"ao\xfb", 8), (b"ao\xfbt", 8), (b"pa\xbc", 10), (b"pa\x9f", 10), (b"d\xe9c", 12),
+    (b"\xff\xed\xe2", 1), (b"\xf4\xe5\xe2", 2), (b"\xec\xe0\xf0", 3),
+    (b"\xe0\xef\xf0", 4), (b"\xec\xe0\xe9", 5), (b"\xe8\xfe\xed", 6),
+    (b"\xe8\xfe\xeb", 7), (b"\xe0\xe2\xe3", 8), (b"\xf1\xe5\xed", 9),
+    (b"\xee\xea\xf2", 10), (b"\xed\xee\xff", 11), (b"\xe4\xe5\xea", 12),
+];
+
+/// A month from its name (`Jan`, `Okt.`, `Juli,`, `szept`, `JUI`, `ноя`), ASCII
+/// case-insensitive, trailing `.` and `,` ignored.
 pub(crate) fn month(tok: &[u8]) -> Option<u8> {
-    let trimmed: Vec<u8> = tok
+    let end = tok
         .iter()
-        .copied()
-        .filter(|&b| b != b'.' && b != b',')
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    if trimmed.len() < 3 || !trimmed.iter().all(u8::is_ascii_alphabetic) {
+        .rposition(|&b| b != b'.' && b != b',')
+        .map_or(0, |last| last + 1);
+    let word = &tok[..end];
+    if word.len() < 3 || word.len() > 12 {
         return None;
     }
-    let month = match &trimmed[..3] {
-        b"jan" => 1,
-        b"feb" => 2,
-        b"mar" | b"mrz" => 3,
-        b"apr" => 4,
-        b"may" | b"mai" => 5,
-        b"jun" => 6,
-        b"jul" | b"jui" => 7,
-        b"aug" => 8,
-        b"sep" | b"sze" => 9,
-        b"oct" | b"okt" => 10,
-        b"nov" => 11,
-        b"dec" | b"dez" => 12,
-        _ => return None,
-    };
-    // "juin" is June in French, "jui" alone (VMS) is July.
-    if trimmed.starts_with(b"juin") {
-        return Some(6);
-    }
-    (trimmed.len() <= 9).then_some(month)
+    let lower = word.to_ascii_lowercase();
+    MONTH_NAMES
+        .iter()
+        .find(|(name, _)| name.as_bytes() == lower.as_slice())
+        .map(|&(_, m)| m)
+        .or_else(|| {
+            MONTH_NAMES_8BIT
+                .iter()
+                .find(|(name, _)| *name == lower.as_slice())
+                .map(|&(_, m)| m)
+        })
 }
 
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ff`, optionally with `AM`/`PM`. Returns (h, m, s,
@@ -207,14 +254,24 @@ pub(crate) fn expand_year(y: u64) -> Option<i32> {
     }
 }
 
-/// FileZilla's rule for a date without a year: this year, unless that puts it more than a
-/// day in the future, then last year.
+/// FileZilla's rule for a date without a year: this year, unless the date is more than a
+/// day after `now`'s date (the server's clock may run up to a day ahead of ours), then last
+/// year. FileZilla approximates days of the year as `31 * month + day`; this counts real
+/// calendar days, so month ends are not off by up to three days. A Feb 29 that this year
+/// lacks is taken as last year's (and gives no time unless that was a leap year).
 pub(crate) fn infer_year(month: u8, day: u8, now: Timestamp) -> i32 {
     let this_year = Timestamp::date(now.year, month, day);
     match this_year {
-        Some(t) if t.to_unix_secs() <= now.to_unix_secs() + 86_400 => now.year,
-        _ => now.year - 1,
+        Some(t) if t.to_unix_secs() <= now.to_unix_secs().saturating_add(86_400) => now.year,
+        _ => now.year.saturating_sub(1),
     }
+}
+
+/// A Unix time (EPLF, numerical listings) as UTC, if it lies within years 0..=9999.
+pub(crate) fn unix_time(secs: u64) -> Option<Timestamp> {
+    // 9999-12-31 23:59:59 UTC; later values would not fit the civil fields sensibly.
+    const MAX_SECS: u64 = 253_402_300_799;
+    (secs <= MAX_SECS).then(|| Timestamp::from_unix_secs(secs as i64))
 }
 
 /// Builds a timestamp, rolling `24:00` over to the next day's midnight.
@@ -283,6 +340,40 @@ mod tests {
         );
         assert_eq!(time(b"24:00").map(|t| t.0), Some(24));
         assert_eq!(time(b"1994"), None);
+    }
+
+    #[test]
+    fn months_match_whole_words_only() {
+        assert_eq!(month(b"market"), None);
+        assert_eq!(month(b"decoder"), None);
+        assert_eq!(month(b"September"), Some(9));
+        assert_eq!(month("ноя".as_bytes()), Some(11));
+        assert_eq!(month(b"f\xe9vr."), Some(2));
+        assert_eq!(month(b".."), None);
+    }
+
+    #[test]
+    fn year_inference_at_the_turn_of_the_year() {
+        let new_year = Timestamp::new(2027, 1, 1, 0, 30, 0, TimePrecision::Second).unwrap();
+        assert_eq!(infer_year(1, 2, new_year), 2027);
+        assert_eq!(infer_year(1, 3, new_year), 2026);
+        assert_eq!(infer_year(12, 31, new_year), 2026);
+        let leap = Timestamp::new(2025, 3, 1, 0, 0, 0, TimePrecision::Second).unwrap();
+        assert_eq!(infer_year(2, 29, leap), 2024);
+    }
+
+    #[test]
+    fn midnight_written_as_24_rolls_over_to_the_next_day() {
+        let t = make_time(2026, 12, 31, time(b"24:00")).unwrap();
+        assert_eq!(t.to_string(), "2027-01-01 00:00");
+    }
+
+    #[test]
+    fn unix_times_past_year_9999_are_refused() {
+        assert_eq!(unix_time(0).unwrap().to_string(), "1970-01-01 00:00:00");
+        assert!(unix_time(253_402_300_799).is_some());
+        assert!(unix_time(253_402_300_800).is_none());
+        assert!(unix_time(u64::MAX).is_none());
     }
 
     #[test]

@@ -13,7 +13,8 @@
 
 use super::entry::{Entry, EntryKind, TimePrecision, Timestamp};
 use super::tokens::{
-    Line, expand_year, infer_year, make_time, month, number, number_with_suffix, size, time, year4,
+    Line, expand_year, infer_year, make_time, month, number, number_with_suffix, size, time,
+    unix_time, year4,
 };
 
 pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
@@ -37,9 +38,28 @@ pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
             let keep_padding = parsed.ls_style && !netware;
             let name = line.after(parsed.last, keep_padding)?;
             let mut entry = Entry::new(Vec::new(), kind);
-            entry.size = Some(size);
             entry.modified = parsed.time;
-            entry.owner_group = owner_group(line, perm_tokens, date_at - 1);
+            let size_tok = line.tok(date_at - 1)?;
+            let mut owners_end = date_at - 1;
+            let mut glued_group = None;
+            if b"bc".contains(&first[0]) {
+                // Devices list `major, minor` where the size would be: not a size.
+                if line.tok(date_at - 2).is_some_and(|t| t.ends_with(b",")) {
+                    owners_end = date_at - 2;
+                }
+            } else {
+                entry.size = Some(size);
+                if super::tokens::size(size_tok).is_none() {
+                    // `longgroup123456`: the group ran into the size.
+                    let digits = size_tok
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    glued_group = Some(&size_tok[..size_tok.len() - digits]);
+                }
+            }
+            entry.owner_group = owner_group(line, perm_tokens, owners_end, glued_group);
             (entry, name)
         }
         // No date at all: perms, links, owner, group, size, name.
@@ -47,7 +67,7 @@ pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
             let size = number(line.tok(4)?)?;
             let mut entry = Entry::new(Vec::new(), kind);
             entry.size = Some(size);
-            entry.owner_group = owner_group(line, 1, 4);
+            entry.owner_group = owner_group(line, 1, 4, None);
             (entry, line.after(4, false)?)
         }
         None => return None,
@@ -59,6 +79,11 @@ pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
     let (name, target) = match kind {
         EntryKind::Link => split_link(name),
         _ => (name, None),
+    };
+    // `ls -F` marks directories with a `/`, which no Unix name can contain.
+    let name = match name.strip_suffix(b"/") {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => name,
     };
     if name.is_empty() {
         return None;
@@ -82,14 +107,19 @@ fn is_permissions(tok: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphabetic() || b"-+.@".contains(b))
 }
 
-fn owner_group(line: &Line<'_>, from: usize, to: usize) -> Option<String> {
+/// The tokens between the link count and the size, plus a group glued to the size.
+fn owner_group(line: &Line<'_>, from: usize, to: usize, glued: Option<&[u8]>) -> Option<String> {
     // Skip a numeric link count right after the permissions.
     let from = if line.tok(from).and_then(number).is_some() {
         from + 1
     } else {
         from
     };
-    let parts: Vec<String> = (from..to).filter_map(|i| line.tok(i)).map(lossy).collect();
+    let parts: Vec<String> = (from..to)
+        .filter_map(|i| line.tok(i))
+        .chain(glued.filter(|g| !g.is_empty()))
+        .map(lossy)
+        .collect();
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
@@ -295,8 +325,8 @@ fn parse_numerical(line: &Line<'_>) -> Option<Entry> {
     let name = line.after(4, false)?;
     let mut entry = Entry::new(name, kind);
     entry.size = Some(size);
-    entry.modified = Some(Timestamp::from_unix_secs(i64::try_from(mtime).ok()?));
-    entry.permissions = Some(format!("{:o}", mode & 0o7777));
+    entry.modified = unix_time(mtime);
+    entry.permissions = Some(lossy(line.tok(0)?));
     entry.owner_group = Some(format!("{} {}", lossy(line.tok(1)?), lossy(line.tok(2)?)));
     Some(entry)
 }
@@ -349,5 +379,102 @@ mod tests {
     #[test]
     fn total_line_is_not_an_entry() {
         assert!(parse_line(b"total 12").is_none());
+    }
+
+    #[test]
+    fn proftpd_capture_names_and_padded_day() {
+        let e = parse_line(b"-rw-r--r--   1 ftptest  ftptest         4 Feb  3  2001 old-2001.txt")
+            .unwrap();
+        assert_eq!(e.modified.unwrap().to_string(), "2001-02-03");
+        assert_eq!(e.owner_group.as_deref(), Some("ftptest ftptest"));
+        assert_eq!(e.permissions.as_deref(), Some("-rw-r--r--"));
+        let d =
+            parse_line(b"dr-xr-xr-x   2 ftptest  ftptest      4096 Nov 24 21:11 readonly").unwrap();
+        assert_eq!(d.kind, EntryKind::Dir);
+        assert_eq!(d.modified.unwrap().to_string(), "2026-11-24 21:11");
+    }
+
+    #[test]
+    fn pure_ftpd_capture_mixes_numeric_owner_and_named_group() {
+        let e = parse_line(
+            b"-rw-r--r--    1 999        ftptest       1048576 Nov 24 21:11 random-1M.bin",
+        )
+        .unwrap();
+        assert_eq!(e.size, Some(1_048_576));
+        assert_eq!(e.owner_group.as_deref(), Some("999 ftptest"));
+    }
+
+    #[test]
+    fn pyftpdlib_capture_utf8_name_survives_byte_exact() {
+        let line = "-rw-r--r--   1 ftptest  ftptest         5 Nov 24 21:11 ünïçödé-名前.txt";
+        let e = parse_line(line.as_bytes()).unwrap();
+        assert_eq!(e.name, "ünïçödé-名前.txt".as_bytes());
+    }
+
+    #[test]
+    fn year_is_inferred_from_now() {
+        let past = parse_line(b"-rw-r--r-- 1 u g 1 Nov 26 23:59 a").unwrap();
+        assert_eq!(past.modified.unwrap().year, 2026);
+        let future = parse_line(b"-rw-r--r-- 1 u g 1 Nov 27 00:00 a").unwrap();
+        assert_eq!(future.modified.unwrap().year, 2025);
+    }
+
+    #[test]
+    fn device_files_have_no_size() {
+        let e = parse_line(b"crw-rw-rw-   1 root     root       1,   3 Jan  1  2020 null").unwrap();
+        assert_eq!(e.name, b"null");
+        assert_eq!(e.kind, EntryKind::File);
+        assert_eq!(e.size, None);
+        assert_eq!(e.owner_group.as_deref(), Some("root root"));
+        let glued = parse_line(b"brw-rw----   1 root     disk     8,0 Jan  1  2020 sda").unwrap();
+        assert_eq!(glued.size, None);
+    }
+
+    #[test]
+    fn ls_f_directory_slash_is_not_part_of_the_name() {
+        let e = parse_line(b"drwxr-xr-x   2 u g 512 Jan  1  2020 sub/").unwrap();
+        assert_eq!(e.name, b"sub");
+    }
+
+    #[test]
+    fn owner_that_looks_like_a_month_is_not_a_date() {
+        let e = parse_line(b"-rw-r--r--   1 mar      dec          12 Jan  2 10:00 f").unwrap();
+        assert_eq!(e.owner_group.as_deref(), Some("mar dec"));
+        assert_eq!(e.size, Some(12));
+        assert_eq!(e.modified.unwrap().to_string(), "2026-01-02 10:00");
+    }
+
+    #[test]
+    fn localized_month_names_parse() {
+        for (line, date) in [
+            (&b"-rw-r--r-- 1 u g 7 17. Mai 2005 f"[..], "2005-05-17"),
+            (b"-rw-r--r-- 1 u g 7 mars 3 2004 f", "2004-03-03"),
+            ("-rw-r--r-- 1 u g 7 ноя 3 2004 f".as_bytes(), "2004-11-03"),
+            (b"-rw-r--r-- 1 u g 7 f\xe9v 3 2004 f", "2004-02-03"),
+        ] {
+            let e = parse_line(line).unwrap_or_else(|| panic!("{line:?}"));
+            assert_eq!(e.modified.unwrap().to_string(), date);
+            assert_eq!(e.name, b"f");
+        }
+    }
+
+    #[test]
+    fn acl_and_selinux_markers_are_permissions() {
+        for perms in ["-rwxrw-r--+", "-rw-r--r--.", "-rw-r--r--@"] {
+            let line = format!("{perms}  1 521 101 2080 May 21 10:53 data.csv");
+            let e = parse_line(line.as_bytes()).unwrap();
+            assert_eq!(e.permissions.as_deref(), Some(perms));
+        }
+    }
+
+    #[test]
+    fn numerical_listing_keeps_mode_as_listed() {
+        let e = parse_line(b"0100644   500  101   12345    123456789       n f").unwrap();
+        assert_eq!(e.name, b"n f");
+        assert_eq!(e.permissions.as_deref(), Some("0100644"));
+        assert_eq!(e.modified.unwrap().to_string(), "1973-11-29 21:33:09");
+        let far = parse_line(b"0100644 500 101 1 99999999999999 f")
+            .unwrap_or_else(|| panic!("a time past year 9999 makes no entry"));
+        assert_eq!(far.modified, None);
     }
 }

@@ -32,10 +32,10 @@ pub(crate) fn parse(line: &Line<'_>) -> Option<Entry> {
     let mut protection = None;
     for i in 1..line.len() {
         let tok = line.tok(i)?;
-        if tok.starts_with(b"[") {
-            owner = Some(String::from_utf8_lossy(tok.trim_ascii_end()).into_owned());
-        } else if tok.starts_with(b"(") {
-            protection = Some(String::from_utf8_lossy(tok).into_owned());
+        if let Some(inner) = tok.strip_prefix(b"[") {
+            owner = Some(lossy(inner.strip_suffix(b"]").unwrap_or(inner)));
+        } else if let Some(inner) = tok.strip_prefix(b"(") {
+            protection = Some(lossy(inner.strip_suffix(b")").unwrap_or(inner)));
         } else if let Some(d) = vms_date(tok) {
             date = Some(d);
         } else if let Some(t) = time(tok) {
@@ -44,7 +44,7 @@ pub(crate) fn parse(line: &Line<'_>) -> Option<Entry> {
             size_bytes = Some(bytes);
         } else if owner.is_none() && tok.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
             // A bare owner name (`PRONAS`) without brackets.
-            owner = Some(String::from_utf8_lossy(tok).into_owned());
+            owner = Some(lossy(tok));
         } else {
             return None;
         }
@@ -56,12 +56,19 @@ pub(crate) fn parse(line: &Line<'_>) -> Option<Entry> {
         Some(dot) if stem[dot..].eq_ignore_ascii_case(b".DIR") => (&stem[..dot], EntryKind::Dir),
         _ => (name_tok, EntryKind::File),
     };
+    if name.is_empty() {
+        return None;
+    }
     let mut entry = Entry::new(name, kind);
     entry.size = size_bytes;
     entry.modified = make_time(year, m, day, clock);
     entry.owner_group = owner;
     entry.permissions = protection;
     Some(entry)
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `19-NOV-2001`
@@ -105,5 +112,35 @@ mod tests {
         assert_eq!(e.name, b"SUB");
         assert_eq!(e.kind, EntryKind::Dir);
         assert_eq!(e.size, Some(512));
+        assert_eq!(e.owner_group.as_deref(), Some("root,root"));
+        assert_eq!(e.permissions.as_deref(), Some("RWE,RWE,RE,RE"));
+    }
+
+    #[test]
+    fn vms_used_over_allocated_blocks_count_the_used_ones() {
+        let e = parse(&Line::new(
+            b"LOG.TXT;12    2/8    7-JAN-2000    [IV2_XXX]   (RWED,RWED,RE,)",
+        ))
+        .unwrap();
+        assert_eq!(e.name, b"LOG.TXT;12");
+        assert_eq!(e.size, Some(1024));
+        assert_eq!(e.modified.unwrap().to_string(), "2000-01-07");
+    }
+
+    #[test]
+    fn vms_fields_in_any_order_with_fractional_seconds() {
+        let e = parse(&Line::new(
+            b"A.B;1       17-JUN-1994 17:25:37.50     6308/13     (RWED,RWED,R,)",
+        ))
+        .unwrap();
+        assert_eq!(e.size, Some(6308 * 512));
+        assert_eq!(e.modified.unwrap().to_string(), "1994-06-17 17:25:37");
+    }
+
+    #[test]
+    fn vms_needs_a_date_and_a_name() {
+        assert!(parse(&Line::new(b"A.B;1 155")).is_none());
+        assert!(parse(&Line::new(b".DIR;1 1 19-NOV-2001")).is_none());
+        assert!(parse(&Line::new(b"A.B;x 1 19-NOV-2001")).is_none());
     }
 }
