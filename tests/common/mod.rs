@@ -124,11 +124,17 @@ fn package_root() -> PathBuf {
     }
 }
 
+const INSTALL_HINT: &str = "run `sudo tests/servers/install.sh` first";
+
+/// A program unpacked by install.sh; a missing one fails the test (never a skip).
 fn server_binary(rel: &str) -> PathBuf {
-    let path = package_root().join(rel);
+    let root = package_root();
+    let path = root.join(rel);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
     assert!(
         path.is_file(),
-        "{} not found: run `sudo bash tests/servers/install.sh` first",
+        "{name} not found under {}: {INSTALL_HINT} (looked for {})",
+        root.display(),
         path.display()
     );
     path
@@ -136,17 +142,24 @@ fn server_binary(rel: &str) -> PathBuf {
 
 /// uid and gid of the servers' system user.
 fn sys_ids() -> (u32, u32) {
-    let out = Command::new("id").arg(SYS_USER).output().expect("run id");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "system user {SYS_USER} is missing: run `sudo bash tests/servers/install.sh` first"
-    );
-    let field = |name: &str| -> u32 {
-        let start = text.find(&format!("{name}=")).expect("id output") + name.len() + 1;
-        text[start..].split('(').next().unwrap().parse().unwrap()
-    };
-    (field("uid"), field("gid"))
+    static IDS: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+    *IDS.get_or_init(|| {
+        let id = |flag: &str| -> u32 {
+            let out = Command::new("id")
+                .args([flag, SYS_USER])
+                .output()
+                .expect("run id");
+            assert!(
+                out.status.success(),
+                "system user {SYS_USER} is missing: {INSTALL_HINT}"
+            );
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .expect("a number from id")
+        };
+        (id("-u"), id("-g"))
+    })
 }
 
 fn chown(path: &Path) {
@@ -154,9 +167,11 @@ fn chown(path: &Path) {
     std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to the ftp user");
 }
 
+/// A template from tests/servers with its `{{NAME}}` placeholders filled.
 fn fill(template: &str, vars: &[(&str, String)]) -> String {
-    let mut text = std::fs::read_to_string(repo_dir().join("tests/servers").join(template))
-        .expect("read config template");
+    let path = repo_dir().join("tests/servers").join(template);
+    let mut text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("read config template {}: {e}", path.display()));
     for (name, value) in vars {
         text = text.replace(&format!("{{{{{name}}}}}"), value);
     }
@@ -215,13 +230,21 @@ impl FtpServer {
         }
         let running = match kind {
             ServerKind::Libunftp => {
-                assert!(!opts.bind_v6, "the in-process server listens on IPv4 only");
+                assert!(
+                    opts.tls == ServerTls::None,
+                    "TLS is not set up for the in-process libunftp server"
+                );
                 Running::InProcess(libunftp_server::Libunftp::start(
-                    &server.root,
-                    port,
-                    pasv,
-                    &server.user,
-                    &server.password,
+                    libunftp_server::LibunftpConfig {
+                        root: &server.root,
+                        bind: bind.parse().unwrap(),
+                        port,
+                        pasv,
+                        user: &server.user,
+                        password: &server.password,
+                        pasv_address: opts.pasv_address,
+                        allow_active: opts.allow_active,
+                    },
                 ))
             }
             _ => {
@@ -456,6 +479,11 @@ impl FtpServer {
                 c
             }
             ServerKind::PureFtpd => {
+                // Its -N ("NAT mode") does the opposite: it refuses PASV and EPSV.
+                assert!(
+                    opts.allow_active,
+                    "pure-ftpd cannot refuse PORT/EPRT (allow_active: false): use another server"
+                );
                 let passwd = work.join("pureftpd.passwd");
                 let line = format!(
                     "{}:{}:{uid}:{gid}::{}/./::::::::::::\n",
@@ -473,18 +501,23 @@ impl FtpServer {
                     .status()
                     .expect("pure-pw mkdb");
                 assert!(status.success(), "pure-pw mkdb failed");
+                let args = fill(
+                    "pure-ftpd.args.in",
+                    &[
+                        ("BIND", self.host.clone()),
+                        ("PORT", self.port.to_string()),
+                        ("PASV_MIN", self.pasv.0.to_string()),
+                        ("PASV_MAX", self.pasv.1.to_string()),
+                        ("WORK", work.display().to_string()),
+                    ],
+                );
+                std::fs::write(work.join("pure-ftpd.args"), &args).unwrap();
                 let mut c = Command::new(server_binary("usr/sbin/pure-ftpd"));
-                c.arg("-S")
-                    .arg(format!("{},{}", self.host, self.port))
-                    .arg("-p")
-                    .arg(format!("{}:{}", self.pasv.0, self.pasv.1))
-                    .arg("-l")
-                    .arg(format!("puredb:{}", pdb.display()))
-                    // -E no anonymous, -A chroot everyone, -H no DNS, -u 1 allow uid>=1,
-                    // -f none no syslog, -c/-C clients, -Y 0 no TLS.
-                    .args([
-                        "-E", "-A", "-H", "-u", "1", "-f", "none", "-c", "64", "-C", "64",
-                    ]);
+                c.args(
+                    args.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#')),
+                );
                 match self.tls {
                     ServerTls::None => {
                         c.args(["-Y", "0"]);
@@ -501,9 +534,6 @@ impl FtpServer {
                 }
                 if let Some(addr) = opts.pasv_address {
                     c.arg("-P").arg(addr.to_string());
-                }
-                if !opts.allow_active {
-                    c.arg("-N");
                 }
                 c
             }
@@ -582,46 +612,64 @@ impl FtpServer {
             .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", self.kind))
     }
 
-    /// Waits until the control port answers with a 220 line (at most 10 s); with implicit
-    /// TLS, until it accepts connections.
+    /// Waits until the control port answers with a line starting `220` (with implicit TLS:
+    /// until it accepts connections): at most about 10 s, in 50 ms steps, and at most 200
+    /// tries. Panics with the server's log tail when it never does, or when it exits.
     fn wait_ready(&mut self) {
         use std::io::BufRead as _;
-        let deadline = Instant::now() + Duration::from_secs(10);
+        const LIMIT: Duration = Duration::from_secs(10);
+        let started = Instant::now();
         let addr: std::net::SocketAddr =
             (self.host.parse::<std::net::IpAddr>().unwrap(), self.port).into();
-        loop {
-            if let Some(Running::Process(child)) = self.running.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                panic!(
-                    "{:?} exited at start ({status}):\n{}",
-                    self.kind,
-                    self.log_tail()
-                );
+        let mut last = String::from("no attempt");
+        for _ in 0..200 {
+            match self.running.as_mut() {
+                Some(Running::Process(child)) => {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        panic!(
+                            "{:?} exited at start ({status}):\n{}",
+                            self.kind,
+                            self.log_tail()
+                        );
+                    }
+                }
+                Some(Running::InProcess(server)) => {
+                    assert!(
+                        !server.finished(),
+                        "{:?} ended at start:\n{}",
+                        self.kind,
+                        self.log_tail()
+                    );
+                }
+                None => {}
             }
-            if let Ok(stream) =
-                std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200))
-            {
-                if self.tls == ServerTls::Implicit {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(_) if self.tls == ServerTls::Implicit => {
                     // The 220 comes only after a TLS handshake; accepting is enough.
                     return;
                 }
-                stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
-                let mut line = String::new();
-                if std::io::BufReader::new(stream).read_line(&mut line).is_ok()
-                    && line.starts_with("220")
-                {
-                    return;
+                Ok(stream) => {
+                    stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                    let mut line = String::new();
+                    match std::io::BufReader::new(stream).read_line(&mut line) {
+                        Ok(_) if line.starts_with("220") => return,
+                        Ok(_) => last = format!("greeting {line:?}"),
+                        Err(e) => last = format!("reading the greeting: {e}"),
+                    }
                 }
+                Err(e) => last = format!("connect: {e}"),
             }
-            assert!(
-                Instant::now() < deadline,
-                "{:?} did not answer 220 on {addr} within 10 s:\n{}",
-                self.kind,
-                self.log_tail()
-            );
+            if started.elapsed() >= LIMIT {
+                break;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
+        panic!(
+            "{:?} did not answer 220 on {addr} within {:.1} s (last: {last}):\n{}",
+            self.kind,
+            started.elapsed().as_secs_f64(),
+            self.log_tail()
+        );
     }
 
     /// Options to log on to this server with the library, and the log they write to.
@@ -735,10 +783,28 @@ impl FtpServer {
         std::fs::read(self.root.join(rel)).ok()
     }
 
-    /// The last lines of the server's own logs, for failure messages.
+    /// The last lines of the server's own logs, for failure messages: stdout/stderr, the
+    /// server's log files in its work dir, and libunftp's start/stop events.
     pub fn log_tail(&self) -> String {
-        let mut out = String::new();
-        for name in ["server.out", "vsftpd.log", "proftpd.log"] {
+        let mut out = format!(
+            "{:?} on {}:{}, passive {}-{}, work dir {}\n",
+            self.kind,
+            self.host,
+            self.port,
+            self.pasv.0,
+            self.pasv.1,
+            self.work().display()
+        );
+        if let Some(Running::InProcess(server)) = &self.running {
+            out.push_str(&format!("--- libunftp\n{}\n", server.events()));
+        }
+        for name in [
+            "server.out",
+            "vsftpd.log",
+            "proftpd.log",
+            "proftpd-tls.log",
+            "pure-ftpd-xfer.log",
+        ] {
             if let Ok(text) = std::fs::read_to_string(self.work().join(name)) {
                 let lines: Vec<&str> = text.lines().collect();
                 let start = lines.len().saturating_sub(30);
@@ -749,28 +815,38 @@ impl FtpServer {
     }
 }
 
+/// Sends `signal` to the process group `pgid` through the shell's own `kill` (a builtin in
+/// dash and bash, so this does not need procps).
+fn kill_group(pgid: u32, signal: &str) {
+    Command::new("sh")
+        .args(["-c", "kill -s \"$1\" -- \"-$2\" 2>/dev/null", "sh", signal])
+        .arg(pgid.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok();
+}
+
 impl Drop for FtpServer {
+    /// Stops the server: TERM to its process group (the server and its per-session
+    /// children), KILL after 3 s; libunftp through its shutdown indicator. The work dir with
+    /// the root goes with `work` afterwards.
     fn drop(&mut self) {
         match self.running.take() {
             Some(Running::Process(mut child)) => {
-                let group = format!("-{}", child.id());
-                Command::new("kill")
-                    .args(["-TERM", "--", &group])
-                    .stderr(Stdio::null())
-                    .status()
-                    .ok();
-                let deadline = Instant::now() + Duration::from_secs(3);
-                while Instant::now() < deadline {
+                let pgid = child.id();
+                kill_group(pgid, "TERM");
+                for _ in 0..150 {
                     if let Ok(Some(_)) = child.try_wait() {
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Command::new("kill")
-                    .args(["-KILL", "--", &group])
-                    .stderr(Stdio::null())
-                    .status()
-                    .ok();
+                // Whatever is left of the group (sessions that ignored TERM), and the leader
+                // itself even if the shell's kill failed: then wait() cannot hang.
+                kill_group(pgid, "KILL");
+                child.kill().ok();
                 child.wait().ok();
             }
             Some(Running::InProcess(server)) => drop(server),
