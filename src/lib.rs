@@ -4,7 +4,8 @@
 //! proto  (pure FTP: reply parser, commands, FEAT, PASV/EPSV, listings; bytes in, values out)
 //!   → net       (tokio: control connection, data connections in both modes, timeouts, logging)
 //!   → transfer  (local-file safety: .part files, resume, overwrite policy)
-//!   → cli       (skiff ls|get|put|...)      — the GUI and the queue engine come next
+//!   → engine    (the queue: N pooled connections, retries, persistence; commands in, events out)
+//!   → cli | gui (skiff ls|get|put|... and the desktop window, two faces of one engine)
 //! ```
 //! The message log (`log`) is a typed stream every layer writes to and every face reads.
 
@@ -12,6 +13,7 @@ pub mod cli;
 pub mod engine;
 pub mod gui;
 pub mod local;
+pub mod local_dir;
 pub mod log;
 pub mod net;
 pub mod proto;
