@@ -65,6 +65,9 @@ pub enum EngineCommand {
         server: Arc<ConnectOptions>,
         op: RemoteOp,
     },
+    /// Forget a server the face disconnected from: its browsing connection and its idle
+    /// pooled connections close. Running transfers go on.
+    Disconnect(Arc<ConnectOptions>),
     /// Close idle connections and end the engine task.
     Shutdown,
 }
@@ -498,6 +501,13 @@ impl Engine {
             }
             EngineCommand::SetLimits { download, upload } => {
                 self.limits = Limits::new(download, upload);
+            }
+            EngineCommand::Disconnect(server) => {
+                let key = server_key(&server);
+                // Dropping the sender ends the worker, which drops its connection.
+                self.browsers.remove(&key);
+                self.pools.remove(&key);
+                self.pool_used.remove(&key);
             }
             EngineCommand::Shutdown => {}
         }
