@@ -1,316 +1,646 @@
-//! The window: `logic()` drains engine events into the model; `ui()` draws the quickconnect
-//! bar, the message log, the remote file table and the status bar, and turns clicks into
-//! engine commands.
+//! The window, laid out like FileZilla: menu bar, toolbar, quickconnect bar, message log,
+//! the local and the remote pane side by side, the transfer queue, the status bar.
+//!
+//! `logic()` drains the engine's events (and the local folder jobs) into the model; `ui()`
+//! draws and collects `UiAction`s; `commands.rs` carries them out after drawing. Nothing
+//! here waits on the network or the disk.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Instant;
 
 use eframe::egui;
-use egui_extras::{Column, TableBuilder};
 
-use crate::engine::{EngineCommand, EngineEvents, EngineHandle, RemoteOp, RequestId};
+use crate::engine::{EngineEvents, EngineHandle};
+use crate::gui::actions::{Side, UiAction};
+use crate::gui::dialogs::{self, Dialog, ExistsChoice, Outcome};
+use crate::gui::file_table::{TableContext, file_table_ui};
 use crate::gui::model::Model;
-use crate::log::LogKind;
+use crate::gui::pane::FilePane;
+use crate::gui::prefs::Prefs;
+use crate::gui::queue_view::QueueTab;
+use crate::gui::{human_size, log_pane, queue_pane};
 use crate::net::ConnectOptions;
-use crate::proto::path;
-use crate::secret::Secret;
 use crate::url::FtpUrl;
 
 /// Events handled per frame, so a burst cannot stall drawing; the rest wait a frame.
 const EVENTS_PER_FRAME: usize = 2_000;
 
+#[derive(Debug, Default, Clone)]
+pub struct Quickconnect {
+    pub host: String,
+    pub user: String,
+    pub password: String,
+    pub port: String,
+}
+
+/// What a local job (run on the blocking pool) sends back.
+pub(crate) enum LocalDone {
+    Listing {
+        request: u64,
+        path: PathBuf,
+        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
+    },
+    /// A create/rename/delete finished: refresh, and show the error if any.
+    Operation(Result<(), String>),
+    /// Desktop files dropped onto the window, looked at: (path, is a folder, size).
+    Dropped(Vec<(PathBuf, bool, Option<u64>)>),
+    /// A folder picked in the native dialog.
+    Chosen(PathBuf),
+}
+
+/// How the window starts.
 #[derive(Default)]
-struct Quickconnect {
-    host: String,
-    user: String,
-    password: String,
-    port: String,
+pub struct AppOptions {
+    /// Connect at once (`skiff ftp://...`).
+    pub url: Option<String>,
+    /// The local folder shown first (else the last one, else the home folder).
+    pub local_dir: Option<PathBuf>,
+    pub prefs: Prefs,
+    /// Certificates the user trusted (shared with the CLI), loaded before the window opens.
+    pub trust_store: Option<crate::sites::trust::TrustStore>,
 }
 
 pub struct SkiffApp {
-    engine: EngineHandle,
+    pub(crate) engine: EngineHandle,
     events: EngineEvents,
-    model: Model,
-    quick: Quickconnect,
-    server: Option<Arc<ConnectOptions>>,
-    next_request: u64,
-    error: Option<String>,
+    pub(crate) model: Model,
+    pub(crate) quick: Quickconnect,
+    pub(crate) quick_error: Option<String>,
+    /// The server connected to: what every remote command and transfer goes to.
+    pub(crate) server: Option<Arc<ConnectOptions>>,
+    pub(crate) server_url: Option<FtpUrl>,
+    pub(crate) local: FilePane,
+    pub(crate) local_request: u64,
+    pub(crate) local_tx: mpsc::Sender<LocalDone>,
+    local_rx: mpsc::Receiver<LocalDone>,
+    /// Wakes the UI when a local job is done.
+    pub(crate) wake: Arc<dyn Fn() + Send + Sync>,
+    pub(crate) next_request: u64,
+    /// The pane keys go to.
+    active: Side,
+    pub(crate) local_path_text: String,
+    pub(crate) remote_path_text: String,
+    queue_tab: QueueTab,
+    pub(crate) processing: bool,
+    pub(crate) dialog: Option<Dialog>,
+    exists_choice: ExistsChoice,
+    pub(crate) prefs: Prefs,
+    pub(crate) trust_store: Option<crate::sites::trust::TrustStore>,
+    pub(crate) quit: bool,
 }
 
 impl SkiffApp {
-    pub fn new(engine: EngineHandle, events: EngineEvents, initial_url: Option<&str>) -> Self {
+    pub fn new(
+        engine: EngineHandle,
+        events: EngineEvents,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        options: AppOptions,
+    ) -> Self {
+        let (local_tx, local_rx) = mpsc::channel();
+        let start_dir = options
+            .local_dir
+            .or_else(|| options.prefs.last_local_dir.clone().filter(|d| d.is_dir()))
+            .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"));
         let mut app = Self {
             engine,
             events,
             model: Model::default(),
             quick: Quickconnect::default(),
+            quick_error: None,
             server: None,
+            server_url: None,
+            local: FilePane::default(),
+            local_request: 0,
+            local_tx,
+            local_rx,
+            wake,
             next_request: 0,
-            error: None,
+            active: Side::Local,
+            local_path_text: String::new(),
+            remote_path_text: String::new(),
+            queue_tab: QueueTab::Queued,
+            processing: true,
+            dialog: None,
+            exists_choice: ExistsChoice::default(),
+            prefs: options.prefs,
+            trust_store: options.trust_store,
+            quit: false,
         };
-        if let Some(url) = initial_url {
-            app.quick.host = url.to_owned();
+        app.open_local(start_dir);
+        if let Some(url) = options.url {
+            app.quick.host = url;
             app.quickconnect();
         }
         app
     }
 
-    /// Host may be a full `ftp://`, `ftpes://` or `ftps://` URL; the other fields fill in.
-    fn quickconnect(&mut self) {
-        let host = self.quick.host.trim();
-        let text = if host.contains("://") {
-            host.to_owned()
-        } else {
-            format!("ftp://{host}")
-        };
-        let url = match FtpUrl::parse(&text) {
-            Ok(url) => url,
-            Err(err) => {
-                self.error = Some(err.to_string());
-                return;
+    /// The model, for tests that look at what the window knows.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn local_pane(&self) -> &FilePane {
+        &self.local
+    }
+
+    fn drain(&mut self) -> bool {
+        let now = Instant::now();
+        for _ in 0..EVENTS_PER_FRAME {
+            match self.events.try_recv() {
+                Ok(event) => self.model.apply(event, now),
+                Err(_) => return false,
             }
-        };
-        // A URL's credentials move into their fields: the password never stays visible.
-        if url.user.is_some() || url.password.is_some() {
-            if let Some(user) = &url.user {
-                self.quick.user = user.clone();
-            }
-            if let Some(password) = &url.password {
-                self.quick.password = password.expose().to_owned();
-            }
-            self.quick.host = format!("{}://{}", url.scheme.as_str(), url.host_port());
         }
-        let port = self.quick.port.trim().parse().unwrap_or(url.port);
-        let mut options = ConnectOptions::new(url.host.clone(), port);
-        options.credentials.user = url
-            .user
-            .clone()
-            .or_else(|| (!self.quick.user.is_empty()).then(|| self.quick.user.clone()));
-        options.credentials.password = url.password.clone().or_else(|| {
-            (!self.quick.password.is_empty()).then(|| Secret::new(self.quick.password.clone()))
-        });
-        options.tls.mode = match url.scheme {
-            crate::url::Scheme::Ftp => crate::net::tls::TlsMode::None,
-            crate::url::Scheme::Ftpes => crate::net::tls::TlsMode::Explicit,
-            crate::url::Scheme::Ftps => crate::net::tls::TlsMode::Implicit,
-        };
-        self.error = None;
-        self.server = Some(Arc::new(options));
-        self.list(url.path);
+        true
     }
 
-    fn list(&mut self, dir: Vec<u8>) {
-        let Some(server) = self.server.clone() else {
-            return;
-        };
-        self.next_request += 1;
-        let request = RequestId(self.next_request);
-        self.model.remote.pending = Some(request);
-        self.engine.send(EngineCommand::Remote {
-            request,
-            server,
-            op: RemoteOp::List(dir),
+    fn drain_local(&mut self) {
+        while let Ok(done) = self.local_rx.try_recv() {
+            self.local_done(done);
+        }
+    }
+
+    fn run_actions(&mut self, ctx: &egui::Context, actions: Vec<UiAction>) {
+        for action in actions {
+            self.act(ctx, action);
+        }
+    }
+
+    fn menu_bar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Choose local folder…").clicked() {
+                    actions.push(UiAction::ChooseLocalFolder);
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    actions.push(UiAction::Quit);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                let mut log = self.prefs.show_log;
+                if ui.checkbox(&mut log, "Message log").clicked() {
+                    actions.push(UiAction::ToggleLog);
+                }
+                let mut queue = self.prefs.show_queue;
+                if ui.checkbox(&mut queue, "Transfer queue").clicked() {
+                    actions.push(UiAction::ToggleQueue);
+                }
+                ui.checkbox(&mut self.prefs.log_timestamps, "Timestamps in the log");
+                let mut dark = self.prefs.dark;
+                if ui.checkbox(&mut dark, "Dark theme").clicked() {
+                    actions.push(UiAction::ToggleDark);
+                }
+                ui.separator();
+                if ui.button("Refresh (F5)").clicked() {
+                    actions.push(UiAction::Refresh(self.active));
+                }
+            });
+            ui.menu_button("Transfer", |ui| {
+                let label = if self.processing {
+                    "Stop processing the queue"
+                } else {
+                    "Process the queue"
+                };
+                if ui.button(label).clicked() {
+                    actions.push(UiAction::ProcessQueue(!self.processing));
+                }
+            });
+            ui.menu_button("Server", |ui| {
+                let connected = self.server.is_some();
+                if ui
+                    .add_enabled(connected, egui::Button::new("Disconnect"))
+                    .clicked()
+                {
+                    actions.push(UiAction::Disconnect);
+                }
+                if ui
+                    .add_enabled(self.server_url.is_some(), egui::Button::new("Reconnect"))
+                    .clicked()
+                {
+                    actions.push(UiAction::Reconnect);
+                }
+            });
+            ui.menu_button("Help", |ui| {
+                if ui.button("About Skiff").clicked() {
+                    actions.push(UiAction::About);
+                }
+            });
         });
     }
 
-    fn quickconnect_ui(&mut self, ui: &mut egui::Ui) {
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         ui.horizontal(|ui| {
-            ui.label("Host:");
-            let host =
-                ui.add(egui::TextEdit::singleline(&mut self.quick.host).desired_width(180.0));
-            ui.label("Username:");
-            ui.add(egui::TextEdit::singleline(&mut self.quick.user).desired_width(110.0));
-            ui.label("Password:");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.quick.password)
-                    .password(true)
-                    .desired_width(110.0),
-            );
-            ui.label("Port:");
-            ui.add(egui::TextEdit::singleline(&mut self.quick.port).desired_width(50.0));
-            let enter = host.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if ui.button("Quickconnect").clicked() || enter {
-                self.quickconnect();
+            if ui
+                .button("⟳ Refresh")
+                .on_hover_text("Refresh both folders (F5)")
+                .clicked()
+            {
+                actions.push(UiAction::Refresh(Side::Local));
+                actions.push(UiAction::Refresh(Side::Remote));
             }
-            if let Some(err) = &self.error {
+            let (label, hint) = if self.processing {
+                ("⏹ Stop queue", "Stop taking new items from the queue")
+            } else {
+                ("▶ Process queue", "Start transferring the queued files")
+            };
+            if ui.button(label).on_hover_text(hint).clicked() {
+                actions.push(UiAction::ProcessQueue(!self.processing));
+            }
+            if ui
+                .button("✖ Cancel all")
+                .on_hover_text("Cancel every queued and running transfer")
+                .clicked()
+            {
+                actions.push(UiAction::CancelAll);
+            }
+            ui.separator();
+            if ui
+                .add_enabled(self.server.is_some(), egui::Button::new("⏏ Disconnect"))
+                .clicked()
+            {
+                actions.push(UiAction::Disconnect);
+            }
+            if ui
+                .add_enabled(self.server_url.is_some(), egui::Button::new("↺ Reconnect"))
+                .clicked()
+            {
+                actions.push(UiAction::Reconnect);
+            }
+            ui.separator();
+            ui.toggle_value(&mut self.prefs.show_log, "Log");
+            ui.toggle_value(&mut self.prefs.show_queue, "Queue");
+        });
+    }
+
+    fn quickconnect_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Host:");
+            let host = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.quick.host)
+                        .hint_text("ftp.example.com or ftpes://…")
+                        .desired_width(190.0),
+                )
+                .labelled_by(label.id);
+            let label = ui.label("Username:");
+            let user = ui
+                .add(egui::TextEdit::singleline(&mut self.quick.user).desired_width(110.0))
+                .labelled_by(label.id);
+            let label = ui.label("Password:");
+            let pass = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.quick.password)
+                        .password(true)
+                        .desired_width(110.0),
+                )
+                .labelled_by(label.id);
+            let label = ui.label("Port:");
+            let port = ui
+                .add(egui::TextEdit::singleline(&mut self.quick.port).desired_width(45.0))
+                .labelled_by(label.id);
+            let enter = [host, user, pass, port].iter().any(|r| r.lost_focus())
+                && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("Quickconnect").clicked() || enter {
+                actions.push(UiAction::Quickconnect);
+            }
+            ui.add_enabled_ui(!self.prefs.recent.is_empty(), |ui| {
+                ui.menu_button("⏷", |ui| {
+                    ui.label("Recent servers");
+                    for recent in self.prefs.recent.clone() {
+                        if ui.button(&recent).clicked() {
+                            self.quick = Quickconnect {
+                                host: recent,
+                                ..Quickconnect::default()
+                            };
+                            actions.push(UiAction::Quickconnect);
+                            ui.close();
+                        }
+                    }
+                })
+                .response
+                .on_hover_text("Recent servers");
+            });
+            if let Some(err) = &self.quick_error {
                 ui.colored_label(ui.visuals().error_fg_color, err);
             }
         });
     }
 
-    fn log_ui(&self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .stick_to_bottom(true)
-            .show(ui, |ui| {
-                for line in &self.model.log {
-                    let color = match line.kind {
-                        LogKind::Status => ui.visuals().text_color(),
-                        LogKind::Command => egui::Color32::from_rgb(0x3b, 0x7d, 0xd8),
-                        LogKind::Response => egui::Color32::from_rgb(0x2e, 0x9a, 0x4e),
-                        LogKind::Error => ui.visuals().error_fg_color,
-                    };
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "{:<9} {}",
-                            format!("{}:", line.kind.label()),
-                            line.text
-                        ))
-                        .monospace()
-                        .color(color),
-                    );
-                }
-            });
-    }
-
-    fn remote_ui(&mut self, ui: &mut egui::Ui) {
+    fn pane_ui(&mut self, ui: &mut egui::Ui, side: Side, actions: &mut Vec<UiAction>) {
+        let connected = self.server.is_some();
         ui.horizontal(|ui| {
-            ui.label("Remote site:");
-            ui.monospace(String::from_utf8_lossy(&self.model.remote.path));
-            if self.model.remote.pending.is_some() {
-                ui.spinner();
+            let (label, text) = match side {
+                Side::Local => ("Local site:", &mut self.local_path_text),
+                Side::Remote => ("Remote site:", &mut self.remote_path_text),
+            };
+            let label = ui.label(label);
+            let back_enabled = match side {
+                Side::Local => self.local.has_back(),
+                Side::Remote => self.model.remote.has_back(),
+            };
+            if ui
+                .add_enabled(back_enabled, egui::Button::new("⬅"))
+                .on_hover_text("Back")
+                .clicked()
+            {
+                actions.push(UiAction::Back(side));
+            }
+            if ui
+                .button("⬆")
+                .on_hover_text("Parent folder (Backspace)")
+                .clicked()
+            {
+                actions.push(UiAction::Up(side));
+            }
+            let edit = ui
+                .add_enabled(
+                    side == Side::Local || connected,
+                    egui::TextEdit::singleline(text).desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                actions.push(UiAction::Open(side, text.as_bytes().to_vec()));
             }
         });
-        if self.server.is_none() {
-            ui.centered_and_justified(|ui| {
-                ui.label("Not connected. Enter a host above and press Quickconnect (or Enter).");
-            });
-            return;
-        }
-        if let Some(err) = &self.model.remote.error {
+        let pane = match side {
+            Side::Local => &mut self.local,
+            Side::Remote => &mut self.model.remote,
+        };
+        ui.horizontal(|ui| {
+            let mut filter = pane.filter().to_owned();
+            ui.add(
+                egui::TextEdit::singleline(&mut filter)
+                    .hint_text("🔎 Filter names")
+                    .desired_width(160.0),
+            );
+            pane.set_filter(&filter);
+            if pane.loading {
+                ui.spinner();
+            }
+            let selected = pane.selection_len();
+            let summary = if selected > 0 {
+                format!("{selected} of {} selected", pane.len())
+            } else {
+                format!("{} entries", pane.len())
+            };
+            ui.weak(summary);
+        });
+        if let Some(err) = &pane.error {
             ui.colored_label(ui.visuals().error_fg_color, err);
         }
-        let mut open: Option<Vec<u8>> = None;
-        let current = self.model.remote.path.clone();
-        let entries = Arc::clone(&self.model.remote.entries);
-        TableBuilder::new(ui)
-            .striped(true)
-            .resizable(true)
-            .sense(egui::Sense::click())
-            .column(Column::remainder().at_least(160.0))
-            .column(Column::initial(90.0))
-            .column(Column::initial(150.0))
-            .column(Column::initial(100.0))
-            .header(20.0, |mut header| {
-                for title in ["Filename", "Filesize", "Last modified", "Permissions"] {
-                    header.col(|ui| {
-                        ui.strong(title);
-                    });
+        if side == Side::Remote && !connected {
+            welcome_ui(ui);
+            return;
+        }
+        let other_dir = match side {
+            Side::Local => connected.then(|| self.model.remote.path.clone()),
+            Side::Remote => Some(self.local.path.clone()),
+        };
+        let pane = match side {
+            Side::Local => &mut self.local,
+            Side::Remote => &mut self.model.remote,
+        };
+        let cx = TableContext {
+            side,
+            other_dir: other_dir.as_deref(),
+        };
+        if file_table_ui(ui, pane, &cx, actions) {
+            self.active = side;
+        }
+    }
+
+    fn status_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            match (&self.server, &self.server_url) {
+                (Some(server), Some(url)) => {
+                    let state = if self.model.connected {
+                        "Connected to"
+                    } else {
+                        "Connecting to"
+                    };
+                    ui.label(format!("{state} {}", url.host_port()));
+                    ui.separator();
+                    let tls = match server.tls.mode {
+                        crate::net::tls::TlsMode::None => "🔓 Not encrypted",
+                        crate::net::tls::TlsMode::Explicit => "🔒 FTP over explicit TLS",
+                        crate::net::tls::TlsMode::ExplicitIfAvailable => "TLS if available",
+                        crate::net::tls::TlsMode::Implicit => "🔒 FTP over implicit TLS",
+                    };
+                    ui.label(tls);
+                    ui.separator();
+                    ui.label(format!("{:?} mode", server.data.mode));
                 }
-            })
-            .body(|body| {
-                // One row per entry, drawn only when visible: 100,000 entries scroll smoothly.
-                body.rows(18.0, entries.len() + 1, |mut row| {
-                    let index = row.index();
-                    if index == 0 {
-                        row.col(|ui| {
-                            ui.label("..");
-                        });
-                        for _ in 0..3 {
-                            row.col(|_| {});
-                        }
-                        if row.response().double_clicked() {
-                            open = Some(path::parent(&current).to_vec());
-                        }
-                        return;
-                    }
-                    let entry = &entries[index - 1];
-                    row.col(|ui| {
-                        // Folders read as folders without an icon font: bold, with a slash.
-                        if entry.is_dir() {
-                            ui.label(
-                                egui::RichText::new(format!("{}/", entry.name_lossy())).strong(),
-                            );
-                        } else {
-                            ui.label(entry.name_lossy());
-                        }
-                    });
-                    row.col(|ui| {
-                        if let Some(size) = entry.size.filter(|_| !entry.is_dir()) {
-                            ui.label(human_size(size));
-                        }
-                    });
-                    row.col(|ui| {
-                        if let Some(t) = entry.modified {
-                            ui.label(t.to_string());
-                        }
-                    });
-                    row.col(|ui| {
-                        ui.label(entry.permissions.clone().unwrap_or_default());
-                    });
-                    if entry.is_dir() && row.response().double_clicked() {
-                        open = Some(path::join(&current, &entry.name));
-                    }
-                });
+                _ => {
+                    ui.label("Not connected");
+                }
+            }
+            ui.separator();
+            let queue = &self.model.queue;
+            ui.label(format!(
+                "Queue: {} ({})",
+                queue.count(QueueTab::Queued),
+                human_size(queue.bytes_left())
+            ));
+            let rate = queue.total_rate();
+            if rate > 0.0 {
+                ui.separator();
+                ui.label(format!("{}/s", human_size(rate as u64)));
+            }
+        });
+    }
+
+    fn keys(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        // A text field with the focus keeps its keys (Backspace edits, Enter submits).
+        if ctx.egui_wants_keyboard_input() || self.dialog.is_some() {
+            return;
+        }
+        let side = self.active;
+        let pane = match side {
+            Side::Local => &mut self.local,
+            Side::Remote => &mut self.model.remote,
+        };
+        ctx.input_mut(|i| {
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::F5) {
+                actions.push(UiAction::Refresh(side));
+            }
+            if i.consume_key(egui::Modifiers::COMMAND, egui::Key::A) {
+                pane.select_all();
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown) {
+                pane.move_cursor(1, false);
+            }
+            if i.consume_key(egui::Modifiers::SHIFT, egui::Key::ArrowDown) {
+                pane.move_cursor(1, true);
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) {
+                pane.move_cursor(-1, false);
+            }
+            if i.consume_key(egui::Modifiers::SHIFT, egui::Key::ArrowUp) {
+                pane.move_cursor(-1, true);
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::Backspace) {
+                actions.push(UiAction::Up(side));
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::Enter)
+                && let Some(entry) = pane.cursor_row().and_then(|r| pane.row(r))
+                && entry.is_dir()
+            {
+                actions.push(UiAction::Open(
+                    side,
+                    crate::proto::path::join(&pane.path, &entry.name),
+                ));
+            }
+            let selection: Vec<_> = pane.selected_entries().cloned().collect();
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::Delete) && !selection.is_empty() {
+                actions.push(UiAction::AskDelete(side, selection.clone()));
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::F2)
+                && let [one] = selection.as_slice()
+            {
+                actions.push(UiAction::AskRename(side, one.clone()));
+            }
+        });
+    }
+
+    fn dialogs_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        if let Some(err) = self.model.op_error.take() {
+            self.dialog = Some(Dialog::Error {
+                title: "The operation failed".into(),
+                text: err,
             });
-        if let Some(dir) = open {
-            self.list(dir);
+        }
+        if let Some(dialog) = &mut self.dialog {
+            match dialogs::dialog_ui(ctx, dialog) {
+                Outcome::Open => {}
+                Outcome::Closed => self.dialog = None,
+                Outcome::Done(action) => {
+                    self.dialog = None;
+                    actions.push(action);
+                }
+            }
+        } else if let Some(question) = self.model.questions.front() {
+            let waiting = self.model.questions.len() - 1;
+            if let Some(answer) =
+                dialogs::exists_ui(ctx, question, &mut self.exists_choice, waiting)
+            {
+                self.model.questions.pop_front();
+                actions.push(answer);
+            }
         }
     }
 }
 
-/// 1,234,567 bytes → "1.2 MiB".
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+/// The remote pane before any connection: what to do, in two sentences.
+fn welcome_ui(ui: &mut egui::Ui) {
+    ui.add_space(40.0);
+    ui.vertical_centered(|ui| {
+        ui.heading("Not connected to any server");
+        ui.add_space(8.0);
+        ui.label("Type a host (or an ftp://, ftpes:// or ftps:// URL), your user name and");
+        ui.label("password in the bar above and press Quickconnect.");
+        ui.add_space(8.0);
+        ui.weak("Then drag files between the two sides to upload or download them,");
+        ui.weak("or drop files from your desktop here.");
+    });
 }
 
 impl eframe::App for SkiffApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        for _ in 0..EVENTS_PER_FRAME {
-            match self.events.try_recv() {
-                Ok(event) => self.model.apply(event),
-                Err(_) => return,
-            }
+        let more = self.drain();
+        self.drain_local();
+        if self.model.local_dirty {
+            self.model.local_dirty = false;
+            self.refresh(Side::Local);
         }
-        // More waiting: come back next frame.
-        ctx.request_repaint();
+        if self.model.remote_dirty {
+            self.model.remote_dirty = false;
+            self.refresh(Side::Remote);
+        }
+        // Keep the path bars in step with the folders shown, unless being edited.
+        if !ctx.egui_wants_keyboard_input() {
+            self.local_path_text = String::from_utf8_lossy(&self.local.path).into_owned();
+            self.remote_path_text = String::from_utf8_lossy(&self.model.remote.path).into_owned();
+        }
+        if more {
+            ctx.request_repaint();
+        }
+        // Progress bars and rates move while anything runs.
+        if self.model.queue.total_rate() > 0.0 {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+        if self.quit {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("quickconnect").show(ui, |ui| self.quickconnect_ui(ui));
-        egui::Panel::top("log")
-            .resizable(true)
-            .default_size(160.0)
-            .show(ui, |ui| self.log_ui(ui));
-        egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let state = if self.model.connected {
-                    "Connected"
-                } else {
-                    "Not connected"
-                };
-                ui.label(state);
-                ui.separator();
-                ui.label(format!(
-                    "Queue: {} queued, {} failed, {} successful",
-                    self.model.counts.queued,
-                    self.model.counts.failed,
-                    self.model.counts.successful
-                ));
-            });
+        let ctx = ui.ctx().clone();
+        ctx.set_theme(if self.prefs.dark {
+            egui::Theme::Dark
+        } else {
+            egui::Theme::Light
         });
-        egui::CentralPanel::default().show(ui, |ui| self.remote_ui(ui));
+        let mut actions = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
+        egui::Panel::top("quickconnect").show(ui, |ui| self.quickconnect_ui(ui, &mut actions));
+        if self.prefs.show_log {
+            egui::Panel::top("log")
+                .resizable(true)
+                .default_size(150.0)
+                .min_size(60.0)
+                .show(ui, |ui| {
+                    log_pane::log_ui(ui, &self.model, self.prefs.log_timestamps)
+                });
+        }
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        if self.prefs.show_queue {
+            egui::Panel::bottom("queue")
+                .resizable(true)
+                .default_size(190.0)
+                .min_size(80.0)
+                .show(ui, |ui| {
+                    queue_pane::queue_ui(
+                        ui,
+                        &self.model.queue,
+                        &mut self.queue_tab,
+                        self.processing,
+                        &mut actions,
+                    );
+                });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            let half = ui.available_width() / 2.0;
+            egui::Panel::left("local-pane")
+                .resizable(true)
+                .default_size(half)
+                .min_size(200.0)
+                .show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
+            egui::CentralPanel::default()
+                .show(ui, |ui| self.pane_ui(ui, Side::Remote, &mut actions));
+        });
+        // Files dropped from the desktop's file manager upload to the remote folder shown.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            actions.push(UiAction::UploadDropped(dropped));
+        }
+        self.keys(&ctx, &mut actions);
+        self.dialogs_ui(&ctx, &mut actions);
+        self.run_actions(&ctx, actions);
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_like_a_file_manager() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(1_234_567), "1.2 MiB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.prefs.last_local_dir = Some(crate::local::bytes_os(&self.local.path).into());
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
     }
 }

@@ -1,13 +1,50 @@
 //! The desktop window (eframe/egui) over the engine. The UI thread never waits on the
 //! network or the disk: it sends commands and draws what the engine's events say; each event
 //! wakes the window with `request_repaint`.
+//!
+//! | file | what |
+//! |---|---|
+//! | `app.rs` | the window: layout, `logic()` draining events, keys, dialogs |
+//! | `commands.rs` | carrying out `UiAction`s: engine commands, local jobs on the blocking pool |
+//! | `actions.rs` | `UiAction`: everything the user can ask for |
+//! | `model.rs` | the engine's mirror: log ring, remote listing, queue, questions (pure) |
+//! | `pane.rs` | one pane as data: sort, filter, selection, history (pure) |
+//! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
+//! | `file_table.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
+//! | `prefs.rs` | what the window remembers between runs |
 
+pub mod actions;
 mod app;
-mod model;
+mod commands;
+mod dialogs;
+mod file_table;
+mod log_pane;
+pub mod model;
+pub mod pane;
+pub mod prefs;
+mod queue_pane;
+pub mod queue_view;
 
 use std::sync::Arc;
 
-pub use app::{SkiffApp, human_size};
+pub use app::{AppOptions, SkiffApp};
+pub use commands::{quickconnect_target, url_for};
+
+/// 1,234,567 bytes → "1.2 MiB".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
 
 /// Opens the window (and connects to `url` when given). Returns when the window closes.
 pub fn run(url: Option<String>) -> anyhow::Result<()> {
@@ -18,11 +55,24 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
         .build()?;
     // The engine and the UI's one-shot jobs spawn on this runtime from the UI thread.
     let _enter = runtime.enter();
+    // Read before the window exists, so the UI thread never waits on it.
+    let trust_store = match crate::sites::trust::TrustStore::default_path() {
+        Some(path) => match crate::sites::trust::TrustStore::load(&path) {
+            Ok(store) => Some(store),
+            Err(err) => {
+                tracing::warn!("certificate trust store: {err:#}");
+                None
+            }
+        },
+        None => None,
+    };
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Skiff")
-            .with_inner_size([1100.0, 720.0])
-            .with_min_inner_size([640.0, 400.0]),
+            .with_app_id("skiff")
+            .with_inner_size([1200.0, 800.0])
+            .with_min_inner_size([720.0, 480.0])
+            .with_drag_and_drop(true),
         ..eframe::NativeOptions::default()
     };
     eframe::run_native(
@@ -30,12 +80,37 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
-            let (engine, events) = crate::engine::spawn(
-                crate::engine::EngineConfig::default(),
-                Arc::new(move || ctx.request_repaint()),
-            );
-            Ok(Box::new(SkiffApp::new(engine, events, url.as_deref())))
+            let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
+            let (engine, events) =
+                crate::engine::spawn(crate::engine::EngineConfig::default(), Arc::clone(&wake));
+            let prefs = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+                .unwrap_or_default();
+            Ok(Box::new(SkiffApp::new(
+                engine,
+                events,
+                wake,
+                AppOptions {
+                    url,
+                    local_dir: None,
+                    prefs,
+                    trust_store,
+                },
+            )))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1_234_567), "1.2 MiB");
+        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    }
 }

@@ -1,32 +1,51 @@
 //! The UI's mirror of the engine, rebuilt from events and never saved: the message log (a
-//! capped ring), the remote listing, the queue counts. Pure: no egui in here.
+//! capped ring), the remote pane's listing, the queue view, the questions waiting for the
+//! user, the counts. Pure: no egui in here, and `now` comes in from outside.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
+use std::time::Instant;
 
-use crate::engine::{Counts, EngineEvent, RequestId};
+use crate::engine::{Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState, RequestId};
+use crate::gui::pane::FilePane;
+use crate::gui::queue_view::QueueView;
 use crate::log::{LogKind, LogLine};
-use crate::proto::listing::Entry;
+use crate::proto::path;
 
 /// The log pane keeps this many lines; older ones drop off.
 pub const LOG_CAPACITY: usize = 10_000;
 
-#[derive(Debug, Default)]
-pub struct RemoteView {
-    /// The directory shown, as the server named it.
-    pub path: Vec<u8>,
-    pub entries: Arc<[Entry]>,
-    /// The listing request in flight, if any.
-    pub pending: Option<RequestId>,
-    pub error: Option<String>,
+/// A "file exists" question waiting for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingQuestion {
+    pub id: ItemId,
+    pub direction: Direction,
+    pub local: PathBuf,
+    pub remote: String,
+    pub existing: ExistingTarget,
 }
 
 #[derive(Debug, Default)]
 pub struct Model {
     pub log: VecDeque<LogLine>,
-    pub remote: RemoteView,
+    /// Lines pushed since the start: lets the log pane notice new lines cheaply.
+    pub log_pushed: u64,
+    pub remote: FilePane,
+    /// The listing request the remote pane waits for.
+    pub remote_listing: Option<RequestId>,
+    /// Remote operations (mkdir, rename, delete) in flight; a refresh follows each.
+    pub remote_ops: HashSet<RequestId>,
+    pub queue: QueueView,
+    pub questions: VecDeque<PendingQuestion>,
     pub counts: Counts,
     pub connected: bool,
+    /// Set when something changed the folder a pane shows: the app refreshes it.
+    pub remote_dirty: bool,
+    pub local_dirty: bool,
+    /// The local folder shown, to know when a finished download lands in it.
+    pub local_path: PathBuf,
+    /// The last error of a remote operation, for the error dialog.
+    pub op_error: Option<String>,
 }
 
 impl Model {
@@ -35,10 +54,11 @@ impl Model {
             self.log.pop_front();
         }
         self.log.push_back(line);
+        self.log_pushed += 1;
     }
 
     /// Folds one engine event into the mirror.
-    pub fn apply(&mut self, event: EngineEvent) {
+    pub fn apply(&mut self, event: EngineEvent, now: Instant) {
         match event {
             EngineEvent::Log(line) => {
                 if line.kind == LogKind::Status && line.text == "Logged in" {
@@ -49,31 +69,90 @@ impl Model {
             EngineEvent::Listing {
                 request,
                 path,
-                mut entries,
-            } if self.remote.pending == Some(request) => {
-                {
-                    let mut sorted: Vec<Entry> = entries.to_vec();
-                    // Folders first, then by name, as a file manager shows them.
-                    sorted.sort_by(|a, b| {
-                        b.is_dir()
-                            .cmp(&a.is_dir())
-                            .then_with(|| a.name.cmp(&b.name))
-                    });
-                    entries = sorted.into();
-                    self.remote = RemoteView {
-                        path,
-                        entries,
-                        pending: None,
-                        error: None,
-                    };
+                entries,
+            } if self.remote_listing == Some(request) => {
+                self.remote_listing = None;
+                self.connected = true;
+                self.remote.set_listing(path, entries);
+            }
+            EngineEvent::Listing { .. } => {}
+            EngineEvent::RemoteDone { request, result } => {
+                if self.remote_listing == Some(request) {
+                    self.remote_listing = None;
+                    self.remote.loading = false;
+                    self.remote.error = result.err();
+                } else if self.remote_ops.remove(&request) {
+                    self.remote_dirty = true;
+                    if let Err(err) = result {
+                        self.op_error = Some(err);
+                    }
                 }
             }
-            EngineEvent::RemoteDone { request, result } if self.remote.pending == Some(request) => {
-                self.remote.pending = None;
-                self.remote.error = result.err();
+            EngineEvent::ItemAdded {
+                id,
+                direction,
+                kind,
+                local,
+                remote,
+                size,
+            } => self.queue.added(
+                id,
+                direction,
+                kind,
+                local,
+                String::from_utf8_lossy(&remote).into_owned(),
+                size,
+            ),
+            EngineEvent::ItemChanged {
+                id,
+                state,
+                attempts,
+                error,
+                bytes_done,
+            } => {
+                if state == ItemState::Successful {
+                    self.note_arrival(id);
+                }
+                self.queue.changed(id, state, attempts, error, bytes_done);
             }
+            EngineEvent::Progress(progress) => {
+                for p in progress {
+                    self.queue.progress(p.id, p.bytes_done, p.size, now);
+                }
+            }
+            EngineEvent::Question {
+                id,
+                direction,
+                local,
+                remote,
+                existing,
+            } => self.questions.push_back(PendingQuestion {
+                id,
+                direction,
+                local,
+                remote: String::from_utf8_lossy(&remote).into_owned(),
+                existing,
+            }),
             EngineEvent::Idle(counts) => self.counts = counts,
-            _ => {}
+        }
+    }
+
+    /// A finished transfer whose target is in a folder on screen makes that pane refresh.
+    fn note_arrival(&mut self, id: ItemId) {
+        let Some(row) = self.queue.get(id) else {
+            return;
+        };
+        match row.direction {
+            Direction::Download => {
+                if row.local.parent() == Some(self.local_path.as_path()) {
+                    self.local_dirty = true;
+                }
+            }
+            Direction::Upload => {
+                if path::parent(row.remote.as_bytes()) == self.remote.path.as_slice() {
+                    self.remote_dirty = true;
+                }
+            }
         }
     }
 }
@@ -81,6 +160,9 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ItemKind;
+    use crate::proto::listing::{Entry, EntryKind};
+    use std::sync::Arc;
     use std::time::SystemTime;
 
     #[test]
@@ -96,34 +178,102 @@ mod tests {
         }
         assert_eq!(model.log.len(), LOG_CAPACITY);
         assert_eq!(model.log.front().unwrap().text, "5");
+        assert_eq!(model.log_pushed, LOG_CAPACITY as u64 + 5);
     }
 
     #[test]
     fn only_the_awaited_listing_is_shown_sorted_folders_first() {
-        use crate::proto::listing::EntryKind;
-        let mut model = Model::default();
-        model.remote.pending = Some(RequestId(2));
+        let mut model = Model {
+            remote_listing: Some(RequestId(2)),
+            ..Model::default()
+        };
         let entries: Arc<[Entry]> = vec![
             Entry::new("b.txt", EntryKind::File),
             Entry::new("a", EntryKind::Dir),
         ]
         .into();
-        model.apply(EngineEvent::Listing {
-            request: RequestId(1),
-            path: b"/old".to_vec(),
-            entries: entries.clone(),
-        });
-        assert!(
-            model.remote.entries.is_empty(),
-            "a stale listing is ignored"
+        let now = Instant::now();
+        model.apply(
+            EngineEvent::Listing {
+                request: RequestId(1),
+                path: b"/old".to_vec(),
+                entries: entries.clone(),
+            },
+            now,
         );
-        model.apply(EngineEvent::Listing {
-            request: RequestId(2),
-            path: b"/".to_vec(),
-            entries,
-        });
-        let names: Vec<String> = model.remote.entries.iter().map(Entry::name_lossy).collect();
+        assert!(model.remote.is_empty(), "a stale listing is ignored");
+        model.apply(
+            EngineEvent::Listing {
+                request: RequestId(2),
+                path: b"/".to_vec(),
+                entries,
+            },
+            now,
+        );
+        let names: Vec<String> = (0..model.remote.len())
+            .map(|r| model.remote.row(r).unwrap().name_lossy())
+            .collect();
         assert_eq!(names, ["a", "b.txt"]);
-        assert_eq!(model.remote.pending, None);
+        assert_eq!(model.remote_listing, None);
+        assert!(model.connected);
+    }
+
+    #[test]
+    fn a_failed_listing_shows_its_error_and_a_finished_operation_refreshes() {
+        let mut model = Model {
+            remote_listing: Some(RequestId(1)),
+            ..Model::default()
+        };
+        model.remote_ops.insert(RequestId(2));
+        let now = Instant::now();
+        model.apply(
+            EngineEvent::RemoteDone {
+                request: RequestId(1),
+                result: Err("550 No such directory".into()),
+            },
+            now,
+        );
+        assert_eq!(model.remote.error.as_deref(), Some("550 No such directory"));
+        model.apply(
+            EngineEvent::RemoteDone {
+                request: RequestId(2),
+                result: Err("553 Not allowed".into()),
+            },
+            now,
+        );
+        assert!(model.remote_dirty);
+        assert_eq!(model.op_error.as_deref(), Some("553 Not allowed"));
+    }
+
+    #[test]
+    fn a_download_into_the_folder_shown_refreshes_the_local_pane() {
+        let mut model = Model {
+            local_path: PathBuf::from("/home/me"),
+            ..Model::default()
+        };
+        let now = Instant::now();
+        model.apply(
+            EngineEvent::ItemAdded {
+                id: ItemId(1),
+                direction: Direction::Download,
+                kind: ItemKind::File,
+                local: PathBuf::from("/home/me/a.txt"),
+                remote: b"/pub/a.txt".to_vec(),
+                size: Some(3),
+            },
+            now,
+        );
+        model.apply(
+            EngineEvent::ItemChanged {
+                id: ItemId(1),
+                state: ItemState::Successful,
+                attempts: 1,
+                error: None,
+                bytes_done: 3,
+            },
+            now,
+        );
+        assert!(model.local_dirty);
+        assert!(!model.remote_dirty);
     }
 }

@@ -1,0 +1,79 @@
+//! Everything the user can ask for, as one enum: menus, toolbar buttons, context menus,
+//! shortcuts and drops all produce `UiAction`s while drawing, and `app.rs` carries them out
+//! after drawing (so no widget code talks to the engine).
+
+use std::path::PathBuf;
+
+use crate::engine::{ExistsPolicy, ItemId, Priority};
+use crate::proto::listing::Entry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Local,
+    Remote,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Local => Side::Remote,
+            Side::Remote => Side::Local,
+        }
+    }
+}
+
+/// What a drag of rows carries: the entries and the folder they are in.
+#[derive(Debug, Clone)]
+pub struct DraggedFiles {
+    pub from: Side,
+    pub dir: Vec<u8>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone)]
+pub enum UiAction {
+    Quickconnect,
+    Disconnect,
+    Reconnect,
+    Refresh(Side),
+    /// Show this folder (a path in that side's bytes).
+    Open(Side, Vec<u8>),
+    Up(Side),
+    Back(Side),
+    /// Copy `entries` of `from`'s folder `from_dir` into the other side's folder `to_dir`;
+    /// `start: false` only adds them to the queue ("Add to queue").
+    Transfer {
+        files: DraggedFiles,
+        to_dir: Vec<u8>,
+        start: bool,
+    },
+    /// Files dropped onto the window from the desktop: upload to the remote folder shown.
+    UploadDropped(Vec<PathBuf>),
+    AskMkdir(Side),
+    AskRename(Side, Entry),
+    AskDelete(Side, Vec<Entry>),
+    Mkdir(Side, String),
+    Rename(Side, Entry, String),
+    Delete(Side, Vec<Entry>),
+    /// Open a local file with the desktop's default program.
+    OpenLocalFile(Entry),
+    CopyUrl(Entry),
+    ProcessQueue(bool),
+    Cancel(ItemId),
+    CancelAll,
+    Retry(ItemId),
+    RetryFailed,
+    ClearSuccessful,
+    SetPriority(ItemId, Priority),
+    Answer {
+        id: ItemId,
+        policy: ExistsPolicy,
+        apply_to_all: bool,
+    },
+    ChooseLocalFolder,
+    ToggleLog,
+    ToggleQueue,
+    ToggleDark,
+    About,
+    Quit,
+}

@@ -1,0 +1,248 @@
+//! The window's dialogs: create directory, rename, confirm delete, error details, about, and
+//! the engine's "target file exists" question. Each is modal, draws itself and returns
+//! the `UiAction` it ends with; Escape or a click outside cancels.
+
+use eframe::egui;
+
+use crate::engine::{Direction, ExistsPolicy};
+use crate::gui::actions::{Side, UiAction};
+use crate::gui::human_size;
+use crate::gui::model::PendingQuestion;
+use crate::proto::listing::{Entry, Timestamp};
+
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    Mkdir {
+        side: Side,
+        name: String,
+    },
+    Rename {
+        side: Side,
+        entry: Entry,
+        name: String,
+    },
+    ConfirmDelete {
+        side: Side,
+        entries: Vec<Entry>,
+    },
+    Error {
+        title: String,
+        text: String,
+    },
+    About,
+}
+
+/// What a dialog's frame ended with.
+pub enum Outcome {
+    Open,
+    Closed,
+    Done(UiAction),
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Local => "local",
+        Side::Remote => "remote",
+    }
+}
+
+pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
+    let modal = egui::Modal::new(egui::Id::unique("skiff-dialog")).show(ctx, |ui| {
+        ui.set_min_width(360.0);
+        match dialog {
+            Dialog::Mkdir { side, name } => {
+                ui.heading("Create directory");
+                ui.label(format!(
+                    "Name of the new directory in the {} folder:",
+                    side_name(*side)
+                ));
+                let edit = ui.add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY));
+                edit.request_focus();
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let ok = buttons_ui(ui, "Create", !name.trim().is_empty());
+                match ok {
+                    Some(true) => Outcome::Done(UiAction::Mkdir(*side, name.trim().to_owned())),
+                    _ if enter && !name.trim().is_empty() => {
+                        Outcome::Done(UiAction::Mkdir(*side, name.trim().to_owned()))
+                    }
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
+            }
+            Dialog::Rename { side, entry, name } => {
+                ui.heading("Rename");
+                ui.label(format!("New name for {}:", entry.name_lossy()));
+                let edit = ui.add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY));
+                edit.request_focus();
+                let valid = !name.trim().is_empty() && name.as_bytes() != entry.name.as_slice();
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                match buttons_ui(ui, "Rename", valid) {
+                    Some(true) => {
+                        Outcome::Done(UiAction::Rename(*side, entry.clone(), name.clone()))
+                    }
+                    _ if enter && valid => {
+                        Outcome::Done(UiAction::Rename(*side, entry.clone(), name.clone()))
+                    }
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
+            }
+            Dialog::ConfirmDelete { side, entries } => {
+                ui.heading("Confirm deletion");
+                let what = match entries.as_slice() {
+                    [one] if one.is_dir() => format!(
+                        "Really delete the directory {} and everything in it?",
+                        one.name_lossy()
+                    ),
+                    [one] => format!("Really delete {}?", one.name_lossy()),
+                    many => format!("Really delete these {} items?", many.len()),
+                };
+                ui.label(what);
+                ui.label(format!(
+                    "They are deleted from the {} side for good.",
+                    side_name(*side)
+                ));
+                match buttons_ui(ui, "Delete", true) {
+                    Some(true) => Outcome::Done(UiAction::Delete(*side, entries.clone())),
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
+            }
+            Dialog::Error { title, text } => {
+                ui.heading(title.as_str());
+                ui.add(egui::Label::new(text.as_str()).wrap());
+                if ui.button("OK").clicked() {
+                    Outcome::Closed
+                } else {
+                    Outcome::Open
+                }
+            }
+            Dialog::About => {
+                ui.heading("Skiff");
+                ui.label(format!("Version {}", env!("CARGO_PKG_VERSION")));
+                ui.label("A fast, safe FTP/FTPS client with its own protocol core.");
+                if ui.button("OK").clicked() {
+                    Outcome::Closed
+                } else {
+                    Outcome::Open
+                }
+            }
+        }
+    });
+    if modal.should_close() && matches!(modal.inner, Outcome::Open) {
+        return Outcome::Closed;
+    }
+    modal.inner
+}
+
+/// OK/Cancel: `Some(true)` for OK, `Some(false)` for Cancel.
+fn buttons_ui(ui: &mut egui::Ui, ok: &str, ok_enabled: bool) -> Option<bool> {
+    let mut result = None;
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        if ui.add_enabled(ok_enabled, egui::Button::new(ok)).clicked() {
+            result = Some(true);
+        }
+        if ui.button("Cancel").clicked() {
+            result = Some(false);
+        }
+    });
+    result
+}
+
+/// The choice in the file-exists dialog, kept between frames.
+#[derive(Debug, Clone, Copy)]
+pub struct ExistsChoice {
+    pub policy: ExistsPolicy,
+    pub always: bool,
+}
+
+impl Default for ExistsChoice {
+    fn default() -> Self {
+        Self {
+            policy: ExistsPolicy::Overwrite,
+            always: false,
+        }
+    }
+}
+
+const EXISTS_CHOICES: [(ExistsPolicy, &str); 6] = [
+    (ExistsPolicy::Overwrite, "Overwrite"),
+    (ExistsPolicy::OverwriteIfNewer, "Overwrite if source newer"),
+    (
+        ExistsPolicy::OverwriteIfSizeDiffers,
+        "Overwrite if different size",
+    ),
+    (ExistsPolicy::Resume, "Resume"),
+    (ExistsPolicy::Rename, "Rename (keep both: name (1).ext)"),
+    (ExistsPolicy::Skip, "Skip"),
+];
+
+fn describe(size: Option<u64>, modified: Option<i64>) -> String {
+    let size = size.map_or_else(|| "size unknown".to_owned(), human_size);
+    match modified {
+        Some(secs) => format!("{size}, modified {}", Timestamp::from_unix_secs(secs)),
+        None => size,
+    }
+}
+
+/// The engine's question: the target exists. Returns the answer once given.
+pub fn exists_ui(
+    ctx: &egui::Context,
+    question: &PendingQuestion,
+    choice: &mut ExistsChoice,
+    more_waiting: usize,
+) -> Option<UiAction> {
+    let (source, target, target_name) = match question.direction {
+        Direction::Download => (
+            "Source (server)",
+            "Target (local)",
+            question.local.display().to_string(),
+        ),
+        Direction::Upload => ("Source (local)", "Target (server)", question.remote.clone()),
+    };
+    let modal = egui::Modal::new(egui::Id::unique("skiff-file-exists")).show(ctx, |ui| {
+        ui.set_min_width(420.0);
+        ui.heading("Target file already exists");
+        ui.label(format!("The file {target_name} already exists."));
+        ui.add_space(4.0);
+        egui::Grid::new("exists-sides").show(ui, |ui| {
+            ui.strong(source);
+            ui.label(describe(
+                question.existing.source_size,
+                question.existing.source_modified,
+            ));
+            ui.end_row();
+            ui.strong(target);
+            ui.label(describe(
+                question.existing.target_size,
+                question.existing.target_modified,
+            ));
+            ui.end_row();
+        });
+        ui.add_space(4.0);
+        ui.label("What do you want to do?");
+        for (policy, label) in EXISTS_CHOICES {
+            ui.radio_value(&mut choice.policy, policy, label);
+        }
+        ui.checkbox(&mut choice.always, "Always use this action");
+        if more_waiting > 0 {
+            ui.weak(format!("{more_waiting} more waiting for an answer"));
+        }
+        let mut answer = None;
+        ui.horizontal(|ui| {
+            if ui.button("OK").clicked() {
+                answer = Some(choice.policy);
+            }
+            if ui.button("Cancel").clicked() {
+                answer = Some(ExistsPolicy::Skip);
+            }
+        });
+        answer
+    });
+    modal.inner.map(|policy| UiAction::Answer {
+        id: question.id,
+        policy,
+        apply_to_all: choice.always,
+    })
+}

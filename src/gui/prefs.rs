@@ -1,0 +1,73 @@
+//! What the window remembers between runs (eframe's storage, under the OS data folder):
+//! panes shown, theme, log timestamps, the last local folder and the recent servers. Window
+//! size and pane splits are remembered by eframe and egui themselves. Never a password.
+
+use std::path::PathBuf;
+
+/// Recent servers kept for the quickconnect history.
+pub const RECENT_LIMIT: usize = 10;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub show_log: bool,
+    pub show_queue: bool,
+    pub dark: bool,
+    pub log_timestamps: bool,
+    pub last_local_dir: Option<PathBuf>,
+    /// `scheme://user@host:port`, newest first; no passwords.
+    pub recent: Vec<String>,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            show_log: true,
+            show_queue: true,
+            dark: false,
+            log_timestamps: false,
+            last_local_dir: None,
+            recent: Vec::new(),
+        }
+    }
+}
+
+impl Prefs {
+    /// Puts `server` first in the recent list, once, keeping at most `RECENT_LIMIT`.
+    pub fn remember_server(&mut self, server: String) {
+        self.recent.retain(|s| *s != server);
+        self.recent.insert(0, server);
+        self.recent.truncate(RECENT_LIMIT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_servers_are_unique_newest_first_and_capped() {
+        let mut prefs = Prefs::default();
+        for i in 0..12 {
+            prefs.remember_server(format!("ftp://u@h{i}:21"));
+        }
+        prefs.remember_server("ftp://u@h5:21".into());
+        assert_eq!(prefs.recent.len(), RECENT_LIMIT);
+        assert_eq!(prefs.recent[0], "ftp://u@h5:21");
+        assert_eq!(
+            prefs
+                .recent
+                .iter()
+                .filter(|s| *s == "ftp://u@h5:21")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn old_or_partial_prefs_fill_in_defaults() {
+        let prefs: Prefs = serde_json::from_str(r#"{"dark": true}"#).unwrap();
+        assert!(prefs.dark);
+        assert!(prefs.show_log && prefs.show_queue);
+    }
+}

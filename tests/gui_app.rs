@@ -1,0 +1,309 @@
+//! The real window, driven through egui_kittest (no display: the accessibility tree is
+//! queried by role and label, clicks and drags are pointer events), over the real engine,
+//! against a real server on loopback. Every wait is bounded in frames and in time.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{FtpServer, ServerKind};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use skiff::engine::{self, EngineConfig};
+use skiff::gui::prefs::Prefs;
+use skiff::gui::{AppOptions, SkiffApp};
+
+/// A window over a fresh engine, showing `local_dir` on the left.
+fn window(rt: &tokio::runtime::Runtime, local_dir: &Path) -> Harness<'static, SkiffApp> {
+    let _enter = rt.enter();
+    let local_dir = local_dir.to_path_buf();
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        // Frames 50 ms apart, so two clicks a few frames apart are a double-click (300 ms).
+        .with_step_dt(0.05)
+        .with_max_steps(20)
+        .build_eframe(move |_cc| {
+            let (engine, events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
+            SkiffApp::new(
+                engine,
+                events,
+                Arc::new(|| {}),
+                AppOptions {
+                    url: None,
+                    local_dir: Some(local_dir),
+                    prefs: Prefs::default(),
+                    trust_store: None,
+                },
+            )
+        })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Steps frames until `done` holds: at most 600 frames and 30 s. On failure the message
+/// log is printed, so the reason is in the test output.
+fn step_until(
+    harness: &mut Harness<'_, SkiffApp>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'_, SkiffApp>) -> bool,
+) {
+    let started = Instant::now();
+    for _ in 0..600 {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    panic!(
+        "timed out waiting for {what}; message log:\n{}",
+        log.join("\n")
+    );
+}
+
+fn has_label(harness: &Harness<'_, SkiffApp>, text: &str) -> bool {
+    harness.query_by_label_contains(text).is_some()
+}
+
+/// Types into the quickconnect bar and presses Quickconnect, then waits for the listing.
+fn quickconnect(harness: &mut Harness<'_, SkiffApp>, server: &FtpServer) {
+    let fields = [
+        ("Host:", server.host()),
+        ("Username:", server.user().to_owned()),
+        ("Password:", server.password().to_owned()),
+        ("Port:", server.port().to_string()),
+    ];
+    for (label, text) in fields {
+        harness.get_by_label(label).click();
+        harness.step();
+        harness.get_by_label(label).type_text(&text);
+        harness.step();
+    }
+    harness.get_by_label("Quickconnect").click();
+    step_until(harness, "the remote listing", |h| {
+        h.state().model().connected && !h.state().model().remote.loading
+    });
+}
+
+/// Drags with the primary button from `from` to `to` in small moves, as a hand would.
+fn drag(harness: &mut Harness<'_, SkiffApp>, from: egui::Pos2, to: egui::Pos2) {
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for i in 1..=8 {
+        let t = i as f32 / 8.0;
+        harness.hover_at(from + (to - from) * t);
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    harness.step();
+}
+
+/// Two primary clicks at `pos`, one frame apart: a double-click. Waits 0.4 s (simulated)
+/// first, so an earlier click elsewhere cannot pair with the first one.
+fn double_click_at(harness: &mut Harness<'_, SkiffApp>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    for _ in 0..8 {
+        harness.step();
+    }
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        harness.step();
+    }
+}
+
+#[test]
+fn quickconnect_lists_the_server_and_the_log_shows_the_dialogue_with_pass_masked() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("docs/readme.txt", b"hello");
+    server.write_file("top.bin", &[7; 1500]);
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    assert!(has_label(&harness, "Not connected to any server"));
+    quickconnect(&mut harness, &server);
+
+    assert!(has_label(&harness, "docs"), "the folder is listed");
+    assert!(has_label(&harness, "top.bin"), "the file is listed");
+    assert!(has_label(&harness, "1.5 KiB"), "sizes are human-readable");
+    let model = harness.state().model();
+    let log: Vec<String> = model.log.iter().map(|l| l.to_string()).collect();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("Command:") && l.contains("USER")),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|l| l == "Command:  PASS ****"), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("Response: 230")),
+        "{log:?}"
+    );
+    // (vsftpd's test user is called like its password: USER may carry it, nothing else.)
+    assert!(
+        !log.iter()
+            .filter(|l| !l.starts_with("Command:  USER "))
+            .any(|l| l.contains(server.password())),
+        "the password never reaches the log: {log:?}"
+    );
+    assert!(has_label(&harness, "PASS ****"), "the log pane shows it");
+    // The password field does not show the password either.
+    let password_field = harness.get_by_label("Password:");
+    assert_ne!(password_field.value().as_deref(), Some(server.password()));
+
+    // Double-click a folder to open it.
+    let docs = harness.get_by_label_contains("docs").rect().center();
+    double_click_at(&mut harness, docs);
+    step_until(&mut harness, "the docs folder", |h| {
+        h.state().model().remote.path == b"/docs" && has_label(h, "readme.txt")
+    });
+    assert!(!has_label(&harness, "top.bin"));
+}
+
+#[test]
+fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("existing.txt", b"already there");
+    let local = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(local.path().join("upload me.dat"), &content).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    step_until(&mut harness, "the local listing", |h| {
+        has_label(h, "upload me.dat")
+    });
+    quickconnect(&mut harness, &server);
+
+    let from = harness
+        .get_by_label_contains("upload me.dat")
+        .rect()
+        .center();
+    let to = harness
+        .get_by_label_contains("existing.txt")
+        .rect()
+        .center();
+    drag(&mut harness, from, to);
+    step_until(&mut harness, "the upload to succeed", |h| {
+        has_label(h, "Successful transfers (1)")
+    });
+    assert_eq!(
+        server.read_file("upload me.dat").as_deref(),
+        Some(&content[..])
+    );
+    // The remote pane refreshes and shows the new file.
+    step_until(&mut harness, "the remote pane to show the upload", |h| {
+        h.state()
+            .model()
+            .remote
+            .entries()
+            .iter()
+            .any(|e| e.name == b"upload me.dat")
+    });
+}
+
+#[test]
+fn download_by_context_menu_and_answer_the_file_exists_question() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("report.txt", b"the server's version");
+    server.write_file("fresh.txt", b"new file");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("report.txt"), b"mine").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+
+    // A file that is not there yet: right-click, Download.
+    let remote_row = |h: &Harness<'_, SkiffApp>, name: &str| {
+        h.get_all_by_label_contains(name)
+            .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+            .unwrap()
+            .rect()
+            .center()
+    };
+    let at = remote_row(&harness, "fresh.txt");
+    harness.hover_at(at);
+    harness.step();
+    harness.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Secondary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Secondary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    harness.step();
+    harness.get_by_label("Download").click();
+    step_until(&mut harness, "the download", |h| {
+        has_label(h, "Successful transfers (1)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("fresh.txt")).unwrap(),
+        b"new file"
+    );
+    step_until(&mut harness, "the local pane to show it", |h| {
+        h.state()
+            .local_pane()
+            .entries()
+            .iter()
+            .any(|e| e.name == b"fresh.txt")
+    });
+
+    // One that exists locally: the window asks; Overwrite replaces it.
+    let at = remote_row(&harness, "report.txt");
+    double_click_at(&mut harness, at);
+    step_until(&mut harness, "the file-exists question", |h| {
+        has_label(h, "Target file already exists")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"mine",
+        "nothing is overwritten before the answer"
+    );
+    harness.get_by_label("Overwrite").click();
+    harness.step();
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the second download", |h| {
+        has_label(h, "Successful transfers (2)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"the server's version"
+    );
+    assert!(!has_label(&harness, "Target file already exists"));
+}
