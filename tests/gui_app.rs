@@ -26,6 +26,13 @@ fn window(rt: &tokio::runtime::Runtime, local_dir: &Path) -> Harness<'static, Sk
         // Frames 50 ms apart, so two clicks a few frames apart are a double-click (300 ms).
         .with_step_dt(0.05)
         .with_max_steps(20)
+        // As the real window does: CJK and other scripts from the system's fonts. Any
+        // glyph without a font fails the test (kittest's missing-glyph check).
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
         .build_eframe(move |_cc| {
             let (engine, events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
             SkiffApp::new(
@@ -306,4 +313,60 @@ fn download_by_context_menu_and_answer_the_file_exists_question() {
         b"the server's version"
     );
     assert!(!has_label(&harness, "Target file already exists"));
+}
+
+#[test]
+fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
+    // vsftpd passes the names' UTF-8 bytes through; the window must draw every glyph
+    // (a missing one panics in kittest) and sort and filter them.
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let names = [
+        "한글 문서.txt",
+        "日本語のファイル.pdf",
+        "中文资料.zip",
+        "rocket 🚀.txt",
+    ];
+    for name in names {
+        server.write_file(name, name.as_bytes());
+    }
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("로컬 파일.txt"), b"x").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    for name in names {
+        assert!(has_label(&harness, name), "{name} is shown");
+    }
+    assert!(has_label(&harness, "로컬 파일.txt"), "local CJK names too");
+    // The quick filter takes CJK text.
+    let filters = harness.get_all_by_label("🔎").count();
+    assert_eq!(filters, 2, "one filter per pane");
+    let remote_filter = harness
+        .get_all_by_label("🔎")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap()
+        .rect()
+        .center();
+    harness.hover_at(remote_filter);
+    harness.event(egui::Event::PointerButton {
+        pos: remote_filter,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    harness.event(egui::Event::PointerButton {
+        pos: remote_filter,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    harness.event(egui::Event::Text("日本".into()));
+    harness.step();
+    harness.step();
+    let remote = &harness.state().model().remote;
+    assert_eq!(remote.len(), 1, "only the Japanese name passes the filter");
+    assert_eq!(remote.row(0).unwrap().name_lossy(), "日本語のファイル.pdf");
 }

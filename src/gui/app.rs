@@ -372,11 +372,13 @@ impl SkiffApp {
         };
         ui.horizontal(|ui| {
             let mut filter = pane.filter().to_owned();
+            let label = ui.label("🔎");
             ui.add(
                 egui::TextEdit::singleline(&mut filter)
-                    .hint_text("🔎 Filter names")
+                    .hint_text("Filter names")
                     .desired_width(160.0),
-            );
+            )
+            .labelled_by(label.id);
             pane.set_filter(&filter);
             if pane.loading {
                 ui.spinner();
@@ -419,6 +421,8 @@ impl SkiffApp {
                 (Some(server), Some(url)) => {
                     let state = if self.model.connected {
                         "Connected to"
+                    } else if self.model.remote.error.is_some() {
+                        "Could not connect to"
                     } else {
                         "Connecting to"
                     };
@@ -613,16 +617,24 @@ impl eframe::App for SkiffApp {
                     );
                 });
         }
-        egui::CentralPanel::default().show(ui, |ui| {
-            let half = ui.available_width() / 2.0;
-            egui::Panel::left("local-pane")
-                .resizable(true)
-                .default_size(half)
-                .min_size(200.0)
-                .show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
-            egui::CentralPanel::default()
-                .show(ui, |ui| self.pane_ui(ui, Side::Remote, &mut actions));
-        });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                // The same margins on both sides, so the two path bars line up.
+                let frame = egui::Frame::new()
+                    .inner_margin(6)
+                    .fill(ui.visuals().panel_fill);
+                let half = ui.available_width() / 2.0;
+                egui::Panel::left("local-pane")
+                    .resizable(true)
+                    .default_size(half)
+                    .min_size(200.0)
+                    .frame(frame)
+                    .show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
+                egui::CentralPanel::default()
+                    .frame(frame)
+                    .show(ui, |ui| self.pane_ui(ui, Side::Remote, &mut actions));
+            });
         // Files dropped from the desktop's file manager upload to the remote folder shown.
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw

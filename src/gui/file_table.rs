@@ -57,9 +57,14 @@ pub fn file_table_ui(
         .resizable(true)
         .sense(egui::Sense::click_and_drag())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(220.0).at_least(120.0).clip(true));
-    // Size, type, modified (a whole "2024-01-31 12:34"), permissions, owner.
-    for width in [75.0, 80.0, 125.0, 85.0, 90.0]
+        .column(
+            Column::initial(if remote { 170.0 } else { 220.0 })
+                .at_least(100.0)
+                .clip(true),
+        );
+    // Size, type, modified (a whole "2024-01-31 12:34:56"), permissions, owner: what fits
+    // half of a 1200-pixel window; every column can be resized.
+    for width in [70.0, 70.0, 125.0, 80.0, 80.0]
         .into_iter()
         .take(columns.len() - 1)
     {

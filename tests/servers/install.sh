@@ -9,7 +9,8 @@
 #  * apt-get installs the tools the tests and benchmarks use: openssl (password hashes,
 #    test certificates), iproute2 (ss), util-linux (setsid, flock), bsdutils (script: a
 #    terminal for the trust-prompt test), passwd (useradd, chpasswd), procps (ps, kill),
-#    curl and lftp (benchmark baselines), time (peak RSS), ca-certificates;
+#    curl and lftp (benchmark baselines), time (peak RSS), ca-certificates, and
+#    fonts-wqy-microhei (a CJK font: the window tests fail on any glyph drawn as tofu);
 #  * fetches the vsftpd, pure-ftpd (which also ships pure-pw), proftpd-core and
 #    proftpd-mod-crypto (mod_tls) packages with `apt-get download` and unpacks them with
 #    `dpkg-deb -x` into the cache, default <repo>/.server-cache/root (override:
@@ -115,7 +116,8 @@ deb_extract() {
   DID+=("unpacked $(basename "$deb")")
 }
 
-apt_install openssl iproute2 util-linux bsdutils passwd procps curl lftp time ca-certificates
+apt_install openssl iproute2 util-linux bsdutils passwd procps curl lftp time ca-certificates \
+  fonts-wqy-microhei
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"

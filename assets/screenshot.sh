@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# assets/screenshot.sh — takes the README's screenshot: the window connected to a vsftpd on
+# loopback that serves a small demo tree (with Korean, Japanese and Chinese names), under
+# Xvfb, through the steering repo's gui-shot tool (../shared/tools/gui-shot.sh).
+# Run as root (vsftpd chroots):   sudo bash assets/screenshot.sh [OUT.png]
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$(realpath -m "${1:-$REPO/assets/screenshot.png}")"
+CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
+VSFTPD="$CACHE/usr/sbin/vsftpd"
+SHOT="${GUI_SHOT:-$REPO/../shared/tools/gui-shot.sh}"
+WORK="$(mktemp -d /tmp/skiff-shot.XXXXXX)"
+chmod 755 "$WORK" # the server runs as skiffftp and must reach its root
+[[ -x $SHOT ]] || { echo "screenshot: no gui-shot tool at $SHOT (set GUI_SHOT)" >&2; exit 1; }
+# shellcheck source=../bench/lib.sh
+source "$REPO/bench/lib.sh"
+[[ -x $VSFTPD ]] || bash "$REPO/tests/servers/install.sh"
+(cd "$REPO" && cargo build --quiet)
+
+# The demo tree: what a shared folder on a small office server looks like.
+root="$WORK/root"
+mkdir -p "$root/pub/releases" "$root/photos/2026" "$root/backups" "$root/자료" "$root/書類"
+head -c 734003 /dev/urandom > "$root/pub/releases/skiff-0.1.0.tar.gz"
+head -c 48213 /dev/urandom > "$root/photos/2026/harbour.jpg"
+printf 'Quarterly figures\n' > "$root/한글 보고서.txt"
+head -c 1843200 /dev/urandom > "$root/日本語の資料.pdf"
+head -c 96256 /dev/urandom > "$root/中文说明.zip"
+head -c 5242880 /dev/urandom > "$root/backups/site-2026-11-30.tar"
+printf '# Welcome\n' > "$root/README.md"
+chown -R skiffftp:skiffftp "$root"
+touch -d '2026-11-28 09:15' "$root"/*.txt "$root"/*.pdf "$root"/*.zip "$root/README.md"
+
+local_dir="$WORK/local"
+mkdir -p "$local_dir/Documents" "$local_dir/Pictures" "$local_dir/website"
+printf 'hello\n' > "$local_dir/notes.txt"
+head -c 20480 /dev/urandom > "$local_dir/invoice-2026-11.pdf"
+printf '<h1>Hi</h1>\n' > "$local_dir/website/index.html"
+
+start_vsftpd "$WORK" 2121 30000 30009
+cd "$local_dir"
+# A fresh config and data folder: the window's first run, no saved preferences; the
+# local pane starts in the home folder.
+HOME="$local_dir" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
+  "$SHOT" "$OUT" --size 1200x800 --wait 4 -- \
+  "$REPO/target/debug/skiff" "ftp://skiffftp:skiffftp@127.0.0.1:2121/"
+echo "screenshot: wrote $OUT"
