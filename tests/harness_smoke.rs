@@ -346,3 +346,42 @@ fn pure_ftpd_refuses_to_start_without_active_mode() {
         },
     );
 }
+
+#[test]
+fn vsftpd_without_passive_mode_refuses_pasv_and_epsv_but_allows_port() {
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            allow_passive: false,
+            ..ServerOptions::default()
+        },
+    );
+    let mut control = logged_in(&server);
+    let (code, features) = reply_class(&mut control, "FEAT");
+    assert_eq!(code, 211, "{features}");
+    assert!(!features.contains("EPSV"), "{features}");
+    for verb in ["PASV", "EPSV"] {
+        let (code, text) = reply_class(&mut control, verb);
+        assert!(
+            code >= 500,
+            "{verb} allowed with allow_passive = false: {text}"
+        );
+    }
+    let client_port = free_port();
+    let _listener = std::net::TcpListener::bind(("127.0.0.1", client_port)).unwrap();
+    let port_cmd = format!("PORT 127,0,0,1,{},{}", client_port / 256, client_port % 256);
+    let (code, text) = reply_class(&mut control, &port_cmd);
+    assert_eq!(code, 200, "{port_cmd}: {text}");
+}
+
+#[test]
+#[should_panic(expected = "only vsftpd is set up to refuse PASV/EPSV")]
+fn only_vsftpd_can_refuse_passive_mode() {
+    FtpServer::start_with(
+        ServerKind::Proftpd,
+        ServerOptions {
+            allow_passive: false,
+            ..ServerOptions::default()
+        },
+    );
+}

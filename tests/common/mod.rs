@@ -80,6 +80,8 @@ pub struct ServerOptions {
     pub pasv_address: Option<Ipv4Addr>,
     /// Allow PORT/EPRT.
     pub allow_active: bool,
+    /// Allow PASV/EPSV (vsftpd only can refuse them: `pasv_enable=NO`).
+    pub allow_passive: bool,
 }
 
 impl Default for ServerOptions {
@@ -91,6 +93,7 @@ impl Default for ServerOptions {
             bind_v6: false,
             pasv_address: None,
             allow_active: true,
+            allow_passive: true,
         }
     }
 }
@@ -194,6 +197,10 @@ impl FtpServer {
     }
 
     pub fn start_with(kind: ServerKind, opts: ServerOptions) -> FtpServer {
+        assert!(
+            opts.allow_passive || kind == ServerKind::Vsftpd,
+            "only vsftpd is set up to refuse PASV/EPSV (allow_passive: false): use vsftpd"
+        );
         let work = tempfile::Builder::new()
             .prefix("skiff-ftp-")
             .tempdir()
@@ -456,6 +463,10 @@ impl FtpServer {
                         (
                             "PORT_ENABLE",
                             if opts.allow_active { "YES" } else { "NO" }.to_owned(),
+                        ),
+                        (
+                            "PASV_ENABLE",
+                            if opts.allow_passive { "YES" } else { "NO" }.to_owned(),
                         ),
                     ],
                 );

@@ -59,12 +59,23 @@ impl Run {
 /// Runs `skiff ARGS` in `cwd`, killing it after `limit`. Its config folder is a fresh
 /// temporary one, so no test reads or writes the real user's trust store.
 pub fn skiff_in(cwd: &Path, args: &[&str], limit: Duration) -> Run {
+    skiff_with_env(cwd, args, &[], limit)
+}
+
+/// `skiff_in` with extra environment variables for this one run. `SKIFF_PASSWORD` is removed
+/// from every run unless it is given here.
+pub fn skiff_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
     let config = tempfile::tempdir().expect("config dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_skiff"));
+    command
         .args(args)
         .current_dir(cwd)
         .env("XDG_CONFIG_HOME", config.path())
-        .env_remove("SKIFF_PASSWORD")
+        .env_remove("SKIFF_PASSWORD");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
