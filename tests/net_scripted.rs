@@ -153,6 +153,60 @@ fn refused_epsv_falls_back_to_pasv_and_a_foreign_227_goes_to_the_peer() {
 }
 
 #[test]
+fn pasv_is_sent_directly_when_feat_lacks_epsv() {
+    // FEAT answered without EPSV: the server has said it has none, so PASV goes first, for
+    // every transfer of the session, and no EPSV is ever sent.
+    let mut script = logon(&["SIZE", "MDTM", "REST STREAM"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("PASV"),
+        Step::Pasv {
+            announce: "127.0.0.1".parse().unwrap(),
+        },
+        Step::Expect("LIST"),
+        send("150 here it comes\r\n"),
+        Step::DataSend(b"-rw-r--r-- 1 u g 5 Jan 01 2020 a.txt\r\n".to_vec()),
+        send("226 done\r\n"),
+        Step::Expect("PASV"),
+        Step::Pasv {
+            announce: "127.0.0.1".parse().unwrap(),
+        },
+        Step::Expect("NLST"),
+        send("150 here it comes\r\n"),
+        Step::DataSend(b"a.txt\r\n".to_vec()),
+        send("226 done\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, lines) = options(&server);
+    let (entries, names) = runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            let entries = conn.list(b"").await?;
+            let names = conn.nlst(b"").await?;
+            Ok::<_, skiff::net::FtpError>((entries, names))
+        })
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].name, b"a.txt");
+    assert_eq!(names, vec![b"a.txt".to_vec()]);
+    let received = server.finish();
+    assert_eq!(
+        received.iter().filter(|l| *l == "PASV").count(),
+        2,
+        "{received:?}"
+    );
+    assert!(
+        !received.iter().any(|l| l.starts_with("EPSV")),
+        "{received:?}"
+    );
+    let status = texts(&lines, LogKind::Status);
+    assert!(!status.iter().any(|l| l.contains("EPSV")), "{status:?}");
+}
+
+#[test]
 fn auto_mode_falls_back_to_active_when_the_passive_connection_fails() {
     // A port where nothing listens, for the EPSV reply.
     let dead_port = {
