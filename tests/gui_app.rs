@@ -89,7 +89,7 @@ fn step_until(
 }
 
 fn has_label(harness: &Harness<'_, SkiffApp>, text: &str) -> bool {
-    harness.query_by_label_contains(text).is_some()
+    harness.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Types into the quickconnect bar and presses Quickconnect, then waits for the listing.
@@ -188,7 +188,7 @@ fn quickconnect_lists_the_server_and_the_log_shows_the_dialogue_with_pass_masked
     assert_ne!(password_field.value().as_deref(), Some(server.password()));
 
     // Double-click a folder to open it.
-    let docs = harness.get_by_label_contains("docs").rect().center();
+    let docs = harness.get_by_label("📁 docs").rect().center();
     double_click_at(&mut harness, docs);
     step_until(&mut harness, "the docs folder", |h| {
         h.state().model().remote.path == b"/docs" && has_label(h, "readme.txt")
@@ -369,4 +369,67 @@ fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
     let remote = &harness.state().model().remote;
     assert_eq!(remote.len(), 1, "only the Japanese name passes the filter");
     assert_eq!(remote.row(0).unwrap().name_lossy(), "日本語のファイル.pdf");
+}
+
+#[test]
+fn the_directory_trees_follow_the_panes_and_open_folders() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("music/jazz/take5.flac", b"x");
+    server.write_file("music/rock/song.ogg", b"y");
+    server.write_file("video/clip.mp4", b"z");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("sub/deeper")).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    // The remote tree learned the root's folders from the listing.
+    assert!(has_label(&harness, "🗀 music"));
+    assert!(has_label(&harness, "🗀 video"));
+    // The local tree shows the way down to the local folder, and its subfolder.
+    assert!(has_label(&harness, "🗀 sub"));
+
+    // A click on a tree folder opens it in the file list.
+    harness.get_by_label("🗀 music").click();
+    step_until(&mut harness, "music in the file list", |h| {
+        h.state().model().remote.path == b"/music" && has_label(h, "📁 jazz")
+    });
+    assert!(
+        has_label(&harness, "🗀 jazz"),
+        "the tree learned its subfolders"
+    );
+
+    // The expander of a folder never listed lists it for the tree alone.
+    let expanders = harness.get_all_by_label("⏵").count();
+    assert!(expanders >= 2, "jazz and rock can open");
+    let video_row = harness.get_by_label("🗀 video").rect();
+    let expander = harness
+        .get_all_by_label("⏵")
+        .min_by(|a, b| {
+            let d = |n: &egui_kittest::Node<'_>| (n.rect().center().y - video_row.center().y).abs();
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap()
+        .rect()
+        .center();
+    harness.hover_at(expander);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: expander,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    step_until(&mut harness, "video's contents in the tree", |h| {
+        h.state().model().remote_tree.is_expanded(b"/video")
+            && h.state().model().remote_tree_requests.is_empty()
+    });
+    assert_eq!(
+        harness.state().model().remote.path,
+        b"/music",
+        "the file list stayed where it was"
+    );
 }

@@ -40,6 +40,8 @@ pub enum UiAction {
     Open(Side, Vec<u8>),
     Up(Side),
     Back(Side),
+    /// The tree opened a folder it has not seen listed: list it for the tree only.
+    ListForTree(Side, Vec<u8>),
     /// Copy `entries` of `from`'s folder `from_dir` into the other side's folder `to_dir`;
     /// `start: false` only adds them to the queue ("Add to queue").
     Transfer {
@@ -73,6 +75,7 @@ pub enum UiAction {
     ChooseLocalFolder,
     ToggleLog,
     ToggleQueue,
+    ToggleTrees,
     ToggleDark,
     About,
     Quit,

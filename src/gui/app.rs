@@ -20,6 +20,7 @@ use crate::gui::model::Model;
 use crate::gui::pane::FilePane;
 use crate::gui::prefs::Prefs;
 use crate::gui::queue_view::QueueTab;
+use crate::gui::tree::DirTree;
 use crate::gui::{human_size, log_pane, queue_pane};
 use crate::net::ConnectOptions;
 use crate::url::FtpUrl;
@@ -48,6 +49,11 @@ pub(crate) enum LocalDone {
     Dropped(Vec<(PathBuf, bool, Option<u64>)>),
     /// A folder picked in the native dialog.
     Chosen(PathBuf),
+    /// A folder listed for the local tree only.
+    TreeListing {
+        path: PathBuf,
+        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
+    },
 }
 
 /// How the window starts.
@@ -72,6 +78,7 @@ pub struct SkiffApp {
     pub(crate) server: Option<Arc<ConnectOptions>>,
     pub(crate) server_url: Option<FtpUrl>,
     pub(crate) local: FilePane,
+    pub(crate) local_tree: DirTree,
     pub(crate) local_request: u64,
     pub(crate) local_tx: mpsc::Sender<LocalDone>,
     local_rx: mpsc::Receiver<LocalDone>,
@@ -113,6 +120,7 @@ impl SkiffApp {
             server: None,
             server_url: None,
             local: FilePane::default(),
+            local_tree: DirTree::default(),
             local_request: 0,
             local_tx,
             local_rx,
@@ -188,6 +196,10 @@ impl SkiffApp {
                 let mut queue = self.prefs.show_queue;
                 if ui.checkbox(&mut queue, "Transfer queue").clicked() {
                     actions.push(UiAction::ToggleQueue);
+                }
+                let mut trees = self.prefs.show_trees;
+                if ui.checkbox(&mut trees, "Directory trees").clicked() {
+                    actions.push(UiAction::ToggleTrees);
                 }
                 ui.checkbox(&mut self.prefs.log_timestamps, "Timestamps in the log");
                 let mut dark = self.prefs.dark;
@@ -397,6 +409,19 @@ impl SkiffApp {
         if side == Side::Remote && !connected {
             welcome_ui(ui);
             return;
+        }
+        if self.prefs.show_trees {
+            let (tree, current) = match side {
+                Side::Local => (&mut self.local_tree, self.local.path.clone()),
+                Side::Remote => (&mut self.model.remote_tree, self.model.remote.path.clone()),
+            };
+            egui::Panel::top(("tree-panel", side))
+                .resizable(true)
+                .default_size(150.0)
+                .min_size(40.0)
+                .show(ui, |ui| {
+                    crate::gui::tree_ui::tree_ui(ui, tree, &current, side, actions);
+                });
         }
         let other_dir = match side {
             Side::Local => connected.then(|| self.model.remote.path.clone()),

@@ -195,6 +195,8 @@ impl SkiffApp {
             UiAction::ChooseLocalFolder => self.choose_local_folder(),
             UiAction::ToggleLog => self.prefs.show_log = !self.prefs.show_log,
             UiAction::ToggleQueue => self.prefs.show_queue = !self.prefs.show_queue,
+            UiAction::ToggleTrees => self.prefs.show_trees = !self.prefs.show_trees,
+            UiAction::ListForTree(side, dir) => self.list_for_tree(side, dir),
             UiAction::ToggleDark => self.prefs.dark = !self.prefs.dark,
             UiAction::About => self.dialog = Some(Dialog::About),
             UiAction::Quit => self.quit = true,
@@ -233,6 +235,7 @@ impl SkiffApp {
         self.server = Some(Arc::new(options));
         self.model.connected = false;
         self.model.remote = Default::default();
+        self.model.remote_tree = Default::default();
         self.list(url.path.clone());
         self.server_url = Some(url);
     }
@@ -244,6 +247,7 @@ impl SkiffApp {
         self.model.connected = false;
         self.model.remote_listing = None;
         self.model.remote = Default::default();
+        self.model.remote_tree = Default::default();
     }
 
     fn next_request(&mut self) -> RequestId {
@@ -320,6 +324,27 @@ impl SkiffApp {
         });
     }
 
+    /// Lists a folder for the tree alone: the file list stays where it is.
+    fn list_for_tree(&mut self, side: Side, dir: Vec<u8>) {
+        match side {
+            Side::Remote => {
+                if let Some(request) = self.remote(RemoteOp::List(dir)) {
+                    self.model.remote_tree_requests.insert(request);
+                }
+            }
+            Side::Local => {
+                let tx = self.local_tx.clone();
+                let wake = Arc::clone(&self.wake);
+                let path = PathBuf::from(bytes_os(&dir));
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::local_dir::list(&path);
+                    tx.send(LocalDone::TreeListing { path, result }).ok();
+                    wake();
+                });
+            }
+        }
+    }
+
     fn local_job(&self, job: impl FnOnce() -> std::io::Result<()> + Send + 'static) {
         let tx = self.local_tx.clone();
         let wake = Arc::clone(&self.wake);
@@ -338,6 +363,7 @@ impl SkiffApp {
                 result,
             } if request == self.local_request => match result {
                 Ok(entries) => {
+                    self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
                     self.model.local_path = path.clone();
                     self.local
                         .set_listing(os_bytes(path.as_os_str()), entries.into());
@@ -355,6 +381,11 @@ impl SkiffApp {
                 self.refresh(Side::Local);
             }
             LocalDone::Chosen(dir) => self.open_local(dir),
+            LocalDone::TreeListing { path, result } => {
+                if let Ok(entries) = result {
+                    self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
+                }
+            }
             LocalDone::Dropped(files) => {
                 let to_dir = self.model.remote.path.clone();
                 let Some(server) = self.server.clone() else {

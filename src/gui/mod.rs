@@ -9,8 +9,9 @@
 //! | `actions.rs` | `UiAction`: everything the user can ask for |
 //! | `model.rs` | the engine's mirror: log ring, remote listing, queue, questions (pure) |
 //! | `pane.rs` | one pane as data: sort, filter, selection, history (pure) |
+//! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
-//! | `file_table.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
+//! | `file_table.rs`, `tree_ui.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
 //! | `prefs.rs` | what the window remembers between runs |
 
 pub mod actions;
@@ -24,6 +25,8 @@ pub mod pane;
 pub mod prefs;
 mod queue_pane;
 pub mod queue_view;
+pub mod tree;
+mod tree_ui;
 
 use std::sync::Arc;
 

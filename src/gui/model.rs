@@ -9,6 +9,7 @@ use std::time::Instant;
 use crate::engine::{Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState, RequestId};
 use crate::gui::pane::FilePane;
 use crate::gui::queue_view::QueueView;
+use crate::gui::tree::DirTree;
 use crate::log::{LogKind, LogLine};
 use crate::proto::path;
 
@@ -33,6 +34,9 @@ pub struct Model {
     pub remote: FilePane,
     /// The listing request the remote pane waits for.
     pub remote_listing: Option<RequestId>,
+    pub remote_tree: DirTree,
+    /// Listings asked for by the tree alone (they do not change the file list).
+    pub remote_tree_requests: HashSet<RequestId>,
     /// Remote operations (mkdir, rename, delete) in flight; a refresh follows each.
     pub remote_ops: HashSet<RequestId>,
     pub queue: QueueView,
@@ -73,14 +77,25 @@ impl Model {
             } if self.remote_listing == Some(request) => {
                 self.remote_listing = None;
                 self.connected = true;
+                self.remote_tree.learn(&path, &entries);
                 self.remote.set_listing(path, entries);
             }
-            EngineEvent::Listing { .. } => {}
+            EngineEvent::Listing {
+                request,
+                path,
+                entries,
+            } => {
+                if self.remote_tree_requests.remove(&request) {
+                    self.remote_tree.learn(&path, &entries);
+                }
+            }
             EngineEvent::RemoteDone { request, result } => {
                 if self.remote_listing == Some(request) {
                     self.remote_listing = None;
                     self.remote.loading = false;
                     self.remote.error = result.err();
+                } else if self.remote_tree_requests.remove(&request) {
+                    // The log has the server's reply; the tree just stays unopened.
                 } else if self.remote_ops.remove(&request) {
                     self.remote_dirty = true;
                     if let Err(err) = result {

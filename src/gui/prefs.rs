@@ -12,6 +12,7 @@ pub const RECENT_LIMIT: usize = 10;
 pub struct Prefs {
     pub show_log: bool,
     pub show_queue: bool,
+    pub show_trees: bool,
     pub dark: bool,
     pub log_timestamps: bool,
     pub last_local_dir: Option<PathBuf>,
@@ -24,6 +25,7 @@ impl Default for Prefs {
         Self {
             show_log: true,
             show_queue: true,
+            show_trees: true,
             dark: false,
             log_timestamps: false,
             last_local_dir: None,
