@@ -277,3 +277,140 @@ fn resume_and_newer_policies_on_a_tree() {
     .assert_ok();
     assert_eq!(std::fs::read(down.join("old.txt")).unwrap(), b"server copy");
 }
+
+fn set_mtime(path: &Path, time: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+}
+
+/// `put -r` into a remote folder that already holds some of the files: refused by default,
+/// then --skip-existing, --overwrite, each with the remote side checked byte for byte.
+#[test]
+fn upload_existing_files_follow_the_chosen_policy() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("dst/one.txt", b"remote one");
+    let work = tempfile::tempdir().unwrap();
+    let up = work.path().join("up");
+    std::fs::create_dir(&up).unwrap();
+    std::fs::write(up.join("one.txt"), b"local one").unwrap();
+    std::fs::write(up.join("two.txt"), b"local two").unwrap();
+    let put = |extra: &[&str]| {
+        let url = server.url("dst");
+        let mut args = vec!["put", "-r", "up", url.as_str()];
+        args.extend_from_slice(extra);
+        skiff(work.path(), &args)
+    };
+
+    // No policy: the existing remote file fails (and is untouched), the other one arrives.
+    let run = put(&[]);
+    run.assert_fails_with("1 of 3 items failed");
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert_eq!(server.read_file("dst/one.txt").unwrap(), b"remote one");
+    assert_eq!(server.read_file("dst/two.txt").unwrap(), b"local two");
+
+    // --skip-existing: both exist now; nothing is sent, and that is a success.
+    server.write_file("dst/two.txt", b"remote two");
+    let run = put(&["--skip-existing"]);
+    run.assert_ok();
+    assert_eq!(run.stderr.matches("skipped: ").count(), 2, "{}", run.stderr);
+    assert_eq!(server.read_file("dst/one.txt").unwrap(), b"remote one");
+    assert_eq!(server.read_file("dst/two.txt").unwrap(), b"remote two");
+
+    // --overwrite: both replaced.
+    let run = put(&["--overwrite"]);
+    run.assert_ok();
+    assert_eq!(server.read_file("dst/one.txt").unwrap(), b"local one");
+    assert_eq!(server.read_file("dst/two.txt").unwrap(), b"local two");
+}
+
+/// `put -r --newer` replaces a remote file only when the local one is newer (MDTM), and
+/// `put -r --resume` continues a shorter remote file with REST, leaves a complete one alone
+/// and refuses a larger one.
+#[test]
+fn upload_newer_and_resume_policies_on_a_tree() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let work = tempfile::tempdir().unwrap();
+    let put = |local: &str, remote: &str, extra: &[&str]| {
+        let url = server.url(remote);
+        let mut args = vec!["put", "-r", local, url.as_str(), "--log"];
+        args.extend_from_slice(extra);
+        skiff(work.path(), &args)
+    };
+
+    // --newer. The server's copy was written just now.
+    server.write_file("news/edit.txt", b"server copy");
+    let news = work.path().join("news");
+    std::fs::create_dir(&news).unwrap();
+    std::fs::write(news.join("edit.txt"), b"my local edit").unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    set_mtime(&news.join("edit.txt"), old);
+    let run = put("news", "news", &["--newer"]);
+    run.assert_ok();
+    assert!(
+        run.log_lines("Command:")
+            .iter()
+            .any(|c| c == "MDTM /news/edit.txt"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.log_lines("Command:")
+            .iter()
+            .any(|c| c.starts_with("STOR ")),
+        "an older local file was uploaded:\n{}",
+        run.stderr
+    );
+    assert_eq!(server.read_file("news/edit.txt").unwrap(), b"server copy");
+    let future = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    set_mtime(&news.join("edit.txt"), future);
+    put("news", "news", &["--newer"]).assert_ok();
+    assert_eq!(server.read_file("news/edit.txt").unwrap(), b"my local edit");
+
+    // --resume.
+    let big = pseudo_random_bytes(400_000, 13);
+    let same = pseudo_random_bytes(20_000, 14);
+    server.write_file("res/big.bin", &big[..150_000]);
+    server.write_file("res/same.bin", &same);
+    server.write_file("res/larger.txt", b"a remote file longer than the local one");
+    let res = work.path().join("res");
+    std::fs::create_dir(&res).unwrap();
+    std::fs::write(res.join("big.bin"), &big).unwrap();
+    std::fs::write(res.join("same.bin"), &same).unwrap();
+    std::fs::write(res.join("larger.txt"), b"short").unwrap();
+    let run = put("res", "res", &["--resume"]);
+    run.assert_fails_with("1 of 4 items failed");
+    assert!(
+        run.stderr.contains("cannot resume: the remote file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        server.read_file("res/larger.txt").unwrap(),
+        b"a remote file longer than the local one"
+    );
+    let commands = run.log_lines("Command:");
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "REST 150000" || c == "APPE /res/big.bin"),
+        "big.bin was not resumed:\n{}",
+        run.stderr
+    );
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.ends_with("/res/same.bin")
+                && (c.starts_with("STOR") || c.starts_with("APPE"))),
+        "the complete same.bin was sent again:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        sha256(&server.read_file("res/big.bin").unwrap()),
+        sha256(&big)
+    );
+    assert_eq!(server.read_file("res/same.bin").unwrap(), same);
+}
