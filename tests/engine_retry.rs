@@ -120,3 +120,109 @@ fn after_five_cut_attempts_the_item_fails_with_the_reason() {
     assert!(!work.path().join("file.bin").exists());
     assert!(work.path().join("file.bin.part").exists());
 }
+
+/// 550 (no such file), 553 (cannot store there) and 530 (wrong password) are permanent:
+/// each item fails on its first attempt with the server's text, and nothing is sent again.
+#[test]
+fn permanent_failures_are_not_retried() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("up.txt"), b"nowhere to go").unwrap();
+    std::fs::write(work.path().join("any.txt"), b"never sent").unwrap();
+    let item =
+        |direction, local: &str, remote: &str, options: skiff::net::ConnectOptions| TransferSpec {
+            direction,
+            kind: ItemKind::File,
+            local: work.path().join(local),
+            remote: remote.as_bytes().to_vec(),
+            server: Arc::new(options),
+            size: None,
+            priority: Priority::Normal,
+            exists: ExistsPolicy::Refuse,
+        };
+    let (missing_opts, missing_log) = server.connect_options();
+    let (store_opts, store_log) = server.connect_options();
+    let (mut login_opts, login_log) = server.connect_options();
+    login_opts.credentials.password = Some(skiff::secret::Secret::new("wrong-password"));
+    // With three at once, all start together, each on a new connection with its own log.
+    let specs = vec![
+        item(
+            Direction::Download,
+            "missing.txt",
+            "/missing.txt",
+            missing_opts,
+        ),
+        item(
+            Direction::Upload,
+            "up.txt",
+            "/no/such/dir/up.txt",
+            store_opts,
+        ),
+        item(Direction::Upload, "any.txt", "/any.txt", login_opts),
+    ];
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let finals = rt.block_on(async {
+        let config = EngineConfig {
+            // Short, so that a wrong retry shows as extra attempts rather than a slow test.
+            first_backoff: Duration::from_millis(20),
+            parallel: 3,
+            ..EngineConfig::default()
+        };
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(specs));
+        let mut finals = std::collections::BTreeMap::new();
+        let mut seen_retrying = Vec::new();
+        let outcome = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::ItemChanged {
+                        id,
+                        state,
+                        attempts,
+                        error,
+                        ..
+                    } => {
+                        if state == ItemState::Retrying {
+                            seen_retrying.push((id, error.clone()));
+                        }
+                        finals.insert(id.0, (state, attempts, error));
+                    }
+                    EngineEvent::Idle(_) => break,
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        assert!(outcome.is_ok(), "the engine did not finish within 60 s");
+        handle.send(EngineCommand::Shutdown);
+        assert!(seen_retrying.is_empty(), "retried: {seen_retrying:?}");
+        finals
+    });
+    let expect = |id: u64, text: &str| {
+        let (state, attempts, error) = &finals[&id];
+        assert_eq!(*state, ItemState::Failed, "item {id}: {error:?}");
+        assert_eq!(*attempts, 1, "item {id} was retried: {error:?}");
+        let error = error.as_deref().unwrap_or_default();
+        assert!(error.contains(text), "item {id}: {error}");
+    };
+    expect(1, "the server replied 550 Failed to open file.");
+    expect(2, "the server replied 553 Could not create file.");
+    expect(3, "the server replied 530 Login incorrect.");
+    let count = |lines: &common::LogLines, prefix: &str| {
+        log_texts(lines, LogKind::Command)
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(count(&missing_log, "RETR "), 1);
+    assert_eq!(count(&store_log, "STOR "), 1);
+    assert_eq!(count(&login_log, "PASS "), 1);
+    assert_eq!(count(&login_log, "STOR "), 0);
+    assert!(!work.path().join("missing.txt").exists());
+    assert!(!work.path().join("missing.txt.part").exists());
+    assert!(server.read_file("any.txt").is_none());
+}
