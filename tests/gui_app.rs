@@ -10,15 +10,25 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{FtpServer, ServerKind};
+use common::{FtpServer, ServerKind, ServerOptions, ServerTls};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use skiff::engine::{self, EngineConfig};
 use skiff::gui::prefs::Prefs;
 use skiff::gui::{AppOptions, SkiffApp};
+use skiff::sites::trust::TrustStore;
 
 /// A window over a fresh engine, showing `local_dir` on the left.
 fn window(rt: &tokio::runtime::Runtime, local_dir: &Path) -> Harness<'static, SkiffApp> {
+    window_trusting(rt, local_dir, None)
+}
+
+/// The same, with a certificate trust store.
+fn window_trusting(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    trust_store: Option<TrustStore>,
+) -> Harness<'static, SkiffApp> {
     let _enter = rt.enter();
     let local_dir = local_dir.to_path_buf();
     Harness::builder()
@@ -43,7 +53,7 @@ fn window(rt: &tokio::runtime::Runtime, local_dir: &Path) -> Harness<'static, Sk
                     url: None,
                     local_dir: Some(local_dir),
                     prefs: Prefs::default(),
-                    trust_store: None,
+                    trust_store,
                 },
             )
         })
@@ -432,4 +442,88 @@ fn the_directory_trees_follow_the_panes_and_open_folders() {
         b"/music",
         "the file list stayed where it was"
     );
+}
+
+#[test]
+fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ..ServerOptions::default()
+        },
+    );
+    server.write_file("secret-plans.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let store_path = config.path().join("trusted-certificates.json");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_trusting(
+        &rt,
+        local.path(),
+        Some(TrustStore::load(&store_path).unwrap()),
+    );
+    harness.get_by_label("Host:").click();
+    harness.step();
+    harness.get_by_label("Host:").type_text(&server.url("/"));
+    harness.step();
+    harness.get_by_label("Quickconnect").click();
+    step_until(&mut harness, "the certificate dialog", |h| {
+        has_label(h, "Unknown certificate")
+    });
+    // The fingerprint shown is the server's (both as hex, compared without separators).
+    let hex = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let expected = hex(&server.cert_sha256());
+    assert_eq!(expected.len(), 64);
+    let shown = harness
+        .query_all_by(|n| n.value().is_some_and(|l| hex(&l) == expected))
+        .next()
+        .is_some();
+    assert!(shown, "the dialog shows the SHA-256 fingerprint {expected}");
+    assert!(
+        !has_label(&harness, "secret-plans.txt"),
+        "nothing listed before trust"
+    );
+    assert!(has_label(&harness, "127.0.0.1"), "the host is shown");
+
+    // A modal lays itself out on its first frame before it takes clicks.
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness
+        .get_by_label("Always trust this certificate")
+        .click();
+    step_until(&mut harness, "the listing over TLS", |h| {
+        has_label(h, "secret-plans.txt")
+    });
+    assert!(
+        has_label(&harness, "FTP over explicit TLS"),
+        "the status bar says so"
+    );
+    step_until(&mut harness, "the trust store to be saved", |_| {
+        std::fs::read_to_string(&store_path).is_ok_and(|t| hex(&t).contains(&expected))
+    });
+
+    // A new window with that store connects without asking.
+    drop(harness);
+    let mut again = window_trusting(
+        &rt,
+        local.path(),
+        Some(TrustStore::load(&store_path).unwrap()),
+    );
+    again.get_by_label("Host:").click();
+    again.step();
+    again.get_by_label("Host:").type_text(&server.url("/"));
+    again.step();
+    again.get_by_label("Quickconnect").click();
+    step_until(&mut again, "the silent listing", |h| {
+        has_label(h, "secret-plans.txt")
+    });
+    assert!(!has_label(&again, "Unknown certificate"));
 }

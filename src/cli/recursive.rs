@@ -129,10 +129,12 @@ async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> an
                 break;
             }
             // The connections' own sinks print the log with --log; the CLI never asks (its
-            // file-exists policy comes from the flags).
+            // file-exists policy comes from the flags, certificate trust from its options)
+            // and never browses.
             EngineEvent::Log(_)
             | EngineEvent::Question { .. }
             | EngineEvent::Listing { .. }
+            | EngineEvent::CertificateUntrusted { .. }
             | EngineEvent::RemoteDone { .. } => {}
         }
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::EngineEvent;
+use crate::net::tls::CertProblem;
 use crate::net::{ConnectOptions, Connection, FtpError, RetryClass};
 use crate::proto::listing::Entry;
 
@@ -55,10 +56,26 @@ pub(crate) fn start_worker(
                     request,
                     result: Ok(()),
                 },
-                Err(err) => EngineEvent::RemoteDone {
-                    request,
-                    result: Err(err.to_string()),
-                },
+                Err(err) => {
+                    // A certificate nobody vouched for: the face may show it and ask.
+                    if let FtpError::Certificate {
+                        problem: CertProblem::Untrusted { .. },
+                        info: Some(info),
+                    } = &err
+                        && events
+                            .send(EngineEvent::CertificateUntrusted {
+                                request,
+                                info: (**info).clone(),
+                            })
+                            .is_err()
+                    {
+                        break;
+                    }
+                    EngineEvent::RemoteDone {
+                        request,
+                        result: Err(err.to_string()),
+                    }
+                }
             };
             if events.send(event).is_ok() {
                 wake();

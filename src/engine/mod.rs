@@ -110,6 +110,14 @@ pub enum EngineEvent {
         path: Vec<u8>,
         entries: Arc<[crate::proto::listing::Entry]>,
     },
+    /// The browsing connection met a certificate that is not verifiable and not trusted
+    /// (self-signed, unknown issuer, expired, wrong host): everything a face needs to show
+    /// it and ask. A `RemoteDone` with the error follows. To go on, connect again with the
+    /// fingerprint in `TlsSettings::trusted_fingerprints` (after `Disconnect`).
+    CertificateUntrusted {
+        request: RequestId,
+        info: crate::net::tls::CertInfo,
+    },
     /// A remote operation finished; the error carries the server's reply text.
     RemoteDone {
         request: RequestId,

@@ -72,6 +72,11 @@ pub enum UiAction {
         policy: ExistsPolicy,
         apply_to_all: bool,
     },
+    /// Connect again, trusting this certificate; `always` also saves it in the trust store.
+    TrustCertificate {
+        info: crate::net::tls::CertInfo,
+        always: bool,
+    },
     ChooseLocalFolder,
     ToggleLog,
     ToggleQueue,

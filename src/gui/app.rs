@@ -49,6 +49,8 @@ pub(crate) enum LocalDone {
     Dropped(Vec<(PathBuf, bool, Option<u64>)>),
     /// A folder picked in the native dialog.
     Chosen(PathBuf),
+    /// The trust store after a certificate was saved in it (or why it could not be).
+    TrustSaved(Result<crate::sites::trust::TrustStore, String>),
     /// A folder listed for the local tree only.
     TreeListing {
         path: PathBuf,
@@ -536,6 +538,14 @@ impl SkiffApp {
     }
 
     fn dialogs_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        if self.dialog.is_none()
+            && let Some(info) = self.model.untrusted_certificate.take()
+        {
+            self.dialog = Some(Dialog::TrustCertificate {
+                info,
+                can_save: self.trust_store.is_some(),
+            });
+        }
         if let Some(err) = self.model.op_error.take() {
             self.dialog = Some(Dialog::Error {
                 title: "The operation failed".into(),

@@ -192,6 +192,7 @@ impl SkiffApp {
                         .retain(|q| Some(q.direction) != direction);
                 }
             }
+            UiAction::TrustCertificate { info, always } => self.trust_certificate(info, always),
             UiAction::ChooseLocalFolder => self.choose_local_folder(),
             UiAction::ToggleLog => self.prefs.show_log = !self.prefs.show_log,
             UiAction::ToggleQueue => self.prefs.show_queue = !self.prefs.show_queue,
@@ -324,6 +325,38 @@ impl SkiffApp {
         });
     }
 
+    /// The user checked the certificate and trusts it: connect again with its fingerprint
+    /// (every transfer connection gets it too), and with `always`, save it on the blocking
+    /// pool so the next connection is silent.
+    fn trust_certificate(&mut self, info: crate::net::tls::CertInfo, always: bool) {
+        let Some(server) = self.server.clone() else {
+            return;
+        };
+        let mut options = (*server).clone();
+        options.tls.trusted_fingerprints.push(info.sha256.clone());
+        // The old browsing connection keeps its options: close it first.
+        self.engine.send(EngineCommand::Disconnect(server));
+        self.server = Some(Arc::new(options));
+        let dir = self
+            .server_url
+            .as_ref()
+            .map(|u| u.path.clone())
+            .unwrap_or_default();
+        self.list(dir);
+        if always && let Some(mut store) = self.trust_store.clone() {
+            let tx = self.local_tx.clone();
+            let wake = Arc::clone(&self.wake);
+            tokio::task::spawn_blocking(move || {
+                let result = store
+                    .trust(info.to_trusted())
+                    .map(|()| store)
+                    .map_err(|e| e.to_string());
+                tx.send(LocalDone::TrustSaved(result)).ok();
+                wake();
+            });
+        }
+    }
+
     /// Lists a folder for the tree alone: the file list stays where it is.
     fn list_for_tree(&mut self, side: Side, dir: Vec<u8>) {
         match side {
@@ -381,6 +414,16 @@ impl SkiffApp {
                 self.refresh(Side::Local);
             }
             LocalDone::Chosen(dir) => self.open_local(dir),
+            LocalDone::TrustSaved(result) => match result {
+                Ok(store) => {
+                    self.model.push_status(format!(
+                        "Certificate saved in the trust store ({})",
+                        store.path().display()
+                    ));
+                    self.trust_store = Some(store);
+                }
+                Err(err) => self.model.op_error = Some(err),
+            },
             LocalDone::TreeListing { path, result } => {
                 if let Ok(entries) = result {
                     self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);

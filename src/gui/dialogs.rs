@@ -29,6 +29,12 @@ pub enum Dialog {
         title: String,
         text: String,
     },
+    /// The server's certificate could not be verified: show it, and ask.
+    TrustCertificate {
+        info: crate::net::tls::CertInfo,
+        /// "Always trust" needs a trust store to save into.
+        can_save: bool,
+    },
     About,
 }
 
@@ -116,6 +122,57 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 } else {
                     Outcome::Open
                 }
+            }
+            Dialog::TrustCertificate { info, can_save } => {
+                ui.heading("Unknown certificate");
+                ui.label(
+                    "The server's certificate could not be verified: it is self-signed, \
+                     its issuer is unknown, it has expired, or it names another host. \
+                     Check its fingerprint with the server's administrator before you trust it.",
+                );
+                ui.add_space(4.0);
+                egui::Grid::new("certificate")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (name, value) in [
+                            ("Host", format!("{}:{}", info.host, info.port)),
+                            ("Subject", info.subject.clone()),
+                            ("Issuer", info.issuer.clone()),
+                            ("Valid from", info.not_before.clone()),
+                            ("Valid until", info.not_after.clone()),
+                            ("SHA-256", info.sha256.clone()),
+                        ] {
+                            ui.strong(name);
+                            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
+                            ui.end_row();
+                        }
+                    });
+                ui.add_space(6.0);
+                let mut outcome = Outcome::Open;
+                ui.horizontal(|ui| {
+                    if ui.button("Trust once").clicked() {
+                        outcome = Outcome::Done(UiAction::TrustCertificate {
+                            info: info.clone(),
+                            always: false,
+                        });
+                    }
+                    if ui
+                        .add_enabled(
+                            *can_save,
+                            egui::Button::new("Always trust this certificate"),
+                        )
+                        .clicked()
+                    {
+                        outcome = Outcome::Done(UiAction::TrustCertificate {
+                            info: info.clone(),
+                            always: true,
+                        });
+                    }
+                    if ui.button("Cancel").clicked() {
+                        outcome = Outcome::Closed;
+                    }
+                });
+                outcome
             }
             Dialog::About => {
                 ui.heading("Skiff");

@@ -50,6 +50,8 @@ pub struct Model {
     pub local_path: PathBuf,
     /// The last error of a remote operation, for the error dialog.
     pub op_error: Option<String>,
+    /// A certificate the browsing connection could not verify, for the trust dialog.
+    pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
 }
 
 impl Model {
@@ -59,6 +61,16 @@ impl Model {
         }
         self.log.push_back(line);
         self.log_pushed += 1;
+    }
+
+    /// A Status line of the window's own (not a connection's).
+    pub fn push_status(&mut self, text: String) {
+        self.push_log(LogLine {
+            time: std::time::SystemTime::now(),
+            conn: crate::log::ConnId(0),
+            kind: LogKind::Status,
+            text,
+        });
     }
 
     /// Folds one engine event into the mirror.
@@ -148,6 +160,9 @@ impl Model {
                 remote: String::from_utf8_lossy(&remote).into_owned(),
                 existing,
             }),
+            EngineEvent::CertificateUntrusted { info, .. } => {
+                self.untrusted_certificate = Some(info);
+            }
             EngineEvent::Idle(counts) => self.counts = counts,
         }
     }

@@ -76,6 +76,11 @@ impl TrustStore {
         })
     }
 
+    /// Where the store is kept.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn get(&self, host: &str, port: u16) -> Option<&TrustedCert> {
         self.file
             .certificates
