@@ -176,17 +176,33 @@ fn ls_json_shows_links_permissions_and_rfc3339_times_on_vsftpd() {
     }
 }
 
-/// pure-ftpd lists with MLSD, whose times have seconds: they come through exactly.
+/// pure-ftpd and proftpd list with MLSD: times to the second, permissions from UNIX.mode,
+/// and symbolic links as `kind: "link"` (MLSD carries no target from these servers).
 #[test]
-fn ls_json_gives_mlsd_times_to_the_second_on_pure_ftpd() {
-    let server = FtpServer::start(ServerKind::PureFtpd);
-    server.write_file("stamped.txt", b"x");
-    set_mtime(&server.root().join("stamped.txt"), 1_614_834_367);
-    let work = tempfile::tempdir().unwrap();
-    let rows = ls_json(&server, work.path(), "/");
-    let file = row(&rows, "stamped.txt");
-    assert_eq!(file["modified"], "2021-03-04T05:06:07Z", "{file}");
-    assert!(is_rfc3339_utc(file["modified"].as_str().unwrap()));
+fn ls_json_gives_mlsd_times_modes_and_links_on_pure_ftpd_and_proftpd() {
+    use std::os::unix::fs::PermissionsExt as _;
+    for kind in [ServerKind::PureFtpd, ServerKind::Proftpd] {
+        let server = FtpServer::start(kind);
+        server.write_file("stamped.txt", b"x");
+        let stamped = server.root().join("stamped.txt");
+        std::fs::set_permissions(&stamped, std::fs::Permissions::from_mode(0o640)).unwrap();
+        set_mtime(&stamped, 1_614_834_367);
+        std::os::unix::fs::symlink("stamped.txt", server.root().join("to-stamped")).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let rows = ls_json(&server, work.path(), "/");
+        assert_eq!(rows.len(), 2, "{kind:?}: {rows:?}");
+        let file = row(&rows, "stamped.txt");
+        assert_eq!(file["kind"], "file", "{kind:?}: {file}");
+        assert_eq!(file["modified"], "2021-03-04T05:06:07Z", "{kind:?}: {file}");
+        assert_eq!(file["permissions"], "0640", "{kind:?}: {file}");
+        let link = row(&rows, "to-stamped");
+        assert_eq!(link["kind"], "link", "{kind:?}: {link}");
+        assert!(link["target"].is_null(), "{kind:?}: {link}");
+        assert!(
+            is_rfc3339_utc(link["modified"].as_str().unwrap()),
+            "{kind:?}: {link}"
+        );
+    }
 }
 
 #[test]
