@@ -346,6 +346,8 @@ fn upload_newer_and_resume_policies_on_a_tree() {
     let news = work.path().join("news");
     std::fs::create_dir(&news).unwrap();
     std::fs::write(news.join("edit.txt"), b"my local edit").unwrap();
+    // Not on the server at all: --newer uploads it.
+    std::fs::write(news.join("brand-new.txt"), b"first copy").unwrap();
     let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
     set_mtime(&news.join("edit.txt"), old);
     let run = put("news", "news", &["--newer"]);
@@ -360,11 +362,15 @@ fn upload_newer_and_resume_policies_on_a_tree() {
     assert!(
         !run.log_lines("Command:")
             .iter()
-            .any(|c| c.starts_with("STOR ")),
+            .any(|c| c == "STOR /news/edit.txt"),
         "an older local file was uploaded:\n{}",
         run.stderr
     );
     assert_eq!(server.read_file("news/edit.txt").unwrap(), b"server copy");
+    assert_eq!(
+        server.read_file("news/brand-new.txt").unwrap(),
+        b"first copy"
+    );
     let future = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
     set_mtime(&news.join("edit.txt"), future);
     put("news", "news", &["--newer"]).assert_ok();
