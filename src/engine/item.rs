@@ -66,6 +66,49 @@ pub enum ExistsPolicy {
     Skip,
 }
 
+/// How file contents travel, as FileZilla's Transfer > Transfer type: as they are (binary,
+/// TYPE I: the default, byte-identical), as text with line endings converted (ASCII,
+/// TYPE A), or chosen by the file's extension (auto: text formats in ASCII).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TransferMode {
+    #[default]
+    Binary,
+    Ascii,
+    Auto,
+}
+
+/// Extensions that "auto" sends as text (FileZilla's default list, abridged).
+const TEXT_EXTENSIONS: &[&str] = &[
+    "asp", "bat", "c", "cfg", "cgi", "conf", "cpp", "css", "csv", "h", "hpp", "htm", "html", "ini",
+    "java", "js", "json", "jsp", "md", "nfo", "php", "pl", "py", "sh", "sql", "svg", "tcl", "txt",
+    "xhtml", "xml", "yaml", "yml",
+];
+
+impl TransferMode {
+    /// The FTP transfer type for a file named `name` (server bytes).
+    pub fn for_file(self, name: &[u8]) -> crate::proto::command::TransferType {
+        use crate::proto::command::TransferType;
+        match self {
+            TransferMode::Binary => TransferType::Binary,
+            TransferMode::Ascii => TransferType::Ascii,
+            TransferMode::Auto => {
+                let name = crate::proto::path::file_name(name);
+                let ext = name
+                    .iter()
+                    .rposition(|&b| b == b'.')
+                    .filter(|&dot| dot > 0)
+                    .map(|dot| name[dot + 1..].to_ascii_lowercase());
+                match ext {
+                    Some(ext) if TEXT_EXTENSIONS.iter().any(|t| t.as_bytes() == ext) => {
+                        TransferType::Ascii
+                    }
+                    _ => TransferType::Binary,
+                }
+            }
+        }
+    }
+}
+
 /// `name (n).ext` for the n-th alternative to a taken name (`archive.tar.gz` keeps its
 /// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`).
 pub fn numbered_name(name: &[u8], n: u32) -> Vec<u8> {
@@ -138,6 +181,26 @@ pub struct Item {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_mode_sends_text_formats_as_ascii_and_the_rest_as_binary() {
+        use crate::proto::command::TransferType;
+        let auto = TransferMode::Auto;
+        assert_eq!(auto.for_file(b"/www/index.HTML"), TransferType::Ascii);
+        assert_eq!(auto.for_file(b"notes.txt"), TransferType::Ascii);
+        assert_eq!(auto.for_file(b"/pub/photo.jpg"), TransferType::Binary);
+        assert_eq!(
+            auto.for_file(b"/etc/.txt"),
+            TransferType::Binary,
+            "a dotfile"
+        );
+        assert_eq!(auto.for_file(b"Makefile"), TransferType::Binary);
+        assert_eq!(TransferMode::Ascii.for_file(b"x.jpg"), TransferType::Ascii);
+        assert_eq!(
+            TransferMode::default().for_file(b"x.txt"),
+            TransferType::Binary
+        );
+    }
 
     #[test]
     fn numbered_names_keep_the_extension() {

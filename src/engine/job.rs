@@ -49,9 +49,11 @@ pub async fn run(
     spec: &TransferSpec,
     retrying: bool,
     limit: Option<Arc<RateLimiter>>,
+    transfer_type: crate::proto::command::TransferType,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
     let options = TransferOptions {
+        transfer_type,
         resume: retrying,
         limit,
         // A listing's size is current enough to check the download against; a retry asks

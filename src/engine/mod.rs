@@ -23,7 +23,8 @@ use tokio::time::Instant;
 
 pub use browse::{RemoteOp, RequestId};
 pub use item::{
-    Direction, ExistsPolicy, Item, ItemId, ItemKind, ItemState, Priority, TransferSpec,
+    Direction, ExistsPolicy, Item, ItemId, ItemKind, ItemState, Priority, TransferMode,
+    TransferSpec,
 };
 pub use job::ExistingTarget;
 pub use queue::Counts;
@@ -40,6 +41,8 @@ pub enum EngineCommand {
     /// Start or stop taking new items from the queue (running ones finish).
     ProcessQueue(bool),
     SetParallel(usize),
+    /// How the files that start from now on travel (binary, ASCII, or by extension).
+    SetTransferMode(TransferMode),
     /// Stop an item: a queued one leaves the queue, a running one is interrupted (its
     /// connection is dropped, not reused). It goes to the Failed list as cancelled.
     Cancel(ItemId),
@@ -153,6 +156,8 @@ pub struct EngineConfig {
     pub upload_limit: Option<u64>,
     /// How long a pooled connection may idle before a NOOP keeps it alive.
     pub keep_alive: Duration,
+    /// Binary (the default), ASCII, or by the file's extension.
+    pub transfer_mode: TransferMode,
     /// Where the queue is kept between runs (`None`: not kept).
     pub queue_file: Option<std::path::PathBuf>,
     /// Passwords for restored items.
@@ -168,6 +173,7 @@ impl Default for EngineConfig {
             download_limit: None,
             upload_limit: None,
             keep_alive: Duration::from_secs(30),
+            transfer_mode: TransferMode::default(),
             queue_file: None,
             password_lookup: None,
         }
@@ -476,6 +482,7 @@ impl Engine {
             EngineCommand::Enqueue(specs) => self.enqueue(specs),
             EngineCommand::ProcessQueue(on) => self.processing = on,
             EngineCommand::SetParallel(n) => self.config.parallel = n.clamp(1, 10),
+            EngineCommand::SetTransferMode(mode) => self.config.transfer_mode = mode,
             EngineCommand::Cancel(id) => self.cancel(id),
             EngineCommand::Remote {
                 request,
@@ -544,6 +551,7 @@ impl Engine {
             let events = self.events.clone();
             let wake = Arc::clone(&self.wake);
             let limit = self.limits.for_direction(spec.direction);
+            let transfer_type = self.config.transfer_mode.for_file(&spec.remote);
             self.next_conn += 1;
             let conn_id = crate::log::ConnId(self.next_conn);
             let board = Arc::clone(&self.progress);
@@ -569,7 +577,15 @@ impl Engine {
                         board.insert(id, bytes);
                     }
                 };
-                let result = job::run(&mut conn, &spec, retrying, limit, &mut on_progress).await;
+                let result = job::run(
+                    &mut conn,
+                    &spec,
+                    retrying,
+                    limit,
+                    transfer_type,
+                    &mut on_progress,
+                )
+                .await;
                 // A failed control connection is not worth keeping.
                 let keep = match &result {
                     Ok(_) => true,
