@@ -61,6 +61,8 @@ pub enum UiAction {
     OpenLocalFile(Entry),
     CopyUrl(Entry),
     ProcessQueue(bool),
+    SetTransferMode(crate::engine::TransferMode),
+    SetDataMode(crate::net::DataMode),
     Cancel(ItemId),
     CancelAll,
     Retry(ItemId),

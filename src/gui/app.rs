@@ -140,6 +140,10 @@ impl SkiffApp {
             quit: false,
         };
         app.open_local(start_dir);
+        app.engine
+            .send(crate::engine::EngineCommand::SetTransferMode(
+                app.prefs.transfer_mode,
+            ));
         if let Some(url) = options.url {
             app.quick.host = url;
             app.quickconnect();
@@ -222,6 +226,34 @@ impl SkiffApp {
                 if ui.button(label).clicked() {
                     actions.push(UiAction::ProcessQueue(!self.processing));
                 }
+                ui.separator();
+                ui.menu_button("Transfer type", |ui| {
+                    use crate::engine::TransferMode;
+                    for (mode, name) in [
+                        (TransferMode::Binary, "Binary"),
+                        (TransferMode::Ascii, "ASCII"),
+                        (TransferMode::Auto, "Auto (text files as ASCII)"),
+                    ] {
+                        if ui.radio(self.prefs.transfer_mode == mode, name).clicked() {
+                            actions.push(UiAction::SetTransferMode(mode));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.menu_button("Default mode", |ui| {
+                    use crate::net::DataMode;
+                    ui.weak("For the next connection");
+                    for (mode, name) in [
+                        (DataMode::Passive, "Passive (recommended)"),
+                        (DataMode::Active, "Active"),
+                        (DataMode::Auto, "Passive, falling back to active"),
+                    ] {
+                        if ui.radio(self.prefs.data_mode == mode, name).clicked() {
+                            actions.push(UiAction::SetDataMode(mode));
+                            ui.close();
+                        }
+                    }
+                });
             });
             ui.menu_button("Server", |ui| {
                 let connected = self.server.is_some();
@@ -463,7 +495,11 @@ impl SkiffApp {
                     };
                     ui.label(tls);
                     ui.separator();
-                    ui.label(format!("{:?} mode", server.data.mode));
+                    ui.label(match server.data.mode {
+                        crate::net::DataMode::Passive => "Passive mode",
+                        crate::net::DataMode::Active => "Active mode",
+                        crate::net::DataMode::Auto => "Passive mode, active as fallback",
+                    });
                 }
                 _ => {
                     ui.label("Not connected");

@@ -149,6 +149,11 @@ impl SkiffApp {
                 self.processing = on;
                 self.engine.send(EngineCommand::ProcessQueue(on));
             }
+            UiAction::SetTransferMode(mode) => {
+                self.prefs.transfer_mode = mode;
+                self.engine.send(EngineCommand::SetTransferMode(mode));
+            }
+            UiAction::SetDataMode(mode) => self.prefs.data_mode = mode,
             UiAction::Cancel(id) => {
                 self.engine.send(EngineCommand::Cancel(id));
             }
@@ -223,6 +228,7 @@ impl SkiffApp {
         self.quick.port.clear();
         let mut options = options;
         options.tls.trust_store = self.trust_store.clone();
+        options.data.mode = self.prefs.data_mode;
         self.quick_error = None;
         let remembered = FtpUrl {
             password: None,

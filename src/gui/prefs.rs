@@ -13,6 +13,10 @@ pub struct Prefs {
     pub show_log: bool,
     pub show_queue: bool,
     pub show_trees: bool,
+    /// Transfer > Transfer type.
+    pub transfer_mode: crate::engine::TransferMode,
+    /// Transfer > Default mode: how quickconnect's data connections are made.
+    pub data_mode: crate::net::DataMode,
     pub dark: bool,
     pub log_timestamps: bool,
     pub last_local_dir: Option<PathBuf>,
@@ -26,6 +30,8 @@ impl Default for Prefs {
             show_log: true,
             show_queue: true,
             show_trees: true,
+            transfer_mode: crate::engine::TransferMode::default(),
+            data_mode: crate::net::DataMode::default(),
             dark: false,
             log_timestamps: false,
             last_local_dir: None,
