@@ -15,6 +15,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use skiff::engine::{self, EngineConfig};
 use skiff::gui::prefs::Prefs;
+use skiff::gui::queue_view::QueueTab;
 use skiff::gui::{AppOptions, SkiffApp};
 use skiff::sites::trust::TrustStore;
 
@@ -526,4 +527,64 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
         has_label(h, "secret-plans.txt")
     });
     assert!(!has_label(&again, "Unknown certificate"));
+}
+
+/// A file dropped from the desktop's file manager, as eframe hands it over.
+#[derive(Debug)]
+struct DesktopFile(std::path::PathBuf);
+
+impl egui::DroppedFile for DesktopFile {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn files_and_folders_dropped_from_the_desktop_upload_to_the_remote_folder() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.mkdir("incoming");
+    let desktop = tempfile::tempdir().unwrap();
+    std::fs::write(desktop.path().join("photo.jpg"), [0xff, 0xd8, 0, 1, 2]).unwrap();
+    std::fs::create_dir_all(desktop.path().join("album/day 1")).unwrap();
+    std::fs::write(desktop.path().join("album/day 1/beach.png"), b"png").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    let incoming = harness.get_by_label("📁 incoming").rect().center();
+    double_click_at(&mut harness, incoming);
+    step_until(&mut harness, "the incoming folder", |h| {
+        h.state().model().remote.path == b"/incoming"
+    });
+
+    for name in ["photo.jpg", "album"] {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(DesktopFile(desktop.path().join(name))));
+    }
+    harness.step();
+    step_until(&mut harness, "both uploads", |h| {
+        let queue = &h.state().model().queue;
+        queue.count(QueueTab::Queued) == 0
+            && queue.count(QueueTab::Successful) >= 3
+            && server.read_file("incoming/album/day 1/beach.png").is_some()
+    });
+    assert_eq!(harness.state().model().queue.count(QueueTab::Failed), 0);
+    assert_eq!(
+        server.read_file("incoming/photo.jpg").as_deref(),
+        Some(&[0xff, 0xd8, 0, 1, 2][..])
+    );
+    assert_eq!(
+        server
+            .read_file("incoming/album/day 1/beach.png")
+            .as_deref(),
+        Some(&b"png"[..]),
+        "a folder uploads with its contents"
+    );
 }

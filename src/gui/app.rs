@@ -465,6 +465,13 @@ impl SkiffApp {
             Side::Local => &mut self.local,
             Side::Remote => &mut self.model.remote,
         };
+        if pane.is_empty() && !pane.loading && pane.error.is_none() {
+            ui.weak(if pane.filter().is_empty() {
+                "This folder is empty."
+            } else {
+                "No names match the filter."
+            });
+        }
         let cx = TableContext {
             side,
             other_dir: other_dir.as_deref(),
