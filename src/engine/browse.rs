@@ -26,6 +26,11 @@ pub enum RemoteOp {
         from: Vec<u8>,
         to: Vec<u8>,
     },
+    /// `SITE CHMOD`: the Unix permission bits (e.g. `0o644`).
+    Chmod {
+        path: Vec<u8>,
+        mode: u32,
+    },
 }
 
 /// Starts the worker for one server: it owns the browsing connection and runs requests in
@@ -112,6 +117,7 @@ async fn run(
         RemoteOp::Rmdir(path) => c.rmdir(path).await.map(|()| None),
         RemoteOp::Delete(path) => c.delete(path).await.map(|()| None),
         RemoteOp::Rename { from, to } => c.rename(from, to).await.map(|()| None),
+        RemoteOp::Chmod { path, mode } => c.chmod(path, *mode).await.map(|()| None),
     };
     if matches!(&result, Err(e) if e.retry_class() == RetryClass::Transient) {
         *conn = None;

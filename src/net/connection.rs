@@ -478,6 +478,17 @@ impl Connection {
             .map(drop)
     }
 
+    /// `SITE CHMOD`: sets the permission bits where the server supports it (a 500 or 502
+    /// reply says it does not).
+    pub async fn chmod(&mut self, path: &[u8], mode: u32) -> Result<(), FtpError> {
+        self.simple(
+            Command::SiteChmod(mode, path.to_vec()),
+            "changing the permissions",
+        )
+        .await
+        .map(drop)
+    }
+
     pub async fn rename(&mut self, from: &[u8], to: &[u8]) -> Result<(), FtpError> {
         let during = "renaming";
         let reply = self

@@ -62,6 +62,8 @@ pub enum Command {
     Pbsz(u32),
     /// RFC 4217: data channel protection level (`P` private, `C` clear).
     Prot(char),
+    /// `SITE CHMOD 644 path`: the Unix permission bits of a file (a common extension).
+    SiteChmod(u32, Vec<u8>),
 }
 
 /// A command that cannot be sent as it is.
@@ -113,6 +115,7 @@ impl Command {
             Command::Auth(_) => "AUTH",
             Command::Pbsz(_) => "PBSZ",
             Command::Prot(_) => "PROT",
+            Command::SiteChmod(..) => "SITE",
         }
     }
 
@@ -146,6 +149,11 @@ impl Command {
                 Some(arg)
             }
             Command::Rest(offset) => text(&offset.to_string()),
+            Command::SiteChmod(mode, p) => {
+                let mut arg = format!("CHMOD {:03o} ", mode & 0o7777).into_bytes();
+                arg.extend_from_slice(p);
+                Some(arg)
+            }
             Command::Auth(mechanism) => text(mechanism),
             Command::Pbsz(size) => text(&size.to_string()),
             Command::Prot(level) => text(&level.to_string()),
@@ -220,6 +228,16 @@ mod tests {
             b"TYPE A\r\n"
         );
         assert_eq!(Command::List(None).to_wire().unwrap(), b"LIST\r\n");
+        assert_eq!(
+            Command::SiteChmod(0o640, b"/a b.txt".to_vec())
+                .to_wire()
+                .unwrap(),
+            b"SITE CHMOD 640 /a b.txt\r\n"
+        );
+        assert_eq!(
+            Command::SiteChmod(0o4755, b"x".to_vec()).to_wire().unwrap(),
+            b"SITE CHMOD 4755 x\r\n"
+        );
     }
 
     #[test]
