@@ -588,3 +588,68 @@ fn files_and_folders_dropped_from_the_desktop_upload_to_the_remote_folder() {
         "a folder uploads with its contents"
     );
 }
+
+#[test]
+fn file_permissions_are_changed_with_site_chmod() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("script.sh", b"#!/bin/sh\n");
+    let on_disk = server.root().join("script.sh");
+    std::fs::set_permissions(&on_disk, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    let at = harness.get_by_label("📄 script.sh").rect().center();
+    harness.hover_at(at);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Secondary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.step();
+    harness.step();
+    harness.get_by_label("File permissions…").click();
+    step_until(&mut harness, "the permissions dialog", |h| {
+        has_label(h, "Change file attributes")
+    });
+    for _ in 0..3 {
+        harness.step();
+    }
+    // It starts from the listing's bits.
+    assert_eq!(
+        harness.get_by_label("Numeric value:").value().as_deref(),
+        Some("644")
+    );
+    harness.get_by_label("Numeric value:").click();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_label("Numeric value:").type_text("750");
+    harness.step();
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the new mode on the server", |_| {
+        std::fs::metadata(&on_disk).is_ok_and(|m| m.permissions().mode() & 0o7777 == 0o750)
+    });
+    step_until(&mut harness, "the refreshed listing", |h| {
+        has_label(h, "-rwxr-x---")
+    });
+    let log: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l == "Command:  SITE CHMOD 750 /script.sh"),
+        "{log:?}"
+    );
+}

@@ -57,6 +57,9 @@ pub enum UiAction {
     Mkdir(Side, String),
     Rename(Side, Entry, String),
     Delete(Side, Vec<Entry>),
+    AskPermissions(Vec<Entry>),
+    /// SITE CHMOD these remote entries to the mode bits.
+    Chmod(Vec<Entry>, u32),
     /// Open a local file with the desktop's default program.
     OpenLocalFile(Entry),
     CopyUrl(Entry),

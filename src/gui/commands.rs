@@ -130,6 +130,29 @@ impl SkiffApp {
             UiAction::AskDelete(side, entries) => {
                 self.dialog = Some(Dialog::ConfirmDelete { side, entries });
             }
+            UiAction::AskPermissions(entries) => {
+                // Start from the first entry's bits when the listing gave Unix ones.
+                let mode = entries
+                    .first()
+                    .and_then(|e| e.permissions.as_deref())
+                    .and_then(crate::gui::dialogs::unix_mode)
+                    .unwrap_or(0o644);
+                self.dialog = Some(Dialog::Permissions {
+                    entries,
+                    mode,
+                    text: format!("{mode:03o}"),
+                });
+            }
+            UiAction::Chmod(entries, mode) => {
+                for entry in entries {
+                    self.remote_op(|cwd, _| {
+                        Ok(RemoteOp::Chmod {
+                            path: path::join(cwd, &entry.name),
+                            mode,
+                        })
+                    });
+                }
+            }
             UiAction::Mkdir(side, name) => self.mkdir(side, &name),
             UiAction::Rename(side, entry, name) => self.rename(side, &entry, &name),
             UiAction::Delete(side, entries) => self.delete(side, &entries),

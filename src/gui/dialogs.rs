@@ -29,6 +29,12 @@ pub enum Dialog {
         title: String,
         text: String,
     },
+    /// File permissions (SITE CHMOD) of remote entries, as Unix bits.
+    Permissions {
+        entries: Vec<Entry>,
+        mode: u32,
+        text: String,
+    },
     /// The server's certificate could not be verified: show it, and ask.
     TrustCertificate {
         info: crate::net::tls::CertInfo,
@@ -123,6 +129,50 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     Outcome::Open
                 }
             }
+            Dialog::Permissions {
+                entries,
+                mode,
+                text,
+            } => {
+                ui.heading("Change file attributes");
+                let what = match entries.as_slice() {
+                    [one] => one.name_lossy(),
+                    many => format!("{} files", many.len()),
+                };
+                ui.label(format!("Permissions of {what} (sent as SITE CHMOD):"));
+                egui::Grid::new("permission-bits").show(ui, |ui| {
+                    for (row, who) in ["Owner", "Group", "Public"].iter().enumerate() {
+                        ui.strong(*who);
+                        for (col, name) in ["Read", "Write", "Execute"].iter().enumerate() {
+                            let bit = 1 << (8 - (row * 3 + col));
+                            let mut on = *mode & bit != 0;
+                            let check = ui
+                                .checkbox(&mut on, *name)
+                                .on_hover_text(format!("{who}: {name}"));
+                            if check.changed() {
+                                *mode = if on { *mode | bit } else { *mode & !bit };
+                                *text = format!("{:03o}", *mode);
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+                let label = ui.label("Numeric value:");
+                let edit = ui
+                    .add(egui::TextEdit::singleline(text).desired_width(60.0))
+                    .labelled_by(label.id);
+                if edit.changed()
+                    && let Some(parsed) = parse_octal_mode(text)
+                {
+                    *mode = parsed;
+                }
+                let valid = parse_octal_mode(text).is_some();
+                match buttons_ui(ui, "OK", valid) {
+                    Some(true) => Outcome::Done(UiAction::Chmod(entries.clone(), *mode)),
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
+            }
             Dialog::TrustCertificate { info, can_save } => {
                 ui.heading("Unknown certificate");
                 ui.label(
@@ -190,6 +240,43 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
         return Outcome::Closed;
     }
     modal.inner
+}
+
+/// `-rw-r--r--` (a listing's permissions) as mode bits; `None` for anything else (MLSD
+/// `perm` facts, Windows listings), where no dialog can start from the current value.
+pub fn unix_mode(permissions: &str) -> Option<u32> {
+    let bits = permissions.as_bytes();
+    if bits.len() < 10 {
+        return None;
+    }
+    let mut mode = 0;
+    for (i, &c) in bits[1..10].iter().enumerate() {
+        let expected = b"rwxrwxrwx"[i];
+        let (set, special) = match (c, i % 3) {
+            (b'-', _) => (false, false),
+            (c, _) if c == expected => (true, false),
+            (b's' | b't', 2) => (true, true),
+            (b'S' | b'T', 2) => (false, true),
+            _ => return None,
+        };
+        if set {
+            mode |= 1 << (8 - i);
+        }
+        if special {
+            // setuid, setgid, sticky: bits 11, 10, 9 for the three execute columns.
+            mode |= 1 << (11 - i / 3);
+        }
+    }
+    Some(mode)
+}
+
+/// `644` or `0755` as mode bits (at most four octal digits).
+pub fn parse_octal_mode(text: &str) -> Option<u32> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 4 {
+        return None;
+    }
+    u32::from_str_radix(text, 8).ok()
 }
 
 /// OK/Cancel: `Some(true)` for OK, `Some(false)` for Cancel.
@@ -302,4 +389,29 @@ pub fn exists_ui(
         policy,
         apply_to_all: choice.always,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_permissions_become_mode_bits() {
+        assert_eq!(unix_mode("-rw-r--r--"), Some(0o644));
+        assert_eq!(unix_mode("drwxr-x---"), Some(0o750));
+        assert_eq!(unix_mode("-rwsr-xr-x"), Some(0o4755));
+        assert_eq!(unix_mode("drwxrwxrwt"), Some(0o1777));
+        assert_eq!(unix_mode("-rw-r-Sr--"), Some(0o2644));
+        assert_eq!(unix_mode("adfrw"), None, "an MLSD perm fact is not a mode");
+        assert_eq!(unix_mode("-rwzr--r--"), None);
+    }
+
+    #[test]
+    fn numeric_modes_are_octal() {
+        assert_eq!(parse_octal_mode("644"), Some(0o644));
+        assert_eq!(parse_octal_mode(" 0755 "), Some(0o755));
+        assert_eq!(parse_octal_mode("8"), None);
+        assert_eq!(parse_octal_mode("77777"), None);
+        assert_eq!(parse_octal_mode(""), None);
+    }
 }

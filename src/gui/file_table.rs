@@ -336,6 +336,18 @@ fn context_menu_ui(
     }
     if side == Side::Remote
         && ui
+            .add_enabled(
+                !selection.is_empty(),
+                egui::Button::new("File permissions…"),
+            )
+            .on_hover_text("SITE CHMOD, where the server supports it")
+            .clicked()
+    {
+        actions.push(UiAction::AskPermissions(selection.clone()));
+        ui.close();
+    }
+    if side == Side::Remote
+        && ui
             .add_enabled(single.is_some(), egui::Button::new("Copy URL to clipboard"))
             .clicked()
     {
