@@ -29,6 +29,17 @@ fn exists_raw(server: &FtpServer, dir: &str, name: &[u8]) -> bool {
         .exists()
 }
 
+fn read_raw(server: &FtpServer, dir: &str, name: &[u8]) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt as _;
+    std::fs::read(
+        server
+            .root()
+            .join(dir)
+            .join(std::ffi::OsStr::from_bytes(name)),
+    )
+    .ok()
+}
+
 #[test]
 fn korean_names_in_cp949_work_by_their_korean_name() {
     let server = FtpServer::start(ServerKind::Vsftpd);
@@ -120,6 +131,100 @@ fn a_name_not_valid_in_the_charset_still_round_trips_through_its_raw_bytes() {
     );
     skiff(work.path(), &["rm", &server.url(&format!("l1/{raw}"))]).assert_ok();
     assert!(!exists_raw(&server, "l1", b"caf\xe9.txt"));
+}
+
+/// With `--encoding cp949` set, a file whose name bytes are not CP949 at all (a Latin-1
+/// `café.txt`: 0xE9 is a CP949 lead byte, and `.` cannot follow it) is still listed with its
+/// raw bytes, renamed and deleted through them: the bytes the server gets are its own.
+#[test]
+fn a_name_invalid_in_the_chosen_charset_is_renamed_and_deleted_by_its_raw_bytes() {
+    const LATIN1: &[u8] = b"caf\xe9.txt";
+    assert!(
+        encoding_rs::EUC_KR
+            .decode_without_bom_handling_and_without_replacement(LATIN1)
+            .is_none(),
+        "the name must be invalid CP949 for this test to mean anything"
+    );
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file_raw_name("mixed", LATIN1, b"not korean");
+    server.write_file_raw_name("mixed", HANGUL_CP949, b"korean");
+    let work = tempfile::tempdir().unwrap();
+    let enc = ["--encoding", "cp949"];
+
+    let ls = |dir: &str| {
+        let run = skiff(
+            work.path(),
+            &[&["ls", &server.url(dir), "--json"][..], &enc].concat(),
+        );
+        run.assert_ok();
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
+    };
+    let rows = ls("mixed/");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let latin = rows
+        .iter()
+        .find(|r| r["raw"] == "caf%E9.txt")
+        .unwrap_or_else(|| panic!("no raw caf%E9.txt in {rows:?}"));
+    assert_eq!(latin["name"], "caf\u{FFFD}.txt");
+    assert!(rows.iter().any(|r| r["name"] == "한글.txt"), "{rows:?}");
+
+    // mv by the raw name (from the listing) to a Korean name: RNFR gets the raw bytes,
+    // RNTO the CP949 bytes of the new name.
+    let run = skiff(
+        work.path(),
+        &[
+            &["mv", &server.url("mixed/caf%E9.txt"), "카페.txt"][..],
+            &enc,
+            &["--log"],
+        ]
+        .concat(),
+    );
+    run.assert_ok();
+    assert!(!exists_raw(&server, "mixed", LATIN1), "{}", run.stderr);
+    assert_eq!(
+        read_raw(&server, "mixed", &cp949("카페.txt")).as_deref(),
+        Some(&b"not korean"[..]),
+        "{}",
+        run.stderr
+    );
+    // The other file was not touched.
+    assert_eq!(
+        read_raw(&server, "mixed", HANGUL_CP949).as_deref(),
+        Some(&b"korean"[..])
+    );
+
+    // Back to an ASCII name, and a fresh Latin-1 file deleted by its raw name.
+    skiff(
+        work.path(),
+        &[&["mv", &server.url("mixed/카페.txt"), "cafe.txt"][..], &enc].concat(),
+    )
+    .assert_ok();
+    assert!(exists_raw(&server, "mixed", b"cafe.txt"));
+    server.write_file_raw_name("mixed", LATIN1, b"again");
+    // A raw name that is not in the folder is an error, not a silent success.
+    skiff(
+        work.path(),
+        &[&["rm", &server.url("mixed/caf%E8.txt")][..], &enc].concat(),
+    )
+    .assert_fails_with("550");
+    assert!(exists_raw(&server, "mixed", LATIN1));
+    skiff(
+        work.path(),
+        &[&["rm", &server.url("mixed/caf%E9.txt")][..], &enc].concat(),
+    )
+    .assert_ok();
+    assert!(!exists_raw(&server, "mixed", LATIN1));
+    assert!(exists_raw(&server, "mixed", b"cafe.txt"));
+    assert!(exists_raw(&server, "mixed", HANGUL_CP949));
+    let mut names: Vec<String> = ls("mixed/")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["cafe.txt", "한글.txt"]);
 }
 
 #[test]
