@@ -104,7 +104,21 @@ fn ten_transfers(kind: ServerKind, tls: ServerTls, versions: TlsVersions, data: 
     );
     let commands = log_texts(&lines, LogKind::Command);
     assert!(commands.contains(&"PBSZ 0".to_owned()) && commands.contains(&"PROT P".to_owned()));
+    // Every logon after the first is a renewed session, and each renewal says so in a Status
+    // line: a silent one would show as an extra USER without it.
+    let renewals = status.iter().filter(|l| l.contains(RENEWAL)).count();
+    let logons = commands.iter().filter(|c| c.starts_with("USER ")).count();
+    assert_eq!(logons, 1 + renewals, "{commands:?}\n{status:?}");
+    if kind == ServerKind::Vsftpd {
+        // vsftpd issues a ticket on every data connection (and TLS 1.2 sessions resume
+        // without any): all ten transfers and the listing ran in the one session.
+        assert_eq!(renewals, 0, "vsftpd's session was renewed: {status:?}");
+        assert_eq!(logons, 1, "{commands:?}");
+    }
 }
+
+/// The Status line of `Connection::refresh_if_out_of_tickets` (src/net/connection.rs).
+const RENEWAL: &str = "no resumption tickets left; reconnecting";
 
 #[test]
 fn vsftpd_reuse_required_tls13_passive() {
@@ -241,7 +255,7 @@ fn running_out_of_tls13_tickets_renews_the_session_with_a_status_line() {
         .lock()
         .unwrap()
         .iter()
-        .filter(|l| l.text.contains("no resumption tickets left; reconnecting"))
+        .filter(|l| l.text.contains(RENEWAL))
         .count();
     assert!(renewals >= 1, "the session was never renewed");
     for i in 0..4 {
