@@ -68,6 +68,10 @@ pub enum EngineCommand {
         server: Arc<ConnectOptions>,
         op: RemoteOp,
     },
+    /// A fresh logon to a server (the password, the certificates trusted): items of that
+    /// server still in the queue, such as those restored from the queue file (which holds
+    /// no passwords), use these options from now on.
+    UpdateServer(Arc<ConnectOptions>),
     /// Forget a server the face disconnected from: its browsing connection and its idle
     /// pooled connections close. Running transfers go on.
     Disconnect(Arc<ConnectOptions>),
@@ -162,6 +166,9 @@ pub struct EngineConfig {
     pub queue_file: Option<std::path::PathBuf>,
     /// Passwords for restored items.
     pub password_lookup: Option<PasswordLookup>,
+    /// Take items from the queue at once (the CLI); the window starts stopped, so a queue
+    /// restored from the last run waits for "Process queue", as in FileZilla.
+    pub start_processing: bool,
 }
 
 impl Default for EngineConfig {
@@ -176,6 +183,7 @@ impl Default for EngineConfig {
             transfer_mode: TransferMode::default(),
             queue_file: None,
             password_lookup: None,
+            start_processing: true,
         }
     }
 }
@@ -206,13 +214,14 @@ pub fn spawn(
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let limits = Limits::new(config.download_limit, config.upload_limit);
+    let processing = config.start_processing;
     let mut engine = Engine {
         limits,
         config,
         queue: Queue::default(),
         pools: HashMap::new(),
         running: JoinSet::new(),
-        processing: true,
+        processing,
         events: event_tx,
         wake,
         next_conn: 0,
@@ -516,6 +525,17 @@ impl Engine {
             }
             EngineCommand::SetLimits { download, upload } => {
                 self.limits = Limits::new(download, upload);
+            }
+            EngineCommand::UpdateServer(server) => {
+                let key = server_key(&server);
+                let changed = self
+                    .queue
+                    .update_server(&server, |other| server_key(other) == key);
+                if changed > 0 {
+                    // Idle connections logged on with the old options go.
+                    self.pools.remove(&key);
+                    self.pool_used.remove(&key);
+                }
             }
             EngineCommand::Disconnect(server) => {
                 let key = server_key(&server);

@@ -230,6 +230,24 @@ impl Queue {
         c.queued == 0 && c.running == 0
     }
 
+    /// Gives every unfinished item of a server (by `same_server`) new connection options:
+    /// the password and certificate trust of a fresh logon, for items restored from the
+    /// queue file without them. Returns how many changed.
+    pub fn update_server(
+        &mut self,
+        server: &std::sync::Arc<crate::net::ConnectOptions>,
+        same_server: impl Fn(&crate::net::ConnectOptions) -> bool,
+    ) -> usize {
+        let mut changed = 0;
+        for item in self.items.values_mut() {
+            if !item.state.is_finished() && same_server(&item.spec.server) {
+                item.spec.server = std::sync::Arc::clone(server);
+                changed += 1;
+            }
+        }
+        changed
+    }
+
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.items.values()
     }
