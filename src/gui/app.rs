@@ -132,7 +132,8 @@ impl SkiffApp {
             local_path_text: String::new(),
             remote_path_text: String::new(),
             queue_tab: QueueTab::Queued,
-            processing: true,
+            // As the engine starts: stopped until a transfer or "Process queue" starts it.
+            processing: false,
             dialog: None,
             exists_choice: ExistsChoice::default(),
             prefs: options.prefs,
@@ -140,6 +141,8 @@ impl SkiffApp {
             quit: false,
         };
         app.open_local(start_dir);
+        app.engine
+            .send(crate::engine::EngineCommand::ProcessQueue(false));
         app.engine
             .send(crate::engine::EngineCommand::SetTransferMode(
                 app.prefs.transfer_mode,

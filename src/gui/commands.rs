@@ -262,7 +262,11 @@ impl SkiffApp {
         if self.server.is_some() {
             self.disconnect();
         }
-        self.server = Some(Arc::new(options));
+        let options = Arc::new(options);
+        // Queued items of this server (restored from the last run) take this logon.
+        self.engine
+            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.server = Some(options);
         self.model.connected = false;
         self.model.remote = Default::default();
         self.model.remote_tree = Default::default();
@@ -365,7 +369,10 @@ impl SkiffApp {
         options.tls.trusted_fingerprints.push(info.sha256.clone());
         // The old browsing connection keeps its options: close it first.
         self.engine.send(EngineCommand::Disconnect(server));
-        self.server = Some(Arc::new(options));
+        let options = Arc::new(options);
+        self.engine
+            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.server = Some(options);
         let dir = self
             .server_url
             .as_ref()

@@ -84,8 +84,14 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
             let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
-            let (engine, events) =
-                crate::engine::spawn(crate::engine::EngineConfig::default(), Arc::clone(&wake));
+            // The queue is kept between runs (without passwords); a restored queue waits
+            // for "Process queue", and its items take the password of the next logon.
+            let config = crate::engine::EngineConfig {
+                queue_file: crate::engine::persist::default_path(),
+                start_processing: false,
+                ..crate::engine::EngineConfig::default()
+            };
+            let (engine, events) = crate::engine::spawn(config, Arc::clone(&wake));
             let prefs = cc
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
