@@ -653,3 +653,39 @@ fn file_permissions_are_changed_with_site_chmod() {
         "{log:?}"
     );
 }
+
+#[test]
+fn a_multi_selection_dragged_to_the_local_side_downloads_every_selected_file() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    for (name, body) in [("a.txt", "alpha"), ("b.txt", "beta"), ("c.txt", "gamma")] {
+        server.write_file(name, body.as_bytes());
+    }
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("mine.txt"), b"local").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    // Click a.txt, Ctrl+click c.txt: two of three selected.
+    harness.get_by_label("📄 a.txt").click();
+    harness.step();
+    harness.step();
+    harness
+        .get_by_label("📄 c.txt")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().model().remote.selection_len(), 2);
+    let from = harness.get_by_label("📄 c.txt").rect().center();
+    let to = harness.get_by_label("📄 mine.txt").rect().center();
+    drag(&mut harness, from, to);
+    step_until(&mut harness, "both downloads", |h| {
+        has_label(h, "Successful transfers (2)")
+    });
+    assert_eq!(std::fs::read(local.path().join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(std::fs::read(local.path().join("c.txt")).unwrap(), b"gamma");
+    assert!(
+        !local.path().join("b.txt").exists(),
+        "b.txt was not selected"
+    );
+}
