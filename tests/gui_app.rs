@@ -139,6 +139,33 @@ fn drag(harness: &mut Harness<'_, SkiffApp>, from: egui::Pos2, to: egui::Pos2) {
     harness.step();
 }
 
+/// A click with `button` at `pos`: hover, press, release, a frame each (and two more, so a
+/// context menu it opens is drawn).
+fn click_at(harness: &mut Harness<'_, SkiffApp>, pos: egui::Pos2, button: egui::PointerButton) {
+    harness.hover_at(pos);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.step();
+    harness.step();
+}
+
+/// Types a URL into the Host field and presses Quickconnect.
+fn connect_to_url(harness: &mut Harness<'_, SkiffApp>, url: &str) {
+    harness.get_by_label("Host:").click();
+    harness.step();
+    harness.get_by_label("Host:").type_text(url);
+    harness.step();
+    harness.get_by_label("Quickconnect").click();
+}
+
 /// Two primary clicks at `pos`, one frame apart: a double-click. Waits 0.4 s (simulated)
 /// first, so an earlier click elsewhere cannot pair with the first one.
 fn double_click_at(harness: &mut Harness<'_, SkiffApp>, pos: egui::Pos2) {
@@ -270,22 +297,7 @@ fn download_by_context_menu_and_answer_the_file_exists_question() {
             .center()
     };
     let at = remote_row(&harness, "fresh.txt");
-    harness.hover_at(at);
-    harness.step();
-    harness.event(egui::Event::PointerButton {
-        pos: at,
-        button: egui::PointerButton::Secondary,
-        pressed: true,
-        modifiers: egui::Modifiers::NONE,
-    });
-    harness.event(egui::Event::PointerButton {
-        pos: at,
-        button: egui::PointerButton::Secondary,
-        pressed: false,
-        modifiers: egui::Modifiers::NONE,
-    });
-    harness.step();
-    harness.step();
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
     harness.get_by_label("Download").click();
     step_until(&mut harness, "the download", |h| {
         has_label(h, "Successful transfers (1)")
@@ -359,21 +371,7 @@ fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
         .unwrap()
         .rect()
         .center();
-    harness.hover_at(remote_filter);
-    harness.event(egui::Event::PointerButton {
-        pos: remote_filter,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: egui::Modifiers::NONE,
-    });
-    harness.step();
-    harness.event(egui::Event::PointerButton {
-        pos: remote_filter,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: egui::Modifiers::NONE,
-    });
-    harness.step();
+    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
     harness.event(egui::Event::Text("日本".into()));
     harness.step();
     harness.step();
@@ -423,17 +421,7 @@ fn the_directory_trees_follow_the_panes_and_open_folders() {
         .unwrap()
         .rect()
         .center();
-    harness.hover_at(expander);
-    harness.step();
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: expander,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.step();
-    }
+    click_at(&mut harness, expander, egui::PointerButton::Primary);
     step_until(&mut harness, "video's contents in the tree", |h| {
         h.state().model().remote_tree.is_expanded(b"/video")
             && h.state().model().remote_tree_requests.is_empty()
@@ -465,11 +453,7 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
         local.path(),
         Some(TrustStore::load(&store_path).unwrap()),
     );
-    harness.get_by_label("Host:").click();
-    harness.step();
-    harness.get_by_label("Host:").type_text(&server.url("/"));
-    harness.step();
-    harness.get_by_label("Quickconnect").click();
+    connect_to_url(&mut harness, &server.url("/"));
     step_until(&mut harness, "the certificate dialog", |h| {
         has_label(h, "Unknown certificate")
     });
@@ -518,11 +502,7 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
         local.path(),
         Some(TrustStore::load(&store_path).unwrap()),
     );
-    again.get_by_label("Host:").click();
-    again.step();
-    again.get_by_label("Host:").type_text(&server.url("/"));
-    again.step();
-    again.get_by_label("Quickconnect").click();
+    connect_to_url(&mut again, &server.url("/"));
     step_until(&mut again, "the silent listing", |h| {
         has_label(h, "secret-plans.txt")
     });
@@ -602,19 +582,7 @@ fn file_permissions_are_changed_with_site_chmod() {
     let mut harness = window(&rt, local.path());
     quickconnect(&mut harness, &server);
     let at = harness.get_by_label("📄 script.sh").rect().center();
-    harness.hover_at(at);
-    harness.step();
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Secondary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.step();
-    }
-    harness.step();
-    harness.step();
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
     harness.get_by_label("File permissions…").click();
     step_until(&mut harness, "the permissions dialog", |h| {
         has_label(h, "Change file attributes")
