@@ -81,7 +81,7 @@ async fn download_file(
     mut options: TransferOptions,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
-    if let Ok(meta) = tokio::fs::metadata(&spec.local).await {
+    if let Ok(meta) = std::fs::metadata(&spec.local) {
         match spec.exists {
             ExistsPolicy::Refuse => {
                 return Err(FtpError::Refused(format!(
