@@ -27,6 +27,18 @@ impl Scheme {
         }
     }
 
+    /// How the scheme secures the connection; plain `ftp://` may still try TLS when the user
+    /// asks for "TLS if available".
+    pub fn tls_mode(self, tls_if_available: bool) -> crate::net::tls::TlsMode {
+        use crate::net::tls::TlsMode;
+        match self {
+            Scheme::Ftpes => TlsMode::Explicit,
+            Scheme::Ftps => TlsMode::Implicit,
+            Scheme::Ftp if tls_if_available => TlsMode::ExplicitIfAvailable,
+            Scheme::Ftp => TlsMode::None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Ftp => "ftp",

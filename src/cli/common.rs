@@ -16,19 +16,14 @@ use crate::net::{ConnectOptions, Connection, Credentials, DataSettings, FtpError
 use crate::proto::charset::Charset;
 use crate::secret::Secret;
 use crate::sites::trust::TrustStore;
-use crate::url::{FtpUrl, Scheme};
+use crate::url::FtpUrl;
 
 pub(crate) fn parse_url(text: &str) -> anyhow::Result<FtpUrl> {
     Ok(FtpUrl::parse(text)?)
 }
 
 fn tls_settings(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<TlsSettings> {
-    let mode = match url.scheme {
-        Scheme::Ftpes => TlsMode::Explicit,
-        Scheme::Ftps => TlsMode::Implicit,
-        Scheme::Ftp if args.tls_if_available => TlsMode::ExplicitIfAvailable,
-        Scheme::Ftp => TlsMode::None,
-    };
+    let mode = url.scheme.tls_mode(args.tls_if_available);
     for fp in &args.trust_fingerprint {
         if normalize_fingerprint(fp).is_none() {
             anyhow::bail!(

@@ -15,11 +15,10 @@ use crate::gui::app::{LocalDone, Quickconnect, SkiffApp};
 use crate::gui::dialogs::Dialog;
 use crate::local::{bytes_os, os_bytes};
 use crate::net::ConnectOptions;
-use crate::net::tls::TlsMode;
 use crate::proto::listing::Entry;
 use crate::proto::path;
 use crate::secret::Secret;
-use crate::url::{FtpUrl, Scheme};
+use crate::url::FtpUrl;
 
 /// What the quickconnect fields say, as a server to connect to. The host field may hold a
 /// whole URL; the other fields fill in what it lacks.
@@ -49,11 +48,7 @@ pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, ConnectOptio
     let mut options = ConnectOptions::new(url.host.clone(), url.port);
     options.credentials.user = url.user.clone();
     options.credentials.password = url.password.clone();
-    options.tls.mode = match url.scheme {
-        Scheme::Ftp => TlsMode::None,
-        Scheme::Ftpes => TlsMode::Explicit,
-        Scheme::Ftps => TlsMode::Implicit,
-    };
+    options.tls.mode = url.scheme.tls_mode(false);
     Ok((url, options))
 }
 
@@ -703,6 +698,7 @@ fn open_with_desktop(file: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::tls::TlsMode;
 
     fn quick(host: &str, user: &str, password: &str, port: &str) -> Quickconnect {
         Quickconnect {

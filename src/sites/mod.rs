@@ -1,5 +1,9 @@
-//! What Skiff keeps on disk between runs. So far: the certificates the user chose to trust.
+//! What Skiff keeps on disk between runs: saved sites, global settings, trusted
+//! certificates, and (never in plaintext) passwords.
 
+pub mod config_file;
+pub mod settings;
+pub mod site;
 pub mod trust;
 
 use std::path::PathBuf;

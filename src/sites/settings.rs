@@ -1,0 +1,247 @@
+//! Global settings (Edit > Settings, `settings.toml`), and how a site's own choices override
+//! them when a connection is made.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::engine::ExistsPolicy;
+use crate::net::{ConnectOptions, DataMode, DataSettings, PortRange};
+use crate::proto::charset::CharsetError;
+use crate::secret::Secret;
+use crate::sites::config_file::{self, Loaded, SaveError};
+use crate::sites::site::Site;
+use crate::url::FtpUrl;
+
+pub const SETTINGS_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// Follow the desktop's light or dark preference.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Passive or active; a site may choose its own.
+    pub data_mode: DataMode,
+    /// When a passive data connection cannot be made, try active (FileZilla's default).
+    pub passive_fallback: bool,
+    /// Active mode listens only on these ports, so a firewall can allow exactly them.
+    #[serde(with = "crate::sites::site::optional_port_range")]
+    pub active_port_range: Option<PortRange>,
+    /// Active mode announces this address instead of the local one (behind NAT).
+    pub external_ip: Option<IpAddr>,
+    /// Passive mode connects to the server's own address, not the one in its 227 reply.
+    pub use_control_peer_for_pasv: bool,
+    /// Try EPSV before PASV.
+    pub prefer_epsv: bool,
+    /// Seconds any network step may take.
+    pub timeout_secs: u64,
+    /// Attempts per transfer before it fails (transient errors only).
+    pub attempts: u32,
+    /// Transfers at once (1 to 10).
+    pub parallel: usize,
+    /// Bytes per second; `None`: unlimited.
+    pub download_limit: Option<u64>,
+    pub upload_limit: Option<u64>,
+    /// What to do when a download's or an upload's target exists.
+    pub download_exists: ExistsPolicy,
+    pub upload_exists: ExistsPolicy,
+    pub log_timestamps: bool,
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_mode: DataMode::Passive,
+            passive_fallback: true,
+            active_port_range: None,
+            external_ip: None,
+            use_control_peer_for_pasv: true,
+            prefer_epsv: true,
+            timeout_secs: 20,
+            attempts: 5,
+            parallel: 2,
+            download_limit: None,
+            upload_limit: None,
+            download_exists: ExistsPolicy::Ask,
+            upload_exists: ExistsPolicy::Ask,
+            log_timestamps: false,
+            theme: Theme::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// `settings.toml` in Skiff's config folder.
+    pub fn default_path() -> Option<PathBuf> {
+        super::config_dir().map(|dir| dir.join("settings.toml"))
+    }
+
+    pub fn load(path: &std::path::Path) -> Loaded<Settings> {
+        config_file::load(path, SETTINGS_VERSION, |_, _| {})
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> Result<(), SaveError> {
+        config_file::save(path, SETTINGS_VERSION, self)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs.clamp(1, 3600))
+    }
+
+    /// Data connections for a server without a site (quickconnect, a plain URL).
+    pub fn data_settings(&self) -> DataSettings {
+        DataSettings {
+            mode: match self.data_mode {
+                DataMode::Passive if self.passive_fallback => DataMode::Auto,
+                mode => mode,
+            },
+            prefer_epsv: self.prefer_epsv,
+            use_control_peer_for_pasv: self.use_control_peer_for_pasv,
+            active_port_range: self.active_port_range,
+            external_ip: self.external_ip,
+        }
+    }
+
+    /// Data connections for `site`: its own mode, fallback, port range and external IP where
+    /// it has them, the global ones where not.
+    pub fn site_data_settings(&self, site: &Site) -> DataSettings {
+        DataSettings {
+            mode: site.data_mode(self.data_mode, self.passive_fallback),
+            active_port_range: site.active_port_range.or(self.active_port_range),
+            external_ip: site.external_ip.or(self.external_ip),
+            ..self.data_settings()
+        }
+    }
+
+    /// How to reach a URL's server (quickconnect, the CLI without `--site`). Trust and the
+    /// log are the caller's to fill in.
+    pub fn url_options(&self, url: &FtpUrl, tls_if_available: bool) -> ConnectOptions {
+        let mut options = ConnectOptions::new(url.host.clone(), url.port);
+        options.credentials.user = url.user.clone();
+        options.credentials.password = url.password.clone();
+        options.timeout = self.timeout();
+        options.data = self.data_settings();
+        options.tls.mode = url.scheme.tls_mode(tls_if_available);
+        options
+    }
+
+    /// How to reach `site`, logging on with `password` (from the password store or a prompt).
+    pub fn site_options(
+        &self,
+        site: &Site,
+        password: Option<Secret>,
+    ) -> Result<ConnectOptions, CharsetError> {
+        let mut options = ConnectOptions::new(site.host.trim(), site.port());
+        options.credentials = site.credentials(password);
+        options.timeout = self.timeout();
+        options.data = self.site_data_settings(site);
+        options.charset = site.charset.charset()?;
+        options.tls.mode = site.protocol.tls_mode();
+        Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::tls::TlsMode;
+    use crate::sites::site::{CharsetChoice, LogonType, Protocol, SiteDataMode};
+
+    #[test]
+    fn a_sites_transfer_settings_override_the_global_ones() {
+        let global = Settings {
+            data_mode: DataMode::Passive,
+            passive_fallback: false,
+            active_port_range: Some("50000-50010".parse().unwrap()),
+            external_ip: Some("198.51.100.7".parse().unwrap()),
+            timeout_secs: 7,
+            ..Settings::default()
+        };
+        let mut site = Site {
+            host: " ftp.example.kr ".into(),
+            protocol: Protocol::FtpExplicitTls,
+            user: "kim".into(),
+            charset: CharsetChoice::Custom("cp949".into()),
+            ..Site::default()
+        };
+        let plain = global.site_options(&site, None).unwrap();
+        assert_eq!(plain.host, "ftp.example.kr");
+        assert_eq!(plain.port, 21);
+        assert_eq!(plain.data.mode, DataMode::Passive);
+        assert_eq!(plain.data.active_port_range, global.active_port_range);
+        assert_eq!(plain.data.external_ip, global.external_ip);
+        assert_eq!(plain.timeout, Duration::from_secs(7));
+        assert_eq!(plain.tls.mode, TlsMode::Explicit);
+        assert_eq!(plain.charset.name(), "EUC-KR");
+
+        site.data_mode = SiteDataMode::Active;
+        site.active_port_range = Some("50200-50210".parse().unwrap());
+        site.external_ip = Some("203.0.113.5".parse().unwrap());
+        let own = global.site_options(&site, None).unwrap();
+        assert_eq!(own.data.mode, DataMode::Active);
+        assert_eq!(own.data.active_port_range, site.active_port_range);
+        assert_eq!(own.data.external_ip, site.external_ip);
+        assert!(own.data.use_control_peer_for_pasv);
+    }
+
+    #[test]
+    fn a_site_with_an_unknown_charset_is_an_error() {
+        let site = Site {
+            charset: CharsetChoice::Custom("klingon".into()),
+            logon: LogonType::Anonymous,
+            ..Site::default()
+        };
+        assert!(Settings::default().site_options(&site, None).is_err());
+    }
+
+    #[test]
+    fn passive_with_fallback_is_auto_for_urls() {
+        let url = FtpUrl::parse("ftps://u@h:2990/x").unwrap();
+        let options = Settings::default().url_options(&url, false);
+        assert_eq!(options.data.mode, DataMode::Auto);
+        assert_eq!(options.tls.mode, TlsMode::Implicit);
+        assert_eq!(options.port, 2990);
+        let strict = Settings {
+            passive_fallback: false,
+            ..Settings::default()
+        };
+        assert_eq!(strict.url_options(&url, false).data.mode, DataMode::Passive);
+    }
+
+    #[test]
+    fn settings_round_trip_and_partial_files_fill_in_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        let settings = Settings {
+            data_mode: DataMode::Active,
+            active_port_range: Some("50200-50210".parse().unwrap()),
+            external_ip: Some("::1".parse().unwrap()),
+            download_limit: Some(500_000),
+            download_exists: ExistsPolicy::OverwriteIfNewer,
+            theme: Theme::Dark,
+            ..Settings::default()
+        };
+        settings.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("active_port_range = \"50200-50210\""),
+            "{text}"
+        );
+        let loaded = Settings::load(&path);
+        assert!(loaded.problem.is_none());
+        assert_eq!(loaded.value, settings);
+        std::fs::write(&path, "version = 1\ntimeout_secs = 9\n").unwrap();
+        let partial = Settings::load(&path).value;
+        assert_eq!(partial.timeout_secs, 9);
+        assert!(partial.passive_fallback && partial.use_control_peer_for_pasv);
+    }
+}
