@@ -211,6 +211,9 @@ impl Connection {
             conn.protect_data().await?;
         }
         conn.learn_server().await?;
+        // Which mode, ports and address this connection's transfers use, so a user reading
+        // the log after a failed transfer sees what Skiff tried.
+        conn.control.log.status(options.data.describe());
         Ok(conn)
     }
 

@@ -99,6 +99,34 @@ impl Default for DataSettings {
     }
 }
 
+impl DataSettings {
+    /// One Status line: "Data connections: passive (EPSV, then PASV) ...".
+    pub fn describe(&self) -> String {
+        let passive = match (self.prefer_epsv, self.use_control_peer_for_pasv) {
+            (true, true) => "passive (EPSV, then PASV to the server's own address)",
+            (true, false) => "passive (EPSV, then PASV to the address the server announces)",
+            (false, true) => "passive (PASV to the server's own address)",
+            (false, false) => "passive (PASV to the address the server announces)",
+        };
+        let ports = match self.active_port_range {
+            Some(range) => format!("local ports {range}"),
+            None => "any free local port".to_owned(),
+        };
+        let address = match self.external_ip {
+            Some(ip) => format!("announcing {ip}"),
+            None => "announcing the local address".to_owned(),
+        };
+        let active = format!("active (EPRT/PORT, {ports}, {address})");
+        match self.mode {
+            DataMode::Passive => format!("Data connections: {passive}"),
+            DataMode::Active => format!("Data connections: {active}"),
+            DataMode::Auto => {
+                format!("Data connections: {passive}; if that fails, {active}")
+            }
+        }
+    }
+}
+
 /// The order in which to try the ports of a range: every port once, starting at `start`
 /// (a random offset, so parallel connections don't all fight over the first port).
 pub fn active_port_candidates(range: PortRange, start: u32) -> impl Iterator<Item = u16> {
@@ -216,6 +244,31 @@ fn same_host(a: IpAddr, b: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_settings_line_names_mode_ports_and_address() {
+        let mut settings = DataSettings::default();
+        assert_eq!(
+            settings.describe(),
+            "Data connections: passive (EPSV, then PASV to the server's own address)"
+        );
+        settings.mode = DataMode::Active;
+        settings.active_port_range = Some("50200-50210".parse().unwrap());
+        settings.external_ip = Some("203.0.113.5".parse().unwrap());
+        assert_eq!(
+            settings.describe(),
+            "Data connections: active (EPRT/PORT, local ports 50200-50210, announcing 203.0.113.5)"
+        );
+        settings.mode = DataMode::Auto;
+        settings.active_port_range = None;
+        settings.external_ip = None;
+        settings.prefer_epsv = false;
+        assert_eq!(
+            settings.describe(),
+            "Data connections: passive (PASV to the server's own address); if that fails, \
+             active (EPRT/PORT, any free local port, announcing the local address)"
+        );
+    }
 
     #[test]
     fn port_candidates_cover_the_range_once() {
