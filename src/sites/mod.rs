@@ -2,6 +2,7 @@
 //! certificates, and (never in plaintext) passwords.
 
 pub mod config_file;
+pub mod credentials;
 pub mod settings;
 pub mod site;
 pub mod trust;
