@@ -10,6 +10,7 @@ use crate::net::{ConnectOptions, DataMode, DataSettings, PortRange};
 use crate::proto::charset::CharsetError;
 use crate::secret::Secret;
 use crate::sites::config_file::{self, Loaded, SaveError};
+use crate::sites::credentials::StoreKind;
 use crate::sites::site::Site;
 use crate::url::FtpUrl;
 
@@ -55,6 +56,8 @@ pub struct Settings {
     pub upload_exists: ExistsPolicy,
     pub log_timestamps: bool,
     pub theme: Theme,
+    /// Where saved passwords go: the OS keyring, a master-password vault, or nowhere.
+    pub password_store: StoreKind,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             upload_exists: ExistsPolicy::Ask,
             log_timestamps: false,
             theme: Theme::default(),
+            password_store: StoreKind::default(),
         }
     }
 }
@@ -228,6 +232,7 @@ mod tests {
             download_limit: Some(500_000),
             download_exists: ExistsPolicy::OverwriteIfNewer,
             theme: Theme::Dark,
+            password_store: StoreKind::MasterPassword,
             ..Settings::default()
         };
         settings.save(&path).unwrap();
