@@ -49,6 +49,15 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// The app id: the desktop entry, the AppStream id and the icon name (packaging/linux).
+pub const APP_ID: &str = "dev.skiff.Skiff";
+
+/// The window's icon (assets/icons, rendered from skiff.svg).
+fn window_icon() -> eframe::egui::IconData {
+    let png = include_bytes!("../../assets/icons/skiff-256.png");
+    eframe::icon_data::from_png_bytes(png).unwrap_or_default()
+}
+
 /// Opens the window (and connects to `url` when given). Returns when the window closes.
 pub fn run(url: Option<String>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -72,7 +81,9 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Skiff")
-            .with_app_id("skiff")
+            // The desktop entry's name (packaging/linux), so docks group the window under it.
+            .with_app_id(APP_ID)
+            .with_icon(window_icon())
             .with_inner_size([1200.0, 800.0])
             .with_min_inner_size([720.0, 480.0])
             .with_drag_and_drop(true),

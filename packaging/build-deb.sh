@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# packaging/build-deb.sh [--validate]: builds target/debian/skiff_<version>_<arch>.deb with
+# cargo-deb (installed when missing) from a release build. With --validate, unpacks the .deb
+# into a temporary root with dpkg -x and checks the desktop entry (desktop-file-validate), the
+# AppStream metainfo (appstreamcli validate --no-net), the ftp:// scheme handlers and that the
+# binary, icons and files named in the desktop entry are where they say.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
+cargo build --release --locked
+deb=$(cargo deb --no-build 2>/dev/null | tail -n 1)
+[[ -f "$deb" ]] || deb=$(ls -t target/debian/skiff_*.deb | head -n 1)
+echo "built $deb"
+[[ "${1:-}" == "--validate" ]] || exit 0
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+dpkg -x "$deb" "$root"
+desktop="$root/usr/share/applications/dev.skiff.Skiff.desktop"
+metainfo="$root/usr/share/metainfo/dev.skiff.Skiff.metainfo.xml"
+desktop-file-validate "$desktop"
+appstreamcli validate --no-net "$metainfo"
+for scheme in ftp ftps ftpes; do
+  grep -q "x-scheme-handler/$scheme;" "$desktop" || { echo "no handler for $scheme://" >&2; exit 1; }
+done
+exec_bin=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop")
+[[ -x "$root/usr/bin/$exec_bin" ]] || { echo "Exec=$exec_bin is not in /usr/bin" >&2; exit 1; }
+icon=$(sed -n 's/^Icon=//p' "$desktop")
+for size in 16x16 32x32 48x48 128x128 256x256 512x512; do
+  [[ -s "$root/usr/share/icons/hicolor/$size/apps/$icon.png" ]] || { echo "icon $size missing" >&2; exit 1; }
+done
+[[ -s "$root/usr/share/icons/hicolor/scalable/apps/$icon.svg" ]]
+"$root/usr/bin/skiff" --version
+dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Recommends\):/\1:/p'
+echo "validated $deb"
