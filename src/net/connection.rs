@@ -52,6 +52,9 @@ pub struct ConnectOptions {
     /// FTPS: mode, certificate trust.
     pub tls: TlsSettings,
     pub log: LogSink,
+    /// Transfers the engine may run to this server at once (a site's "maximum simultaneous
+    /// connections"); `None`: only the global limit applies.
+    pub max_transfers: Option<usize>,
 }
 
 impl ConnectOptions {
@@ -65,6 +68,7 @@ impl ConnectOptions {
             charset: Charset::UTF8,
             tls: TlsSettings::default(),
             log: LogSink::discard(),
+            max_transfers: None,
         }
     }
 }

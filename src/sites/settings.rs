@@ -150,6 +150,7 @@ impl Settings {
         options.data = self.site_data_settings(site);
         options.charset = site.charset.charset()?;
         options.tls.mode = site.protocol.tls_mode();
+        options.max_transfers = site.max_connections.map(usize::from);
         Ok(options)
     }
 }
