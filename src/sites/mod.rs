@@ -3,6 +3,7 @@
 
 pub mod config_file;
 pub mod credentials;
+pub mod filezilla;
 pub mod settings;
 pub mod site;
 pub mod trust;
