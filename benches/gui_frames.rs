@@ -52,6 +52,9 @@ fn main() {
     let _enter = rt.enter();
     let local = tempfile::tempdir().unwrap();
     let local_dir = local.path().to_path_buf();
+    // Never the user's sites and settings.
+    let config = tempfile::tempdir().unwrap();
+    let config_dir = config.path().to_path_buf();
     let mut harness = Harness::builder()
         .with_size([1280.0, 800.0])
         .with_step_dt(1.0 / 60.0)
@@ -66,6 +69,8 @@ fn main() {
                     local_dir: Some(local_dir),
                     prefs: Prefs::default(),
                     trust_store: None,
+                    config_dir: Some(config_dir),
+                    config: None,
                 },
             )
         });

@@ -86,7 +86,24 @@ pub enum UiAction {
     ToggleLog,
     ToggleQueue,
     ToggleTrees,
-    ToggleDark,
     About,
     Quit,
+    /// File > Site Manager… (Ctrl+S, the toolbar's first button).
+    OpenSiteManager,
+    /// File > Copy current connection to Site Manager…
+    CopyToSiteManager,
+    /// Edit > Settings…
+    OpenSettings,
+    /// A recent server from the File menu or the quickconnect history.
+    OpenRecent(String),
+    /// Log on to a site with the password just typed for it.
+    ConnectSiteWith(Box<crate::sites::site::Site>, crate::secret::Secret),
+    /// Open the master-password vault (`true`: create it).
+    UnlockStore(crate::secret::Secret, bool),
+    /// Give up on the password store for now (connections ask for their password).
+    CancelStore,
+    /// Keep saved passwords in another store from now on.
+    SwitchStore(crate::sites::credentials::StoreKind),
+    SetTheme(crate::sites::settings::Theme),
+    SetLogTimestamps(bool),
 }

@@ -56,6 +56,21 @@ pub(crate) enum LocalDone {
         path: PathBuf,
         result: std::io::Result<Vec<crate::proto::listing::Entry>>,
     },
+    SitesSaved(Result<(), String>),
+    SettingsSaved(Result<(), String>),
+    /// The password store, opened (or why not).
+    StoreOpened(
+        Result<
+            crate::sites::credentials::PasswordStore,
+            crate::sites::credentials::CredentialError,
+        >,
+    ),
+    StoreDone(crate::gui::site_connect::StoreDone),
+    /// A folder picked with Browse… for a site's default local folder.
+    SiteFolderChosen {
+        site: String,
+        dir: PathBuf,
+    },
 }
 
 /// How the window starts.
@@ -68,6 +83,12 @@ pub struct AppOptions {
     pub prefs: Prefs,
     /// Certificates the user trusted (shared with the CLI), loaded before the window opens.
     pub trust_store: Option<crate::sites::trust::TrustStore>,
+    /// Where `sites.toml`, `settings.toml` and `passwords.vault` are; `None`: the OS config
+    /// folder (`sites::config_dir()`). Tests give a temporary folder.
+    pub config_dir: Option<PathBuf>,
+    /// The config files, when already read (`run` reads them before the engine starts, to
+    /// give it the settings); else they are read from `config_dir`.
+    pub config: Option<crate::gui::config::AppConfig>,
 }
 
 pub struct SkiffApp {
@@ -98,6 +119,8 @@ pub struct SkiffApp {
     pub(crate) prefs: Prefs,
     pub(crate) trust_store: Option<crate::sites::trust::TrustStore>,
     pub(crate) quit: bool,
+    /// Sites, settings, the password store and their windows.
+    pub(crate) cfg: crate::gui::site_connect::SitesState,
 }
 
 impl SkiffApp {
@@ -108,6 +131,10 @@ impl SkiffApp {
         options: AppOptions,
     ) -> Self {
         let (local_tx, local_rx) = mpsc::channel();
+        let config = options.config.unwrap_or_else(|| {
+            let dir = options.config_dir.clone().or_else(crate::sites::config_dir);
+            crate::gui::config::AppConfig::load(dir, &options.prefs)
+        });
         let start_dir = options
             .local_dir
             .or_else(|| options.prefs.last_local_dir.clone().filter(|d| d.is_dir()))
@@ -139,7 +166,27 @@ impl SkiffApp {
             prefs: options.prefs,
             trust_store: options.trust_store,
             quit: false,
+            cfg: crate::gui::site_connect::SitesState {
+                config_dir: config.dir.clone(),
+                settings: config.settings.clone(),
+                sites: config.sites.clone(),
+                ..Default::default()
+            },
         };
+        // Never silent: a file that could not be used is in the log and in a dialog, once.
+        for problem in &config.problems {
+            app.model.push_error(problem.clone());
+        }
+        if !config.problems.is_empty() {
+            app.dialog = Some(Dialog::Error {
+                title: "A configuration file could not be read".into(),
+                text: config.problems.join("\n\n"),
+            });
+        }
+        if config.migrated {
+            app.save_settings();
+        }
+        app.send_engine_settings();
         app.open_local(start_dir);
         app.engine
             .send(crate::engine::EngineCommand::ProcessQueue(false));
@@ -161,6 +208,25 @@ impl SkiffApp {
 
     pub fn local_pane(&self) -> &FilePane {
         &self.local
+    }
+
+    /// The settings in use (Edit > Settings), for tests.
+    pub fn settings(&self) -> &crate::sites::settings::Settings {
+        &self.cfg.settings
+    }
+
+    /// The saved sites, for tests.
+    pub fn sites(&self) -> &crate::sites::site::SiteList {
+        &self.cfg.sites
+    }
+
+    /// Transfers at once, as last sent to the engine.
+    pub fn parallel(&self) -> usize {
+        self.effective_parallel()
+    }
+
+    pub fn site_manager_open(&self) -> bool {
+        self.cfg.manager.is_some()
     }
 
     fn drain(&mut self) -> bool {
@@ -189,12 +255,43 @@ impl SkiffApp {
     fn menu_bar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
+                if ui
+                    .add(egui::Button::new("Site Manager…").shortcut_text("Ctrl+S"))
+                    .clicked()
+                {
+                    actions.push(UiAction::OpenSiteManager);
+                }
+                if ui
+                    .add_enabled(
+                        self.server.is_some(),
+                        egui::Button::new("Copy current connection to Site Manager…"),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::CopyToSiteManager);
+                }
+                ui.add_enabled_ui(!self.prefs.recent.is_empty(), |ui| {
+                    ui.menu_button("Recent servers", |ui| {
+                        for recent in &self.prefs.recent {
+                            if ui.button(recent).clicked() {
+                                actions.push(UiAction::OpenRecent(recent.clone()));
+                                ui.close();
+                            }
+                        }
+                    });
+                });
+                ui.separator();
                 if ui.button("Choose local folder…").clicked() {
                     actions.push(UiAction::ChooseLocalFolder);
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     actions.push(UiAction::Quit);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                if ui.button("Settings…").clicked() {
+                    actions.push(UiAction::OpenSettings);
                 }
             });
             ui.menu_button("View", |ui| {
@@ -210,11 +307,23 @@ impl SkiffApp {
                 if ui.checkbox(&mut trees, "Directory trees").clicked() {
                     actions.push(UiAction::ToggleTrees);
                 }
-                ui.checkbox(&mut self.prefs.log_timestamps, "Timestamps in the log");
-                let mut dark = self.prefs.dark;
-                if ui.checkbox(&mut dark, "Dark theme").clicked() {
-                    actions.push(UiAction::ToggleDark);
+                let mut stamps = self.cfg.settings.log_timestamps;
+                if ui.checkbox(&mut stamps, "Timestamps in the log").clicked() {
+                    actions.push(UiAction::SetLogTimestamps(stamps));
                 }
+                ui.menu_button("Theme", |ui| {
+                    use crate::sites::settings::Theme;
+                    for (theme, name) in [
+                        (Theme::System, "Follow the desktop"),
+                        (Theme::Light, "Light"),
+                        (Theme::Dark, "Dark"),
+                    ] {
+                        if ui.radio(self.cfg.settings.theme == theme, name).clicked() {
+                            actions.push(UiAction::SetTheme(theme));
+                            ui.close();
+                        }
+                    }
+                });
                 ui.separator();
                 if ui.button("Refresh (F5)").clicked() {
                     actions.push(UiAction::Refresh(self.active));
@@ -251,7 +360,13 @@ impl SkiffApp {
                         (DataMode::Active, "Active"),
                         (DataMode::Auto, "Passive, falling back to active"),
                     ] {
-                        if ui.radio(self.prefs.data_mode == mode, name).clicked() {
+                        let current = match self.cfg.settings.data_mode {
+                            DataMode::Passive if self.cfg.settings.passive_fallback => {
+                                DataMode::Auto
+                            }
+                            mode => mode,
+                        };
+                        if ui.radio(current == mode, name).clicked() {
                             actions.push(UiAction::SetDataMode(mode));
                             ui.close();
                         }
@@ -283,6 +398,14 @@ impl SkiffApp {
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         ui.horizontal(|ui| {
+            if ui
+                .button("🗄 Site Manager")
+                .on_hover_text("Open the Site Manager (Ctrl+S)")
+                .clicked()
+            {
+                actions.push(UiAction::OpenSiteManager);
+            }
+            ui.separator();
             if ui
                 .button("⟳ Refresh")
                 .on_hover_text("Refresh both folders (F5)")
@@ -359,13 +482,9 @@ impl SkiffApp {
             ui.add_enabled_ui(!self.prefs.recent.is_empty(), |ui| {
                 ui.menu_button("⏷", |ui| {
                     ui.label("Recent servers");
-                    for recent in self.prefs.recent.clone() {
-                        if ui.button(&recent).clicked() {
-                            self.quick = Quickconnect {
-                                host: recent,
-                                ..Quickconnect::default()
-                            };
-                            actions.push(UiAction::Quickconnect);
+                    for recent in &self.prefs.recent {
+                        if ui.button(recent).clicked() {
+                            actions.push(UiAction::OpenRecent(recent.clone()));
                             ui.close();
                         }
                     }
@@ -532,7 +651,15 @@ impl SkiffApp {
 
     fn keys(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
         // A text field with the focus keeps its keys (Backspace edits, Enter submits).
-        if ctx.egui_wants_keyboard_input() || self.dialog.is_some() {
+        if ctx.egui_wants_keyboard_input()
+            || self.dialog.is_some()
+            || self.cfg.manager.is_some()
+            || self.cfg.settings_window.is_some()
+        {
+            return;
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {
+            actions.push(UiAction::OpenSiteManager);
             return;
         }
         let side = self.active;
@@ -664,10 +791,10 @@ impl eframe::App for SkiffApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        ctx.set_theme(if self.prefs.dark {
-            egui::Theme::Dark
-        } else {
-            egui::Theme::Light
+        ctx.set_theme(match self.cfg.settings.theme {
+            crate::sites::settings::Theme::System => egui::ThemePreference::System,
+            crate::sites::settings::Theme::Light => egui::ThemePreference::Light,
+            crate::sites::settings::Theme::Dark => egui::ThemePreference::Dark,
         });
         let mut actions = Vec::new();
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
@@ -679,7 +806,7 @@ impl eframe::App for SkiffApp {
                 .default_size(150.0)
                 .min_size(60.0)
                 .show(ui, |ui| {
-                    log_pane::log_ui(ui, &self.model, self.prefs.log_timestamps)
+                    log_pane::log_ui(ui, &self.model, self.cfg.settings.log_timestamps)
                 });
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
@@ -728,6 +855,7 @@ impl eframe::App for SkiffApp {
             actions.push(UiAction::UploadDropped(dropped));
         }
         self.keys(&ctx, &mut actions);
+        self.windows_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
         self.run_actions(&ctx, actions);
     }

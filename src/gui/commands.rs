@@ -79,7 +79,9 @@ impl SkiffApp {
             UiAction::Quickconnect => self.quickconnect(),
             UiAction::Disconnect => self.disconnect(),
             UiAction::Reconnect => {
-                if let Some(url) = self.server_url.clone() {
+                if let Some(site) = self.cfg.current_site.clone() {
+                    self.connect_site(&site, None);
+                } else if let Some(url) = self.server_url.clone() {
                     self.disconnect();
                     self.quick.host = url.redacted();
                     self.quickconnect();
@@ -171,7 +173,21 @@ impl SkiffApp {
                 self.prefs.transfer_mode = mode;
                 self.engine.send(EngineCommand::SetTransferMode(mode));
             }
-            UiAction::SetDataMode(mode) => self.prefs.data_mode = mode,
+            UiAction::SetDataMode(mode) => {
+                let settings = &mut self.cfg.settings;
+                match mode {
+                    crate::net::DataMode::Auto => {
+                        settings.data_mode = crate::net::DataMode::Passive;
+                        settings.passive_fallback = true;
+                    }
+                    crate::net::DataMode::Passive => {
+                        settings.data_mode = mode;
+                        settings.passive_fallback = false;
+                    }
+                    crate::net::DataMode::Active => settings.data_mode = mode,
+                }
+                self.save_settings();
+            }
             UiAction::Cancel(id) => {
                 self.engine.send(EngineCommand::Cancel(id));
             }
@@ -221,9 +237,32 @@ impl SkiffApp {
             UiAction::ToggleQueue => self.prefs.show_queue = !self.prefs.show_queue,
             UiAction::ToggleTrees => self.prefs.show_trees = !self.prefs.show_trees,
             UiAction::ListForTree(side, dir) => self.list_for_tree(side, dir),
-            UiAction::ToggleDark => self.prefs.dark = !self.prefs.dark,
+            UiAction::SetTheme(theme) => {
+                self.cfg.settings.theme = theme;
+                self.save_settings();
+            }
+            UiAction::SetLogTimestamps(on) => {
+                self.cfg.settings.log_timestamps = on;
+                self.save_settings();
+            }
             UiAction::About => self.dialog = Some(Dialog::About),
             UiAction::Quit => self.quit = true,
+            UiAction::OpenSiteManager => self.open_site_manager(),
+            UiAction::CopyToSiteManager => self.copy_connection_to_site_manager(),
+            UiAction::OpenSettings => {
+                if self.cfg.settings_window.is_none() {
+                    self.cfg.settings_window = Some(
+                        crate::gui::settings_window::SettingsWindow::new(self.cfg.settings.clone()),
+                    );
+                }
+            }
+            UiAction::OpenRecent(entry) => self.open_recent(entry),
+            UiAction::ConnectSiteWith(site, password) => {
+                self.connect_with_password(*site, password);
+            }
+            UiAction::UnlockStore(master, create) => self.unlock_store(master, create),
+            UiAction::CancelStore => self.store_failed("cancelled".into()),
+            UiAction::SwitchStore(kind) => self.switch_store(kind),
         }
     }
 
@@ -246,7 +285,8 @@ impl SkiffApp {
         self.quick.port.clear();
         let mut options = options;
         options.tls.trust_store = self.trust_store.clone();
-        options.data.mode = self.prefs.data_mode;
+        options.data = self.cfg.settings.data_settings();
+        options.timeout = self.cfg.settings.timeout();
         self.quick_error = None;
         let remembered = FtpUrl {
             password: None,
@@ -254,6 +294,19 @@ impl SkiffApp {
             ..url.clone()
         };
         self.prefs.remember_server(remembered.redacted());
+        self.model.push_status(format!(
+            "Connecting to {}: {}",
+            url.host_port(),
+            crate::gui::site_connect::describe_data(&options.data)
+        ));
+        self.start_connection(url, options);
+    }
+
+    /// Connects the browsing connection to a server (quickconnect or a site) and lists
+    /// `url.path` (the login folder when empty).
+    pub(crate) fn start_connection(&mut self, url: FtpUrl, options: ConnectOptions) {
+        self.cfg.current_site = None;
+        self.model.remote_time_offset_minutes = 0;
         if self.server.is_some() {
             self.disconnect();
         }
@@ -455,6 +508,26 @@ impl SkiffApp {
                 }
                 Err(err) => self.model.op_error = Some(err),
             },
+            LocalDone::SitesSaved(result) => match result {
+                Ok(()) => self.model.push_status("Sites saved".into()),
+                Err(err) => {
+                    self.model.push_error(err.clone());
+                    self.model.op_error = Some(err);
+                }
+            },
+            LocalDone::SettingsSaved(result) => {
+                if let Err(err) = result {
+                    self.model.push_error(err.clone());
+                    self.model.op_error = Some(err);
+                }
+            }
+            LocalDone::StoreOpened(result) => self.store_opened(result),
+            LocalDone::StoreDone(done) => self.store_done(done),
+            LocalDone::SiteFolderChosen { site, dir } => {
+                if let Some(manager) = &mut self.cfg.manager {
+                    manager.set_local_dir(&site, dir);
+                }
+            }
             LocalDone::TreeListing { path, result } => {
                 if let Ok(entries) = result {
                     self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
@@ -473,7 +546,7 @@ impl SkiffApp {
                         continue;
                     };
                     match crate::local::remote_name(name, server.charset) {
-                        Ok(remote_name) => specs.push(spec(
+                        Ok(remote_name) => specs.push(self.spec(
                             Direction::Upload,
                             is_dir,
                             local.clone(),
@@ -517,7 +590,7 @@ impl SkiffApp {
                 Side::Local => {
                     let local = PathBuf::from(bytes_os(&files.dir)).join(bytes_os(&entry.name));
                     match crate::local::remote_name(&bytes_os(&entry.name), server.charset) {
-                        Ok(name) => specs.push(spec(
+                        Ok(name) => specs.push(self.spec(
                             Direction::Upload,
                             entry.is_dir(),
                             local,
@@ -529,7 +602,7 @@ impl SkiffApp {
                     }
                 }
                 Side::Remote => match crate::local::local_name(&entry.name, server.charset) {
-                    Ok(name) => specs.push(spec(
+                    Ok(name) => specs.push(self.spec(
                         Direction::Download,
                         entry.is_dir(),
                         PathBuf::from(bytes_os(&to_dir)).join(name),
@@ -655,6 +728,26 @@ impl SkiffApp {
     }
 }
 
+impl SkiffApp {
+    /// A queue item; an existing target is handled as Edit > Settings > File exists action
+    /// says (by default the window asks, as FileZilla does; the answer can apply to the rest).
+    fn spec(
+        &self,
+        direction: Direction,
+        is_dir: bool,
+        local: PathBuf,
+        remote: Vec<u8>,
+        server: &Arc<ConnectOptions>,
+        size: Option<u64>,
+    ) -> TransferSpec {
+        let exists = match direction {
+            Direction::Download => self.cfg.settings.download_exists,
+            Direction::Upload => self.cfg.settings.upload_exists,
+        };
+        spec(direction, is_dir, local, remote, server, size, exists)
+    }
+}
+
 fn spec(
     direction: Direction,
     is_dir: bool,
@@ -662,6 +755,7 @@ fn spec(
     remote: Vec<u8>,
     server: &Arc<ConnectOptions>,
     size: Option<u64>,
+    exists: ExistsPolicy,
 ) -> TransferSpec {
     TransferSpec {
         direction,
@@ -675,8 +769,7 @@ fn spec(
         server: Arc::clone(server),
         size: if is_dir { None } else { size },
         priority: Priority::Normal,
-        // The window asks, as FileZilla does; the answer can apply to the rest.
-        exists: ExistsPolicy::Ask,
+        exists,
     }
 }
 

@@ -42,6 +42,27 @@ pub enum Dialog {
         can_save: bool,
     },
     About,
+    /// The master password of the password vault: asked once per session (twice, to
+    /// create the vault on first use).
+    MasterPassword {
+        create: bool,
+        password: String,
+        confirm: String,
+        error: Option<String>,
+        /// The vault is being opened (Argon2 takes a moment).
+        busy: bool,
+    },
+    /// The password to log on to a site with, for sites that do not save theirs.
+    AskPassword {
+        site: Box<crate::sites::site::Site>,
+        password: String,
+        /// Why it is asked, when that is not plain from the site's logon type.
+        note: Option<String>,
+    },
+    /// The OS keyring is not reachable: offer the other stores.
+    KeyringUnavailable {
+        reason: String,
+    },
 }
 
 /// What a dialog's frame ended with.
@@ -224,6 +245,85 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 });
                 outcome
             }
+            Dialog::MasterPassword {
+                create,
+                password,
+                confirm,
+                error,
+                busy,
+            } => master_password_ui(ui, *create, password, confirm, error.as_deref(), *busy),
+            Dialog::AskPassword {
+                site,
+                password,
+                note,
+            } => {
+                ui.heading("Enter password");
+                ui.label(format!(
+                    "Password for {} on {}:",
+                    if site.user.is_empty() {
+                        "anonymous"
+                    } else {
+                        &site.user
+                    },
+                    site.display_url()
+                ));
+                if let Some(note) = note {
+                    ui.weak(note.as_str());
+                }
+                let label = ui.label("Password:");
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(password)
+                            .password(true)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(label.id);
+                if !edit.has_focus() && !edit.lost_focus() {
+                    edit.request_focus();
+                }
+                if site.logon == crate::sites::site::LogonType::AskForPassword {
+                    ui.weak("Kept until Skiff closes; never saved.");
+                }
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                match buttons_ui(ui, "Connect", true) {
+                    Some(false) => Outcome::Closed,
+                    Some(true) => Outcome::Done(UiAction::ConnectSiteWith(
+                        site.clone(),
+                        crate::secret::Secret::new(password.clone()),
+                    )),
+                    None if enter => Outcome::Done(UiAction::ConnectSiteWith(
+                        site.clone(),
+                        crate::secret::Secret::new(password.clone()),
+                    )),
+                    None => Outcome::Open,
+                }
+            }
+            Dialog::KeyringUnavailable { reason } => {
+                use crate::sites::credentials::StoreKind;
+                ui.heading("The OS keyring is not available");
+                ui.add(
+                    egui::Label::new(format!(
+                        "Saved passwords cannot go to the OS keyring: {reason}. Keep them in \
+                         a file encrypted with a master password instead, or do not save \
+                         passwords and type them when connecting."
+                    ))
+                    .wrap(),
+                );
+                let mut outcome = Outcome::Open;
+                ui.add_space(6.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Use a master password").clicked() {
+                        outcome = Outcome::Done(UiAction::SwitchStore(StoreKind::MasterPassword));
+                    }
+                    if ui.button("Don't save passwords").clicked() {
+                        outcome = Outcome::Done(UiAction::SwitchStore(StoreKind::DontSave));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        outcome = Outcome::Done(UiAction::CancelStore);
+                    }
+                });
+                outcome
+            }
             Dialog::About => {
                 ui.heading("Skiff");
                 ui.label(format!("Version {}", env!("CARGO_PKG_VERSION")));
@@ -237,9 +337,92 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
         }
     });
     if modal.should_close() && matches!(modal.inner, Outcome::Open) {
-        return Outcome::Closed;
+        // Closing a question about the password store cancels what waited for it.
+        return match dialog {
+            Dialog::MasterPassword { busy: false, .. } | Dialog::KeyringUnavailable { .. } => {
+                Outcome::Done(UiAction::CancelStore)
+            }
+            Dialog::MasterPassword { busy: true, .. } => Outcome::Open,
+            _ => Outcome::Closed,
+        };
     }
     modal.inner
+}
+
+fn master_password_ui(
+    ui: &mut egui::Ui,
+    create: bool,
+    password: &mut String,
+    confirm: &mut String,
+    error: Option<&str>,
+    busy: bool,
+) -> Outcome {
+    if create {
+        ui.heading("Choose a master password");
+        ui.label(
+            "Saved passwords are kept in a file encrypted with this master password. \
+             It is asked once each time Skiff starts; it cannot be recovered if forgotten.",
+        );
+    } else {
+        ui.heading("Enter the master password");
+        ui.label("The saved passwords are encrypted with your master password.");
+    }
+    ui.add_space(4.0);
+    let mut enter = false;
+    egui::Grid::new("master-password")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let label = ui.label("Master password:");
+            let edit = ui
+                .add_enabled(
+                    !busy,
+                    egui::TextEdit::singleline(password)
+                        .password(true)
+                        .desired_width(220.0),
+                )
+                .labelled_by(label.id);
+            enter |= edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.end_row();
+            if create {
+                let label = ui.label("Repeat it:");
+                let edit = ui
+                    .add_enabled(
+                        !busy,
+                        egui::TextEdit::singleline(confirm)
+                            .password(true)
+                            .desired_width(220.0),
+                    )
+                    .labelled_by(label.id);
+                enter |= edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.end_row();
+            }
+        });
+    let mismatch = create && !confirm.is_empty() && password != confirm;
+    if mismatch {
+        ui.colored_label(ui.visuals().error_fg_color, "The two passwords differ.");
+    } else if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    if busy {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Opening the password vault…");
+        });
+    }
+    let valid = !busy && !password.is_empty() && (!create || password == confirm);
+    let ok = if create { "Create" } else { "Unlock" };
+    match buttons_ui(ui, ok, valid) {
+        Some(true) => Outcome::Done(UiAction::UnlockStore(
+            crate::secret::Secret::new(password.clone()),
+            create,
+        )),
+        _ if enter && valid => Outcome::Done(UiAction::UnlockStore(
+            crate::secret::Secret::new(password.clone()),
+            create,
+        )),
+        Some(false) if !busy => Outcome::Done(UiAction::CancelStore),
+        _ => Outcome::Open,
+    }
 }
 
 /// `-rw-r--r--` (a listing's permissions) as mode bits; `None` for anything else (MLSD

@@ -12,11 +12,16 @@
 //! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
 //! | `file_table.rs`, `tree_ui.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
-//! | `prefs.rs` | what the window remembers between runs |
+//! | `prefs.rs` | what the window remembers between runs (panes, recent servers) |
+//! | `config.rs` | `sites.toml` and `settings.toml`: read at startup, written off the UI thread |
+//! | `site_manager.rs` | the Site Manager window (folders and sites, their tabs) |
+//! | `settings_window.rs` | Edit > Settings |
+//! | `site_connect.rs` | the password store, connecting with a site, applying settings |
 
 pub mod actions;
 mod app;
 mod commands;
+pub mod config;
 mod dialogs;
 mod file_table;
 mod log_pane;
@@ -25,6 +30,9 @@ pub mod pane;
 pub mod prefs;
 mod queue_pane;
 pub mod queue_view;
+pub mod settings_window;
+mod site_connect;
+pub mod site_manager;
 pub mod tree;
 mod tree_ui;
 
@@ -97,16 +105,23 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
             let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
             // The queue is kept between runs (without passwords); a restored queue waits
             // for "Process queue", and its items take the password of the next logon.
-            let config = crate::engine::EngineConfig {
-                queue_file: crate::engine::persist::default_path(),
-                start_processing: false,
-                ..crate::engine::EngineConfig::default()
-            };
-            let (engine, events) = crate::engine::spawn(config, Arc::clone(&wake));
-            let prefs = cc
+            let prefs: prefs::Prefs = cc
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
+            // Sites and settings are read once, before the engine starts with the settings.
+            let files = config::AppConfig::load(crate::sites::config_dir(), &prefs);
+            let settings = &files.settings;
+            let engine_config = crate::engine::EngineConfig {
+                queue_file: crate::engine::persist::default_path(),
+                start_processing: false,
+                parallel: settings.parallel.clamp(1, 10),
+                max_attempts: settings.attempts.max(1),
+                download_limit: settings.download_limit,
+                upload_limit: settings.upload_limit,
+                ..crate::engine::EngineConfig::default()
+            };
+            let (engine, events) = crate::engine::spawn(engine_config, Arc::clone(&wake));
             Ok(Box::new(SkiffApp::new(
                 engine,
                 events,
@@ -116,6 +131,8 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
                     local_dir: None,
                     prefs,
                     trust_store,
+                    config_dir: files.dir.clone(),
+                    config: Some(files),
                 },
             )))
         }),

@@ -52,6 +52,8 @@ pub struct Model {
     pub op_error: Option<String>,
     /// A certificate the browsing connection could not verify, for the trust dialog.
     pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
+    /// The site's server time-zone offset, added to the remote listing's times as shown.
+    pub remote_time_offset_minutes: i32,
 }
 
 impl Model {
@@ -73,6 +75,16 @@ impl Model {
         });
     }
 
+    /// An Error line of the window's own (a config file, the password store).
+    pub fn push_error(&mut self, text: String) {
+        self.push_log(LogLine {
+            time: std::time::SystemTime::now(),
+            conn: crate::log::ConnId(0),
+            kind: LogKind::Error,
+            text,
+        });
+    }
+
     /// Folds one engine event into the mirror.
     pub fn apply(&mut self, event: EngineEvent, now: Instant) {
         match event {
@@ -90,6 +102,7 @@ impl Model {
                 self.remote_listing = None;
                 self.connected = true;
                 self.remote_tree.learn(&path, &entries);
+                let entries = shift_times(entries, self.remote_time_offset_minutes);
                 self.remote.set_listing(path, entries);
             }
             EngineEvent::Listing {
@@ -185,6 +198,33 @@ impl Model {
             }
         }
     }
+}
+
+/// The entries with their times moved by `minutes` (a site's server time-zone offset);
+/// dates without a time of day stay as they are.
+pub fn shift_times(
+    entries: std::sync::Arc<[crate::proto::listing::Entry]>,
+    minutes: i32,
+) -> std::sync::Arc<[crate::proto::listing::Entry]> {
+    use crate::proto::listing::{TimePrecision, Timestamp};
+    if minutes == 0 {
+        return entries;
+    }
+    entries
+        .iter()
+        .map(|entry| {
+            let mut entry = entry.clone();
+            if let Some(time) = entry.modified
+                && time.precision != TimePrecision::Day
+            {
+                let mut shifted =
+                    Timestamp::from_unix_secs(time.to_unix_secs() + i64::from(minutes) * 60);
+                shifted.precision = time.precision;
+                entry.modified = Some(shifted);
+            }
+            entry
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -305,5 +345,20 @@ mod tests {
         );
         assert!(model.local_dirty);
         assert!(!model.remote_dirty);
+    }
+
+    #[test]
+    fn a_sites_time_zone_offset_moves_listed_times_but_not_bare_dates() {
+        use crate::proto::listing::{TimePrecision, Timestamp};
+        let mut timed = Entry::new("a", EntryKind::File);
+        timed.modified = Timestamp::new(2024, 12, 31, 23, 30, 0, TimePrecision::Minute);
+        let mut dated = Entry::new("b", EntryKind::File);
+        dated.modified = Timestamp::date(2024, 12, 31);
+        let shifted = shift_times(Arc::from(vec![timed, dated.clone()]), 90);
+        assert_eq!(
+            shifted[0].modified,
+            Timestamp::new(2025, 1, 1, 1, 0, 0, TimePrecision::Minute)
+        );
+        assert_eq!(shifted[1].modified, dated.modified);
     }
 }

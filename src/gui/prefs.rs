@@ -1,6 +1,8 @@
 //! What the window remembers between runs (eframe's storage, under the OS data folder):
-//! panes shown, theme, log timestamps, the last local folder and the recent servers. Window
-//! size and pane splits are remembered by eframe and egui themselves. Never a password.
+//! panes shown, the transfer type, the last local folder and the recent servers. Window size
+//! and pane splits are remembered by eframe and egui themselves. Never a password. The theme,
+//! log timestamps and data mode live in `settings.toml` now; older prefs still hold them
+//! and are read once to move them there (`gui::config`).
 
 use std::path::PathBuf;
 
@@ -15,10 +17,13 @@ pub struct Prefs {
     pub show_trees: bool,
     /// Transfer > Transfer type.
     pub transfer_mode: crate::engine::TransferMode,
-    /// Transfer > Default mode: how quickconnect's data connections are made.
-    pub data_mode: crate::net::DataMode,
-    pub dark: bool,
-    pub log_timestamps: bool,
+    /// What older Skiffs kept here; read once to fill a new `settings.toml`, never written.
+    #[serde(rename = "data_mode", skip_serializing)]
+    pub legacy_data_mode: Option<crate::net::DataMode>,
+    #[serde(rename = "dark", skip_serializing)]
+    pub legacy_dark: Option<bool>,
+    #[serde(rename = "log_timestamps", skip_serializing)]
+    pub legacy_log_timestamps: Option<bool>,
     pub last_local_dir: Option<PathBuf>,
     /// `scheme://user@host:port`, newest first; no passwords.
     pub recent: Vec<String>,
@@ -31,9 +36,9 @@ impl Default for Prefs {
             show_queue: true,
             show_trees: true,
             transfer_mode: crate::engine::TransferMode::default(),
-            data_mode: crate::net::DataMode::default(),
-            dark: false,
-            log_timestamps: false,
+            legacy_data_mode: None,
+            legacy_dark: None,
+            legacy_log_timestamps: None,
             last_local_dir: None,
             recent: Vec::new(),
         }
@@ -75,7 +80,9 @@ mod tests {
     #[test]
     fn old_or_partial_prefs_fill_in_defaults() {
         let prefs: Prefs = serde_json::from_str(r#"{"dark": true}"#).unwrap();
-        assert!(prefs.dark);
+        assert_eq!(prefs.legacy_dark, Some(true));
         assert!(prefs.show_log && prefs.show_queue);
+        let saved = serde_json::to_string(&prefs).unwrap();
+        assert!(!saved.contains("dark"), "moved to settings.toml: {saved}");
     }
 }

@@ -1,0 +1,381 @@
+//! Edit > Settings, as FileZilla's: pages on the left (Connection, FTP data connections,
+//! Transfers, File exists action, Interface, Passwords), the page on the right, OK and
+//! Cancel below. Edits a copy; OK hands it back once every field parses.
+
+use eframe::egui;
+
+use crate::engine::ExistsPolicy;
+use crate::net::DataMode;
+use crate::sites::credentials::StoreKind;
+use crate::sites::settings::{Settings, Theme};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Connection,
+    Ftp,
+    Transfers,
+    FileExists,
+    Interface,
+    Passwords,
+}
+
+const PAGES: [(Page, &str); 6] = [
+    (Page::Connection, "Connection"),
+    (Page::Ftp, "FTP: active and passive mode"),
+    (Page::Transfers, "Transfers"),
+    (Page::FileExists, "File exists action"),
+    (Page::Interface, "Interface"),
+    (Page::Passwords, "Passwords"),
+];
+
+/// The choices for a target that exists, as the settings offer them.
+pub const EXISTS_POLICIES: [(ExistsPolicy, &str); 7] = [
+    (ExistsPolicy::Ask, "Ask for action"),
+    (ExistsPolicy::Overwrite, "Overwrite file"),
+    (
+        ExistsPolicy::OverwriteIfNewer,
+        "Overwrite file if source file newer",
+    ),
+    (
+        ExistsPolicy::OverwriteIfSizeDiffers,
+        "Overwrite file if size differs",
+    ),
+    (ExistsPolicy::Resume, "Resume file transfer"),
+    (ExistsPolicy::Rename, "Rename file (name (1).ext)"),
+    (ExistsPolicy::Skip, "Skip file"),
+];
+
+pub enum Outcome {
+    Open,
+    Cancelled,
+    Ok(Box<Settings>),
+}
+
+/// Text fields that must parse, kept as typed.
+struct Texts {
+    range: String,
+    ip: String,
+    download_kib: String,
+    upload_kib: String,
+}
+
+pub struct SettingsWindow {
+    pub settings: Settings,
+    pub page: Page,
+    texts: Texts,
+}
+
+impl SettingsWindow {
+    pub fn new(settings: Settings) -> Self {
+        let kib = |limit: Option<u64>| limit.map(|b| (b / 1024).to_string()).unwrap_or_default();
+        let texts = Texts {
+            range: settings
+                .active_port_range
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            ip: settings
+                .external_ip
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
+            download_kib: kib(settings.download_limit),
+            upload_kib: kib(settings.upload_limit),
+        };
+        Self {
+            settings,
+            page: Page::Connection,
+            texts,
+        }
+    }
+
+    fn errors(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        if let Err(e) = crate::gui::site_manager::parse_range(&self.texts.range) {
+            errors.push(e);
+        }
+        if let Err(e) = crate::gui::site_manager::parse_ip(&self.texts.ip) {
+            errors.push(e);
+        }
+        for text in [&self.texts.download_kib, &self.texts.upload_kib] {
+            if let Err(e) = parse_kib(text) {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context) -> Outcome {
+        let mut open = true;
+        let mut outcome = Outcome::Open;
+        egui::Window::new("Settings")
+            .id(egui::Id::unique("settings-window"))
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(true)
+            .default_size([720.0, 460.0])
+            .min_size([560.0, 360.0])
+            .show(ctx, |ui| {
+                let errors = self.errors();
+                egui::Panel::bottom("settings-buttons").show(ui, |ui| {
+                    ui.add_space(4.0);
+                    ui.horizontal(|ui| {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            if ui.button("Cancel").clicked() {
+                                outcome = Outcome::Cancelled;
+                            }
+                            if ui
+                                .add_enabled(errors.is_empty(), egui::Button::new("OK"))
+                                .clicked()
+                            {
+                                outcome = Outcome::Ok(Box::new(self.settings.clone()));
+                            }
+                            if let Some(first) = errors.first() {
+                                ui.colored_label(ui.visuals().error_fg_color, first);
+                            }
+                        });
+                    });
+                });
+                egui::Panel::left("settings-pages")
+                    .resizable(false)
+                    .default_size(200.0)
+                    .show(ui, |ui| {
+                        ui.label("Select page:");
+                        for (page, name) in PAGES {
+                            ui.selectable_value(&mut self.page, page, name);
+                        }
+                    });
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| self.page_ui(ui));
+                });
+            });
+        if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            outcome = Outcome::Cancelled;
+        }
+        outcome
+    }
+
+    fn page_ui(&mut self, ui: &mut egui::Ui) {
+        let s = &mut self.settings;
+        match self.page {
+            Page::Connection => {
+                ui.heading("Connection");
+                grid(ui, "settings-connection", |ui| {
+                    labelled(ui, "Timeout in seconds:", |ui| {
+                        ui.add(egui::DragValue::new(&mut s.timeout_secs).range(1..=3600))
+                    });
+                    labelled(ui, "Attempts per transfer:", |ui| {
+                        ui.add(egui::DragValue::new(&mut s.attempts).range(1..=99))
+                    });
+                });
+                ui.weak(
+                    "A network step that takes longer than the timeout fails; transient \
+                     failures are retried with backoff up to the number of attempts \
+                     (from the next start of Skiff).",
+                );
+            }
+            Page::Ftp => {
+                ui.heading("Data connections");
+                ui.label("Transfer mode:");
+                ui.radio_value(&mut s.data_mode, DataMode::Passive, "Passive (recommended)");
+                ui.radio_value(&mut s.data_mode, DataMode::Active, "Active");
+                ui.checkbox(
+                    &mut s.passive_fallback,
+                    "Fall back to the other mode when passive data connections fail",
+                );
+                ui.add_space(8.0);
+                ui.strong("Passive mode");
+                ui.checkbox(
+                    &mut s.use_control_peer_for_pasv,
+                    "Connect to the server's address instead of the one in the passive reply",
+                )
+                .on_hover_text(
+                    "A server behind NAT often announces a private address; a hostile one \
+                     could announce a third party's.",
+                );
+                ui.checkbox(&mut s.prefer_epsv, "Try EPSV before PASV");
+                ui.add_space(8.0);
+                ui.strong("Active mode");
+                grid(ui, "settings-active", |ui| {
+                    let range = labelled(ui, "Local port range:", |ui| {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.texts.range)
+                                .hint_text("MIN-MAX, e.g. 50000-50100 (empty: any port)")
+                                .desired_width(280.0),
+                        )
+                    });
+                    let parsed = crate::gui::site_manager::parse_range(&self.texts.range);
+                    if range.changed()
+                        && let Ok(value) = parsed
+                    {
+                        s.active_port_range = value;
+                    }
+                    error_row(ui, parsed.err());
+                    let ip = labelled(ui, "External IP address:", |ui| {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.texts.ip)
+                                .hint_text("announced behind NAT (empty: the local address)")
+                                .desired_width(280.0),
+                        )
+                    });
+                    let parsed = crate::gui::site_manager::parse_ip(&self.texts.ip);
+                    if ip.changed()
+                        && let Ok(value) = parsed
+                    {
+                        s.external_ip = value;
+                    }
+                    error_row(ui, parsed.err());
+                });
+                ui.weak("A site's own transfer settings win over these (Site Manager).");
+            }
+            Page::Transfers => {
+                ui.heading("Transfers");
+                grid(ui, "settings-transfers", |ui| {
+                    labelled(ui, "Maximum simultaneous transfers:", |ui| {
+                        ui.add(egui::DragValue::new(&mut s.parallel).range(1..=10))
+                    });
+                    for (label, text, limit) in [
+                        (
+                            "Download limit (KiB/s):",
+                            &mut self.texts.download_kib,
+                            &mut s.download_limit,
+                        ),
+                        (
+                            "Upload limit (KiB/s):",
+                            &mut self.texts.upload_kib,
+                            &mut s.upload_limit,
+                        ),
+                    ] {
+                        let edit = labelled(ui, label, |ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(text)
+                                    .hint_text("unlimited")
+                                    .desired_width(100.0),
+                            )
+                        });
+                        let parsed = parse_kib(text);
+                        if edit.changed()
+                            && let Ok(value) = parsed
+                        {
+                            *limit = value;
+                        }
+                        error_row(ui, parsed.err());
+                    }
+                });
+                ui.weak("Empty or 0: unlimited. The limits are shared by all transfers.");
+            }
+            Page::FileExists => {
+                ui.heading("File exists action");
+                ui.label("When the target of a transfer exists:");
+                grid(ui, "settings-exists", |ui| {
+                    for (label, policy, salt) in [
+                        ("Downloads:", &mut s.download_exists, "dl-exists"),
+                        ("Uploads:", &mut s.upload_exists, "ul-exists"),
+                    ] {
+                        labelled(ui, label, |ui| {
+                            egui::ComboBox::from_id_salt(salt)
+                                .width(280.0)
+                                .selected_text(exists_label(*policy))
+                                .show_ui(ui, |ui| {
+                                    for (value, name) in EXISTS_POLICIES {
+                                        ui.selectable_value(policy, value, name);
+                                    }
+                                })
+                                .response
+                        });
+                    }
+                });
+            }
+            Page::Interface => {
+                ui.heading("Interface");
+                ui.label("Theme:");
+                ui.radio_value(&mut s.theme, Theme::System, "Follow the desktop");
+                ui.radio_value(&mut s.theme, Theme::Light, "Light");
+                ui.radio_value(&mut s.theme, Theme::Dark, "Dark");
+                ui.add_space(8.0);
+                ui.checkbox(&mut s.log_timestamps, "Show timestamps in the message log");
+            }
+            Page::Passwords => {
+                ui.heading("Passwords");
+                ui.label("Saved passwords of the Site Manager are kept in:");
+                for kind in StoreKind::ALL {
+                    ui.radio_value(&mut s.password_store, kind, kind.to_string());
+                }
+                ui.add_space(6.0);
+                ui.weak(
+                    "Never in a config file in plaintext. The master-password store is \
+                     an encrypted file (Argon2id, XChaCha20-Poly1305) beside sites.toml; \
+                     its password is asked once per session. Passwords already saved \
+                     stay in the store they were saved in.",
+                );
+            }
+        }
+    }
+}
+
+pub fn exists_label(policy: ExistsPolicy) -> &'static str {
+    EXISTS_POLICIES
+        .iter()
+        .find(|(p, _)| *p == policy)
+        .map_or("Refuse (fail the transfer)", |(_, name)| name)
+}
+
+/// KiB/s as typed into bytes/s; empty or 0 is unlimited.
+pub fn parse_kib(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<u64>() {
+        Ok(0) => Ok(None),
+        Ok(kib) if kib <= u64::MAX / 1024 => Ok(Some(kib * 1024)),
+        _ => Err(format!("{text:?} is not a speed in KiB/s")),
+    }
+}
+
+fn grid(ui: &mut egui::Ui, id: &str, add: impl FnOnce(&mut egui::Ui)) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([10.0, 6.0])
+        .show(ui, add);
+}
+
+fn labelled(
+    ui: &mut egui::Ui,
+    label: &str,
+    add: impl FnOnce(&mut egui::Ui) -> egui::Response,
+) -> egui::Response {
+    let label = ui.label(label);
+    let response = add(ui).labelled_by(label.id);
+    ui.end_row();
+    response
+}
+
+fn error_row(ui: &mut egui::Ui, error: Option<String>) {
+    if let Some(error) = error {
+        ui.label("");
+        ui.colored_label(ui.visuals().error_fg_color, error);
+        ui.end_row();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speeds_are_kib_per_second_and_zero_is_unlimited() {
+        assert_eq!(parse_kib(""), Ok(None));
+        assert_eq!(parse_kib("0"), Ok(None));
+        assert_eq!(parse_kib("500"), Ok(Some(512_000)));
+        assert!(parse_kib("fast").is_err());
+    }
+
+    #[test]
+    fn a_bad_port_range_blocks_ok() {
+        let mut window = SettingsWindow::new(Settings::default());
+        assert!(window.errors().is_empty());
+        window.texts.range = "60000-50000".into();
+        assert_eq!(window.errors().len(), 1);
+    }
+}

@@ -1,0 +1,225 @@
+//! The window's test helpers, shared by the kittest tests (`mod gui_common;`): a real
+//! window over a fresh engine with its own temporary config folder, bounded waits, clicks,
+//! drags and quickconnect. Every wait is bounded in frames and in time.
+
+#![allow(dead_code)] // each test file uses some of them
+
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use skiff::engine::{self, EngineConfig};
+use skiff::gui::prefs::Prefs;
+use skiff::gui::{AppOptions, SkiffApp};
+use skiff::sites::trust::TrustStore;
+
+use crate::common::FtpServer;
+
+/// The window, and the temporary config folder it reads and writes (gone with it).
+pub struct Window {
+    pub harness: Harness<'static, SkiffApp>,
+    _config: Option<tempfile::TempDir>,
+}
+
+impl Deref for Window {
+    type Target = Harness<'static, SkiffApp>;
+    fn deref(&self) -> &Self::Target {
+        &self.harness
+    }
+}
+
+impl DerefMut for Window {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.harness
+    }
+}
+
+/// A window over a fresh engine, showing `local_dir` on the left, with an empty config
+/// folder of its own.
+pub fn window(rt: &tokio::runtime::Runtime, local_dir: &Path) -> Window {
+    window_trusting(rt, local_dir, None)
+}
+
+/// The same, with a certificate trust store.
+pub fn window_trusting(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    trust_store: Option<TrustStore>,
+) -> Window {
+    let config = tempfile::tempdir().unwrap();
+    let harness = window_with_config(rt, local_dir, config.path(), trust_store);
+    Window {
+        harness,
+        _config: Some(config),
+    }
+}
+
+/// A window whose sites, settings and passwords are in `config_dir` (the caller's, so a
+/// second window can read what the first one saved).
+pub fn window_with_config(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    config_dir: &Path,
+    trust_store: Option<TrustStore>,
+) -> Harness<'static, SkiffApp> {
+    let _enter = rt.enter();
+    let local_dir = local_dir.to_path_buf();
+    let config_dir = config_dir.to_path_buf();
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        // Frames 50 ms apart, so two clicks a few frames apart are a double-click (300 ms).
+        .with_step_dt(0.05)
+        .with_max_steps(20)
+        // As the real window does: CJK and other scripts from the system's fonts. Any
+        // glyph without a font fails the test (kittest's missing-glyph check).
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_eframe(move |_cc| {
+            let (engine, events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
+            SkiffApp::new(
+                engine,
+                events,
+                Arc::new(|| {}),
+                AppOptions {
+                    url: None,
+                    local_dir: Some(local_dir),
+                    prefs: Prefs::default(),
+                    trust_store,
+                    config_dir: Some(config_dir),
+                    config: None,
+                },
+            )
+        })
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Steps frames until `done` holds: at most 600 frames and 30 s. On failure the message
+/// log is printed, so the reason is in the test output.
+pub fn step_until(
+    harness: &mut Harness<'_, SkiffApp>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'_, SkiffApp>) -> bool,
+) {
+    let started = Instant::now();
+    for _ in 0..600 {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    panic!(
+        "timed out waiting for {what}; message log:\n{}",
+        log.join("\n")
+    );
+}
+
+pub fn has_label(harness: &Harness<'_, SkiffApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Types into the quickconnect bar and presses Quickconnect, then waits for the listing.
+pub fn quickconnect(harness: &mut Harness<'_, SkiffApp>, server: &FtpServer) {
+    let fields = [
+        ("Host:", server.host()),
+        ("Username:", server.user().to_owned()),
+        ("Password:", server.password().to_owned()),
+        ("Port:", server.port().to_string()),
+    ];
+    for (label, text) in fields {
+        harness.get_by_label(label).click();
+        harness.step();
+        harness.get_by_label(label).type_text(&text);
+        harness.step();
+    }
+    harness.get_by_label("Quickconnect").click();
+    step_until(harness, "the remote listing", |h| {
+        h.state().model().connected && !h.state().model().remote.loading
+    });
+}
+
+/// Drags with the primary button from `from` to `to` in small moves, as a hand would.
+pub fn drag(harness: &mut Harness<'_, SkiffApp>, from: egui::Pos2, to: egui::Pos2) {
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for i in 1..=8 {
+        let t = i as f32 / 8.0;
+        harness.hover_at(from + (to - from) * t);
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    harness.step();
+}
+
+/// A click with `button` at `pos`: hover, press, release, a frame each (and two more, so a
+/// context menu it opens is drawn).
+pub fn click_at(harness: &mut Harness<'_, SkiffApp>, pos: egui::Pos2, button: egui::PointerButton) {
+    harness.hover_at(pos);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.step();
+    harness.step();
+}
+
+/// Types a URL into the Host field and presses Quickconnect.
+pub fn connect_to_url(harness: &mut Harness<'_, SkiffApp>, url: &str) {
+    harness.get_by_label("Host:").click();
+    harness.step();
+    harness.get_by_label("Host:").type_text(url);
+    harness.step();
+    harness.get_by_label("Quickconnect").click();
+}
+
+/// Two primary clicks at `pos`, one frame apart: a double-click. Waits 0.4 s (simulated)
+/// first, so an earlier click elsewhere cannot pair with the first one.
+pub fn double_click_at(harness: &mut Harness<'_, SkiffApp>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    for _ in 0..8 {
+        harness.step();
+    }
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        harness.step();
+    }
+}
