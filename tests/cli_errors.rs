@@ -181,6 +181,9 @@ fn announced_pasv_address_is_used_only_when_asked() {
         &[
             "get",
             &server.url("f.txt"),
+            // Passive only: settings.toml's default would fall back to active.
+            "--mode",
+            "passive",
             "--disable-epsv",
             "--use-pasv-address",
             "--timeout",

@@ -248,7 +248,14 @@ fn auto_mode_falls_back_to_active_when_the_server_refuses_passive() {
 
     let run = skiff(
         work.path(),
-        &["get", &server.url("auto.bin"), "passive.bin", "--log"],
+        &[
+            "get",
+            &server.url("auto.bin"),
+            "passive.bin",
+            "--mode",
+            "passive",
+            "--log",
+        ],
     );
     assert!(!run.ok(), "passive mode worked against pasv_enable=NO");
     assert!(!work.path().join("passive.bin").exists());

@@ -1,6 +1,8 @@
-//! What every subcommand shares: URL → connection, the message log on stderr, errors.
+//! What every subcommand shares: a URL or a saved site → connection (the site's and the global
+//! settings, the flags over both), saved passwords, the message log on stderr, errors.
 
 use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,18 +14,158 @@ use crate::net::tls::{
     CertInfo, CertProblem, TlsMode, TlsSettings, TlsVersions, load_pem_certificates,
     normalize_fingerprint,
 };
-use crate::net::{ConnectOptions, Connection, Credentials, DataSettings, FtpError};
+use crate::net::{ConnectOptions, Connection, FtpError};
 use crate::proto::charset::Charset;
 use crate::secret::Secret;
+use crate::sites::config_file::ConfigProblem;
+use crate::sites::credentials::{CredentialError, MasterVault, PasswordStore, StoreKind};
+use crate::sites::settings::Settings;
+use crate::sites::site::{LogonType, Site, SiteList};
 use crate::sites::trust::TrustStore;
 use crate::url::FtpUrl;
 
-pub(crate) fn parse_url(text: &str) -> anyhow::Result<FtpUrl> {
-    Ok(FtpUrl::parse(text)?)
+/// Where a command goes: a URL's server, or a saved site's, with everything needed to connect.
+pub(crate) struct Target {
+    /// The server and the remote path (percent-decoded bytes, before the charset conversion).
+    pub url: FtpUrl,
+    /// How the target is named in messages: a URL without its password, or the site's path.
+    pub shown: String,
+    /// The server's charset for names (the site's, or `--encoding`).
+    pub charset: Charset,
+    pub options: ConnectOptions,
+    /// The saved site, with `--site`.
+    pub site: Option<Site>,
+    pub settings: Settings,
 }
 
-fn tls_settings(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<TlsSettings> {
-    let mode = url.scheme.tls_mode(args.tls_if_available);
+impl Target {
+    /// The remote path as the server's bytes: typed text converted to the charset, raw
+    /// percent-encoded bytes kept as they are.
+    pub(crate) fn remote_path(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(self.charset.encode_user_bytes(&self.url.path)?)
+    }
+
+    /// Transfers at once for `get -r` / `put -r` without `--parallel`: the site's own maximum,
+    /// or the global setting.
+    pub(crate) fn default_parallel(&self) -> usize {
+        self.site
+            .as_ref()
+            .and_then(|s| s.max_connections)
+            .map_or(self.settings.parallel, usize::from)
+            .clamp(1, 10)
+    }
+}
+
+/// Resolves the URL argument (or, with `--site`, the remote path) and the flags: the site's
+/// or the URL's server, the global settings for the rest, and the flags over both.
+pub(crate) fn resolve(arg: Option<&str>, args: &CommonArgs) -> anyhow::Result<Target> {
+    let settings = load_settings();
+    let (url, shown, mut options, site) = match &args.site {
+        Some(name) => {
+            let (list, _) = load_sites();
+            let site = list.find(name)?.clone();
+            let path = site_path(&site, arg)?;
+            let password = password_for_site(&site, &settings)?;
+            let options = settings
+                .site_options(&site, password)
+                .with_context(|| format!("site {:?}", site.path()))?;
+            let url = FtpUrl {
+                scheme: site.protocol.scheme(),
+                host: options.host.clone(),
+                port: options.port,
+                user: options.credentials.user.clone(),
+                password: None,
+                path,
+            };
+            let shown = format!(
+                "site {:?}, {}{}",
+                site.path(),
+                site.display_url(),
+                shown_path(&url.path)
+            );
+            (url, shown, options, Some(site))
+        }
+        None => {
+            let text = arg.context("give an ftp://, ftpes:// or ftps:// URL, or --site NAME")?;
+            let url = FtpUrl::parse(text)?;
+            let mut options = settings.url_options(&url, args.tls_if_available);
+            if options.credentials.password.is_none() {
+                options.credentials.password = env_secret("SKIFF_PASSWORD");
+            }
+            (url.clone(), url.redacted(), options, None)
+        }
+    };
+    if let Some(mode) = args.mode {
+        options.data.mode = mode;
+    }
+    if let Some(range) = args.port_range {
+        options.data.active_port_range = Some(range);
+    }
+    if let Some(ip) = args.external_ip {
+        options.data.external_ip = Some(ip);
+    }
+    if args.disable_epsv {
+        options.data.prefer_epsv = false;
+    }
+    if args.use_pasv_address {
+        options.data.use_control_peer_for_pasv = false;
+    }
+    if let Some(secs) = args.timeout {
+        options.timeout = Duration::from_secs(secs.max(1));
+    }
+    if let Some(charset) = args.encoding {
+        options.charset = charset;
+    }
+    if args.tls_if_available && options.tls.mode == TlsMode::None {
+        options.tls.mode = TlsMode::ExplicitIfAvailable;
+    }
+    options.tls = tls_settings(options.tls.mode, args)?;
+    options.log = if args.log {
+        LogSink::new(ConnId(1), |line| {
+            let mut err = std::io::stderr().lock();
+            writeln!(err, "{line}").ok();
+        })
+    } else {
+        LogSink::discard()
+    };
+    Ok(Target {
+        charset: options.charset,
+        url,
+        shown,
+        options,
+        site,
+        settings,
+    })
+}
+
+fn shown_path(path: &[u8]) -> String {
+    match path {
+        [] => String::new(),
+        [b'/', ..] => String::from_utf8_lossy(path).into_owned(),
+        _ => format!(" {}", String::from_utf8_lossy(path)),
+    }
+}
+
+/// With `--site`, the argument is a remote path (percent-decoded like a URL's); a relative
+/// one starts in the site's default remote folder; none at all is that folder.
+fn site_path(site: &Site, arg: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let base = site.remote_dir.clone().unwrap_or_default();
+    let Some(arg) = arg else {
+        return Ok(base.into_bytes());
+    };
+    if arg.contains("://") {
+        anyhow::bail!(
+            "with --site, give a remote path, not a URL (the site names the server): {arg:?}"
+        );
+    }
+    let path: Vec<u8> = percent_encoding::percent_decode_str(arg).collect();
+    if path.starts_with(b"/") || base.is_empty() {
+        return Ok(path);
+    }
+    Ok(crate::proto::path::join(base.as_bytes(), &path))
+}
+
+fn tls_settings(mode: TlsMode, args: &CommonArgs) -> anyhow::Result<TlsSettings> {
     for fp in &args.trust_fingerprint {
         if normalize_fingerprint(fp).is_none() {
             anyhow::bail!(
@@ -48,52 +190,202 @@ fn tls_settings(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<TlsSettings> 
     })
 }
 
-/// Connects and logs on as the URL and the common flags say.
-pub(crate) async fn connect(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<Connection> {
-    let options = connect_options(url, args)?;
-    connect_with(url, options).await
+/// Connects and logs on to the target.
+pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
+    connect_with(&target.shown, target.options.clone()).await
 }
 
-/// How to reach and log on to the URL's server, as the flags say.
-pub(crate) fn connect_options(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<ConnectOptions> {
-    let log = if args.log {
-        LogSink::new(ConnId(1), |line| {
-            let mut err = std::io::stderr().lock();
-            writeln!(err, "{line}").ok();
-        })
-    } else {
-        LogSink::discard()
-    };
-    let password = url.password.clone().or_else(|| {
-        std::env::var("SKIFF_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty())
-            .map(Secret::new)
-    });
-    let options = ConnectOptions {
-        host: url.host.clone(),
-        port: url.port,
-        credentials: Credentials {
-            user: url.user.clone(),
-            password,
-            account: None,
-        },
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        data: DataSettings {
-            mode: args.mode,
-            prefer_epsv: !args.disable_epsv,
-            use_control_peer_for_pasv: !args.use_pasv_address,
-            active_port_range: args.port_range,
-            external_ip: args.external_ip,
-        },
-        charset: args.encoding,
-        tls: tls_settings(url, args)?,
-        log,
-    };
-    Ok(options)
+// ---- Settings, sites and saved passwords ------------------------------------------------------
+
+/// Prints a warning line on stderr.
+pub(crate) fn warn(text: &str) {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "skiff: warning: {}", text.replace('\n', " / ")).ok();
 }
 
-async fn connect_with(url: &FtpUrl, options: ConnectOptions) -> anyhow::Result<Connection> {
+/// A non-empty environment variable as a secret.
+pub(crate) fn env_secret(name: &str) -> Option<Secret> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+}
+
+/// `settings.toml`, or the defaults (a damaged file is reported; the loader kept a backup).
+pub(crate) fn load_settings() -> Settings {
+    let Some(path) = Settings::default_path() else {
+        return Settings::default();
+    };
+    let loaded = Settings::load(&path);
+    if let Some(problem) = &loaded.problem {
+        warn(&problem.to_string());
+    }
+    loaded.value
+}
+
+/// `sites.toml` and the problem found reading it, if any (already reported on stderr).
+pub(crate) fn load_sites() -> (SiteList, Option<ConfigProblem>) {
+    let Some(path) = SiteList::default_path() else {
+        return (SiteList::default(), None);
+    };
+    let loaded = SiteList::load(&path);
+    if let Some(problem) = &loaded.problem {
+        warn(&problem.to_string());
+    }
+    (loaded.value, loaded.problem)
+}
+
+pub(crate) fn config_dir() -> anyhow::Result<PathBuf> {
+    crate::sites::config_dir().context("no configuration folder (is HOME set?)")
+}
+
+/// What a password store is opened for, to say what to do when it cannot be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StorePurpose {
+    Save,
+    Read,
+}
+
+/// Opens the password store `kind`. The master password comes from `SKIFF_MASTER_PASSWORD`,
+/// or is asked on a terminal (twice when the vault is being created).
+pub(crate) fn open_store(kind: StoreKind, purpose: StorePurpose) -> anyhow::Result<PasswordStore> {
+    let dir = config_dir()?;
+    let master = match kind {
+        StoreKind::MasterPassword => Some(master_password(&dir)?),
+        StoreKind::Keyring | StoreKind::DontSave => None,
+    };
+    PasswordStore::open(kind, &dir, master.as_ref()).map_err(|err| match err {
+        CredentialError::KeyringUnavailable { reason } => {
+            let alternative = match purpose {
+                StorePurpose::Save => {
+                    "save passwords with a master password instead: add \
+                    `--password-store master-password` (the master password comes from \
+                    SKIFF_MASTER_PASSWORD, or is asked on a terminal), or set \
+                    password_store = \"master-password\" in settings.toml; \
+                    `--password-store dont-save` saves none (asked at connect)"
+                }
+                StorePurpose::Read => {
+                    "set SKIFF_PASSWORD for this run, or keep passwords \
+                    with a master password: password_store = \"master-password\" in settings.toml \
+                    (see `skiff sites add --help`)"
+                }
+            };
+            anyhow::anyhow!("the OS keyring is not reachable ({reason}); {alternative}")
+        }
+        CredentialError::WrongMasterPassword => anyhow::anyhow!(
+            "the master password is wrong{}; nothing was changed",
+            if env_secret("SKIFF_MASTER_PASSWORD").is_some() {
+                " (SKIFF_MASTER_PASSWORD)"
+            } else {
+                ""
+            }
+        ),
+        other => anyhow::Error::new(other),
+    })
+}
+
+fn master_password(dir: &std::path::Path) -> anyhow::Result<Secret> {
+    if let Some(master) = env_secret("SKIFF_MASTER_PASSWORD") {
+        return Ok(master);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the password vault needs its master password: set SKIFF_MASTER_PASSWORD (there is no terminal to ask on)"
+        );
+    }
+    if MasterVault::exists(dir) {
+        return read_secret("Master password: ");
+    }
+    let first = read_secret("Choose a master password for Skiff's password vault: ")?;
+    let again = read_secret("The same master password again: ")?;
+    if first != again {
+        anyhow::bail!("the two master passwords differ; nothing was saved");
+    }
+    Ok(first)
+}
+
+/// The password to log on to `site` with: `SKIFF_PASSWORD` for this run, else the saved one,
+/// else asked on a terminal. Anonymous sites need none.
+pub(crate) fn password_for_site(
+    site: &Site,
+    settings: &Settings,
+) -> anyhow::Result<Option<Secret>> {
+    if site.logon == LogonType::Anonymous {
+        return Ok(None);
+    }
+    if let Some(password) = env_secret("SKIFF_PASSWORD") {
+        return Ok(Some(password));
+    }
+    if site.logon.saves_password() && settings.password_store != StoreKind::DontSave {
+        let vault_missing = settings.password_store == StoreKind::MasterPassword
+            && !MasterVault::exists(&config_dir()?);
+        if !vault_missing {
+            let store = open_store(settings.password_store, StorePurpose::Read)?;
+            if let Some(password) = store.get(&site.id)? {
+                return Ok(Some(password));
+            }
+        }
+    }
+    if std::io::stdin().is_terminal() {
+        let prompt = format!("Password for {}: ", site.display_url());
+        return read_secret(&prompt).map(Some);
+    }
+    if site.logon.asks_password() {
+        anyhow::bail!(
+            "site {:?} asks for its password: set SKIFF_PASSWORD (there is no terminal to ask on)",
+            site.path()
+        );
+    }
+    Ok(None)
+}
+
+/// Reads a line from the terminal without echoing it.
+pub(crate) fn read_secret(prompt: &str) -> anyhow::Result<Secret> {
+    let mut err = std::io::stderr().lock();
+    write!(err, "{prompt}")?;
+    err.flush()?;
+    let echo_off = EchoOff::new()?;
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    drop(echo_off);
+    writeln!(err).ok();
+    read.context("cannot read from the terminal")?;
+    let trimmed = line.trim_end_matches(['\r', '\n']);
+    Ok(Secret::new(trimmed))
+}
+
+/// Terminal echo off while alive (through `stty`, on the terminal that is stdin).
+struct EchoOff;
+
+impl EchoOff {
+    fn new() -> anyhow::Result<Self> {
+        if stty("-echo") {
+            Ok(Self)
+        } else {
+            anyhow::bail!(
+                "cannot turn off echo on this terminal to ask for a password; set SKIFF_PASSWORD or SKIFF_MASTER_PASSWORD instead"
+            )
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        stty("echo");
+    }
+}
+
+fn stty(arg: &str) -> bool {
+    std::process::Command::new("stty")
+        .arg(arg)
+        .stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+async fn connect_with(shown: &str, options: ConnectOptions) -> anyhow::Result<Connection> {
     let mut vouched: Vec<String> = options.tls.trusted_fingerprints.clone();
     let mut result = Connection::connect(options.clone()).await;
     // An unverifiable certificate on a terminal: show it and ask, as a browser would.
@@ -110,7 +402,7 @@ async fn connect_with(url: &FtpUrl, options: ConnectOptions) -> anyhow::Result<C
         result = Connection::connect(retry).await;
     }
     let conn = result
-        .with_context(|| url.redacted())
+        .with_context(|| shown.to_owned())
         .map_err(flip_context)?;
     remember_trusted(&conn, options.tls.trust_store.as_ref(), &vouched)?;
     Ok(conn)
@@ -188,12 +480,6 @@ pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     )
     .ok();
     ExitCode::FAILURE
-}
-
-/// The URL's path as the server's bytes: typed text converted to the charset, raw
-/// percent-encoded bytes kept as they are.
-pub(crate) fn remote_path(url: &FtpUrl, args: &CommonArgs) -> anyhow::Result<Vec<u8>> {
-    Ok(args.encoding.encode_user_bytes(&url.path)?)
 }
 
 /// A remote name as a local file name in the given charset (see `crate::local`).

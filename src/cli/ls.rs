@@ -1,7 +1,7 @@
-//! `skiff ls URL [--json]`
+//! `skiff ls URL [--json]`, `skiff ls --site NAME [PATH] [--json]`
 
 use crate::cli::CommonArgs;
-use crate::cli::common::{connect, parse_url, remote_path, stdout_line};
+use crate::cli::common::{connect, resolve, stdout_line};
 use crate::proto::charset::Charset;
 use crate::proto::listing::{Entry, EntryKind};
 
@@ -41,10 +41,11 @@ impl JsonEntry {
     }
 }
 
-pub(crate) async fn run(url: &str, json: bool, args: &CommonArgs) -> anyhow::Result<()> {
-    let url = parse_url(url)?;
-    let dir = remote_path(&url, args)?;
-    let mut conn = connect(&url, args).await?;
+pub(crate) async fn run(url: Option<&str>, json: bool, args: &CommonArgs) -> anyhow::Result<()> {
+    let target = resolve(url, args)?;
+    let charset = target.charset;
+    let dir = target.remote_path()?;
+    let mut conn = connect(&target).await?;
     let mut entries = conn.list(&dir).await?;
     conn.quit().await;
     // Folders first, then by name, as a file manager shows them.
@@ -54,10 +55,7 @@ pub(crate) async fn run(url: &str, json: bool, args: &CommonArgs) -> anyhow::Res
             .then_with(|| a.name.cmp(&b.name))
     });
     if json {
-        let rows: Vec<JsonEntry> = entries
-            .iter()
-            .map(|e| JsonEntry::new(e, args.encoding))
-            .collect();
+        let rows: Vec<JsonEntry> = entries.iter().map(|e| JsonEntry::new(e, charset)).collect();
         stdout_line(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(());
     }
@@ -72,11 +70,11 @@ pub(crate) async fn run(url: &str, json: bool, args: &CommonArgs) -> anyhow::Res
         let target = entry
             .link_target
             .as_ref()
-            .map(|t| format!(" -> {}", args.encoding.decode(t)))
+            .map(|t| format!(" -> {}", charset.decode(t)))
             .unwrap_or_default();
         stdout_line(&format!(
             "{kind} {size:>12}  {modified:<19}  {}{target}",
-            args.encoding.decode(&entry.name)
+            charset.decode(&entry.name)
         ))?;
     }
     Ok(())

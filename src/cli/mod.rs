@@ -1,10 +1,12 @@
-//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv`, over the same protocol
-//! core as the desktop app. A contract for scripts: commands are extended, never renamed.
+//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv` and `skiff sites ...`,
+//! over the same protocol core as the desktop app. A contract for scripts: commands are
+//! extended, never renamed.
 
 mod common;
 mod ls;
 mod manage;
 mod recursive;
+mod sites;
 mod transfer;
 
 use std::process::ExitCode;
@@ -22,7 +24,8 @@ use crate::proto::charset::Charset;
     long_about = "Skiff: a fast, safe FTP/FTPS client.\n\n\
         Run without a subcommand (or with just a URL) to open the desktop app.\n\
         URLs: ftp://[user[:password]@]host[:port]/path (the password may also come from\n\
-        SKIFF_PASSWORD); ftpes:// and ftps:// select explicit and implicit TLS."
+        SKIFF_PASSWORD); ftpes:// and ftps:// select explicit and implicit TLS.\n\
+        With --site NAME (a saved site, see `skiff sites`), give a remote path instead of a URL."
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -35,9 +38,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
-    /// List a remote directory.
+    /// List a remote directory (with --site and no path: the site's default remote folder).
     Ls {
-        url: String,
+        #[arg(value_name = "URL")]
+        url: Option<String>,
         /// Print one JSON array of {name, kind, size, modified, permissions, target}.
         #[arg(long)]
         json: bool,
@@ -89,6 +93,11 @@ pub enum CliCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Saved sites: list, add, remove, import from FileZilla, export for FileZilla.
+    Sites {
+        #[command(subcommand)]
+        command: sites::SitesCommand,
+    },
 }
 
 /// Options of get and put.
@@ -100,9 +109,10 @@ pub struct TransferArgs {
     /// Copy a directory's contents, recursively, as `lftp mirror` does.
     #[arg(short = 'r', long)]
     pub recursive: bool,
-    /// Transfers at once, each on its own connection (1 to 10).
-    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
-    pub parallel: u8,
+    /// Transfers at once, each on its own connection (1 to 10; default: the site's maximum,
+    /// or `parallel` in settings.toml, 2).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub parallel: Option<u8>,
     /// Leave files that already exist at the target alone.
     #[arg(long)]
     pub skip_existing: bool,
@@ -111,12 +121,19 @@ pub struct TransferArgs {
     pub newer: bool,
 }
 
-/// Options every subcommand takes.
+/// Options every subcommand takes. Those without a value here come from the site (`--site`),
+/// then from settings.toml, then from Skiff's defaults.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// Data connection mode: passive (EPSV/PASV), active (EPRT/PORT), or auto (passive, then active).
-    #[arg(long, default_value = "passive", value_name = "MODE")]
-    pub mode: DataMode,
+    /// Use this saved site (NAME, or FOLDER/NAME where names repeat): its server, protocol,
+    /// logon, mode, port range, external IP, charset and saved password. The URL argument is
+    /// then a remote path (relative: inside the site's default remote folder).
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+    /// Data connection mode: passive (EPSV/PASV), active (EPRT/PORT), or auto (passive, then
+    /// active). Default: the site's, else settings.toml's (passive with active fallback).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<DataMode>,
     /// Active mode: listen only on local ports MIN-MAX (so a firewall can allow exactly those).
     #[arg(long, value_name = "MIN-MAX")]
     pub port_range: Option<PortRange>,
@@ -133,9 +150,9 @@ pub struct CommonArgs {
     /// Print the message log (every command and reply) to stderr.
     #[arg(long)]
     pub log: bool,
-    /// Seconds to wait on any network step.
-    #[arg(long, default_value_t = 20, value_name = "SECS")]
-    pub timeout: u64,
+    /// Seconds to wait on any network step (default: settings.toml's, 20).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
     /// Continue a partial transfer.
     #[arg(long)]
     pub resume: bool,
@@ -145,10 +162,10 @@ pub struct CommonArgs {
     /// Transfer in ASCII mode (TYPE A) with line-ending conversion.
     #[arg(long)]
     pub ascii: bool,
-    /// The server's charset for file names: utf-8 (default), cp949/euc-kr, shift_jis,
-    /// gb18030, big5, windows-1252, iso-8859-2, ...
-    #[arg(long, value_name = "NAME", default_value = "utf-8", value_parser = parse_charset)]
-    pub encoding: Charset,
+    /// The server's charset for file names: utf-8 (default, or the site's), cp949/euc-kr,
+    /// shift_jis, gb18030, big5, windows-1252, iso-8859-2, ...
+    #[arg(long, value_name = "NAME", value_parser = parse_charset)]
+    pub encoding: Option<Charset>,
     /// Trust the server certificate with this SHA-256 fingerprint (and remember it).
     #[arg(long, value_name = "SHA256")]
     pub trust_fingerprint: Vec<String>,
@@ -187,7 +204,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match command {
-            CliCommand::Ls { url, json, common } => ls::run(&url, json, &common).await,
+            CliCommand::Ls { url, json, common } => ls::run(url.as_deref(), json, &common).await,
             CliCommand::Get {
                 url,
                 local,
@@ -220,6 +237,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 new_remote_path,
                 common,
             } => manage::mv(&url, &new_remote_path, &common).await,
+            CliCommand::Sites { command } => sites::run(command),
         }
     });
     match result {

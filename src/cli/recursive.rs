@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::cli::common::{connect_options, parse_url, remote_path};
+use crate::cli::common::{Target, resolve};
 use crate::cli::{CommonArgs, TransferArgs};
 use crate::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
@@ -38,8 +38,8 @@ pub(crate) async fn get(
     tree: &TransferArgs,
     common: &CommonArgs,
 ) -> anyhow::Result<()> {
-    let url = parse_url(url)?;
-    let mut remote = remote_path(&url, common)?;
+    let target = resolve(Some(url), common)?;
+    let mut remote = target.remote_path()?;
     if remote.is_empty() {
         remote = b"/".to_vec();
     }
@@ -49,12 +49,12 @@ pub(crate) async fn get(
         kind: ItemKind::DirectoryContents,
         local,
         remote,
-        server: Arc::new(connect_options(&url, common)?),
+        server: Arc::new(target.options.clone()),
         size: None,
         priority: Priority::Normal,
         exists: exists_policy(tree, common)?,
     };
-    run(spec, tree, common).await
+    run(spec, &target, tree, common).await
 }
 
 pub(crate) async fn put(
@@ -63,14 +63,14 @@ pub(crate) async fn put(
     tree: &TransferArgs,
     common: &CommonArgs,
 ) -> anyhow::Result<()> {
-    let url = parse_url(url)?;
+    let target = resolve(Some(url), common)?;
     if !local.is_dir() {
         anyhow::bail!(
             "{} is not a directory (put -r uploads a directory's contents)",
             local.display()
         );
     }
-    let mut remote = remote_path(&url, common)?;
+    let mut remote = target.remote_path()?;
     while remote.len() > 1 && remote.ends_with(b"/") {
         remote.pop();
     }
@@ -82,22 +82,36 @@ pub(crate) async fn put(
         kind: ItemKind::DirectoryContents,
         local: local.to_path_buf(),
         remote,
-        server: Arc::new(connect_options(&url, common)?),
+        server: Arc::new(target.options.clone()),
         size: None,
         priority: Priority::Normal,
         exists: exists_policy(tree, common)?,
     };
-    run(spec, tree, common).await
+    run(spec, &target, tree, common).await
 }
 
 /// Runs the engine until the queue is done: progress bars on a terminal (one per running
 /// file and one overall), plain lines otherwise; one line per failed item; a summary.
-async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> anyhow::Result<()> {
-    let limit = tree.limit_rate;
+async fn run(
+    root: TransferSpec,
+    target: &Target,
+    tree: &TransferArgs,
+    common: &CommonArgs,
+) -> anyhow::Result<()> {
+    let settings = &target.settings;
     let config = EngineConfig {
-        parallel: usize::from(tree.parallel),
-        download_limit: limit.filter(|_| root.direction == Direction::Download),
-        upload_limit: limit.filter(|_| root.direction == Direction::Upload),
+        parallel: tree
+            .parallel
+            .map_or_else(|| target.default_parallel(), usize::from),
+        max_attempts: settings.attempts.clamp(1, 100),
+        download_limit: tree
+            .limit_rate
+            .or(settings.download_limit)
+            .filter(|_| root.direction == Direction::Download),
+        upload_limit: tree
+            .limit_rate
+            .or(settings.upload_limit)
+            .filter(|_| root.direction == Direction::Upload),
         ..EngineConfig::default()
     };
     let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -121,7 +135,7 @@ async fn run(root: TransferSpec, tree: &TransferArgs, common: &CommonArgs) -> an
                 bytes_done,
                 ..
             } => {
-                view.changed(id, &state, error.as_deref(), bytes_done, common);
+                view.changed(id, &state, error.as_deref(), bytes_done, target.charset);
             }
             EngineEvent::Progress(items) => view.progress(&items),
             EngineEvent::Idle(done) => {
@@ -201,12 +215,12 @@ impl ProgressView {
         state: &ItemState,
         error: Option<&str>,
         bytes: u64,
-        common: &CommonArgs,
+        charset: crate::proto::charset::Charset,
     ) {
         let Some((kind, remote, local, size)) = self.items.get(&id).cloned() else {
             return;
         };
-        let name = common.encoding.decode(&remote).into_owned();
+        let name = charset.decode(&remote).into_owned();
         let is_dir = kind == ItemKind::DirectoryContents;
         match state {
             ItemState::Running if !is_dir => {
