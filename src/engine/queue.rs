@@ -15,6 +15,9 @@ pub struct Queue {
     waiting: BTreeMap<Priority, VecDeque<ItemId>>,
     /// Items waiting out a retry backoff.
     backoff: Vec<(Instant, ItemId)>,
+    /// Items per list, kept as states change: the engine asks after every event, and
+    /// counting a 100,000-item queue each time made a big queue quadratic.
+    counts: Counts,
 }
 
 /// How many items are in each list.
@@ -25,6 +28,26 @@ pub struct Counts {
     pub failed: usize,
     pub successful: usize,
     pub skipped: usize,
+}
+
+impl Counts {
+    fn slot(&mut self, state: &ItemState) -> &mut usize {
+        match state {
+            ItemState::Queued | ItemState::Retrying | ItemState::AwaitingAnswer => &mut self.queued,
+            ItemState::Running => &mut self.running,
+            ItemState::Failed => &mut self.failed,
+            ItemState::Successful => &mut self.successful,
+            ItemState::Skipped => &mut self.skipped,
+        }
+    }
+}
+
+/// Changes an item's state and the counts with it (every state change goes through here).
+fn set_state(counts: &mut Counts, item: &mut Item, state: ItemState) {
+    let old = counts.slot(&item.state);
+    *old = old.saturating_sub(1);
+    *counts.slot(&state) += 1;
+    item.state = state;
 }
 
 impl Queue {
@@ -45,6 +68,7 @@ impl Queue {
         if state == ItemState::Queued {
             self.waiting.entry(spec.priority).or_default().push_back(id);
         }
+        *self.counts.slot(&state) += 1;
         self.items.insert(
             id,
             Item {
@@ -72,7 +96,7 @@ impl Queue {
             .rev()
             .find_map(|(_, ids)| ids.pop_front())?;
         let item = self.items.get_mut(&id)?;
-        item.state = ItemState::Running;
+        set_state(&mut self.counts, item, ItemState::Running);
         item.attempts += 1;
         Some(item)
     }
@@ -82,7 +106,7 @@ impl Queue {
         self.backoff = later;
         for (_, id) in due {
             if let Some(item) = self.items.get_mut(&id) {
-                item.state = ItemState::Queued;
+                set_state(&mut self.counts, item, ItemState::Queued);
                 self.waiting
                     .entry(item.spec.priority)
                     .or_default()
@@ -98,7 +122,7 @@ impl Queue {
 
     pub fn finish(&mut self, id: ItemId, state: ItemState, error: Option<String>) {
         if let Some(item) = self.items.get_mut(&id) {
-            item.state = state;
+            set_state(&mut self.counts, item, state);
             item.last_error = error;
         }
     }
@@ -106,7 +130,7 @@ impl Queue {
     /// Puts a failed attempt back, to start again at `at`.
     pub fn retry_at(&mut self, id: ItemId, at: Instant, error: String) {
         if let Some(item) = self.items.get_mut(&id) {
-            item.state = ItemState::Retrying;
+            set_state(&mut self.counts, item, ItemState::Retrying);
             item.last_error = Some(error);
             self.backoff.push((at, id));
         }
@@ -124,7 +148,7 @@ impl Queue {
             ids.retain(|&other| other != id);
         }
         self.backoff.retain(|&(_, other)| other != id);
-        item.state = ItemState::Failed;
+        set_state(&mut self.counts, item, ItemState::Failed);
         item.last_error = Some("Cancelled by the user".into());
         true
     }
@@ -132,7 +156,7 @@ impl Queue {
     /// Parks a running item until its question is answered.
     pub fn park(&mut self, id: ItemId) {
         if let Some(item) = self.items.get_mut(&id) {
-            item.state = ItemState::AwaitingAnswer;
+            set_state(&mut self.counts, item, ItemState::AwaitingAnswer);
         }
     }
 
@@ -147,7 +171,7 @@ impl Queue {
         }
         item.spec.exists = policy;
         item.attempts = item.attempts.saturating_sub(1);
-        item.state = ItemState::Queued;
+        set_state(&mut self.counts, item, ItemState::Queued);
         self.waiting
             .entry(item.spec.priority)
             .or_default()
@@ -172,7 +196,7 @@ impl Queue {
         if item.state != ItemState::Failed {
             return false;
         }
-        item.state = ItemState::Queued;
+        set_state(&mut self.counts, item, ItemState::Queued);
         item.attempts = 0;
         item.last_error = None;
         self.waiting
@@ -209,19 +233,7 @@ impl Queue {
     }
 
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for item in self.items.values() {
-            match item.state {
-                ItemState::Queued | ItemState::Retrying | ItemState::AwaitingAnswer => {
-                    counts.queued += 1
-                }
-                ItemState::Running => counts.running += 1,
-                ItemState::Failed => counts.failed += 1,
-                ItemState::Successful => counts.successful += 1,
-                ItemState::Skipped => counts.skipped += 1,
-            }
-        }
-        counts
+        self.counts
     }
 
     /// Nothing queued, waiting or running.
@@ -320,5 +332,38 @@ mod tests {
         q.finish(a, ItemState::Successful, None);
         assert!(q.is_idle());
         assert_eq!(q.counts().successful, 1);
+    }
+
+    /// The kept counts agree with counting the items, through every kind of state change.
+    #[test]
+    fn counts_follow_every_state_change() {
+        fn recount(q: &Queue) -> Counts {
+            let mut counts = Counts::default();
+            for item in q.items() {
+                *counts.slot(&item.state) += 1;
+            }
+            counts
+        }
+        let mut q = Queue::default();
+        let now = Instant::now();
+        let ids: Vec<ItemId> = (0..6).map(|_| q.add(spec(Priority::Normal))).collect();
+        q.restore(spec(Priority::Normal), ItemState::Successful, 1, None);
+        assert_eq!(q.counts(), recount(&q));
+        for _ in 0..4 {
+            q.start_next(now);
+        }
+        assert_eq!(q.counts().running, 4);
+        q.finish(ids[0], ItemState::Successful, None);
+        q.finish(ids[1], ItemState::Skipped, Some("exists".into()));
+        q.retry_at(ids[2], now + Duration::from_secs(1), "426".into());
+        q.park(ids[3]);
+        assert_eq!(q.counts(), recount(&q));
+        q.answer(ids[3], ExistsPolicy::Overwrite);
+        q.cancel(ids[4]);
+        q.requeue(ids[4]);
+        q.start_next(now + Duration::from_secs(1));
+        assert_eq!(q.counts(), recount(&q));
+        assert_eq!(q.counts().successful, 2);
+        assert!(!q.is_idle());
     }
 }
