@@ -15,6 +15,21 @@ use crate::proto::command::TransferType;
 
 /// Bytes moved per read: large enough that per-chunk costs vanish at loopback speed.
 const CHUNK_BYTES: usize = 1024 * 1024;
+/// The smallest buffer: a small file's whole content in one read.
+const MIN_CHUNK_BYTES: usize = 16 * 1024;
+
+/// A buffer for a transfer of `size` bytes. A small file gets a small one: zeroing and
+/// faulting in a fresh megabyte per file cost more CPU than a 4 KiB transfer itself
+/// (a third of Skiff's time in bench/mirror.sh). One byte more than the size lets a single
+/// read take the whole file.
+fn buffer_for(size: Option<u64>) -> Vec<u8> {
+    let len = size
+        .and_then(|s| usize::try_from(s).ok())
+        .map_or(CHUNK_BYTES, |s| {
+            s.saturating_add(1).clamp(MIN_CHUNK_BYTES, CHUNK_BYTES)
+        });
+    vec![0u8; len]
+}
 
 /// How a transfer runs and what to do when the target already exists.
 #[derive(Debug, Clone, Default)]
@@ -83,10 +98,10 @@ pub async fn download(
         (true, None) => conn.size(remote).await?,
     };
     let part = part_path(target);
-    let existing_part = std::fs::metadata(&part).map(|m| m.len()).ok();
-    let mut offset = match existing_part {
-        Some(len) if options.resume && binary => len,
-        _ => 0,
+    // Only a resume looks at an earlier .part; otherwise it is truncated unread.
+    let mut offset = match options.resume && binary {
+        true => std::fs::metadata(&part).map_or(0, |m| m.len()),
+        false => 0,
     };
     if expected.is_some_and(|size| offset > size) {
         conn.log().status(format!(
@@ -99,17 +114,18 @@ pub async fn download(
         conn.log()
             .status(format!("Resuming download at byte {offset}"));
     }
-    let received = match receive_into_part(conn, remote, &part, offset, &options, on_progress).await
-    {
-        Ok(received) => received,
-        Err(err) => {
-            // An empty .part that this run created holds nothing worth resuming.
-            if offset == 0 && tokio::fs::metadata(&part).await.is_ok_and(|m| m.len() == 0) {
-                tokio::fs::remove_file(&part).await.ok();
+    let left = expected.map(|size| size.saturating_sub(offset));
+    let received =
+        match receive_into_part(conn, remote, &part, offset, left, &options, on_progress).await {
+            Ok(received) => received,
+            Err(err) => {
+                // An empty .part that this run created holds nothing worth resuming.
+                if offset == 0 && tokio::fs::metadata(&part).await.is_ok_and(|m| m.len() == 0) {
+                    tokio::fs::remove_file(&part).await.ok();
+                }
+                return Err(err);
             }
-            return Err(err);
-        }
-    };
+        };
 
     let total = offset + received;
     if let Some(expected) = expected
@@ -138,20 +154,8 @@ pub async fn download(
     })
 }
 
-/// RETR into `part` from `offset`; returns the bytes received over the wire.
-async fn receive_into_part(
-    conn: &mut Connection,
-    remote: &[u8],
-    part: &Path,
-    offset: u64,
-    options: &TransferOptions,
-    on_progress: &mut (dyn FnMut(u64) + Send),
-) -> Result<u64, FtpError> {
-    let binary = options.transfer_type == TransferType::Binary;
-    // The partial file is written inline, not through tokio's blocking pool: each write
-    // lands in the page cache in microseconds, while a hop to the pool and back per call
-    // (open, every write, flush, rename) cost more than the transfer itself for small files
-    // on a busy two-core machine (bench/mirror.sh).
+/// Opens (or creates) the partial file, at `offset`.
+fn open_part(part: &Path, offset: u64) -> Result<std::fs::File, FtpError> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -163,9 +167,51 @@ async fn receive_into_part(
         file.seek(std::io::SeekFrom::Start(offset))
             .map_err(local_err("cannot seek in the partial file", part))?;
     }
+    Ok(file)
+}
 
-    let mut stream = conn.retrieve(remote, options.transfer_type, offset).await?;
-    let mut buf = vec![0u8; CHUNK_BYTES];
+/// RETR into `part` from `offset` (`left`: the bytes expected); returns the bytes received
+/// over the wire.
+async fn receive_into_part(
+    conn: &mut Connection,
+    remote: &[u8],
+    part: &Path,
+    offset: u64,
+    left: Option<u64>,
+    options: &TransferOptions,
+    on_progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<u64, FtpError> {
+    let binary = options.transfer_type == TransferType::Binary;
+    // Creating a file took a third of a millisecond here when other builds kept ext4 busy,
+    // and inline it would stall every other transfer on this thread: it goes to the
+    // blocking pool, one hop per file, while EPSV and RETR make their round trips. The writes stay
+    // inline: each lands in the page cache in microseconds, while a hop per write (and
+    // flush) cost more than the transfer itself for small files (bench/mirror.sh).
+    let opening = {
+        let part = part.to_path_buf();
+        tokio::task::spawn_blocking(move || open_part(&part, offset))
+    };
+    let started = conn.retrieve(remote, options.transfer_type, offset).await;
+    // Awaited whatever RETR did, so a caller that cleans up finds the file in place.
+    let opened = opening.await.unwrap_or_else(|join| {
+        Err(FtpError::LocalIo {
+            what: "cannot create the partial file",
+            path: part.to_path_buf(),
+            source: std::io::Error::other(join),
+        })
+    });
+    let (mut file, mut stream) = match (started, opened) {
+        (Ok(stream), Ok(file)) => (file, stream),
+        (Err(err), _) => return Err(err),
+        (Ok(stream), Err(err)) => {
+            // The transfer started but has nowhere to go: abort it, report the local error.
+            return Err(match conn.finish_transfer(stream, Err(err)).await {
+                Err(err) => err,
+                Ok(()) => FtpError::Refused("the download was aborted".into()),
+            });
+        }
+    };
+    let mut buf = buffer_for(left);
     let mut ascii = (!binary).then(AsciiDecoder::default);
     let mut converted = Vec::new();
     let mut received = 0u64;
@@ -265,7 +311,7 @@ pub async fn upload(
     }
 
     let mut stream = conn.store(remote, options.transfer_type, mode).await?;
-    let mut buf = vec![0u8; CHUNK_BYTES];
+    let mut buf = buffer_for(Some(local_size.saturating_sub(offset)));
     let mut ascii = (!binary).then(AsciiEncoder::default);
     let mut converted = Vec::new();
     let mut sent = 0u64;
