@@ -1,4 +1,4 @@
-//! The engine's face: coalesced progress events while a transfer runs, cancel and retry.
+//! The engine's face: coalesced progress events while transfers run, cancel and retry.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -37,27 +37,52 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Progress is reported per running item, several times a second, coalesced: one event per
+/// tick with every running item in it, never one per chunk or per item.
 #[test]
-fn progress_arrives_several_times_a_second_and_grows() {
+fn progress_comes_four_times_a_second_per_running_item_in_one_event() {
     let server = FtpServer::start(ServerKind::Vsftpd);
-    let content = pseudo_random_bytes(1_500_000, 4);
-    server.write_file("slow.bin", &content);
+    let names = ["slow1.bin", "slow2.bin"];
+    let contents: Vec<Vec<u8>> = (0..2)
+        .map(|i| pseudo_random_bytes(1_500_000, 4 + i))
+        .collect();
+    for (name, content) in names.iter().zip(&contents) {
+        server.write_file(name, content);
+    }
     let work = tempfile::tempdir().unwrap();
-    let spec = download_spec(&server, work.path());
-    let progress = runtime().block_on(async {
-        // 1,000,000 bytes/s: the download runs about one and a half seconds.
+    let specs: Vec<TransferSpec> = names
+        .iter()
+        .map(|name| TransferSpec {
+            local: work.path().join(name),
+            remote: format!("/{name}").into_bytes(),
+            ..download_spec(&server, work.path())
+        })
+        .collect();
+    let (reports, ids, elapsed) = runtime().block_on(async {
+        // Both at once, sharing 1,500,000 bytes/s: each runs about two seconds, and at
+        // least 1.75 s (the limiter lets a quarter second's worth through at first).
         let config = EngineConfig {
-            download_limit: Some(1_000_000),
+            parallel: 2,
+            download_limit: Some(1_500_000),
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
-        handle.send(EngineCommand::Enqueue(vec![spec]));
-        let mut progress = Vec::new();
-        let done = tokio::time::timeout(Duration::from_secs(30), async {
+        handle.send(EngineCommand::Enqueue(specs));
+        let mut reports: Vec<Vec<(skiff::engine::ItemId, u64)>> = Vec::new();
+        let mut ids = Vec::new();
+        let mut first_start = None;
+        let done = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(event) = events.recv().await {
                 match event {
+                    EngineEvent::ItemAdded { id, .. } => ids.push(id),
+                    EngineEvent::ItemChanged {
+                        state: ItemState::Running,
+                        ..
+                    } => {
+                        first_start.get_or_insert_with(std::time::Instant::now);
+                    }
                     EngineEvent::Progress(items) => {
-                        progress.extend(items.iter().map(|p| p.bytes_done))
+                        reports.push(items.iter().map(|p| (p.id, p.bytes_done)).collect())
                     }
                     EngineEvent::Idle(counts) => return counts,
                     _ => {}
@@ -67,17 +92,48 @@ fn progress_arrives_several_times_a_second_and_grows() {
         })
         .await
         .unwrap();
-        assert_eq!(done.successful, 1);
+        assert_eq!(done.successful, 2);
         handle.send(EngineCommand::Shutdown);
-        progress
+        // Only to bound the count from above: more ticks than time allows would mean
+        // events per chunk rather than per tick.
+        let elapsed = first_start.unwrap().elapsed().as_secs_f64();
+        (reports, ids, elapsed)
     });
-    // About six reports at four a second; three is the least a 1.5 s transfer can give.
-    assert!(progress.len() >= 3, "{progress:?}");
-    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
-    assert_eq!(
-        sha256(&std::fs::read(work.path().join("slow.bin")).unwrap()),
-        sha256(&content)
+    assert_eq!(ids.len(), 2);
+    for &id in &ids {
+        let seen: Vec<u64> = reports
+            .iter()
+            .filter_map(|r| r.iter().find(|(i, _)| *i == id).map(|(_, b)| *b))
+            .collect();
+        // About eight reports at four a second over two seconds; four is a generous least.
+        assert!(seen.len() >= 4, "item {id}: {seen:?}");
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "item {id}: {seen:?}");
+    }
+    // Coalesced: each event names an item at most once, and the two running items share
+    // events instead of each having its own.
+    for report in &reports {
+        let mut named: Vec<_> = report.iter().map(|(id, _)| *id).collect();
+        named.sort();
+        named.dedup();
+        assert_eq!(named.len(), report.len(), "{report:?}");
+    }
+    let shared = reports.iter().filter(|r| r.len() == 2).count();
+    assert!(
+        shared >= 3,
+        "{shared} events with both items of {reports:?}"
     );
+    let allowed = (elapsed * 4.0).ceil() as usize + 3;
+    assert!(
+        reports.len() <= allowed,
+        "{} progress events in {elapsed:.2} s",
+        reports.len()
+    );
+    for (name, content) in names.iter().zip(&contents) {
+        assert_eq!(
+            sha256(&std::fs::read(work.path().join(name)).unwrap()),
+            sha256(content)
+        );
+    }
 }
 
 #[test]
