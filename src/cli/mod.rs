@@ -195,7 +195,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         };
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // Multi-threaded, as the window's: with one thread, every connection of a parallel
+    // transfer waited for the others' local file work (bench/mirror.sh, --parallel 4).
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
