@@ -112,6 +112,8 @@ impl SettingsWindow {
             .collapsible(false)
             .resizable(true)
             .default_size([720.0, 460.0])
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .min_size([560.0, 360.0])
             .show(ctx, |ui| {
                 let errors = self.errors();
@@ -200,7 +202,7 @@ impl SettingsWindow {
                     let range = labelled(ui, "Local port range:", |ui| {
                         ui.add(
                             egui::TextEdit::singleline(&mut self.texts.range)
-                                .hint_text("MIN-MAX, e.g. 50000-50100 (empty: any port)")
+                                .hint_text("MIN-MAX, e.g. 50000-50100; empty: any")
                                 .desired_width(280.0),
                         )
                     });
@@ -214,7 +216,7 @@ impl SettingsWindow {
                     let ip = labelled(ui, "External IP address:", |ui| {
                         ui.add(
                             egui::TextEdit::singleline(&mut self.texts.ip)
-                                .hint_text("announced behind NAT (empty: the local address)")
+                                .hint_text("announced behind NAT; empty: local")
                                 .desired_width(280.0),
                         )
                     });

@@ -507,6 +507,8 @@ impl SiteManager {
             .collapsible(false)
             .resizable(true)
             .default_size([820.0, 560.0])
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .min_size([640.0, 420.0])
             .show(ctx, |ui| {
                 egui::Panel::bottom("sm-buttons").show(ui, |ui| {
@@ -687,7 +689,7 @@ impl SiteManager {
                     return None;
                 }
                 let icon = if folder_path.is_some() {
-                    "📁"
+                    "🗀"
                 } else {
                     "🖥"
                 };
@@ -1205,7 +1207,7 @@ fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context
             let range = labelled(ui, "Active mode port range:", |ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut form.range)
-                        .hint_text("MIN-MAX, e.g. 50200-50210 (empty: the global setting)")
+                        .hint_text("MIN-MAX, e.g. 50200-50210; empty: global")
                         .desired_width(300.0),
                 )
             });
@@ -1219,7 +1221,7 @@ fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context
             let ip = labelled(ui, "External IP address:", |ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut form.ip)
-                        .hint_text("announced in active mode (empty: the global setting)")
+                        .hint_text("announced behind NAT; empty: global")
                         .desired_width(300.0),
                 )
             });
