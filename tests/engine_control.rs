@@ -365,3 +365,90 @@ fn idle_pooled_connections_are_kept_alive_with_noop() {
     assert_eq!(noops, 2, "the idle connection was not kept alive");
     assert_eq!(std::fs::read(work.path().join("k.txt")).unwrap(), b"keep");
 }
+
+/// A site's "maximum simultaneous connections" holds back its own items only: with room for
+/// four transfers, a server limited to one runs its files one after another while another
+/// server's files run beside it.
+#[test]
+fn a_servers_own_connection_limit_holds_back_only_its_items() {
+    let limited = FtpServer::start(ServerKind::Vsftpd);
+    let free = FtpServer::start(ServerKind::Vsftpd);
+    let content = pseudo_random_bytes(150_000, 9);
+    for name in ["a1.bin", "a2.bin", "a3.bin"] {
+        limited.write_file(name, &content);
+    }
+    for name in ["b1.bin", "b2.bin"] {
+        free.write_file(name, &content);
+    }
+    let work = tempfile::tempdir().unwrap();
+    let spec = |server: &FtpServer, name: &str, max: Option<usize>| {
+        let (mut options, _) = server.connect_options();
+        options.max_transfers = max;
+        TransferSpec {
+            local: work.path().join(name),
+            remote: format!("/{name}").into_bytes(),
+            server: Arc::new(options),
+            size: Some(content.len() as u64),
+            ..download_spec(server, work.path())
+        }
+    };
+    let specs = vec![
+        spec(&limited, "a1.bin", Some(1)),
+        spec(&limited, "a2.bin", Some(1)),
+        spec(&limited, "a3.bin", Some(1)),
+        spec(&free, "b1.bin", None),
+        spec(&free, "b2.bin", None),
+    ];
+    let limited_locals: Vec<_> = specs[..3].iter().map(|s| s.local.clone()).collect();
+    let (max_limited, max_all) = runtime().block_on(async {
+        let config = EngineConfig {
+            parallel: 4,
+            // Slow enough that the files overlap: 750,000 bytes over about 1.5 s.
+            download_limit: Some(500_000),
+            ..EngineConfig::default()
+        };
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(specs));
+        let mut locals = std::collections::HashMap::new();
+        let mut running = std::collections::HashSet::new();
+        let (mut max_limited, mut max_all) = (0, 0);
+        let counts = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::ItemAdded { id, local, .. } => {
+                        locals.insert(id, local);
+                    }
+                    EngineEvent::ItemChanged { id, state, .. } => {
+                        if state == ItemState::Running {
+                            running.insert(id);
+                        } else {
+                            running.remove(&id);
+                        }
+                        let limited_now = running
+                            .iter()
+                            .filter(|id| limited_locals.contains(&locals[*id]))
+                            .count();
+                        max_limited = max_limited.max(limited_now);
+                        max_all = max_all.max(running.len());
+                    }
+                    EngineEvent::Idle(counts) => return counts,
+                    _ => {}
+                }
+            }
+            panic!("the engine ended");
+        })
+        .await
+        .unwrap();
+        assert_eq!(counts.successful, 5, "{counts:?}");
+        handle.send(EngineCommand::Shutdown);
+        (max_limited, max_all)
+    });
+    assert_eq!(
+        max_limited, 1,
+        "the limited server ran more than one transfer at once"
+    );
+    assert!(max_all >= 3, "only {max_all} transfers ran at once");
+    for name in ["a1.bin", "a2.bin", "a3.bin", "b1.bin", "b2.bin"] {
+        assert_eq!(std::fs::read(work.path().join(name)).unwrap(), content);
+    }
+}

@@ -558,7 +558,26 @@ impl Engine {
 
     fn start_jobs(&mut self) {
         while self.processing && self.running.len() < self.config.parallel.clamp(1, 10) {
-            let Some(item) = self.queue.start_next(Instant::now()) else {
+            // A site's own limit ("maximum simultaneous connections") holds its items back
+            // while others' go on.
+            let mut running_per_server: HashMap<String, usize> = HashMap::new();
+            for id in self.aborts.keys() {
+                if let Some(item) = self.queue.get(*id) {
+                    *running_per_server
+                        .entry(server_key(&item.spec.server))
+                        .or_default() += 1;
+                }
+            }
+            let may_start = |item: &Item| {
+                item.spec.server.max_transfers.is_none_or(|max| {
+                    let running = running_per_server
+                        .get(&server_key(&item.spec.server))
+                        .copied()
+                        .unwrap_or(0);
+                    running < max.max(1)
+                })
+            };
+            let Some(item) = self.queue.start_next_where(Instant::now(), may_start) else {
                 return;
             };
             let (id, spec, retrying) = (item.id, item.spec.clone(), item.attempts > 1);

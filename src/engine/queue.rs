@@ -7,6 +7,9 @@ use tokio::time::Instant;
 
 use super::item::{Item, ItemId, ItemState, Priority, TransferSpec};
 
+/// How deep `start_next_where` looks into each priority's line.
+const START_SCAN_LIMIT: usize = 1000;
+
 #[derive(Debug, Default)]
 pub struct Queue {
     next_id: u64,
@@ -89,12 +92,27 @@ impl Queue {
 
     /// The next item to start (highest priority, oldest first), marked running.
     pub fn start_next(&mut self, now: Instant) -> Option<&Item> {
+        self.start_next_where(now, |_| true)
+    }
+
+    /// The next waiting item, by priority then age, that `may_start` accepts (the engine
+    /// refuses items of a server already at its own connection limit). At most
+    /// `START_SCAN_LIMIT` items per priority are looked at, so a long queue held back by one
+    /// server's limit costs little each time; items further back wait their turn.
+    pub fn start_next_where(
+        &mut self,
+        now: Instant,
+        may_start: impl Fn(&Item) -> bool,
+    ) -> Option<&Item> {
         self.release_due(now);
-        let id = self
-            .waiting
-            .iter_mut()
-            .rev()
-            .find_map(|(_, ids)| ids.pop_front())?;
+        let items = &self.items;
+        let id = self.waiting.iter_mut().rev().find_map(|(_, ids)| {
+            let at = ids
+                .iter()
+                .take(START_SCAN_LIMIT)
+                .position(|id| items.get(id).is_none_or(&may_start))?;
+            ids.remove(at)
+        })?;
         let item = self.items.get_mut(&id)?;
         set_state(&mut self.counts, item, ItemState::Running);
         item.attempts += 1;
@@ -298,6 +316,19 @@ mod tests {
         assert_eq!(q.start_next(now).unwrap().id, c);
         assert!(q.start_next(now).is_none());
         assert_eq!(q.counts().running, 3);
+    }
+
+    #[test]
+    fn items_held_back_keep_their_place_while_others_start() {
+        let mut q = Queue::default();
+        let now = Instant::now();
+        let held = q.add(spec(Priority::Normal));
+        let other = q.add(spec(Priority::Normal));
+        let not_held = |item: &Item| item.id != held;
+        assert_eq!(q.start_next_where(now, not_held).unwrap().id, other);
+        assert!(q.start_next_where(now, not_held).is_none());
+        assert_eq!(q.get(held).unwrap().state, ItemState::Queued);
+        assert_eq!(q.start_next(now).unwrap().id, held);
     }
 
     #[test]
