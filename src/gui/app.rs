@@ -563,7 +563,7 @@ impl SkiffApp {
             ui.colored_label(ui.visuals().error_fg_color, err);
         }
         if side == Side::Remote && !connected {
-            welcome_ui(ui);
+            welcome_ui(ui, actions);
             return;
         }
         if self.prefs.show_trees {
@@ -746,14 +746,22 @@ impl SkiffApp {
     }
 }
 
-/// The remote pane before any connection: what to do, in two sentences.
-fn welcome_ui(ui: &mut egui::Ui) {
+/// The remote pane before any connection (and on first run): the two ways in.
+fn welcome_ui(ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
     ui.add_space(40.0);
     ui.vertical_centered(|ui| {
         ui.heading("Not connected to any server");
         ui.add_space(8.0);
-        ui.label("Type a host (or an ftp://, ftpes:// or ftps:// URL), your user name and");
-        ui.label("password in the bar above and press Quickconnect.");
+        ui.label("Quickconnect: type a host (or an ftp://, ftpes:// or ftps:// URL), your user");
+        ui.label("name and password in the bar above and press Quickconnect.");
+        ui.add_space(8.0);
+        ui.label("Servers you use often: save them in the Site Manager (Ctrl+S), with their");
+        ui.label("own protocol, transfer mode, port range and charset; passwords are kept");
+        ui.label("in the system keyring or an encrypted file, never in plain text.");
+        ui.add_space(6.0);
+        if ui.button("Open the Site Manager…").clicked() {
+            actions.push(UiAction::OpenSiteManager);
+        }
         ui.add_space(8.0);
         ui.weak("Then drag files between the two sides to upload or download them,");
         ui.weak("or drop files from your desktop here.");
