@@ -217,7 +217,10 @@ impl Connection {
         conn.learn_server().await?;
         // Which mode, ports and address this connection's transfers use, so a user reading
         // the log after a failed transfer sees what Skiff tried.
-        conn.control.log.status(options.data.describe());
+        let mut planned = options.data.clone();
+        // A server whose FEAT lacks EPSV gets PASV straight away: say so, not "EPSV first".
+        planned.prefer_epsv &= conn.epsv.worth_trying() || conn.peer.ip().is_ipv6();
+        conn.control.log.status(planned.describe());
         Ok(conn)
     }
 
