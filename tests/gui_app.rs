@@ -493,3 +493,44 @@ fn a_multi_selection_dragged_to_the_local_side_downloads_every_selected_file() {
         "b.txt was not selected"
     );
 }
+
+/// First run (empty config folder): the remote pane explains Quickconnect and the Site
+/// Manager, its button opens the Site Manager, and nothing went wrong in the log.
+#[test]
+fn the_first_run_welcomes_with_quickconnect_and_the_site_manager_and_no_errors() {
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    harness.run_steps(5);
+    assert!(has_label(&harness, "Not connected to any server"));
+    assert!(
+        harness
+            .query_all_by_label_contains("Quickconnect: type a host")
+            .next()
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("save them in the Site Manager")
+            .next()
+            .is_some()
+    );
+    let errors: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .filter(|l| l.kind == skiff::log::LogKind::Error)
+        .map(|l| l.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    harness.get_by_label("Open the Site Manager…").click();
+    harness.run_steps(3);
+    assert!(
+        harness
+            .query_by_role_and_label(egui::accesskit::Role::Window, "Site Manager")
+            .is_some(),
+        "the button opens the Site Manager"
+    );
+}

@@ -145,6 +145,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_window_icon_is_the_256_px_png() {
+        let icon = window_icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        // Not blank: the tile's blue is in it.
+        assert!(
+            icon.rgba
+                .chunks(4)
+                .any(|p| p[2] > 150 && p[0] < 120 && p[3] == 255)
+        );
+    }
+
+    #[test]
     fn sizes_read_like_a_file_manager() {
         assert_eq!(human_size(512), "512 B");
         assert_eq!(human_size(1_234_567), "1.2 MiB");
