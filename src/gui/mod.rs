@@ -24,6 +24,7 @@ mod commands;
 pub mod config;
 mod dialogs;
 mod file_table;
+pub mod form;
 mod log_pane;
 pub mod model;
 pub mod pane;

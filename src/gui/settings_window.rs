@@ -5,6 +5,7 @@
 use eframe::egui;
 
 use crate::engine::ExistsPolicy;
+use crate::gui::form::{error_row, grid, labelled, parse_ip, parse_kib, parse_range};
 use crate::net::DataMode;
 use crate::sites::credentials::StoreKind;
 use crate::sites::settings::{Settings, Theme};
@@ -89,10 +90,10 @@ impl SettingsWindow {
 
     fn errors(&self) -> Vec<String> {
         let mut errors = Vec::new();
-        if let Err(e) = crate::gui::site_manager::parse_range(&self.texts.range) {
+        if let Err(e) = parse_range(&self.texts.range) {
             errors.push(e);
         }
-        if let Err(e) = crate::gui::site_manager::parse_ip(&self.texts.ip) {
+        if let Err(e) = parse_ip(&self.texts.ip) {
             errors.push(e);
         }
         for text in [&self.texts.download_kib, &self.texts.upload_kib] {
@@ -206,7 +207,7 @@ impl SettingsWindow {
                                 .desired_width(280.0),
                         )
                     });
-                    let parsed = crate::gui::site_manager::parse_range(&self.texts.range);
+                    let parsed = parse_range(&self.texts.range);
                     if range.changed()
                         && let Ok(value) = parsed
                     {
@@ -220,7 +221,7 @@ impl SettingsWindow {
                                 .desired_width(280.0),
                         )
                     });
-                    let parsed = crate::gui::site_manager::parse_ip(&self.texts.ip);
+                    let parsed = parse_ip(&self.texts.ip);
                     if ip.changed()
                         && let Ok(value) = parsed
                     {
@@ -320,45 +321,6 @@ pub fn exists_label(policy: ExistsPolicy) -> &'static str {
         .iter()
         .find(|(p, _)| *p == policy)
         .map_or("Refuse (fail the transfer)", |(_, name)| name)
-}
-
-/// KiB/s as typed into bytes/s; empty or 0 is unlimited.
-pub fn parse_kib(text: &str) -> Result<Option<u64>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    match text.parse::<u64>() {
-        Ok(0) => Ok(None),
-        Ok(kib) if kib <= u64::MAX / 1024 => Ok(Some(kib * 1024)),
-        _ => Err(format!("{text:?} is not a speed in KiB/s")),
-    }
-}
-
-fn grid(ui: &mut egui::Ui, id: &str, add: impl FnOnce(&mut egui::Ui)) {
-    egui::Grid::new(id)
-        .num_columns(2)
-        .spacing([10.0, 6.0])
-        .show(ui, add);
-}
-
-fn labelled(
-    ui: &mut egui::Ui,
-    label: &str,
-    add: impl FnOnce(&mut egui::Ui) -> egui::Response,
-) -> egui::Response {
-    let label = ui.label(label);
-    let response = add(ui).labelled_by(label.id);
-    ui.end_row();
-    response
-}
-
-fn error_row(ui: &mut egui::Ui, error: Option<String>) {
-    if let Some(error) = error {
-        ui.label("");
-        ui.colored_label(ui.visuals().error_fg_color, error);
-        ui.end_row();
-    }
 }
 
 #[cfg(test)]

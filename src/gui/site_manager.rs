@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
-use crate::net::PortRange;
+use crate::gui::form::{error_row, labelled, parse_ip, parse_port, parse_range};
 use crate::proto::charset::Charset;
 use crate::sites::credentials::StoreKind;
 use crate::sites::site::{
@@ -948,57 +948,6 @@ fn join_folder(parent: &str, name: &str) -> String {
     }
 }
 
-pub fn parse_port(text: &str) -> Result<Option<u16>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    match text.parse::<u16>() {
-        Ok(port) if port > 0 => Ok(Some(port)),
-        _ => Err(format!("{text:?} is not a port number (1-65535)")),
-    }
-}
-
-pub fn parse_range(text: &str) -> Result<Option<PortRange>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse::<PortRange>()
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
-pub fn parse_ip(text: &str) -> Result<Option<std::net::IpAddr>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse()
-        .map(Some)
-        .map_err(|_| format!("{text:?} is not an IPv4 or IPv6 address"))
-}
-
-/// A label, then the widget `add` draws, labelled by it (for screen readers and tests).
-fn labelled(
-    ui: &mut egui::Ui,
-    label: &str,
-    add: impl FnOnce(&mut egui::Ui) -> egui::Response,
-) -> egui::Response {
-    let label = ui.label(label);
-    let response = add(ui).labelled_by(label.id);
-    ui.end_row();
-    response
-}
-
-fn error_ui(ui: &mut egui::Ui, error: Option<String>) {
-    if let Some(error) = error {
-        ui.label("");
-        ui.colored_label(ui.visuals().error_fg_color, error);
-        ui.end_row();
-    }
-}
-
 fn general_ui(
     ui: &mut egui::Ui,
     site: &mut Site,
@@ -1038,7 +987,7 @@ fn general_ui(
             {
                 site.port = value;
             }
-            error_ui(ui, parsed.err());
+            error_row(ui, parsed.err());
             labelled(ui, "Logon Type:", |ui| {
                 egui::ComboBox::from_id_salt("sm-logon")
                     .width(300.0)
@@ -1217,7 +1166,7 @@ fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context
             {
                 site.active_port_range = value;
             }
-            error_ui(ui, parsed.err());
+            error_row(ui, parsed.err());
             let ip = labelled(ui, "External IP address:", |ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut form.ip)
@@ -1231,7 +1180,7 @@ fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context
             {
                 site.external_ip = value;
             }
-            error_ui(ui, parsed.err());
+            error_row(ui, parsed.err());
             labelled(ui, "Passive fallback to active:", |ui| {
                 let text = |v: Option<bool>| match v {
                     None => "Default",
