@@ -9,7 +9,7 @@ mod gui_common;
 
 use std::path::Path;
 
-use base64::Engine as _;
+use common::secrets::{assert_no_file_holds, files_under};
 use common::{FtpServer, ServerKind};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -226,20 +226,6 @@ fn a_site_made_in_the_site_manager_is_saved_reopened_and_connects() {
     );
 }
 
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[test]
 fn the_saved_password_is_in_no_config_file_in_plain_base64_or_hex() {
     let server = FtpServer::start(ServerKind::Libunftp);
@@ -253,35 +239,11 @@ fn the_saved_password_is_in_no_config_file_in_plain_base64_or_hex() {
     wait_for_files(&mut harness, config.path());
     drop(harness);
 
-    let password = server.password().as_bytes();
-    let mut needles: Vec<Vec<u8>> = vec![password.to_vec(), MASTER.as_bytes().to_vec()];
-    for secret in [password, MASTER.as_bytes()] {
-        for engine in [
-            &base64::engine::general_purpose::STANDARD,
-            &base64::engine::general_purpose::STANDARD_NO_PAD,
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        ] {
-            needles.push(engine.encode(secret).into_bytes());
-        }
-        needles.push(hex_lower(secret).into_bytes());
-        needles.push(hex_lower(secret).to_uppercase().into_bytes());
-    }
     let files = files_under(config.path());
     assert!(files.len() >= 3, "settings, sites and the vault: {files:?}");
-    for file in files {
-        let bytes = std::fs::read(&file).unwrap();
-        for needle in &needles {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                "{} holds a password (or its encoding)",
-                file.display()
-            );
-        }
+    for secret in [server.password(), MASTER] {
+        assert_no_file_holds(&files, secret);
     }
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]

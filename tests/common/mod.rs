@@ -8,6 +8,7 @@
 
 mod libunftp_server;
 mod ports;
+pub mod secrets;
 
 use std::net::Ipv4Addr;
 use std::os::unix::process::CommandExt as _;
