@@ -9,7 +9,7 @@ mod skiff_cmd;
 use std::path::Path;
 
 use common::{FtpServer, ServerKind, free_port_range};
-use skiff_cmd::{Run, pseudo_random_bytes, sha256, skiff};
+use skiff_cmd::{Run, announced_port, pseudo_random_bytes, sha256, skiff};
 
 /// The data-connection flags of one mode, and the port range used in active mode.
 fn mode_args(active: bool) -> (Vec<String>, Option<(u16, u16)>) {
@@ -27,20 +27,6 @@ fn mode_args(active: bool) -> (Vec<String>, Option<(u16, u16)>) {
     } else {
         (vec!["--mode".into(), "passive".into()], None)
     }
-}
-
-/// The port a PORT (`h1,h2,h3,h4,p1,p2`) or EPRT (`|1|ip|port|`) command line announces.
-fn announced_port(command: &str) -> Option<u16> {
-    if let Some(arg) = command.strip_prefix("PORT ") {
-        let n: Vec<u16> = arg
-            .split(',')
-            .map(|f| f.trim().parse().ok())
-            .collect::<Option<_>>()?;
-        return (n.len() == 6).then(|| n[4] * 256 + n[5]);
-    }
-    let arg = command.strip_prefix("EPRT ")?;
-    let delim = arg.chars().next()?;
-    arg.split(delim).nth(3)?.parse().ok()
 }
 
 struct Scenario<'a> {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use common::secrets::{assert_no_file_holds, files_under};
 use common::{FtpServer, ServerKind};
-use skiff_cmd::{Run, pseudo_random_bytes, sha256, skiff_with_env};
+use skiff_cmd::{Run, announced_port, pseudo_random_bytes, sha256, skiff_with_env};
 
 const MASTER: &str = "the master password of these tests";
 const FILEZILLA_3_66: &str = "tests/data/filezilla/sitemanager-3.66.xml";
@@ -98,20 +98,6 @@ impl Home {
             .map(|r| r["path"].as_str().unwrap().to_owned())
             .collect()
     }
-}
-
-/// The port a PORT (`h1,h2,h3,h4,p1,p2`) or EPRT (`|1|ip|port|`) command line announces.
-fn announced_port(command: &str) -> Option<u16> {
-    if let Some(arg) = command.strip_prefix("PORT ") {
-        let n: Vec<u16> = arg
-            .split(',')
-            .map(|f| f.trim().parse().ok())
-            .collect::<Option<_>>()?;
-        return (n.len() == 6).then(|| n[4] * 256 + n[5]);
-    }
-    let arg = command.strip_prefix("EPRT ")?;
-    let delim = arg.chars().next()?;
-    arg.split(delim).nth(3)?.parse().ok()
 }
 
 #[test]

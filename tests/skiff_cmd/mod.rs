@@ -139,3 +139,17 @@ pub fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
     out.truncate(len);
     out
 }
+
+/// The port a PORT (`h1,h2,h3,h4,p1,p2`) or EPRT (`|1|ip|port|`) command line announces.
+pub fn announced_port(command: &str) -> Option<u16> {
+    if let Some(arg) = command.strip_prefix("PORT ") {
+        let n: Vec<u16> = arg
+            .split(',')
+            .map(|f| f.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        return (n.len() == 6).then(|| n[4] * 256 + n[5]);
+    }
+    let arg = command.strip_prefix("EPRT ")?;
+    let delim = arg.chars().next()?;
+    arg.split(delim).nth(3)?.parse().ok()
+}
