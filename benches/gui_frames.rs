@@ -13,16 +13,15 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/gui_common/mod.rs"]
+mod gui_common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{FtpServer, ServerKind};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use skiff::engine::{self, EngineConfig};
-use skiff::gui::prefs::Prefs;
-use skiff::gui::{AppOptions, SkiffApp};
+use skiff::gui::SkiffApp;
 
 const ENTRIES: usize = 100_000;
 const FRAMES: usize = 120;
@@ -51,29 +50,9 @@ fn main() {
         .unwrap();
     let _enter = rt.enter();
     let local = tempfile::tempdir().unwrap();
-    let local_dir = local.path().to_path_buf();
-    // Never the user's sites and settings.
-    let config = tempfile::tempdir().unwrap();
-    let config_dir = config.path().to_path_buf();
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |_cc| {
-            let (engine, events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
-            SkiffApp::new(
-                engine,
-                events,
-                Arc::new(|| {}),
-                AppOptions {
-                    url: None,
-                    local_dir: Some(local_dir),
-                    prefs: Prefs::default(),
-                    trust_store: None,
-                    config_dir: Some(config_dir),
-                    config: None,
-                },
-            )
-        });
+    // The tests' window: a fresh engine, its own config folder (never the user's sites and
+    // settings), the system's fonts as the real window has them.
+    let mut harness = gui_common::window(&rt, local.path());
     let url = server.url("/big");
     for (label, text) in [("Host:", url.as_str()), ("Password:", server.password())] {
         harness.get_by_label(label).click();
