@@ -25,7 +25,7 @@ use crate::proto::feat::{Features, Support};
 use crate::proto::listing::{
     Entry, ListingFormat, ListingParser, ServerType, Timestamp, parse_mlsx_line,
 };
-use crate::proto::pasv::{self, plan_passive_target};
+use crate::proto::pasv;
 use crate::proto::path::parse_pwd;
 use crate::proto::reply::Reply;
 use crate::secret::Secret;
@@ -913,9 +913,11 @@ impl Connection {
         if reply.code.0 != 227 {
             return Err(FtpError::unexpected("entering passive mode", reply));
         }
-        let announced = pasv::parse_pasv_reply(&reply.text())?;
-        let target =
-            plan_passive_target(announced, peer_ip, self.settings.use_control_peer_for_pasv);
+        let target = pasv::plan_pasv_reply(
+            &reply.text(),
+            peer_ip,
+            self.settings.use_control_peer_for_pasv,
+        )?;
         if let Some(note) = &target.note {
             self.control.log.status(note.clone());
         }
