@@ -14,6 +14,7 @@ use std::time::Duration;
 use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
 use skiff::log::{ConnId, LogKind, LogLine, LogSink};
 use skiff::net::{ConnectOptions, Connection, Credentials, DataMode, FtpError, RetryClass};
+use skiff::proto::command::TransferType;
 use skiff::secret::Secret;
 use skiff::transfer::{TransferOptions, download};
 
@@ -328,5 +329,97 @@ fn a_stranger_connecting_to_the_active_listener_is_refused_and_the_server_gets_t
                 && l.ends_with("only the server 127.0.0.1 may connect")
         ),
         "{errors:?}"
+    );
+}
+
+/// vsftpd's answer to ABOR after a transfer it saw end: the transfer's 226, then "225 No
+/// transfer to ABOR". Both are owed; stopping at the first 2xx would leave the 225 to answer
+/// the next command. The PWD after them shows where they end.
+#[test]
+fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
+    let mut script = logon(&["SIZE", "EPSV"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR /big.bin"),
+        send("150 sending\r\n"),
+        Step::DataSendHold(vec![3u8; 4096]),
+        Step::Expect("ABOR"),
+        send("226 Transfer complete.\r\n225 No transfer to ABOR.\r\n"),
+        Step::Expect("PWD"),
+        send("257 \"/\" is the current directory\r\n"),
+        Step::Expect("SIZE /big.bin"),
+        send("213 123456\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, lines) = options(&server);
+    let size = runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            let mut stream = conn.retrieve(b"/big.bin", TransferType::Binary, 0).await?;
+            let mut buf = [0u8; 1024];
+            assert!(conn.read_data(&mut stream, &mut buf).await? > 0);
+            conn.abort_transfer(stream).await?;
+            conn.size(b"/big.bin").await
+        })
+        .unwrap();
+    assert_eq!(size, Some(123_456));
+    let responses = texts(&lines, LogKind::Response);
+    assert!(
+        responses.contains(&"225 No transfer to ABOR.".to_owned()),
+        "{responses:?}"
+    );
+}
+
+/// All the data arrived, but the final reply stalls half-written: without the server's
+/// word the download is not complete, and nothing appears under the final name.
+#[test]
+fn a_final_reply_that_stalls_mid_line_fails_the_download_after_the_timeout() {
+    let mut script = logon(&["SIZE", "EPSV"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+        Step::Expect("SIZE"),
+        send("213 1000\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR"),
+        send("150 sending\r\n"),
+        Step::DataSend(vec![9u8; 1000]),
+        send("226 Transfer compl"),
+        Step::Stall(Duration::from_secs(3)),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, _) = options(&server);
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("f.bin");
+    let err = runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            download(
+                &mut conn,
+                b"/f.bin",
+                &target,
+                TransferOptions::default(),
+                &mut |_| {},
+            )
+            .await
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "timed out after 1 s while finishing the transfer"
+    );
+    assert_eq!(err.retry_class(), RetryClass::Transient);
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::read(work.path().join("f.bin.part")).unwrap(),
+        vec![9u8; 1000]
     );
 }
