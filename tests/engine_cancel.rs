@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{FtpServer, LogLines, ServerKind};
+use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls};
 use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
@@ -20,6 +20,7 @@ use skiff::engine::{
 };
 use skiff::log::{ConnId, LogKind};
 use skiff::net::ConnectOptions;
+use skiff::net::tls::{TlsMode, TlsSettings};
 use skiff_cmd::{pseudo_random_bytes, sha256};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -102,7 +103,10 @@ fn commands(lines: &LogLines) -> Vec<(ConnId, String)> {
         .collect()
 }
 
-#[expect(clippy::print_stdout, reason = "the ABOR exchange, shown with --nocapture")]
+#[expect(
+    clippy::print_stdout,
+    reason = "the ABOR exchange, shown with --nocapture"
+)]
 fn assert_cancelled_then_done(
     last: &HashMap<ItemId, (ItemState, Option<String>)>,
     lines: &LogLines,
@@ -155,16 +159,38 @@ fn assert_cancelled_then_done(
     );
 }
 
+/// Options for `server`, over explicit TLS (trusting its certificate) when it offers it.
+fn tls_options(server: &FtpServer, tls: ServerTls) -> (Arc<ConnectOptions>, LogLines) {
+    let (mut options, lines) = server.connect_options();
+    if tls == ServerTls::Explicit {
+        options.tls = TlsSettings {
+            mode: TlsMode::Explicit,
+            trusted_fingerprints: vec![server.cert_sha256()],
+            ..TlsSettings::default()
+        };
+    }
+    (Arc::new(options), lines)
+}
+
 /// A throttled 16 MiB download (more than the socket buffers hold, so the server is still
 /// sending) is cancelled; a small one follows on the same connection.
 fn cancelled_download_reuses_the_connection(kind: ServerKind) {
-    let server = FtpServer::start(kind);
+    cancelled_download_reuses_the_connection_with(kind, ServerTls::None);
+}
+
+fn cancelled_download_reuses_the_connection_with(kind: ServerKind, tls: ServerTls) {
+    let server = FtpServer::start_with(
+        kind,
+        ServerOptions {
+            tls,
+            ..ServerOptions::default()
+        },
+    );
     let big = vec![0x5a_u8; 16 * 1024 * 1024];
     let small = pseudo_random_bytes(20_000, 32);
     server.write_file("big.bin", &big);
     server.write_file("small.bin", &small);
-    let (options, lines) = server.connect_options();
-    let options = Arc::new(options);
+    let (options, lines) = tls_options(&server, tls);
     let work = tempfile::tempdir().unwrap();
     let config = EngineConfig {
         parallel: 1,
@@ -203,6 +229,13 @@ fn a_cancelled_download_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connec
     cancelled_download_reuses_the_connection(ServerKind::Vsftpd);
 }
 
+/// Over FTPS (vsftpd requires the data connections to resume the control session): the
+/// encrypted data connection is dropped mid-stream, and the next one still resumes.
+#[test]
+fn a_cancelled_ftps_download_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_download_reuses_the_connection_with(ServerKind::Vsftpd, ServerTls::Explicit);
+}
+
 #[test]
 fn a_cancelled_download_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_connection() {
     cancelled_download_reuses_the_connection(ServerKind::PureFtpd);
@@ -215,14 +248,23 @@ fn a_cancelled_download_on_proftpd_sends_abor_and_the_next_item_reuses_the_conne
 
 /// A throttled 3 MB upload is cancelled; a small one follows on the same connection.
 fn cancelled_upload_reuses_the_connection(kind: ServerKind) {
-    let server = FtpServer::start(kind);
+    cancelled_upload_reuses_the_connection_with(kind, ServerTls::None);
+}
+
+fn cancelled_upload_reuses_the_connection_with(kind: ServerKind, tls: ServerTls) {
+    let server = FtpServer::start_with(
+        kind,
+        ServerOptions {
+            tls,
+            ..ServerOptions::default()
+        },
+    );
     let work = tempfile::tempdir().unwrap();
     let big = pseudo_random_bytes(3_000_000, 33);
     let small = pseudo_random_bytes(20_000, 34);
     std::fs::write(work.path().join("big.bin"), &big).unwrap();
     std::fs::write(work.path().join("small.bin"), &small).unwrap();
-    let (options, lines) = server.connect_options();
-    let options = Arc::new(options);
+    let (options, lines) = tls_options(&server, tls);
     let config = EngineConfig {
         parallel: 1,
         upload_limit: Some(300_000),
@@ -257,6 +299,11 @@ fn cancelled_upload_reuses_the_connection(kind: ServerKind) {
 #[test]
 fn a_cancelled_upload_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
     cancelled_upload_reuses_the_connection(ServerKind::Vsftpd);
+}
+
+#[test]
+fn a_cancelled_ftps_upload_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_upload_reuses_the_connection_with(ServerKind::Vsftpd, ServerTls::Explicit);
 }
 
 #[test]
