@@ -9,6 +9,7 @@
 //! ```
 //! The message log (`log`) is a typed stream every layer writes to and every face reads.
 
+pub mod cancel;
 pub mod cli;
 pub mod engine;
 pub mod gui;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
-use crate::net::{Connection, FtpError, StoreMode};
+use crate::cancel::Cancel;
+use crate::net::{Connection, DataStream, FtpError, StoreMode};
 use crate::proto::ascii::{AsciiDecoder, AsciiEncoder};
 use crate::proto::command::TransferType;
 
@@ -43,6 +44,8 @@ pub struct TransferOptions {
     pub expected_size: Option<u64>,
     /// A speed limit shared with other transfers in the same direction.
     pub limit: Option<std::sync::Arc<crate::rate::RateLimiter>>,
+    /// Watched while data flows: a cancel stops the transfer with ABOR.
+    pub cancel: Option<Cancel>,
 }
 
 /// What happened, for the CLI's summary line.
@@ -191,6 +194,9 @@ async fn receive_into_part(
         let part = part.to_path_buf();
         tokio::task::spawn_blocking(move || open_part(&part, offset))
     };
+    if let Some(cancel) = &options.cancel {
+        cancel.set_transferring();
+    }
     let started = conn.retrieve(remote, options.transfer_type, offset).await;
     // Awaited whatever RETR did, so a caller that cleans up finds the file in place.
     let opened = opening.await.unwrap_or_else(|join| {
@@ -215,7 +221,7 @@ async fn receive_into_part(
     let mut ascii = (!binary).then(AsciiDecoder::default);
     let mut converted = Vec::new();
     let mut received = 0u64;
-    let copy_result = async {
+    let copy = async {
         loop {
             let n = conn.read_data(&mut stream, &mut buf).await?;
             if n == 0 {
@@ -244,8 +250,11 @@ async fn receive_into_part(
                 .map_err(local_err("cannot write the partial file", part))?;
         }
         std::io::Write::flush(&mut file).map_err(local_err("cannot write the partial file", part))
-    }
-    .await;
+    };
+    let Some(copy_result) = unless_cancelled(options.cancel.as_ref(), copy).await else {
+        drop(file);
+        return Err(abort_cancelled(conn, stream).await);
+    };
     conn.finish_transfer(stream, copy_result).await?;
     drop(file);
 
@@ -310,12 +319,15 @@ pub async fn upload(
             .map_err(local_err("cannot seek in the file to upload", source))?;
     }
 
+    if let Some(cancel) = &options.cancel {
+        cancel.set_transferring();
+    }
     let mut stream = conn.store(remote, options.transfer_type, mode).await?;
     let mut buf = buffer_for(Some(local_size.saturating_sub(offset)));
     let mut ascii = (!binary).then(AsciiEncoder::default);
     let mut converted = Vec::new();
     let mut sent = 0u64;
-    let copy_result = async {
+    let copy = async {
         loop {
             let n = file
                 .read(&mut buf)
@@ -339,8 +351,10 @@ pub async fn upload(
             conn.write_data(&mut stream, chunk).await?;
             on_progress(offset + sent);
         }
-    }
-    .await;
+    };
+    let Some(copy_result) = unless_cancelled(options.cancel.as_ref(), copy).await else {
+        return Err(abort_cancelled(conn, stream).await);
+    };
     conn.finish_transfer(stream, copy_result).await?;
 
     let total = offset + sent;
@@ -360,6 +374,42 @@ pub async fn upload(
         resumed_from: offset,
         total,
     })
+}
+
+/// Runs a copy loop to its end, or stops it (`None`) as soon as the transfer is cancelled.
+async fn unless_cancelled<T>(
+    cancel: Option<&Cancel>,
+    copy: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(cancel) = cancel else {
+        return Some(copy.await);
+    };
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => None,
+        out = copy => Some(out),
+    }
+}
+
+/// Stops a cancelled transfer with ABOR, bounded by the session's timeout. The result says
+/// whether the connection is still in step (`Cancelled`) or must be closed (`AbortFailed`).
+async fn abort_cancelled(conn: &mut Connection, stream: DataStream) -> FtpError {
+    conn.log()
+        .status("Transfer cancelled by the user; aborting it (ABOR)");
+    let timeout = conn.timeout();
+    let failed = |source| FtpError::AbortFailed {
+        source: Box::new(source),
+    };
+    let err = match tokio::time::timeout(timeout, conn.abort_transfer(stream)).await {
+        Ok(Ok(())) => return FtpError::Cancelled,
+        Ok(Err(source)) => failed(source),
+        Err(_) => failed(FtpError::Timeout {
+            phase: "aborting the transfer",
+            secs: timeout.as_secs(),
+        }),
+    };
+    conn.log().error(format!("{err}; closing the connection"));
+    err
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ fn options(
         resume: args.resume,
         overwrite: args.overwrite,
         expected_size: None,
+        // Ctrl-C ends the process; the .part stays for --resume.
+        cancel: None,
     }
 }
 

@@ -50,12 +50,14 @@ pub async fn run(
     retrying: bool,
     limit: Option<Arc<RateLimiter>>,
     transfer_type: crate::proto::command::TransferType,
+    cancel: &crate::cancel::Cancel,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
     let options = TransferOptions {
         transfer_type,
         resume: retrying,
         limit,
+        cancel: Some(cancel.clone()),
         // A listing's size is current enough to check the download against; a retry asks
         // again in case the file changed meanwhile.
         expected_size: spec

@@ -43,8 +43,11 @@ pub enum EngineCommand {
     SetParallel(usize),
     /// How the files that start from now on travel (binary, ASCII, or by extension).
     SetTransferMode(TransferMode),
-    /// Stop an item: a queued one leaves the queue, a running one is interrupted (its
-    /// connection is dropped, not reused). It goes to the Failed list as cancelled.
+    /// Stop an item: a queued one leaves the queue, a running one is interrupted. It goes to
+    /// the Failed list as cancelled. A transfer whose data is flowing is stopped with ABOR
+    /// and its connection goes back to the pool once the server has confirmed it; one that
+    /// is not (connecting, listing, or a server that leaves ABOR unanswered) loses its
+    /// connection, and the next item opens a new one.
     Cancel(ItemId),
     /// Put a failed or cancelled item back in the queue, attempts counted afresh.
     Retry(ItemId),
@@ -228,6 +231,8 @@ pub fn spawn(
         progress: Arc::default(),
         tasks: HashMap::new(),
         aborts: HashMap::new(),
+        cancels: HashMap::new(),
+        cancelling: std::collections::HashSet::new(),
         pool_used: HashMap::new(),
         default_answer: HashMap::new(),
         browsers: HashMap::new(),
@@ -252,6 +257,8 @@ fn server_key(options: &ConnectOptions) -> String {
 
 struct JobResult {
     id: ItemId,
+    /// The pool the connection goes back to.
+    key: String,
     result: Result<job::JobDone, FtpError>,
     /// Handed back for reuse unless the failure broke it.
     connection: Option<Connection>,
@@ -296,6 +303,10 @@ struct Engine {
     /// Running items' tasks, to cancel them.
     tasks: HashMap<tokio::task::Id, ItemId>,
     aborts: HashMap<ItemId, tokio::task::AbortHandle>,
+    /// Running items' cancel signals, watched by their copy loops.
+    cancels: HashMap<ItemId, crate::cancel::Cancel>,
+    /// Tasks of cancelled items still finishing their ABOR: only their connection counts.
+    cancelling: std::collections::HashSet<tokio::task::Id>,
     /// One browsing worker per server.
     browsers: HashMap<String, mpsc::UnboundedSender<(RequestId, RemoteOp)>>,
     /// "Apply to all" answers, per direction.
@@ -457,12 +468,22 @@ impl Engine {
                     match joined {
                         Ok((task, result)) => {
                             self.tasks.remove(&task);
-                            self.finish(result);
+                            if self.cancelling.remove(&task) {
+                                // The item's state was set by the canceller.
+                                self.progress_remove(result.id);
+                                self.recycle(result.key, result.connection);
+                            } else {
+                                self.finish(result);
+                            }
                         }
                         Err(err) => {
-                            // Cancelled (or panicked): the item's state was set by the canceller.
-                            if let Some(id) = self.tasks.remove(&err.id()) {
+                            // Panicked (or aborted at shutdown).
+                            let cancelled = self.cancelling.remove(&err.id());
+                            if let Some(id) = self.tasks.remove(&err.id())
+                                && !cancelled
+                            {
                                 self.aborts.remove(&id);
+                                self.cancels.remove(&id);
                                 self.progress_remove(id);
                             }
                         }
@@ -594,20 +615,19 @@ impl Engine {
             self.next_conn += 1;
             let conn_id = crate::log::ConnId(self.next_conn);
             let board = Arc::clone(&self.progress);
-            let abort = self.running.spawn(async move {
+            let cancel = crate::cancel::Cancel::new();
+            let watched = cancel.clone();
+            let key = server_key(&spec.server);
+            // Time for ABOR and its replies (bounded by one timeout) before the job is dropped.
+            let grace = spec.server.timeout.saturating_mul(2) + Duration::from_secs(1);
+            let work = async move {
                 let mut conn = match pooled {
                     Some(conn) => conn,
                     None => {
                         let options = forwarding_log(&spec.server, Some(conn_id), events, wake);
                         match Connection::connect(options).await {
                             Ok(conn) => conn,
-                            Err(err) => {
-                                return JobResult {
-                                    id,
-                                    result: Err(err),
-                                    connection: None,
-                                };
-                            }
+                            Err(err) => return (Err(err), None),
                         }
                     }
                 };
@@ -622,6 +642,7 @@ impl Engine {
                     retrying,
                     limit,
                     transfer_type,
+                    &watched,
                     &mut on_progress,
                 )
                 .await;
@@ -633,14 +654,27 @@ impl Engine {
                             && !matches!(err, FtpError::Closed { .. })
                     }
                 };
+                (result, keep.then_some(conn))
+            };
+            let abandon = cancel.clone();
+            let abort = self.running.spawn(async move {
+                let (result, connection) = tokio::select! {
+                    biased;
+                    done = work => done,
+                    // Cancelled while nothing is owed to the server (or ABOR took too long):
+                    // the job and its connection go.
+                    () = abandon.abandoned(grace) => (Err(FtpError::Cancelled), None),
+                };
                 JobResult {
                     id,
+                    key,
                     result,
-                    connection: keep.then_some(conn),
+                    connection,
                 }
             });
             self.tasks.insert(abort.id(), id);
             self.aborts.insert(id, abort);
+            self.cancels.insert(id, cancel);
         }
     }
 
@@ -689,7 +723,11 @@ impl Engine {
 
     fn cancel(&mut self, id: ItemId) {
         if let Some(abort) = self.aborts.remove(&id) {
-            abort.abort();
+            // The job stops itself (ABOR when data flows) and hands its connection back.
+            if let Some(cancel) = self.cancels.remove(&id) {
+                cancel.cancel();
+            }
+            self.cancelling.insert(abort.id());
             self.progress_remove(id);
         }
         if self.queue.cancel(id) {
@@ -717,20 +755,26 @@ impl Engine {
         }
     }
 
+    /// A connection a job handed back goes into its server's pool for the next item.
+    fn recycle(&mut self, key: String, connection: Option<Connection>) {
+        if let Some(conn) = connection {
+            self.pool_used.insert(key.clone(), Instant::now());
+            self.pools.entry(key).or_default().push(conn);
+        }
+    }
+
     fn finish(&mut self, done: JobResult) {
         let JobResult {
             id,
+            key,
             result,
             connection,
         } = done;
         self.dirty = true;
         self.aborts.remove(&id);
+        self.cancels.remove(&id);
         self.progress_remove(id);
-        if let (Some(conn), Some(item)) = (connection, self.queue.get(id)) {
-            let key = server_key(&item.spec.server);
-            self.pool_used.insert(key.clone(), Instant::now());
-            self.pools.entry(key).or_default().push(conn);
-        }
+        self.recycle(key, connection);
         let attempts = self.queue.get(id).map(|i| i.attempts).unwrap_or(0);
         match result {
             Ok(job::JobDone::Transferred { bytes }) => {

@@ -25,7 +25,7 @@ use crate::proto::feat::{Features, Support};
 use crate::proto::listing::{
     Entry, ListingFormat, ListingParser, ServerType, Timestamp, parse_mlsx_line,
 };
-use crate::proto::pasv::{self, plan_passive_target};
+use crate::proto::pasv;
 use crate::proto::path::parse_pwd;
 use crate::proto::reply::Reply;
 use crate::secret::Secret;
@@ -433,6 +433,11 @@ impl Connection {
         &self.control.log
     }
 
+    /// The timeout every read, write, connect and accept of this session gets.
+    pub fn timeout(&self) -> Duration {
+        self.control.timeout
+    }
+
     pub fn data_settings(&self) -> &DataSettings {
         &self.settings
     }
@@ -767,28 +772,34 @@ impl Connection {
     }
 
     /// Cancels a running transfer (RFC 959 ABOR): closes the data connection, sends ABOR and
-    /// reads the server's 426/226 pair, so the connection stays usable for the next command.
+    /// reads what the server owes, so the connection stays usable for the next command.
+    ///
+    /// Servers differ in what they owe: "426 aborted" then "226 ABOR ok"; the transfer's
+    /// "226" (it saw the data connection close) then "225 no transfer to abort"; or a single
+    /// reply. So after the first 2xx a PWD follows: no transfer or ABOR reply is a 257, so
+    /// whatever else was still owed arrives before it, and the connection is in step again.
     pub async fn abort_transfer(&mut self, stream: DataStream) -> Result<(), FtpError> {
         drop(stream);
         let during = "aborting the transfer";
         self.control.send(&Command::Abor).await?;
-        if std::mem::take(&mut self.final_reply_early) {
-            // The transfer's own reply is already in: only ABOR's answer is left.
-            self.control.read_reply(during).await?;
-            return Ok(());
-        }
-        // Either "426 aborted" then "226 ABOR ok", or a single 225/226 when the transfer
-        // had already finished: read until the 2xx, at most two replies.
+        self.final_reply_early = false;
         for _ in 0..2 {
             let reply = self.control.read_reply(during).await?;
             if reply.code.is_success() {
-                return Ok(());
-            }
-            if !reply.code.is_transient_failure() {
-                return Err(FtpError::unexpected(during, reply));
+                break;
             }
         }
-        Ok(())
+        self.control.send(&Command::Pwd).await?;
+        // At most: the ABOR's reply still owed after the transfer's, then the 257.
+        for _ in 0..3 {
+            let reply = self.control.read_reply(during).await?;
+            if reply.code.0 == 257 {
+                return Ok(());
+            }
+        }
+        Err(FtpError::Refused(
+            "aborting the transfer: the server's replies did not end in step".into(),
+        ))
     }
 
     /// After a failed data transfer the control connection may still owe us a reply (426,
@@ -913,9 +924,11 @@ impl Connection {
         if reply.code.0 != 227 {
             return Err(FtpError::unexpected("entering passive mode", reply));
         }
-        let announced = pasv::parse_pasv_reply(&reply.text())?;
-        let target =
-            plan_passive_target(announced, peer_ip, self.settings.use_control_peer_for_pasv);
+        let target = pasv::plan_pasv_reply(
+            &reply.text(),
+            peer_ip,
+            self.settings.use_control_peer_for_pasv,
+        )?;
         if let Some(note) = &target.note {
             self.control.log.status(note.clone());
         }

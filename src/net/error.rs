@@ -68,6 +68,14 @@ pub enum FtpError {
     SizeMismatch { expected: u64, received: u64 },
     #[error("{0}")]
     Refused(String),
+    /// The user cancelled a running transfer and the server confirmed the ABOR: the
+    /// control connection is in step and may carry the next transfer.
+    #[error("Cancelled by the user")]
+    Cancelled,
+    /// The user cancelled a running transfer, but the ABOR went unanswered or wrong: the
+    /// connection cannot be trusted to be in step and is closed.
+    #[error("cancelled by the user; the server did not confirm the ABOR ({source})")]
+    AbortFailed { source: Box<FtpError> },
     /// rustls uses each TLS 1.3 ticket once; a server that issues none on upload data
     /// connections (proftpd) runs the session out of tickets. A new session has new ones.
     #[error(
@@ -100,6 +108,7 @@ impl FtpError {
             | FtpError::DataIo { .. }
             | FtpError::Tls { .. }
             | FtpError::TlsNotResumed
+            | FtpError::AbortFailed { .. }
             | FtpError::SizeMismatch { .. } => RetryClass::Transient,
             FtpError::UnexpectedReply { reply, .. } if reply.code.is_transient_failure() => {
                 RetryClass::Transient

@@ -172,6 +172,22 @@ pub fn plan_passive_target(
     }
 }
 
+/// The whole decision for a 227 reply: its address parsed, then planned as
+/// [`plan_passive_target`] says. Pure: the connection calls this, and tests assert on it for
+/// addresses no test may connect to.
+pub fn plan_pasv_reply(
+    text: &str,
+    control_peer: IpAddr,
+    use_control_peer: bool,
+) -> Result<PassiveTarget, PasvError> {
+    let announced = parse_pasv_reply(text)?;
+    Ok(plan_passive_target(
+        announced,
+        control_peer,
+        use_control_peer,
+    ))
+}
+
 /// The commands that announce an active-mode listener, in the order to try them.
 ///
 /// The address is the configured external IP (behind NAT) or else the listener's own; the
@@ -323,6 +339,52 @@ mod tests {
         let target = plan_passive_target(addr("8.8.8.8:2000"), peer, true);
         assert_eq!(target.addr, "203.0.113.5:2000".parse().unwrap());
         assert!(target.note.unwrap().contains("public address 8.8.8.8"));
+    }
+
+    /// A hostile or misconfigured 227: private, shared, public and unspecified addresses
+    /// all lead to the control peer, whichever peer that is. Nothing here opens a socket.
+    #[test]
+    fn a_227_announcing_any_foreign_address_is_planned_for_the_control_peer() {
+        for peer in ["127.0.0.1", "203.0.113.5", "192.168.7.7"] {
+            let peer: IpAddr = peer.parse().unwrap();
+            for (announced, class) in [
+                ("10,0,0,5", "private"),
+                ("10,255,1,2", "private"),
+                ("172,16,0,9", "private"),
+                ("192,168,1,10", "private"),
+                ("100,64,0,1", "private"),
+                ("169,254,1,1", "link-local"),
+                ("8,8,8,8", "public"),
+                ("1,1,1,1", "public"),
+                ("127,0,0,2", "loopback"),
+                ("0,0,0,0", "unspecified"),
+            ] {
+                let text = format!("Entering Passive Mode ({announced},195,80).");
+                let target = plan_pasv_reply(&text, peer, true).unwrap();
+                if announced.replace(',', ".") == peer.to_string() {
+                    continue;
+                }
+                assert_eq!(
+                    target.addr,
+                    SocketAddr::new(peer, 50000),
+                    "{text} via {peer}"
+                );
+                let note = target.note.unwrap();
+                assert!(
+                    note.contains(&format!("{class} address {}", announced.replace(',', "."))),
+                    "{note}"
+                );
+                assert!(
+                    note.contains(&format!("connecting to {peer}:50000")),
+                    "{note}"
+                );
+            }
+        }
+        // Only the user's explicit choice sends it where the reply says.
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let target = plan_pasv_reply("(8,8,8,8,4,1)", peer, false).unwrap();
+        assert_eq!(target.addr, "8.8.8.8:1025".parse().unwrap());
+        assert!(plan_pasv_reply("(8,8,8,8,4)", peer, true).is_err());
     }
 
     #[test]

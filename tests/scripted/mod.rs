@@ -1,19 +1,21 @@
 //! A scripted FTP server for what real servers never do on cue: replies cut off, stalls,
-//! hostile or malformed lines. It plays a fixed script on one connection and records what
-//! the client sent. Loopback only; every wait is bounded.
+//! hostile or malformed lines. It plays a fixed script per connection (one, or a sequence
+//! for a client that reconnects) and records what the client sent. Loopback only; every
+//! wait is bounded.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Write these bytes.
+    /// Write these bytes (a failed write ends the script and is noted as "send failed").
     Send(Vec<u8>),
-    /// Read one command line; it must start with this verb (the script stops otherwise).
+    /// Read one command line; it must start with this verb (the script stops otherwise;
+    /// a closed connection is noted as "client closed").
     Expect(&'static str),
     /// Sleep (to make the client's timeout fire).
     Stall(Duration),
@@ -25,8 +27,18 @@ pub enum Step {
     Epsv,
     /// Accept the client's data connection on the last listener, send these bytes, close.
     DataSend(Vec<u8>),
+    /// Like `DataSend`, but the data connection stays open (silent) until the script ends:
+    /// a transfer that stalls, or one the client cancels.
+    DataSendHold(Vec<u8>),
     /// Connect to the address of the last PORT/EPRT received, send these bytes, close.
     ActiveSend(Vec<u8>),
+    /// Connect to the last PORT/EPRT address from `source` (bound before connecting), send
+    /// these bytes, and note whether the client closed that connection ("intruder closed")
+    /// or kept it ("intruder kept"), waiting at most five seconds.
+    ActiveSendFrom {
+        source: std::net::IpAddr,
+        bytes: Vec<u8>,
+    },
 }
 
 pub fn send(text: &str) -> Step {
@@ -35,121 +47,72 @@ pub fn send(text: &str) -> Step {
 
 pub struct ScriptedServer {
     pub addr: SocketAddr,
-    received: Arc<Mutex<Vec<String>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Command lines received, per connection in the order they were accepted.
+    received: Arc<Mutex<Vec<Vec<String>>>>,
+    /// What the server observed besides commands ("send failed", "intruder closed").
+    notes: Arc<Mutex<Vec<String>>>,
+    threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
+    acceptor: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ScriptedServer {
     /// Serves one connection with `script`, then stops.
     pub fn start(script: Vec<Step>) -> Self {
+        Self::start_sequence(vec![script])
+    }
+
+    /// Serves one connection per script, each on its own thread, in the order they come;
+    /// then the listener closes, so a further connection is refused. Each accept waits at
+    /// most 20 seconds.
+    pub fn start_sequence(scripts: Vec<Vec<Step>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind scripted server");
         let addr = listener.local_addr().expect("local addr");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
         let received = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&received);
-        let thread = std::thread::Builder::new()
-            .name("scripted-ftp".into())
+        let notes = Arc::new(Mutex::new(Vec::new()));
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let (log, note, spawned) = (
+            Arc::clone(&received),
+            Arc::clone(&notes),
+            Arc::clone(&threads),
+        );
+        let acceptor = std::thread::Builder::new()
+            .name("scripted-ftp-accept".into())
             .spawn(move || {
-                listener.set_nonblocking(false).ok();
-                let Ok((stream, _)) = listener.accept() else {
-                    return;
-                };
-                stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                let mut writer = stream.try_clone().expect("clone stream");
-                let mut reader = BufReader::new(stream);
-                let mut data_listener: Option<TcpListener> = None;
-                for step in script {
-                    match step {
-                        Step::Send(bytes) => {
-                            if writer.write_all(&bytes).is_err() {
-                                return;
+                for script in scripts {
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    let stream = loop {
+                        match listener.accept() {
+                            Ok((stream, _)) => break stream,
+                            Err(_) if Instant::now() < deadline => {
+                                std::thread::sleep(Duration::from_millis(5));
                             }
+                            Err(_) => return,
                         }
-                        Step::Expect(verb) => {
-                            let mut line = String::new();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            let line = line.trim_end().to_owned();
-                            let ok = line
-                                .to_ascii_uppercase()
-                                .starts_with(&verb.to_ascii_uppercase());
-                            log.lock().expect("log lock").push(line);
-                            if !ok {
-                                return;
-                            }
-                        }
-                        Step::Stall(d) => std::thread::sleep(d),
-                        Step::Close => return,
-                        Step::Pasv { announce } => {
-                            let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
-                            let port = listener.local_addr().expect("data addr").port();
-                            let [a, b, c, d] = announce.octets();
-                            let line = format!(
-                                "227 Entering Passive Mode ({a},{b},{c},{d},{},{})\r\n",
-                                port >> 8,
-                                port & 0xff
-                            );
-                            data_listener = Some(listener);
-                            if writer.write_all(line.as_bytes()).is_err() {
-                                return;
-                            }
-                        }
-                        Step::Epsv => {
-                            let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
-                            let port = listener.local_addr().expect("data addr").port();
-                            let line =
-                                format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
-                            data_listener = Some(listener);
-                            if writer.write_all(line.as_bytes()).is_err() {
-                                return;
-                            }
-                        }
-                        Step::DataSend(bytes) => {
-                            let Some(listener) = data_listener.take() else {
-                                return;
-                            };
-                            listener.set_nonblocking(true).ok();
-                            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-                            let conn = loop {
-                                match listener.accept() {
-                                    Ok((conn, _)) => break conn,
-                                    Err(_) if std::time::Instant::now() < deadline => {
-                                        std::thread::sleep(Duration::from_millis(10));
-                                    }
-                                    Err(_) => return,
-                                }
-                            };
-                            conn.set_nonblocking(false).ok();
-                            let mut conn = conn;
-                            conn.write_all(&bytes).ok();
-                        }
-                        Step::ActiveSend(bytes) => {
-                            let last = log.lock().expect("log lock").last().cloned();
-                            let Some(addr) = last.as_deref().and_then(parse_active_addr) else {
-                                return;
-                            };
-                            if let Ok(mut conn) =
-                                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-                            {
-                                conn.write_all(&bytes).ok();
-                            }
-                        }
-                    }
-                }
-                // Script done: keep the socket until the client goes (bounded by the read timeout).
-                let mut rest = String::new();
-                while reader.read_line(&mut rest).unwrap_or(0) > 0 {
-                    log.lock()
-                        .expect("log lock")
-                        .push(rest.trim_end().to_owned());
-                    rest.clear();
+                    };
+                    stream.set_nonblocking(false).ok();
+                    let index = {
+                        let mut all = log.lock().expect("log lock");
+                        all.push(Vec::new());
+                        all.len() - 1
+                    };
+                    let (log, note) = (Arc::clone(&log), Arc::clone(&note));
+                    let thread = std::thread::Builder::new()
+                        .name("scripted-ftp".into())
+                        .spawn(move || serve(stream, script, index, &log, &note))
+                        .expect("spawn scripted connection");
+                    spawned.lock().expect("threads lock").push(thread);
                 }
             })
             .expect("spawn scripted server");
         Self {
             addr,
             received,
-            thread: Some(thread),
+            notes,
+            threads,
+            acceptor: Some(acceptor),
         }
     }
 
@@ -161,18 +124,201 @@ impl ScriptedServer {
         )
     }
 
-    /// Command lines received so far.
+    /// Command lines received so far, all connections in order.
     pub fn received(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .expect("log lock")
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    /// Command lines received so far, per connection.
+    pub fn received_per_connection(&self) -> Vec<Vec<String>> {
         self.received.lock().expect("log lock").clone()
     }
 
-    /// Waits for the script to end and returns everything received.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().expect("notes lock").clone()
+    }
+
+    /// Waits for every script to end and returns everything received.
     pub fn finish(mut self) -> Vec<String> {
-        if let Some(thread) = self.thread.take() {
-            thread.join().ok();
-        }
+        self.join();
         self.received()
     }
+
+    /// Waits for every script to end.
+    pub fn join(&mut self) {
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.join().ok();
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().expect("threads lock"));
+        for thread in threads {
+            thread.join().ok();
+        }
+    }
+}
+
+/// Plays `script` on one connection, recording what it reads into `log[index]`.
+fn serve(
+    stream: TcpStream,
+    script: Vec<Step>,
+    index: usize,
+    log: &Mutex<Vec<Vec<String>>>,
+    notes: &Mutex<Vec<String>>,
+) {
+    let record = |line: String| log.lock().expect("log lock")[index].push(line);
+    let note = |text: &str| notes.lock().expect("notes lock").push(text.to_owned());
+    let last_active_addr = || {
+        log.lock().expect("log lock")[index]
+            .iter()
+            .rev()
+            .find_map(|line| parse_active_addr(line))
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    let mut data_listener: Option<TcpListener> = None;
+    // Data connections held open until the script ends.
+    let mut held = Vec::new();
+    for step in script {
+        match step {
+            Step::Send(bytes) => {
+                if writer.write_all(&bytes).is_err() {
+                    note("send failed");
+                    return;
+                }
+            }
+            Step::Expect(verb) => {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    note("client closed");
+                    return;
+                }
+                let line = line.trim_end().to_owned();
+                let ok = line
+                    .to_ascii_uppercase()
+                    .starts_with(&verb.to_ascii_uppercase());
+                record(line);
+                if !ok {
+                    return;
+                }
+            }
+            Step::Stall(d) => std::thread::sleep(d),
+            Step::Close => return,
+            Step::Pasv { announce } => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
+                let port = listener.local_addr().expect("data addr").port();
+                let [a, b, c, d] = announce.octets();
+                let line = format!(
+                    "227 Entering Passive Mode ({a},{b},{c},{d},{},{})\r\n",
+                    port >> 8,
+                    port & 0xff
+                );
+                data_listener = Some(listener);
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Step::Epsv => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
+                let port = listener.local_addr().expect("data addr").port();
+                let line = format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                data_listener = Some(listener);
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Step::DataSend(bytes) => {
+                let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
+                    return;
+                };
+                conn.write_all(&bytes).ok();
+            }
+            Step::DataSendHold(bytes) => {
+                let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
+                    return;
+                };
+                conn.write_all(&bytes).ok();
+                held.push(conn);
+            }
+            Step::ActiveSend(bytes) => {
+                let Some(addr) = last_active_addr() else {
+                    return;
+                };
+                if let Ok(mut conn) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+                    conn.write_all(&bytes).ok();
+                }
+            }
+            Step::ActiveSendFrom { source, bytes } => {
+                let Some(addr) = last_active_addr() else {
+                    return;
+                };
+                match connect_from(source, addr) {
+                    Some(mut conn) => {
+                        conn.write_all(&bytes).ok();
+                        conn.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                        let mut buf = [0u8; 64];
+                        match conn.read(&mut buf) {
+                            Ok(0) => note("intruder closed"),
+                            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                                note("intruder closed")
+                            }
+                            Ok(_) | Err(_) => note("intruder kept"),
+                        }
+                    }
+                    None => note("intruder could not connect"),
+                }
+            }
+        }
+    }
+    // Script done: keep the socket until the client goes (bounded by the read timeout).
+    let mut rest = String::new();
+    while reader.read_line(&mut rest).unwrap_or(0) > 0 {
+        record(rest.trim_end().to_owned());
+        rest.clear();
+    }
+    drop(held);
+}
+
+/// Accepts the client's data connection, waiting at most ten seconds.
+fn accept_data(listener: &TcpListener) -> Option<TcpStream> {
+    listener.set_nonblocking(true).ok()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                conn.set_nonblocking(false).ok()?;
+                return Some(conn);
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// A TCP connection to `addr` from the local address `source` (port chosen by the system).
+fn connect_from(source: std::net::IpAddr, addr: SocketAddr) -> Option<TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    rt.block_on(async {
+        let socket = match source {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4().ok()?,
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6().ok()?,
+        };
+        socket.bind(SocketAddr::new(source, 0)).ok()?;
+        let stream = tokio::time::timeout(Duration::from_secs(5), socket.connect(addr))
+            .await
+            .ok()?
+            .ok()?;
+        stream.into_std().ok()
+    })
+    .and_then(|s| s.set_nonblocking(false).ok().map(|()| s))
 }
 
 /// The address a PORT or EPRT line announces.

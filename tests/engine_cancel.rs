@@ -1,0 +1,399 @@
+//! Cancelling a running transfer through the engine: ABOR goes out on the transfer's own
+//! control connection, and the next item runs on that same connection once the server has
+//! answered (real servers), or on a new one when the server never answers ABOR (scripted).
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+mod scripted;
+mod skiff_cmd;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls};
+use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
+use skiff::engine::{
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
+    ItemState, Priority, TransferSpec,
+};
+use skiff::log::{ConnId, LogKind};
+use skiff::net::ConnectOptions;
+use skiff::net::tls::{TlsMode, TlsSettings};
+use skiff_cmd::{pseudo_random_bytes, sha256};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn spec(
+    server: &Arc<ConnectOptions>,
+    direction: Direction,
+    local: std::path::PathBuf,
+    remote: &str,
+    size: Option<u64>,
+) -> TransferSpec {
+    TransferSpec {
+        direction,
+        kind: ItemKind::File,
+        local,
+        remote: remote.as_bytes().to_vec(),
+        server: Arc::clone(server),
+        size,
+        priority: Priority::Normal,
+        exists: ExistsPolicy::Refuse,
+    }
+}
+
+/// Runs `specs` one at a time, cancels the first item at its first progress report, and
+/// returns every item's last state and error once the queue is idle (60 s at most).
+fn cancel_first_and_run_the_rest(
+    config: EngineConfig,
+    specs: Vec<TransferSpec>,
+) -> HashMap<ItemId, (ItemState, Option<String>)> {
+    runtime().block_on(async {
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(specs));
+        let mut first = None;
+        let mut cancelled = false;
+        let mut last = HashMap::new();
+        let outcome = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::ItemAdded { id, .. } => {
+                        first.get_or_insert(id);
+                    }
+                    EngineEvent::Progress(items)
+                        if !cancelled && items.iter().any(|p| Some(p.id) == first) =>
+                    {
+                        handle.send(EngineCommand::Cancel(first.unwrap()));
+                        cancelled = true;
+                    }
+                    EngineEvent::ItemChanged {
+                        id, state, error, ..
+                    } => {
+                        last.insert(id, (state, error));
+                    }
+                    EngineEvent::Idle(_) if cancelled => return,
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        assert!(outcome.is_ok(), "the queue did not finish within 60 s");
+        assert!(cancelled, "the first item never reported progress");
+        handle.send(EngineCommand::Shutdown);
+        last
+    })
+}
+
+/// The commands logged, with the connection each went out on.
+fn commands(lines: &LogLines) -> Vec<(ConnId, String)> {
+    lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == LogKind::Command)
+        .map(|l| (l.conn, l.text.clone()))
+        .collect()
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the ABOR exchange, shown with --nocapture"
+)]
+fn assert_cancelled_then_done(
+    last: &HashMap<ItemId, (ItemState, Option<String>)>,
+    lines: &LogLines,
+    second_command: &str,
+) {
+    let (state, error) = &last[&ItemId(1)];
+    assert_eq!(*state, ItemState::Failed, "{error:?}");
+    assert_eq!(error.as_deref(), Some("Cancelled by the user"));
+    let (state, error) = &last[&ItemId(2)];
+    assert_eq!(*state, ItemState::Successful, "{error:?}");
+    let commands = commands(lines);
+    let logons: Vec<_> = commands
+        .iter()
+        .filter(|(_, c)| c.starts_with("USER"))
+        .collect();
+    assert_eq!(
+        logons.len(),
+        1,
+        "one logon, the connection reused: {commands:?}"
+    );
+    let abor = commands
+        .iter()
+        .position(|(_, c)| c == "ABOR")
+        .expect("ABOR sent");
+    let next = commands
+        .iter()
+        .position(|(_, c)| c == second_command)
+        .expect("the second item's command");
+    assert!(abor < next, "{commands:?}");
+    assert_eq!(commands[abor].0, commands[next].0, "same connection");
+    // After ABOR, PWD brings the connection back in step before anything else is sent.
+    assert_eq!(commands[abor + 1].1, "PWD", "{commands:?}");
+    // The exchange from ABOR to the PWD's 257, for the record (servers differ here).
+    let transcript: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| matches!(l.kind, LogKind::Command | LogKind::Response))
+        .map(|l| l.text.clone())
+        .skip_while(|t| t != "ABOR")
+        .take_while(|t| !t.starts_with("257"))
+        .collect();
+    println!("after the cancel: {transcript:?}");
+    let status = common::log_texts(lines, LogKind::Status);
+    assert!(
+        status
+            .iter()
+            .any(|l| l == "Transfer cancelled by the user; aborting it (ABOR)"),
+        "{status:?}"
+    );
+}
+
+/// Options for `server`, over explicit TLS (trusting its certificate) when it offers it.
+fn tls_options(server: &FtpServer, tls: ServerTls) -> (Arc<ConnectOptions>, LogLines) {
+    let (mut options, lines) = server.connect_options();
+    if tls == ServerTls::Explicit {
+        options.tls = TlsSettings {
+            mode: TlsMode::Explicit,
+            trusted_fingerprints: vec![server.cert_sha256()],
+            ..TlsSettings::default()
+        };
+    }
+    (Arc::new(options), lines)
+}
+
+/// A throttled 16 MiB download (more than the socket buffers hold, so the server is still
+/// sending) is cancelled; a small one follows on the same connection.
+fn cancelled_download_reuses_the_connection(kind: ServerKind) {
+    cancelled_download_reuses_the_connection_with(kind, ServerTls::None);
+}
+
+fn cancelled_download_reuses_the_connection_with(kind: ServerKind, tls: ServerTls) {
+    let server = FtpServer::start_with(
+        kind,
+        ServerOptions {
+            tls,
+            ..ServerOptions::default()
+        },
+    );
+    let big = vec![0x5a_u8; 16 * 1024 * 1024];
+    let small = pseudo_random_bytes(20_000, 32);
+    server.write_file("big.bin", &big);
+    server.write_file("small.bin", &small);
+    let (options, lines) = tls_options(&server, tls);
+    let work = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        parallel: 1,
+        download_limit: Some(300_000),
+        ..EngineConfig::default()
+    };
+    let last = cancel_first_and_run_the_rest(
+        config,
+        vec![
+            spec(
+                &options,
+                Direction::Download,
+                work.path().join("big.bin"),
+                "/big.bin",
+                Some(big.len() as u64),
+            ),
+            spec(
+                &options,
+                Direction::Download,
+                work.path().join("small.bin"),
+                "/small.bin",
+                None,
+            ),
+        ],
+    );
+    assert_cancelled_then_done(&last, &lines, "RETR /small.bin");
+    assert!(!work.path().join("big.bin").exists());
+    assert_eq!(
+        sha256(&std::fs::read(work.path().join("small.bin")).unwrap()),
+        sha256(&small)
+    );
+}
+
+#[test]
+fn a_cancelled_download_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_download_reuses_the_connection(ServerKind::Vsftpd);
+}
+
+/// Over FTPS (vsftpd requires the data connections to resume the control session): the
+/// encrypted data connection is dropped mid-stream, and the next one still resumes.
+#[test]
+fn a_cancelled_ftps_download_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_download_reuses_the_connection_with(ServerKind::Vsftpd, ServerTls::Explicit);
+}
+
+#[test]
+fn a_cancelled_download_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_download_reuses_the_connection(ServerKind::PureFtpd);
+}
+
+#[test]
+fn a_cancelled_download_on_proftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_download_reuses_the_connection(ServerKind::Proftpd);
+}
+
+/// A throttled 3 MB upload is cancelled; a small one follows on the same connection.
+fn cancelled_upload_reuses_the_connection(kind: ServerKind) {
+    cancelled_upload_reuses_the_connection_with(kind, ServerTls::None);
+}
+
+fn cancelled_upload_reuses_the_connection_with(kind: ServerKind, tls: ServerTls) {
+    let server = FtpServer::start_with(
+        kind,
+        ServerOptions {
+            tls,
+            ..ServerOptions::default()
+        },
+    );
+    let work = tempfile::tempdir().unwrap();
+    let big = pseudo_random_bytes(3_000_000, 33);
+    let small = pseudo_random_bytes(20_000, 34);
+    std::fs::write(work.path().join("big.bin"), &big).unwrap();
+    std::fs::write(work.path().join("small.bin"), &small).unwrap();
+    let (options, lines) = tls_options(&server, tls);
+    let config = EngineConfig {
+        parallel: 1,
+        upload_limit: Some(300_000),
+        ..EngineConfig::default()
+    };
+    let last = cancel_first_and_run_the_rest(
+        config,
+        vec![
+            spec(
+                &options,
+                Direction::Upload,
+                work.path().join("big.bin"),
+                "/big.bin",
+                None,
+            ),
+            spec(
+                &options,
+                Direction::Upload,
+                work.path().join("small.bin"),
+                "/small.bin",
+                None,
+            ),
+        ],
+    );
+    assert_cancelled_then_done(&last, &lines, "STOR /small.bin");
+    assert_eq!(server.read_file("small.bin").unwrap(), small);
+    // What reached the server before the cancel is at most a part of the file.
+    let partial = server.read_file("big.bin").unwrap_or_default();
+    assert!(partial.len() < big.len(), "{} bytes", partial.len());
+}
+
+#[test]
+fn a_cancelled_upload_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_upload_reuses_the_connection(ServerKind::Vsftpd);
+}
+
+#[test]
+fn a_cancelled_ftps_upload_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_upload_reuses_the_connection_with(ServerKind::Vsftpd, ServerTls::Explicit);
+}
+
+#[test]
+fn a_cancelled_upload_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_connection() {
+    cancelled_upload_reuses_the_connection(ServerKind::PureFtpd);
+}
+
+/// A server that takes the ABOR and never answers: after the (1 s) timeout the connection
+/// is closed, and the next item logs on afresh and completes.
+#[test]
+fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_a_new_one() {
+    let mut first = logon(&["SIZE", "EPSV"]);
+    first.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR /big.bin"),
+        send("150 sending\r\n"),
+        Step::DataSendHold(vec![1u8; 64 * 1024]),
+        Step::Expect("ABOR"),
+        // Never answered.
+        Step::Stall(Duration::from_secs(4)),
+    ]);
+    let mut second = logon(&["SIZE", "EPSV"]);
+    second.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR /small.txt"),
+        send("150 sending\r\n"),
+        Step::DataSend(b"hello".to_vec()),
+        send("226 done\r\n"),
+    ]);
+    let server = ScriptedServer::start_sequence(vec![first, second]);
+    let (log, lines) = common::capture_log();
+    let mut options = ConnectOptions::new("127.0.0.1", server.addr.port());
+    options.credentials.user = Some("user".into());
+    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
+    options.timeout = Duration::from_secs(1);
+    options.log = log;
+    let options = Arc::new(options);
+    let work = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        parallel: 1,
+        ..EngineConfig::default()
+    };
+    let last = cancel_first_and_run_the_rest(
+        config,
+        vec![
+            spec(
+                &options,
+                Direction::Download,
+                work.path().join("big.bin"),
+                "/big.bin",
+                Some(10_000_000),
+            ),
+            spec(
+                &options,
+                Direction::Download,
+                work.path().join("small.txt"),
+                "/small.txt",
+                Some(5),
+            ),
+        ],
+    );
+    assert_eq!(
+        last[&ItemId(1)],
+        (ItemState::Failed, Some("Cancelled by the user".into()))
+    );
+    assert_eq!(last[&ItemId(2)].0, ItemState::Successful, "{last:?}");
+    assert_eq!(
+        std::fs::read(work.path().join("small.txt")).unwrap(),
+        b"hello"
+    );
+    let mut server = server;
+    server.join();
+    let per_connection = server.received_per_connection();
+    assert_eq!(per_connection.len(), 2, "{per_connection:?}");
+    assert_eq!(per_connection[0].last().map(String::as_str), Some("ABOR"));
+    assert!(per_connection[1].contains(&"RETR /small.txt".to_owned()));
+    let errors = common::log_texts(&lines, LogKind::Error);
+    assert!(
+        errors.iter().any(|l| l.contains("did not confirm the ABOR")
+            && l.contains("timed out after 1 s while aborting the transfer")),
+        "{errors:?}"
+    );
+}

@@ -1,0 +1,229 @@
+//! Downloads the server gets wrong, through the engine: a data connection that ends early
+//! with a 226, more bytes than SIZE announced, a 421 in the middle of a transfer. None may
+//! end Successful on that attempt: each is retried (resuming what is sound) or Failed, and
+//! nothing incomplete appears under the final name. The scripted server plays each
+//! connection the engine makes, in order; a connection beyond the scripts is refused.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+mod scripted;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
+use skiff::engine::{
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
+    Priority, TransferSpec,
+};
+use skiff::log::LogKind;
+use skiff::net::ConnectOptions;
+
+/// One RETR of /f.bin: SIZE says `size`, then the `rest` command if given (e.g. "REST 500"),
+/// then `data` on the data connection and `end` on the control connection.
+fn retr_script(size: u64, rest: Option<&'static str>, data: Vec<u8>, end: Vec<Step>) -> Vec<Step> {
+    let mut script = logon(&["SIZE", "EPSV", "REST STREAM"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+        Step::Expect("SIZE /f.bin"),
+        Step::Send(format!("213 {size}\r\n").into_bytes()),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+    ]);
+    if let Some(rest) = rest {
+        script.extend([Step::Expect(rest), send("350 restarting\r\n")]);
+    }
+    script.extend([
+        Step::Expect("RETR /f.bin"),
+        send("150 sending\r\n"),
+        Step::DataSend(data),
+    ]);
+    script.extend(end);
+    script
+}
+
+/// What the engine did with one download item.
+struct Outcome {
+    /// Every state the item went through, with its error.
+    states: Vec<(ItemState, Option<String>)>,
+    lines: common::LogLines,
+    work: tempfile::TempDir,
+    server: ScriptedServer,
+}
+
+fn run(scripts: Vec<Vec<Step>>, max_attempts: u32) -> Outcome {
+    let server = ScriptedServer::start_sequence(scripts);
+    let (log, lines) = common::capture_log();
+    let mut options = ConnectOptions::new("127.0.0.1", server.addr.port());
+    options.credentials.user = Some("user".into());
+    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
+    options.timeout = Duration::from_secs(2);
+    options.log = log;
+    let work = tempfile::tempdir().unwrap();
+    let spec = TransferSpec {
+        direction: Direction::Download,
+        kind: ItemKind::File,
+        local: work.path().join("f.bin"),
+        remote: b"/f.bin".to_vec(),
+        server: Arc::new(options),
+        size: None,
+        priority: Priority::Normal,
+        exists: ExistsPolicy::Refuse,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let states = rt.block_on(async {
+        let config = EngineConfig {
+            first_backoff: Duration::from_millis(20),
+            max_attempts,
+            ..EngineConfig::default()
+        };
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(vec![spec]));
+        let mut states = Vec::new();
+        let outcome = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::ItemChanged { state, error, .. } => states.push((state, error)),
+                    EngineEvent::Idle(_) => break,
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        assert!(outcome.is_ok(), "the engine did not finish within 60 s");
+        handle.send(EngineCommand::Shutdown);
+        states
+    });
+    drop(rt);
+    Outcome {
+        states,
+        lines,
+        work,
+        server,
+    }
+}
+
+fn content(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+/// The states after Queued/Running: each attempt's end.
+fn ends(states: &[(ItemState, Option<String>)]) -> Vec<(ItemState, Option<String>)> {
+    states
+        .iter()
+        .filter(|(s, _)| !matches!(s, ItemState::Queued | ItemState::Running))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_data_connection_that_ends_early_with_226_is_retried_and_resumed_never_successful() {
+    let whole = content(1000);
+    let first = retr_script(
+        1000,
+        None,
+        whole[..500].to_vec(),
+        vec![send("226 done\r\n")],
+    );
+    let second = retr_script(
+        1000,
+        Some("REST 500"),
+        whole[500..].to_vec(),
+        vec![send("226 done\r\n")],
+    );
+    let out = run(vec![first, second], 3);
+    let ends = ends(&out.states);
+    assert_eq!(ends.len(), 2, "{ends:?}");
+    assert_eq!(ends[0].0, ItemState::Retrying, "{ends:?}");
+    assert_eq!(
+        ends[0].1.as_deref(),
+        Some("transfer incomplete: expected 1000 bytes, got 500")
+    );
+    assert_eq!(ends[1], (ItemState::Successful, None));
+    assert_eq!(std::fs::read(out.work.path().join("f.bin")).unwrap(), whole);
+    assert!(!out.work.path().join("f.bin.part").exists());
+    let commands = common::log_texts(&out.lines, LogKind::Command);
+    assert!(commands.contains(&"REST 500".to_owned()), "{commands:?}");
+    let mut server = out.server;
+    server.join();
+    assert_eq!(server.received_per_connection().len(), 2);
+}
+
+#[test]
+fn more_bytes_than_size_announced_fail_the_attempt_and_the_retry_starts_over() {
+    let whole = content(1000);
+    let mut too_long = content(1000);
+    too_long.extend_from_slice(&[0xee; 500]);
+    let first = retr_script(1000, None, too_long, vec![send("226 done\r\n")]);
+    let second = retr_script(1000, None, whole.clone(), vec![send("226 done\r\n")]);
+    let out = run(vec![first, second], 3);
+    let ends = ends(&out.states);
+    assert_eq!(ends.len(), 2, "{ends:?}");
+    assert_eq!(
+        ends[0],
+        (
+            ItemState::Retrying,
+            Some("transfer incomplete: expected 1000 bytes, got 1500".into())
+        )
+    );
+    assert_eq!(ends[1], (ItemState::Successful, None));
+    assert_eq!(std::fs::read(out.work.path().join("f.bin")).unwrap(), whole);
+    let status = common::log_texts(&out.lines, LogKind::Status);
+    assert!(
+        status
+            .iter()
+            .any(|l| l.starts_with("The partial file is larger than the remote file")),
+        "{status:?}"
+    );
+    let commands = common::log_texts(&out.lines, LogKind::Command);
+    assert!(
+        !commands.iter().any(|c| c.starts_with("REST")),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn a_421_mid_transfer_is_retried_and_with_the_server_gone_the_item_fails() {
+    let first = retr_script(
+        2000,
+        None,
+        content(400),
+        vec![
+            send("421 Service not available, closing control connection.\r\n"),
+            Step::Close,
+        ],
+    );
+    // No second script: the next connection is refused.
+    let out = run(vec![first], 2);
+    let ends = ends(&out.states);
+    assert_eq!(ends.len(), 2, "{ends:?}");
+    assert_eq!(ends[0].0, ItemState::Retrying);
+    let reason = ends[0].1.as_deref().unwrap();
+    assert_eq!(
+        reason,
+        "finishing the transfer: the server replied 421 Service not available, closing control connection."
+    );
+    assert_eq!(ends[1].0, ItemState::Failed);
+    assert!(
+        ends[1]
+            .1
+            .as_deref()
+            .unwrap()
+            .starts_with("could not connect to 127.0.0.1:"),
+        "{ends:?}"
+    );
+    assert!(!out.work.path().join("f.bin").exists());
+    assert_eq!(
+        std::fs::read(out.work.path().join("f.bin.part")).unwrap(),
+        content(400),
+        "what arrived is kept for a later resume"
+    );
+}
