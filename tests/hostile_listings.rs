@@ -56,6 +56,9 @@ fn made_safe() -> Vec<(&'static [u8], &'static [u8])> {
         (b"readme", b"readme (1)"),
         (NFC.as_bytes(), NFC.as_bytes()),
         (NFD.as_bytes(), "cafe\u{301} (1).txt".as_bytes()),
+        // `data`'s download is written to `data.part` first: the listed one moves aside.
+        (b"data", b"data"),
+        (b"data.part", b"data (1).part"),
     ]
 }
 

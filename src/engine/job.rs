@@ -365,7 +365,11 @@ async fn expand_remote(
             }
         };
         let wanted = crate::local::os_bytes(&name.name);
-        let Some(local) = taken.claim(&wanted) else {
+        let claimed = match kind {
+            ItemKind::File => taken.claim_file(&wanted),
+            ItemKind::DirectoryContents => taken.claim(&wanted),
+        };
+        let Some(local) = claimed else {
             refuse(format!(
                 "Skipped {}: no free local name (up to 999 tried)",
                 shown(&entry.name)

@@ -610,7 +610,15 @@ impl SkiffApp {
                         server.charset,
                         server.name_replacement,
                     );
-                    match named.map(|n| local_names.claim(&os_bytes(&n.name))) {
+                    let claim = |n: crate::local::LocalName| {
+                        let bytes = os_bytes(&n.name);
+                        if entry.is_dir() {
+                            local_names.claim(&bytes)
+                        } else {
+                            local_names.claim_file(&bytes)
+                        }
+                    };
+                    match named.map(claim) {
                         Ok(Some(name)) => specs.push(self.spec(
                             Direction::Download,
                             entry.is_dir(),

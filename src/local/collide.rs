@@ -34,17 +34,41 @@ pub struct FolderNames {
 }
 
 impl FolderNames {
-    /// `name` if no earlier name folds to the same key, else the first free `name (n).ext`;
-    /// `None` when even `name (999)` is taken.
+    /// A folder: `name` if no earlier name folds to the same key, else the first free
+    /// `name (n).ext`; `None` when even `name (999)` is taken.
     pub fn claim(&mut self, name: &[u8]) -> Option<Vec<u8>> {
-        if self.taken.insert(fold_key(name)) {
+        self.claim_keys(name, false)
+    }
+
+    /// A file: as `claim`, and its download's `NAME.part` must be free too, so a listed
+    /// `x.part` can neither be replaced by the temporary file of `x` nor replace it.
+    pub fn claim_file(&mut self, name: &[u8]) -> Option<Vec<u8>> {
+        self.claim_keys(name, true)
+    }
+
+    fn claim_keys(&mut self, name: &[u8], with_part: bool) -> Option<Vec<u8>> {
+        let mut try_take = |candidate: &[u8]| {
+            let key = fold_key(candidate);
+            let part = with_part.then(|| fold_key(&[candidate, PART].concat()));
+            let free =
+                !self.taken.contains(&key) && part.as_ref().is_none_or(|p| !self.taken.contains(p));
+            if free {
+                self.taken.insert(key);
+                self.taken.extend(part);
+            }
+            free
+        };
+        if try_take(name) {
             return Some(name.to_vec());
         }
         (1..=MAX_NUMBER)
             .map(|n| numbered_name(name, n))
-            .find(|candidate| self.taken.insert(fold_key(candidate)))
+            .find(|candidate| try_take(candidate))
     }
 }
+
+/// What `transfer::part_path` appends.
+const PART: &[u8] = b".part";
 
 #[cfg(test)]
 mod tests {
@@ -85,6 +109,18 @@ mod tests {
         // Exact duplicates (a server listing one name twice) too.
         assert_eq!(names.claim(b"x").unwrap(), b"x");
         assert_eq!(names.claim(b"x").unwrap(), b"x (1)");
+    }
+
+    #[test]
+    fn a_listed_dot_part_file_never_meets_another_files_temporary_name() {
+        let mut names = FolderNames::default();
+        assert_eq!(names.claim_file(b"x").unwrap(), b"x");
+        assert_eq!(names.claim_file(b"x.part").unwrap(), b"x (1).part");
+        let mut reversed = FolderNames::default();
+        assert_eq!(reversed.claim_file(b"y.part").unwrap(), b"y.part");
+        assert_eq!(reversed.claim_file(b"y").unwrap(), b"y (1)");
+        // A folder cannot take a file's temporary name either.
+        assert_eq!(reversed.claim(b"Y.PART.part").unwrap(), b"Y (1).PART.part");
     }
 
     #[test]
