@@ -33,6 +33,7 @@ const NFD: &str = "cafe\u{301}.txt";
 
 /// Names the server lists in /src that must never be used as they are: refused.
 const REFUSED: &[&[u8]] = &[
+    b".",
     b"..",
     b"../x",
     b"/abs",
