@@ -26,7 +26,7 @@ use skiff::engine::{
     Priority, TransferSpec,
 };
 use skiff::log::LogKind;
-use tree_server::{Tree, TreeServer, mlsd_line};
+use tree_server::{Tree, TreeServer, list_line, mlsd_line};
 
 const NFC: &str = "caf\u{e9}.txt";
 const NFD: &str = "cafe\u{301}.txt";
@@ -73,53 +73,61 @@ fn content(path: &[u8]) -> Vec<u8> {
 /// /src: the hostile names, a link out, `self` (PWD says /src again: a loop), `sub` with a
 /// file and a folder `up` that PWD says is `/` (a link out of the tree), and `deep`: a
 /// folder `d` inside every `d`, forever, each with a file.
-fn hostile_tree(outside: &Path) -> Tree {
+fn hostile_tree(outside: &Path, mlsd: bool) -> Tree {
     let outside = outside.as_os_str().as_bytes().to_vec();
     let list = move |dir: &[u8]| -> Option<Vec<u8>> {
         let mut out = Vec::new();
+        let line = if mlsd { mlsd_line } else { list_line };
         match dir {
             b"/src" => {
                 for (name, _) in made_safe() {
-                    out.extend(mlsd_line(
+                    out.extend(line(
                         "file",
                         name,
                         content(&[b"/src/", name].concat()).len(),
                     ));
                 }
                 for name in REFUSED {
-                    out.extend(mlsd_line("file", name, 4));
+                    out.extend(line("file", name, 4));
                 }
-                out.extend(b"type=cdir; /src\r\ntype=pdir; /\r\n");
-                let mut link = b"type=OS.unix=slink:".to_vec();
-                link.extend_from_slice(&outside);
-                link.extend_from_slice(b"; outside\r\n");
-                out.extend(link);
-                out.extend(mlsd_line("dir", b"self", 0));
-                out.extend(mlsd_line("dir", b"sub", 0));
-                out.extend(mlsd_line("dir", b"deep", 0));
+                if mlsd {
+                    out.extend(b"type=cdir; /src\r\ntype=pdir; /\r\n");
+                    let mut link = b"type=OS.unix=slink:".to_vec();
+                    link.extend_from_slice(&outside);
+                    link.extend_from_slice(b"; outside\r\n");
+                    out.extend(link);
+                } else {
+                    out.extend(list_line("dir", b".", 0));
+                    out.extend(list_line("dir", b"..", 0));
+                    let link = [&b"outside -> "[..], &outside].concat();
+                    out.extend(list_line("link", &link, 9));
+                }
+                out.extend(line("dir", b"self", 0));
+                out.extend(line("dir", b"sub", 0));
+                out.extend(line("dir", b"deep", 0));
             }
-            b"/src/self" => out.extend(mlsd_line("file", b"ok.txt", 2)),
+            b"/src/self" => out.extend(line("file", b"ok.txt", 2)),
             b"/src/sub" => {
-                out.extend(mlsd_line(
+                out.extend(line(
                     "file",
                     b"inner.txt",
                     content(b"/src/sub/inner.txt").len(),
                 ));
-                out.extend(mlsd_line("dir", b"up", 0));
+                out.extend(line("dir", b"up", 0));
             }
             b"/src/sub/up" => {
-                out.extend(mlsd_line("file", b"../../escaped.txt", 4));
-                out.extend(mlsd_line("file", b"/tmp/escaped.txt", 4));
-                out.extend(mlsd_line(
+                out.extend(line("file", b"../../escaped.txt", 4));
+                out.extend(line("file", b"/tmp/escaped.txt", 4));
+                out.extend(line(
                     "file",
                     b"up.txt",
                     content(b"/src/sub/up/up.txt").len(),
                 ));
             }
             d if d.starts_with(b"/src/deep") => {
-                out.extend(mlsd_line("dir", b"d", 0));
+                out.extend(line("dir", b"d", 0));
             }
-            b"/" => out.extend(mlsd_line("dir", b"src", 0)),
+            b"/" => out.extend(line("dir", b"src", 0)),
             _ => return None,
         }
         Some(out)
@@ -133,7 +141,7 @@ fn hostile_tree(outside: &Path) -> Tree {
             b"/src/sub/up" => b"/".to_vec(),
             other => other.to_vec(),
         }),
-        mlsd: true,
+        mlsd,
     }
 }
 
@@ -332,9 +340,18 @@ fn assert_never_requested(server: &TreeServer) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn engine_download_of_a_hostile_tree_stays_inside_and_ends() {
+async fn engine_download_of_a_hostile_mlsd_tree_stays_inside_and_ends() {
+    engine_download(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_download_of_a_hostile_list_tree_stays_inside_and_ends() {
+    engine_download(false).await;
+}
+
+async fn engine_download(mlsd: bool) {
     let work = Work::new();
-    let server = TreeServer::start(hostile_tree(&work.dir.path().join("outside")));
+    let server = TreeServer::start(hostile_tree(&work.dir.path().join("outside"), mlsd));
     let (log, lines) = common::capture_log();
     let mut options = skiff::net::ConnectOptions::new("127.0.0.1", server.addr.port());
     options.credentials.user = Some("user".into());
@@ -379,7 +396,7 @@ async fn engine_download_of_a_hostile_tree_stays_inside_and_ends() {
 #[test]
 fn cli_get_r_of_a_hostile_tree_stays_inside_ends_and_fails_loudly() {
     let work = Work::new();
-    let server = TreeServer::start(hostile_tree(&work.dir.path().join("outside")));
+    let server = TreeServer::start(hostile_tree(&work.dir.path().join("outside"), true));
     let run = skiff_cmd::skiff_in(
         work.dir.path(),
         &["get", "-r", &server.url("src"), "down", "--log"],

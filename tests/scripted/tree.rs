@@ -36,6 +36,20 @@ pub fn mlsd_line(kind: &str, name: &[u8], size: usize) -> Vec<u8> {
     line
 }
 
+/// One `ls -l` line (LIST); `kind` is "file", "dir" or "link" (then `name` is
+/// `name -> target`).
+pub fn list_line(kind: &str, name: &[u8], size: usize) -> Vec<u8> {
+    let mode = match kind {
+        "dir" => "drwxr-xr-x",
+        "link" => "lrwxrwxrwx",
+        _ => "-rw-r--r--",
+    };
+    let mut line = format!("{mode}    1 ftp      ftp      {size:>8} Jan 01  2020 ").into_bytes();
+    line.extend_from_slice(name);
+    line.extend_from_slice(b"\r\n");
+    line
+}
+
 /// Connections served at most (a runaway client cannot make threads without end).
 const MAX_CONNECTIONS: usize = 16;
 /// Commands per connection at most.
