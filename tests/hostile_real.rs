@@ -269,3 +269,39 @@ fn vsftpd_upload_refuses_local_names_with_line_breaks() {
 fn pure_ftpd_upload_refuses_local_names_with_line_breaks() {
     upload_refuses_line_breaks(ServerKind::PureFtpd);
 }
+
+#[test]
+fn single_file_get_and_put_follow_the_same_rules() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("src/CON", b"device");
+    server.write_file("src/a:b", b"colon");
+    server.mkdir("dest");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("down")).unwrap();
+    for (remote, local, body) in [
+        ("src/CON", "CON_", &b"device"[..]),
+        ("src/a:b", "a_b", b"colon"),
+    ] {
+        skiff_in(
+            work.path(),
+            &["get", &server.url(remote), "down"],
+            Duration::from_secs(30),
+        )
+        .assert_ok();
+        assert_eq!(
+            std::fs::read(work.path().join("down").join(local)).unwrap(),
+            body
+        );
+    }
+    // A name with a line break is refused before Skiff even connects.
+    let bad = work.path().join(OsStr::from_bytes(b"two\nlines.txt"));
+    std::fs::write(&bad, b"x").unwrap();
+    let run = skiff_in(
+        work.path(),
+        &["put", bad.to_str().unwrap(), &server.url("dest/"), "--log"],
+        Duration::from_secs(30),
+    );
+    run.assert_fails_with("line break");
+    assert!(run.log_lines("Command:").is_empty(), "{}", run.stderr);
+    assert!(walk(&server.root().join("dest")).is_empty());
+}
