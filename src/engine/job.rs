@@ -314,7 +314,7 @@ async fn expand_remote(
     let real = conn.pwd().await.unwrap_or_else(|_| spec.remote.clone());
     if !tree.visit(&real, id) {
         let text = format!(
-            "Skipped the folder {}: the server listed it before as {} (a link loop)",
+            "Skipped the folder {}: the server listed it before as {} (a link loop, or a second link to one folder)",
             shown(&spec.remote),
             shown(&real)
         );
