@@ -435,3 +435,81 @@ fn a_damaged_sites_file_is_reported_in_the_log_and_kept_as_a_backup() {
         "the log pane shows it"
     );
 }
+
+/// Replaces the text of the Settings field `label` with `text`.
+fn retype(h: &mut Harness<'_, SkiffApp>, label: &str, text: &str) {
+    h.get_by_label(label).click();
+    settle(h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.key_press(egui::Key::Backspace);
+    h.step();
+    h.event(egui::Event::Text(text.into()));
+    settle(h);
+}
+
+#[test]
+fn the_invalid_character_replacement_is_checked_saved_and_used_for_downloads() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("names/a:b.txt", b"colon");
+    server.write_file("names/CON", b"device");
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+
+    harness.get_by_label("Edit").click();
+    settle(&mut harness);
+    harness.get_by_label("Settings…").click();
+    step_until(&mut harness, "the Settings window", |h| {
+        h.query_by_role_and_label(Role::Window, "Settings")
+            .is_some()
+    });
+    harness.get_by_label("Transfers").click();
+    settle(&mut harness);
+    let field = "Replace invalid characters with:";
+    // A character that is itself invalid is refused: an error, and OK does nothing.
+    retype(&mut harness, field, ":");
+    // Beside the field and beside OK.
+    let shown = |h: &Harness<'_, SkiffApp>| {
+        h.query_all_by_label_contains("cannot replace invalid characters")
+            .count()
+    };
+    assert_eq!(shown(&harness), 2);
+    harness.get_by_label("OK").click();
+    settle(&mut harness);
+    let path = config.path().join("settings.toml");
+    assert!(!path.exists(), "saved with an invalid replacement");
+    retype(&mut harness, field, "+");
+    assert_eq!(shown(&harness), 0);
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "settings.toml", |_| path.exists());
+    let saved = Settings::load(&path);
+    assert!(saved.problem.is_none());
+    assert_eq!(saved.value.invalid_char_replacement.get(), '+');
+
+    // Connections made from now on use it: the folder's names arrive made safe with `+`.
+    quickconnect(&mut harness, &server);
+    let folder = harness
+        .get_all_by_label_contains("names")
+        .max_by(|a, b| {
+            (a.rect().left() + a.rect().top()).total_cmp(&(b.rect().left() + b.rect().top()))
+        })
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut harness, folder, egui::PointerButton::Secondary);
+    harness.get_by_label("Download").click();
+    let names = local.path().join("names");
+    step_until(&mut harness, "the folder's two files", |_| {
+        std::fs::read(names.join("a+b.txt")).is_ok_and(|b| b == b"colon")
+            && std::fs::read(names.join("CON+")).is_ok_and(|b| b == b"device")
+    });
+    let mut listed: Vec<String> = std::fs::read_dir(&names)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["CON+", "a+b.txt"]);
+}

@@ -123,7 +123,7 @@ pub(crate) fn resolve(arg: Option<&str>, args: &CommonArgs) -> anyhow::Result<Ta
     options.log = if args.log {
         LogSink::new(ConnId(1), |line| {
             let mut err = std::io::stderr().lock();
-            writeln!(err, "{line}").ok();
+            writeln!(err, "{}", printable(&line.to_string())).ok();
         })
     } else {
         LogSink::discard()
@@ -468,6 +468,20 @@ fn flip_context(err: anyhow::Error) -> anyhow::Error {
     }
 }
 
+/// A server's text (names, replies) for the terminal: control characters (ESC sequences, CR, tabs) as
+/// escapes, so a listing cannot move the cursor, recolour or rewrite what the user reads.
+pub(crate) fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Prints the one-line error scripts can show, and returns the failure exit code.
 pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
@@ -476,7 +490,7 @@ pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     writeln!(
         stderr,
         "skiff: error: {}",
-        text.join(": ").replace('\n', " / ")
+        printable(&text.join(": ").replace('\n', " / "))
     )
     .ok();
     ExitCode::FAILURE
@@ -486,8 +500,9 @@ pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
 pub(crate) fn local_name_in(
     remote_name: &[u8],
     charset: Charset,
+    replacement: crate::local::Replacement,
 ) -> anyhow::Result<std::ffi::OsString> {
-    Ok(crate::local::local_name(remote_name, charset)?)
+    Ok(crate::local::local_name(remote_name, charset, replacement)?.name)
 }
 
 /// A local file name as the server's bytes in its charset.
@@ -498,4 +513,18 @@ pub(crate) fn remote_name_in(local: &std::ffi::OsStr, charset: Charset) -> anyho
 pub(crate) fn stdout_line(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}").context("cannot write to stdout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_reaches_the_terminal_without_control_characters() {
+        assert_eq!(
+            printable("esc\x1b[31mred\ttab\r"),
+            "esc\\u{1b}[31mred\\ttab\\r"
+        );
+        assert_eq!(printable("名前 ok.txt"), "名前 ok.txt");
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::cli::common::{Target, resolve};
+use crate::cli::common::{Target, printable, resolve};
 use crate::cli::{CommonArgs, TransferArgs};
 use crate::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
@@ -220,7 +220,7 @@ impl ProgressView {
         let Some((kind, remote, local, size)) = self.items.get(&id).cloned() else {
             return;
         };
-        let name = charset.decode(&remote).into_owned();
+        let name = printable(&charset.decode(&remote));
         let is_dir = kind == ItemKind::DirectoryContents;
         match state {
             ItemState::Running if !is_dir => {
@@ -279,9 +279,10 @@ impl ProgressView {
     }
 
     fn print(&self, line: &str) {
+        let line = printable(line);
         match &self.bars {
             Some((multi, _)) => {
-                multi.println(line).ok();
+                multi.println(&line).ok();
             }
             None => {
                 let mut err = std::io::stderr().lock();

@@ -49,7 +49,13 @@ pub(crate) async fn get(
         anyhow::bail!("a directory, not a file: {}", target.shown);
     }
     // LOCAL is a file path, or an existing directory that receives the remote name.
-    let name = || local_name_in(path::file_name(&remote), target.charset);
+    let name = || {
+        local_name_in(
+            path::file_name(&remote),
+            target.charset,
+            target.options.name_replacement,
+        )
+    };
     let local_file = match local {
         Some(dir) if dir.is_dir() => dir.join(name()?),
         Some(file) => file.to_path_buf(),

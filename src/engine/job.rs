@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::item::{Direction, ExistsPolicy, ItemKind, TransferSpec, numbered_name};
+use super::item::{Direction, ExistsPolicy, ItemId, ItemKind, TransferSpec, numbered_name};
+use super::tree::{MAX_DEPTH, TreeSlot};
 use crate::net::{Connection, FtpError};
 use crate::proto::listing::EntryKind;
 use crate::proto::path;
@@ -20,8 +21,12 @@ pub enum JobDone {
     Skipped {
         why: String,
     },
-    /// A directory: its entries, to be queued.
-    Expanded(Vec<TransferSpec>),
+    /// A directory: its entries, to be queued, and the entries that were refused (each
+    /// with a log line already), as the user sees them.
+    Expanded {
+        children: Vec<TransferSpec>,
+        refused: Vec<String>,
+    },
     /// The target exists and the policy is to ask.
     NeedsAnswer(ExistingTarget),
 }
@@ -43,10 +48,12 @@ fn local_mtime(meta: &std::fs::Metadata) -> Option<i64> {
         .map(|d| d.as_secs() as i64)
 }
 
-/// Runs `spec`; `retrying` means earlier attempts may have left data to resume from.
+/// Runs `spec` (item `id`, at `tree`'s place in its tree); `retrying` means earlier
+/// attempts may have left data to resume from.
 pub async fn run(
     conn: &mut Connection,
     spec: &TransferSpec,
+    (id, tree): (ItemId, &TreeSlot),
     retrying: bool,
     limit: Option<Arc<RateLimiter>>,
     transfer_type: crate::proto::command::TransferType,
@@ -72,7 +79,9 @@ pub async fn run(
         (ItemKind::File, Direction::Upload) => {
             upload_file(conn, spec, retrying, options, on_progress).await
         }
-        (ItemKind::DirectoryContents, Direction::Download) => expand_remote(conn, spec).await,
+        (ItemKind::DirectoryContents, Direction::Download) => {
+            expand_remote(conn, spec, id, tree).await
+        }
         (ItemKind::DirectoryContents, Direction::Upload) => expand_local(conn, spec).await,
     }
 }
@@ -286,9 +295,35 @@ fn child(
     }
 }
 
-/// A remote directory: create the local one, queue its entries. Links are not followed and
-/// names that would leave the folder are refused, each with a log line.
-async fn expand_remote(conn: &mut Connection, spec: &TransferSpec) -> Result<JobDone, FtpError> {
+/// A remote directory: list it, create the local one, queue its entries. Nothing can be
+/// written outside the chosen folder: every local name is one checked component
+/// (`local::local_name`), links are not followed, case/NFC-NFD twins get numbered names,
+/// a folder the tree listed already (a loop) or one too deep is refused; each refused or
+/// renamed entry gets a log line.
+async fn expand_remote(
+    conn: &mut Connection,
+    spec: &TransferSpec,
+    id: ItemId,
+    tree: &TreeSlot,
+) -> Result<JobDone, FtpError> {
+    let charset = conn.charset();
+    let shown = |name: &[u8]| format!("{:?}", charset.decode(name));
+    if !spec.remote.is_empty() {
+        conn.cwd(&spec.remote).await?;
+    }
+    // The server's own name for the folder: `self -> .` listed as a folder is the parent
+    // again. A server without PWD falls back to the path asked for (the depth limit holds).
+    let real = conn.pwd().await.unwrap_or_else(|_| spec.remote.clone());
+    if !tree.visit(&real, id) {
+        let text = format!(
+            "Skipped the folder {}: the server listed it before as {} (a link loop, or a second link to one folder)",
+            shown(&spec.remote),
+            shown(&real)
+        );
+        conn.log().error(text.clone());
+        return Err(FtpError::Refused(text));
+    }
+    let entries = conn.list(b"").await?;
     tokio::fs::create_dir_all(&spec.local)
         .await
         .map_err(|source| FtpError::LocalIo {
@@ -296,38 +331,77 @@ async fn expand_remote(conn: &mut Connection, spec: &TransferSpec) -> Result<Job
             path: spec.local.clone(),
             source,
         })?;
-    let entries = conn.list(&spec.remote).await?;
-    let charset = conn.charset();
     let mut children = Vec::with_capacity(entries.len());
+    let mut refused = Vec::new();
+    let mut taken = crate::local::FolderNames::default();
     for entry in entries {
-        let name = match crate::local::local_name(&entry.name, charset) {
-            Ok(name) => name,
-            Err(unsafe_name) => {
-                conn.log().error(format!("Skipped: {unsafe_name}"));
-                continue;
-            }
+        let mut refuse = |text: String| {
+            conn.log().error(text);
+            refused.push(shown(&entry.name));
         };
+        let name =
+            match crate::local::local_name(&entry.name, charset, spec.server.name_replacement) {
+                Ok(name) => name,
+                Err(unsafe_name) => {
+                    refuse(format!("Skipped: {unsafe_name}"));
+                    continue;
+                }
+            };
         let kind = match entry.kind {
             EntryKind::File => ItemKind::File,
+            EntryKind::Dir if !tree.may_descend() => {
+                refuse(format!(
+                    "Skipped the folder {}: it is more than {MAX_DEPTH} folders deep (a link loop?)",
+                    shown(&entry.name)
+                ));
+                continue;
+            }
             EntryKind::Dir => ItemKind::DirectoryContents,
             EntryKind::Link => {
+                // Never followed, never created locally: the target could be anywhere.
                 conn.log().status(format!(
                     "Skipped the symbolic link {}: links are not followed",
-                    charset.decode(&entry.name)
+                    shown(&entry.name)
                 ));
                 continue;
             }
         };
+        let wanted = crate::local::os_bytes(&name.name);
+        let claimed = match kind {
+            ItemKind::File => taken.claim_file(&wanted),
+            ItemKind::DirectoryContents => taken.claim(&wanted),
+        };
+        let Some(local) = claimed else {
+            refuse(format!(
+                "Skipped {}: no free local name (up to 999 tried)",
+                shown(&entry.name)
+            ));
+            continue;
+        };
+        if local != wanted {
+            conn.log().status(format!(
+                "{} is saved as {}: another entry of the folder has its local name (or one that \
+                 differs only in case or Unicode form, the same file on Windows and macOS)",
+                shown(&entry.name),
+                shown(&local)
+            ));
+        } else if name.changed {
+            conn.log().status(format!(
+                "{} is saved as {}: the local file system cannot hold the name as it is",
+                shown(&entry.name),
+                shown(&local)
+            ));
+        }
         let remote = path::join(&spec.remote, &entry.name);
         children.push(child(
             spec,
             kind,
-            &spec.local.join(name),
+            &spec.local.join(crate::local::bytes_os(&local)),
             remote,
             entry.size,
         ));
     }
-    Ok(JobDone::Expanded(children))
+    Ok(JobDone::Expanded { children, refused })
 }
 
 /// A local directory: create the remote one (if missing), queue its entries.
@@ -345,6 +419,7 @@ async fn expand_local(conn: &mut Connection, spec: &TransferSpec) -> Result<JobD
         })?;
     let charset = conn.charset();
     let mut children = Vec::new();
+    let mut refused = Vec::new();
     loop {
         let entry = match dir.next_entry().await {
             Ok(Some(entry)) => entry,
@@ -372,11 +447,13 @@ async fn expand_local(conn: &mut Connection, spec: &TransferSpec) -> Result<JobD
             ));
             continue;
         };
+        // Checked before anything is sent for it: CR/LF would end the command early.
         let name = match crate::local::remote_name(&entry.file_name(), charset) {
             Ok(name) => name,
             Err(err) => {
                 conn.log()
-                    .error(format!("Skipped {}: {err}", entry.path().display()));
+                    .error(format!("Skipped {:?}: {err}", entry.path()));
+                refused.push(format!("{:?}", entry.file_name()));
                 continue;
             }
         };
@@ -389,5 +466,5 @@ async fn expand_local(conn: &mut Connection, spec: &TransferSpec) -> Result<JobD
             size,
         ));
     }
-    Ok(JobDone::Expanded(children))
+    Ok(JobDone::Expanded { children, refused })
 }

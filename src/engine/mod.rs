@@ -12,6 +12,7 @@ pub mod item;
 mod job;
 pub mod persist;
 pub mod queue;
+pub mod tree;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -236,6 +237,7 @@ pub fn spawn(
         pool_used: HashMap::new(),
         default_answer: HashMap::new(),
         browsers: HashMap::new(),
+        trees: HashMap::new(),
         dirty: false,
         last_save: None,
     };
@@ -313,6 +315,8 @@ struct Engine {
     default_answer: HashMap<Direction, ExistsPolicy>,
     /// When each pooled connection was last used.
     pool_used: HashMap<String, Instant>,
+    /// Folder items' places in their trees (depth, folders listed), for recursion that ends.
+    trees: HashMap<ItemId, tree::TreeSlot>,
     /// The queue changed since it was last saved.
     dirty: bool,
     last_save: Option<Instant>,
@@ -602,6 +606,15 @@ impl Engine {
                 return;
             };
             let (id, spec, retrying) = (item.id, item.spec.clone(), item.attempts > 1);
+            // A folder the face queued (or one restored from the queue file) starts a tree.
+            let tree = match spec.kind {
+                ItemKind::DirectoryContents => self
+                    .trees
+                    .entry(id)
+                    .or_insert_with(tree::TreeSlot::root)
+                    .clone(),
+                ItemKind::File => tree::TreeSlot::root(),
+            };
             self.dirty = true;
             self.emit_item(id);
             let pooled = self
@@ -639,6 +652,7 @@ impl Engine {
                 let result = job::run(
                     &mut conn,
                     &spec,
+                    (id, &tree),
                     retrying,
                     limit,
                     transfer_type,
@@ -722,6 +736,7 @@ impl Engine {
     }
 
     fn cancel(&mut self, id: ItemId) {
+        self.trees.remove(&id);
         if let Some(abort) = self.aborts.remove(&id) {
             // The job stops itself (ABOR when data flows) and hands its connection back.
             if let Some(cancel) = self.cancels.remove(&id) {
@@ -805,10 +820,26 @@ impl Engine {
             Ok(job::JobDone::Skipped { why }) => {
                 self.queue.finish(id, ItemState::Skipped, Some(why))
             }
-            Ok(job::JobDone::Expanded(children)) => {
-                self.queue.finish(id, ItemState::Successful, None);
+            Ok(job::JobDone::Expanded { children, refused }) => {
+                // Refused entries were not transferred: the folder is not complete, and says
+                // which (the log has one line each).
+                let (state, error) = if refused.is_empty() {
+                    (ItemState::Successful, None)
+                } else {
+                    (ItemState::Failed, Some(refused_summary(&refused)))
+                };
+                self.queue.finish(id, state, error);
                 self.emit_item(id);
-                self.enqueue(children);
+                let slot = self.trees.remove(&id).unwrap_or_else(tree::TreeSlot::root);
+                self.dirty |= !children.is_empty();
+                for child in children {
+                    let is_dir = child.kind == ItemKind::DirectoryContents;
+                    let child_id = self.queue.add(child);
+                    if is_dir {
+                        self.trees.insert(child_id, slot.child());
+                    }
+                    self.emit_added(child_id);
+                }
                 return;
             }
             Err(err)
@@ -823,12 +854,32 @@ impl Engine {
                 self.queue
                     .retry_at(id, Instant::now() + backoff, err.to_string());
             }
-            Err(err) => self
-                .queue
-                .finish(id, ItemState::Failed, Some(err.to_string())),
+            Err(err) => {
+                self.trees.remove(&id);
+                self.queue
+                    .finish(id, ItemState::Failed, Some(err.to_string()))
+            }
         }
         self.emit_item(id);
     }
+}
+
+/// A folder's error when some of its entries were refused: how many, the first few names.
+fn refused_summary(refused: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut names = refused[..refused.len().min(SHOWN)].join(", ");
+    if refused.len() > SHOWN {
+        names.push_str(&format!(" and {} more", refused.len() - SHOWN));
+    }
+    let entries = if refused.len() == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
+    format!(
+        "{} {entries} refused (see the message log): {names}",
+        refused.len()
+    )
 }
 
 /// A copy of `server` whose log lines (labelled `conn` when given) also go out as events.

@@ -287,6 +287,7 @@ impl SkiffApp {
         options.tls.trust_store = self.trust_store.clone();
         options.data = self.cfg.settings.data_settings();
         options.timeout = self.cfg.settings.timeout();
+        options.name_replacement = self.cfg.settings.invalid_char_replacement;
         self.quick_error = None;
         let remembered = FtpUrl {
             password: None,
@@ -585,6 +586,8 @@ impl SkiffApp {
             return;
         };
         let mut specs = Vec::new();
+        // Case-only and NFC/NFD twins among the selection get `name (1).ext` locally.
+        let mut local_names = crate::local::FolderNames::default();
         for entry in &files.entries {
             match files.from {
                 Side::Local => {
@@ -601,18 +604,39 @@ impl SkiffApp {
                         Err(err) => self.model.op_error = Some(err.to_string()),
                     }
                 }
-                Side::Remote => match crate::local::local_name(&entry.name, server.charset) {
-                    Ok(name) => specs.push(self.spec(
-                        Direction::Download,
-                        entry.is_dir(),
-                        PathBuf::from(bytes_os(&to_dir)).join(name),
-                        path::join(&files.dir, &entry.name),
-                        &server,
-                        entry.size,
-                    )),
-                    // A name that would leave the folder is refused, visibly.
-                    Err(err) => self.model.op_error = Some(err.to_string()),
-                },
+                Side::Remote => {
+                    let named = crate::local::local_name(
+                        &entry.name,
+                        server.charset,
+                        server.name_replacement,
+                    );
+                    let claim = |n: crate::local::LocalName| {
+                        let bytes = os_bytes(&n.name);
+                        if entry.is_dir() {
+                            local_names.claim(&bytes)
+                        } else {
+                            local_names.claim_file(&bytes)
+                        }
+                    };
+                    match named.map(claim) {
+                        Ok(Some(name)) => specs.push(self.spec(
+                            Direction::Download,
+                            entry.is_dir(),
+                            PathBuf::from(bytes_os(&to_dir)).join(bytes_os(&name)),
+                            path::join(&files.dir, &entry.name),
+                            &server,
+                            entry.size,
+                        )),
+                        Ok(None) => {
+                            self.model.op_error = Some(format!(
+                                "no free local name for {:?}",
+                                String::from_utf8_lossy(&entry.name)
+                            ));
+                        }
+                        // A name that would leave the folder is refused, visibly.
+                        Err(err) => self.model.op_error = Some(err.to_string()),
+                    }
+                }
             }
         }
         self.enqueue(specs, start);

@@ -6,6 +6,7 @@ use eframe::egui;
 
 use crate::engine::ExistsPolicy;
 use crate::gui::form::{error_row, grid, labelled, parse_ip, parse_kib, parse_range};
+use crate::local::Replacement;
 use crate::net::DataMode;
 use crate::sites::credentials::StoreKind;
 use crate::sites::settings::{Settings, Theme};
@@ -58,6 +59,8 @@ struct Texts {
     ip: String,
     download_kib: String,
     upload_kib: String,
+    /// The character that replaces what a local file system cannot hold in a name.
+    replacement: String,
 }
 
 pub struct SettingsWindow {
@@ -80,6 +83,7 @@ impl SettingsWindow {
                 .unwrap_or_default(),
             download_kib: kib(settings.download_limit),
             upload_kib: kib(settings.upload_limit),
+            replacement: settings.invalid_char_replacement.get().to_string(),
         };
         Self {
             settings,
@@ -100,6 +104,9 @@ impl SettingsWindow {
             if let Err(e) = parse_kib(text) {
                 errors.push(e);
             }
+        }
+        if let Err(e) = Replacement::parse(&self.texts.replacement) {
+            errors.push(e);
         }
         errors
     }
@@ -266,6 +273,30 @@ impl SettingsWindow {
                     }
                 });
                 ui.weak("Empty or 0: unlimited. The limits are shared by all transfers.");
+                ui.add_space(8.0);
+                ui.strong("Local file names");
+                grid(ui, "settings-names", |ui| {
+                    let edit = labelled(ui, "Replace invalid characters with:", |ui| {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.texts.replacement)
+                                .char_limit(4)
+                                .desired_width(40.0),
+                        )
+                    });
+                    let parsed = Replacement::parse(&self.texts.replacement);
+                    if edit.changed()
+                        && let Ok(value) = parsed
+                    {
+                        s.invalid_char_replacement = value;
+                    }
+                    error_row(ui, parsed.err());
+                });
+                ui.weak(
+                    "Downloaded names are made safe for every system: \\ : * ? \" < > | and \
+                     control characters, trailing dots and spaces, and device names such as \
+                     CON or NUL.txt get this character. Names with / or a line break are \
+                     refused. Applies to connections made from now on.",
+                );
             }
             Page::FileExists => {
                 ui.heading("File exists action");
@@ -341,5 +372,18 @@ mod tests {
         assert!(window.errors().is_empty());
         window.texts.range = "60000-50000".into();
         assert_eq!(window.errors().len(), 1);
+    }
+
+    #[test]
+    fn a_replacement_that_is_itself_invalid_blocks_ok() {
+        let mut window = SettingsWindow::new(Settings::default());
+        assert_eq!(window.texts.replacement, "_");
+        for bad in ["/", ":", "", "ab", "."] {
+            window.texts.replacement = bad.into();
+            let errors = window.errors();
+            assert_eq!(errors.len(), 1, "{bad:?}: {errors:?}");
+        }
+        window.texts.replacement = "-".into();
+        assert!(window.errors().is_empty());
     }
 }

@@ -55,6 +55,9 @@ pub struct ConnectOptions {
     /// Transfers the engine may run to this server at once (a site's "maximum simultaneous
     /// connections"); `None`: only the global limit applies.
     pub max_transfers: Option<usize>,
+    /// What replaces characters of this server's names that a local file system cannot
+    /// hold (the global setting; see `crate::local::names`).
+    pub name_replacement: crate::local::Replacement,
 }
 
 impl ConnectOptions {
@@ -69,6 +72,7 @@ impl ConnectOptions {
             tls: TlsSettings::default(),
             log: LogSink::discard(),
             max_transfers: None,
+            name_replacement: crate::local::Replacement::DEFAULT,
         }
     }
 }
@@ -630,8 +634,9 @@ impl Connection {
         let mut parser = ListingParser::new(format, server, now);
         parser.push(&bytes);
         let mut entries = parser.finish();
-        // `.` and `..` (LIST -a, MLSD cdir/pdir) are not entries a user browses.
-        entries.retain(|e| e.name != b"." && e.name != b"..");
+        // `.` and `..` folders (LIST -a, MLSD cdir/pdir) are not entries a user browses. A
+        // file or link by that name is bogus: it stays, for the caller to refuse visibly.
+        entries.retain(|e| !(e.is_dir() && (e.name == b"." || e.name == b"..")));
         Ok(entries)
     }
 

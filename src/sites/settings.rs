@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::engine::ExistsPolicy;
+use crate::local::Replacement;
 use crate::net::{ConnectOptions, DataMode, DataSettings, PortRange};
 use crate::proto::charset::CharsetError;
 use crate::secret::Secret;
@@ -58,6 +59,9 @@ pub struct Settings {
     pub theme: Theme,
     /// Where saved passwords go: the OS keyring, a master-password vault, or nowhere.
     pub password_store: StoreKind,
+    /// Replaces characters of remote names that a local file system cannot hold
+    /// (FileZilla's "filter invalid characters"); never itself such a character.
+    pub invalid_char_replacement: Replacement,
 }
 
 impl Default for Settings {
@@ -79,6 +83,7 @@ impl Default for Settings {
             log_timestamps: false,
             theme: Theme::default(),
             password_store: StoreKind::default(),
+            invalid_char_replacement: Replacement::DEFAULT,
         }
     }
 }
@@ -135,6 +140,7 @@ impl Settings {
         options.timeout = self.timeout();
         options.data = self.data_settings();
         options.tls.mode = url.scheme.tls_mode(tls_if_available);
+        options.name_replacement = self.invalid_char_replacement;
         options
     }
 
@@ -151,6 +157,7 @@ impl Settings {
         options.charset = site.charset.charset()?;
         options.tls.mode = site.protocol.tls_mode();
         options.max_transfers = site.max_connections.map(usize::from);
+        options.name_replacement = self.invalid_char_replacement;
         Ok(options)
     }
 }
@@ -234,6 +241,7 @@ mod tests {
             download_exists: ExistsPolicy::OverwriteIfNewer,
             theme: Theme::Dark,
             password_store: StoreKind::MasterPassword,
+            invalid_char_replacement: Replacement::new('+').unwrap(),
             ..Settings::default()
         };
         settings.save(&path).unwrap();
@@ -249,5 +257,33 @@ mod tests {
         let partial = Settings::load(&path).value;
         assert_eq!(partial.timeout_secs, 9);
         assert!(partial.passive_fallback && partial.use_control_peer_for_pasv);
+        assert_eq!(partial.invalid_char_replacement.get(), '_');
+    }
+
+    #[test]
+    fn the_replacement_character_reaches_connections_and_a_bad_one_is_refused() {
+        let settings = Settings {
+            invalid_char_replacement: Replacement::new('~').unwrap(),
+            ..Settings::default()
+        };
+        let url = FtpUrl::parse("ftp://u@h/x").unwrap();
+        assert_eq!(
+            settings.url_options(&url, false).name_replacement.get(),
+            '~'
+        );
+        let site = Site {
+            host: "h".into(),
+            logon: LogonType::Anonymous,
+            ..Site::default()
+        };
+        let options = settings.site_options(&site, None).unwrap();
+        assert_eq!(options.name_replacement.get(), '~');
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, "version = 1\ninvalid_char_replacement = \"/\"\n").unwrap();
+        let loaded = Settings::load(&path);
+        assert!(loaded.problem.is_some(), "a slash was accepted");
+        assert_eq!(loaded.value.invalid_char_replacement.get(), '_');
     }
 }
