@@ -10,6 +10,7 @@
 //! The message log (`log`) is a typed stream every layer writes to and every face reads.
 
 pub mod cli;
+pub mod diagnose;
 pub mod engine;
 pub mod gui;
 pub mod local;

@@ -83,6 +83,9 @@ pub struct ServerOptions {
     pub allow_active: bool,
     /// Allow PASV/EPSV (vsftpd only can refuse them: `pasv_enable=NO`).
     pub allow_passive: bool,
+    /// vsftpd only: accept PORT/EPRT to an address other than the client's
+    /// (`port_promiscuous=YES`), so a wrong external IP makes the connect-back fail.
+    pub port_promiscuous: bool,
 }
 
 impl Default for ServerOptions {
@@ -95,6 +98,7 @@ impl Default for ServerOptions {
             pasv_address: None,
             allow_active: true,
             allow_passive: true,
+            port_promiscuous: false,
         }
     }
 }
@@ -472,6 +476,9 @@ impl FtpServer {
                     ],
                 );
                 let mut conf = conf;
+                if opts.port_promiscuous {
+                    conf.push_str("port_promiscuous=YES\n");
+                }
                 if self.tls != ServerTls::None {
                     conf.push_str(&format!(
                         "ssl_enable=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n\
