@@ -106,11 +106,12 @@ fn diagnose_shows_the_table_and_applies_passive_mode_to_the_site() {
     let peer_verdict = "works: the server announces a loopback address (127.0.0.2) although \
                         you reached it at 127.0.0.1: Skiff connects to 127.0.0.1 instead";
     assert!(window.query_by_label(peer_verdict).is_some());
-    assert!(
+    assert_eq!(
         window
-            .query_by_label_contains("the server refuses active mode (500")
-            .is_some(),
-        "the site's active mode is judged"
+            .query_all_by_label_contains("the server refuses active mode (500")
+            .count(),
+        2,
+        "the site's active mode is judged, EPRT and PORT"
     );
     assert!(
         window

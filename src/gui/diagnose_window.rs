@@ -1,7 +1,7 @@
 //! Server > Diagnose connection: asks the engine to diagnose the connected server's data
 //! connections (`crate::diagnose`), shows the report as a table with verdicts, and applies
-//! the recommendation in one click: to the saved site (its mode, saved in `sites.toml`)
-//! and to this session's connection options, which then reconnects.
+//! the recommendation in one click: to the saved site (its mode, EPSV and passive-address
+//! choice, saved in `sites.toml`) and to this session's options, which then reconnects.
 
 use std::sync::Arc;
 
@@ -55,7 +55,7 @@ impl DiagnoseWindow {
         let mut outcome = Outcome::Open;
         egui::Window::new("Diagnose connection")
             .open(&mut open)
-            .default_size([1100.0, 420.0])
+            .default_size([1150.0, 480.0])
             .resizable(true)
             .show(ctx, |ui| {
                 ui.label(format!("Data connections to {}", self.target));
@@ -67,7 +67,7 @@ impl DiagnoseWindow {
                     return;
                 };
                 egui::ScrollArea::both()
-                    .max_height(260.0)
+                    .max_height(320.0)
                     .show(ui, |ui| table_ui(ui, &report));
                 ui.separator();
                 for line in &report.judgement.summary {
@@ -117,7 +117,7 @@ fn table_ui(ui: &mut egui::Ui, report: &Diagnosis) {
             for row in &report.judgement.rows {
                 ui.label(&row.method);
                 ui.label(&row.sent);
-                wrapped_ui(ui, &row.came_back, 260.0, None);
+                wrapped_ui(ui, &row.came_back, 250.0, None);
                 ui.label(&row.data);
                 ui.label(&row.time);
                 let color = if row.works {
@@ -125,16 +125,22 @@ fn table_ui(ui: &mut egui::Ui, report: &Diagnosis) {
                 } else {
                     ui.visuals().error_fg_color
                 };
-                wrapped_ui(ui, &row.verdict, 360.0, Some(color));
+                wrapped_ui(ui, &row.verdict, 330.0, Some(color));
                 ui.end_row();
             }
         });
 }
 
-/// A cell whose text wraps at `width` instead of widening the table.
+/// A cell whose text wraps at `width` instead of widening the table. The grid centres
+/// each cell on its row, so the cell asks for exactly the wrapped text's size.
 fn wrapped_ui(ui: &mut egui::Ui, text: &str, width: f32, color: Option<egui::Color32>) {
-    ui.allocate_ui(egui::vec2(width, 0.0), |ui| {
-        ui.set_max_width(width);
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let text_color = color.unwrap_or_else(|| ui.visuals().text_color());
+    let size = ui
+        .painter()
+        .layout(text.to_owned(), font, text_color, width)
+        .size();
+    ui.allocate_ui(egui::vec2(size.x + 1.0, size.y), |ui| {
         let mut rich = egui::RichText::new(text);
         if let Some(color) = color {
             rich = rich.color(color);
@@ -232,16 +238,13 @@ impl SkiffApp {
                 DataMode::Active => SiteDataMode::Active,
                 _ => SiteDataMode::Passive,
             };
-            done = format!("Applied to the site \"{name}\": {}", rec.text);
+            // Only what differs from the global settings becomes the site's own.
             let global = &self.cfg.settings;
-            if rec.prefer_epsv != global.prefer_epsv
-                || rec.use_control_peer_for_pasv != global.use_control_peer_for_pasv
-            {
-                done.push_str(
-                    " (EPSV and the passive address are global: this session uses the \
-                     recommended ones; Edit > Settings keeps them for every server)",
-                );
-            }
+            site.prefer_epsv = (rec.prefer_epsv != global.prefer_epsv).then_some(rec.prefer_epsv);
+            site.use_control_peer_for_pasv = (rec.use_control_peer_for_pasv
+                != global.use_control_peer_for_pasv)
+                .then_some(rec.use_control_peer_for_pasv);
+            done = format!("Applied to the site \"{name}\": {}", rec.text);
             self.save_sites();
         }
         done.push_str("; reconnected with the new settings");
