@@ -1,7 +1,7 @@
 //! Connection diagnosis against real servers on loopback: vsftpd announcing an address where
 //! nothing listens, active mode whose connect-back fails or finds no free port, TLS that
-//! requires session reuse, the happy path, and `skiff diagnose` (URL and `--site`) as a
-//! script runs it. Each verdict is asserted; the wording for private and public addresses
+//! requires session reuse (vsftpd) or not (pure-ftpd, offering TLS to a plain target), the
+//! happy path, and `skiff diagnose` (URL and `--site`) as a script runs it. Each verdict is asserted; the wording for private and public addresses
 //! is tested on the pure verdict function (src/diagnose/verdict_tests.rs).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -260,6 +260,85 @@ fn tls_data_connections_that_require_session_reuse_are_supported() {
         fresh.verdict.ends_with("it requires session reuse"),
         "{text}"
     );
+    has_summary(
+        &diagnosis,
+        "TLS data connections require session reuse: supported",
+    );
+    assert_eq!(
+        diagnosis.judgement.recommendation.as_ref().unwrap().mode,
+        DataMode::Passive
+    );
+}
+
+#[test]
+fn a_plain_target_is_tried_under_tls_too_when_the_server_offers_it() {
+    let server = FtpServer::start_with(
+        ServerKind::PureFtpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            tls_optional: true,
+            ..ServerOptions::default()
+        },
+    );
+    server.write_file("both.txt", b"plain and secure");
+    let (mut options, _lines) = server.connect_options();
+    // ftp://: plain first; the fingerprint is for the TLS round.
+    options.tls = TlsSettings {
+        mode: TlsMode::None,
+        trusted_fingerprints: vec![server.cert_sha256()],
+        ..TlsSettings::default()
+    };
+    let diagnosis = diagnose(options);
+    let text = diagnosis.to_text();
+    assert_eq!(diagnosis.rounds.len(), 2, "{text}");
+    assert!(
+        !diagnosis.rounds[0].tls && diagnosis.rounds[1].tls,
+        "{text}"
+    );
+    assert_eq!(diagnosis.rounds[0].tls_offered, Some(true), "{text}");
+    assert!(row(&diagnosis, "EPSV").works, "{text}");
+    let secure = row(&diagnosis, "EPSV, TLS");
+    assert!(secure.works, "{text}");
+    // pure-ftpd does not resume the control connection's session on data connections,
+    // and takes a data connection with a session of its own as well.
+    assert!(secure.data.ends_with("TLS new session)"), "{text}");
+    let fresh = row(&diagnosis, "EPSV, TLS, new session");
+    assert_eq!(
+        fresh.verdict,
+        "works: the server accepts TLS data connections without session reuse"
+    );
+    has_summary(
+        &diagnosis,
+        "TLS data connections work without resuming the session",
+    );
+}
+
+#[test]
+fn a_plain_logon_refused_for_lack_of_tls_is_followed_by_a_tls_round() {
+    // vsftpd here insists on TLS before USER.
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ..ServerOptions::default()
+        },
+    );
+    let (mut options, _lines) = server.connect_options();
+    options.tls = TlsSettings {
+        mode: TlsMode::None,
+        trusted_fingerprints: vec![server.cert_sha256()],
+        ..TlsSettings::default()
+    };
+    let diagnosis = diagnose(options);
+    let text = diagnosis.to_text();
+    assert_eq!(diagnosis.rounds.len(), 2, "{text}");
+    let plain_error = diagnosis.rounds[0].logon_error.as_deref().unwrap();
+    assert!(plain_error.contains("530"), "{text}");
+    assert!(
+        diagnosis.judgement.summary[0].starts_with("Logging in failed: "),
+        "{text}"
+    );
+    assert!(row(&diagnosis, "PASV (control peer), TLS").works, "{text}");
     has_summary(
         &diagnosis,
         "TLS data connections require session reuse: supported",

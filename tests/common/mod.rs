@@ -86,6 +86,9 @@ pub struct ServerOptions {
     /// vsftpd only: accept PORT/EPRT to an address other than the client's
     /// (`port_promiscuous=YES`), so a wrong external IP makes the connect-back fail.
     pub port_promiscuous: bool,
+    /// pure-ftpd with `tls: Explicit` only: TLS offered (AUTH TLS in FEAT) but not required,
+    /// so plain sessions work too (`-Y 1`).
+    pub tls_optional: bool,
 }
 
 impl Default for ServerOptions {
@@ -99,6 +102,7 @@ impl Default for ServerOptions {
             allow_active: true,
             allow_passive: true,
             port_promiscuous: false,
+            tls_optional: false,
         }
     }
 }
@@ -542,8 +546,10 @@ impl FtpServer {
                         c.args(["-Y", "0"]);
                     }
                     ServerTls::Explicit => {
-                        // -Y 3: TLS required on the control and the data connections.
-                        c.args(["-Y", "3", "-2"]).arg(format!(
+                        // -Y 3: TLS required on the control and the data connections;
+                        // -Y 1: offered, plain sessions allowed too.
+                        let level = if opts.tls_optional { "1" } else { "3" };
+                        c.args(["-Y", level, "-2"]).arg(format!(
                             "{},{}",
                             self.cert_file().display(),
                             self.key_file().display()
