@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
+mod scripted;
 mod skiff_cmd;
 
 use std::time::Duration;
@@ -346,6 +347,84 @@ fn a_plain_logon_refused_for_lack_of_tls_is_followed_by_a_tls_round() {
     assert_eq!(
         diagnosis.judgement.recommendation.as_ref().unwrap().mode,
         DataMode::Passive
+    );
+}
+
+/// A server that never answers EPSV: that attempt times out, and the others go on over a
+/// new control connection (the old one still owes a reply). Scripted: no real server stalls
+/// on cue.
+#[test]
+fn a_stalled_attempt_is_bounded_and_the_others_go_on_over_a_new_connection() {
+    use scripted::{ScriptedServer, Step, logon_steps, send};
+    let listing = b"-rw-r--r-- 1 u g 5 Jan 01 2024 a.txt\r\n".to_vec();
+    let mut stalls = logon_steps();
+    stalls.extend([
+        Step::Expect("TYPE"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Stall(Duration::from_millis(2500)),
+        Step::Close,
+    ]);
+    let mut rest = logon_steps();
+    rest.extend([Step::Expect("TYPE"), send("200 ok\r\n")]);
+    for _ in 0..2 {
+        rest.extend([
+            Step::Expect("PASV"),
+            Step::Pasv {
+                announce: "127.0.0.1".parse().unwrap(),
+            },
+            Step::Expect("LIST"),
+            send("150 here\r\n"),
+            Step::DataSend(listing.clone()),
+            send("226 done\r\n"),
+        ]);
+    }
+    for verb in ["EPRT", "PORT"] {
+        // Connecting back before LIST: the client's listener keeps the connection queued.
+        rest.extend([
+            Step::Expect(verb),
+            send("200 ok\r\n"),
+            Step::ActiveSend(listing.clone()),
+            Step::Expect("LIST"),
+            send("150 here\r\n226 done\r\n"),
+        ]);
+    }
+    rest.extend([Step::Expect("QUIT"), send("221 bye\r\n")]);
+    let server = ScriptedServer::start_sessions(vec![stalls, rest]);
+    let mut options = ConnectOptions::new("127.0.0.1", server.addr.port());
+    options.credentials.user = Some("user".into());
+    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
+    options.timeout = Duration::from_secs(10);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let diagnosis = runtime.block_on(skiff::diagnose::run(
+        options,
+        DiagnoseOptions {
+            attempt_timeout: Duration::from_secs(1),
+        },
+    ));
+    let text = diagnosis.to_text();
+    let epsv = row(&diagnosis, "EPSV");
+    assert!(!epsv.works, "{text}");
+    assert_eq!(
+        epsv.verdict,
+        "no answer within 1 s while entering passive mode"
+    );
+    for method in [
+        "PASV (address as sent)",
+        "PASV (control peer)",
+        "EPRT",
+        "PORT",
+    ] {
+        assert!(row(&diagnosis, method).works, "{method}: {text}");
+    }
+    let received = server.finish();
+    assert_eq!(
+        received.iter().filter(|l| l.starts_with("USER")).count(),
+        2,
+        "a second control connection: {received:?}"
     );
 }
 

@@ -42,6 +42,11 @@ pub struct ScriptedServer {
 impl ScriptedServer {
     /// Serves one connection with `script`, then stops.
     pub fn start(script: Vec<Step>) -> Self {
+        Self::start_sessions(vec![script])
+    }
+
+    /// Serves one connection per script, in order (a client that reconnects), then stops.
+    pub fn start_sessions(scripts: Vec<Vec<Step>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind scripted server");
         let addr = listener.local_addr().expect("local addr");
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -50,99 +55,11 @@ impl ScriptedServer {
             .name("scripted-ftp".into())
             .spawn(move || {
                 listener.set_nonblocking(false).ok();
-                let Ok((stream, _)) = listener.accept() else {
-                    return;
-                };
-                stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                let mut writer = stream.try_clone().expect("clone stream");
-                let mut reader = BufReader::new(stream);
-                let mut data_listener: Option<TcpListener> = None;
-                for step in script {
-                    match step {
-                        Step::Send(bytes) => {
-                            if writer.write_all(&bytes).is_err() {
-                                return;
-                            }
-                        }
-                        Step::Expect(verb) => {
-                            let mut line = String::new();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            let line = line.trim_end().to_owned();
-                            let ok = line
-                                .to_ascii_uppercase()
-                                .starts_with(&verb.to_ascii_uppercase());
-                            log.lock().expect("log lock").push(line);
-                            if !ok {
-                                return;
-                            }
-                        }
-                        Step::Stall(d) => std::thread::sleep(d),
-                        Step::Close => return,
-                        Step::Pasv { announce } => {
-                            let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
-                            let port = listener.local_addr().expect("data addr").port();
-                            let [a, b, c, d] = announce.octets();
-                            let line = format!(
-                                "227 Entering Passive Mode ({a},{b},{c},{d},{},{})\r\n",
-                                port >> 8,
-                                port & 0xff
-                            );
-                            data_listener = Some(listener);
-                            if writer.write_all(line.as_bytes()).is_err() {
-                                return;
-                            }
-                        }
-                        Step::Epsv => {
-                            let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
-                            let port = listener.local_addr().expect("data addr").port();
-                            let line =
-                                format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
-                            data_listener = Some(listener);
-                            if writer.write_all(line.as_bytes()).is_err() {
-                                return;
-                            }
-                        }
-                        Step::DataSend(bytes) => {
-                            let Some(listener) = data_listener.take() else {
-                                return;
-                            };
-                            listener.set_nonblocking(true).ok();
-                            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-                            let conn = loop {
-                                match listener.accept() {
-                                    Ok((conn, _)) => break conn,
-                                    Err(_) if std::time::Instant::now() < deadline => {
-                                        std::thread::sleep(Duration::from_millis(10));
-                                    }
-                                    Err(_) => return,
-                                }
-                            };
-                            conn.set_nonblocking(false).ok();
-                            let mut conn = conn;
-                            conn.write_all(&bytes).ok();
-                        }
-                        Step::ActiveSend(bytes) => {
-                            let last = log.lock().expect("log lock").last().cloned();
-                            let Some(addr) = last.as_deref().and_then(parse_active_addr) else {
-                                return;
-                            };
-                            if let Ok(mut conn) =
-                                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-                            {
-                                conn.write_all(&bytes).ok();
-                            }
-                        }
-                    }
-                }
-                // Script done: keep the socket until the client goes (bounded by the read timeout).
-                let mut rest = String::new();
-                while reader.read_line(&mut rest).unwrap_or(0) > 0 {
-                    log.lock()
-                        .expect("log lock")
-                        .push(rest.trim_end().to_owned());
-                    rest.clear();
+                for script in scripts {
+                    let Ok((stream, _)) = listener.accept() else {
+                        return;
+                    };
+                    serve(stream, script, &log);
                 }
             })
             .expect("spawn scripted server");
@@ -172,6 +89,100 @@ impl ScriptedServer {
             thread.join().ok();
         }
         self.received()
+    }
+}
+
+/// Plays `script` on one connection, logging what the client sent.
+fn serve(stream: std::net::TcpStream, script: Vec<Step>, log: &Arc<Mutex<Vec<String>>>) {
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    let mut data_listener: Option<TcpListener> = None;
+    for step in script {
+        match step {
+            Step::Send(bytes) => {
+                if writer.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            Step::Expect(verb) => {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end().to_owned();
+                let ok = line
+                    .to_ascii_uppercase()
+                    .starts_with(&verb.to_ascii_uppercase());
+                log.lock().expect("log lock").push(line);
+                if !ok {
+                    return;
+                }
+            }
+            Step::Stall(d) => std::thread::sleep(d),
+            Step::Close => return,
+            Step::Pasv { announce } => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
+                let port = listener.local_addr().expect("data addr").port();
+                let [a, b, c, d] = announce.octets();
+                let line = format!(
+                    "227 Entering Passive Mode ({a},{b},{c},{d},{},{})\r\n",
+                    port >> 8,
+                    port & 0xff
+                );
+                data_listener = Some(listener);
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Step::Epsv => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
+                let port = listener.local_addr().expect("data addr").port();
+                let line = format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                data_listener = Some(listener);
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Step::DataSend(bytes) => {
+                let Some(listener) = data_listener.take() else {
+                    return;
+                };
+                listener.set_nonblocking(true).ok();
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                let conn = loop {
+                    match listener.accept() {
+                        Ok((conn, _)) => break conn,
+                        Err(_) if std::time::Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        Err(_) => return,
+                    }
+                };
+                conn.set_nonblocking(false).ok();
+                let mut conn = conn;
+                conn.write_all(&bytes).ok();
+            }
+            Step::ActiveSend(bytes) => {
+                let last = log.lock().expect("log lock").last().cloned();
+                let Some(addr) = last.as_deref().and_then(parse_active_addr) else {
+                    return;
+                };
+                if let Ok(mut conn) =
+                    std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+                {
+                    conn.write_all(&bytes).ok();
+                }
+            }
+        }
+    }
+    // Script done: keep the socket until the client goes (bounded by the read timeout).
+    let mut rest = String::new();
+    while reader.read_line(&mut rest).unwrap_or(0) > 0 {
+        log.lock()
+            .expect("log lock")
+            .push(rest.trim_end().to_owned());
+        rest.clear();
     }
 }
 

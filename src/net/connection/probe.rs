@@ -218,6 +218,14 @@ impl Connection {
         let mut record = ProbeRecord::new(method, self.peer);
         record.fresh_tls_session = fresh_tls_session;
         let outcome = self.probe_steps(&mut record, fresh_tls_session).await;
+        // A reply that never came (or a broken control connection) may still arrive and
+        // answer the next command: this connection is done.
+        if matches!(
+            outcome,
+            Err(ProbeFailure::Timeout { .. } | ProbeFailure::Other(_))
+        ) {
+            record.control_usable = false;
+        }
         self.control.timeout = saved;
         record.outcome = outcome;
         record.elapsed = started.elapsed();
