@@ -158,3 +158,44 @@ fn diagnose_shows_the_table_and_applies_passive_mode_to_the_site() {
             .is_none()
     );
 }
+
+#[test]
+fn a_quickconnect_session_takes_the_recommendation_without_touching_the_sites() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("here.txt", b"x");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut h = window(&rt, local.path());
+    quickconnect(&mut h, &server);
+    // The default: passive, falling back to active.
+    assert!(has_label(&h, "Passive mode, active as fallback"));
+    h.get_by_label("Server").click();
+    settle(&mut h);
+    h.get_by_label("Diagnose connection…").click();
+    step_until(&mut h, "the diagnosis", |h| {
+        h.query_by_role_and_label(Role::Window, "Diagnose connection")
+            .is_some_and(|w| w.query_by_label("Apply to this session").is_some())
+    });
+    assert_eq!(
+        diagnose_window(&h).query_all_by_label("works").count(),
+        5,
+        "every method works on this vsftpd"
+    );
+    diagnose_window(&h)
+        .get_by_label("Apply to this session")
+        .click();
+    step_until(&mut h, "the session in passive mode, listed again", |h| {
+        has_label(h, "Passive mode") && h.state().model().connected && has_label(h, "here.txt")
+    });
+    assert!(!has_label(&h, "Passive mode, active as fallback"));
+    assert!(
+        h.state().sites().sites.is_empty(),
+        "no site was made or changed"
+    );
+    assert!(
+        diagnose_window(&h)
+            .query_by_label_contains("Applied: passive mode (EPSV); reconnected")
+            .is_some()
+    );
+}
