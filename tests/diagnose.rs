@@ -518,3 +518,21 @@ fn cli_diagnose_of_a_refused_logon_fails_with_the_reason() {
     let run = skiff_cmd::skiff(work.path(), &["diagnose", &url, "--timeout", "15"]);
     run.assert_fails_with("Logging in failed: logging in: the server replied 530 Login incorrect.");
 }
+
+#[test]
+fn an_unreachable_server_is_one_failed_logon_without_a_tls_round() {
+    let port = common::free_port();
+    let mut options = ConnectOptions::new("127.0.0.1", port);
+    options.timeout = Duration::from_secs(3);
+    let diagnosis = diagnose(options);
+    let text = diagnosis.to_text();
+    assert_eq!(diagnosis.rounds.len(), 1, "{text}");
+    assert!(diagnosis.judgement.rows.is_empty(), "{text}");
+    assert!(
+        diagnosis.judgement.summary[0].starts_with(&format!(
+            "Logging in failed: could not connect to 127.0.0.1:{port}"
+        )),
+        "{text}"
+    );
+    assert_eq!(diagnosis.judgement.recommendation, None);
+}

@@ -97,13 +97,14 @@ pub async fn run(options: ConnectOptions, diagnose: DiagnoseOptions) -> Diagnosi
         diagnose.attempt_timeout.as_secs()
     ));
     let mut rounds = Vec::new();
-    let first = run_round(&options, options.tls.mode, diagnose).await;
-    let try_tls = options.tls.mode == TlsMode::None
-        && (first.tls_offered == Some(true) || first.logon_error.is_some());
+    let (first, refused) = run_round(&options, options.tls.mode, diagnose).await;
+    // A server that refused the plain logon may want TLS first; one that could not be
+    // reached at all gets no second try.
+    let try_tls = options.tls.mode == TlsMode::None && (first.tls_offered == Some(true) || refused);
     rounds.push(first);
     if try_tls {
         log.status("Diagnosis: the same again over explicit TLS (AUTH TLS)");
-        rounds.push(run_round(&options, TlsMode::Explicit, diagnose).await);
+        rounds.push(run_round(&options, TlsMode::Explicit, diagnose).await.0);
     }
     let judgement = judge(&options.data, &rounds);
     for row in &judgement.rows {
@@ -128,7 +129,12 @@ pub async fn run(options: ConnectOptions, diagnose: DiagnoseOptions) -> Diagnosi
     }
 }
 
-async fn run_round(options: &ConnectOptions, mode: TlsMode, diagnose: DiagnoseOptions) -> Round {
+/// One round of attempts; with `true` when the server itself refused the logon (a reply).
+async fn run_round(
+    options: &ConnectOptions,
+    mode: TlsMode,
+    diagnose: DiagnoseOptions,
+) -> (Round, bool) {
     let mut options = options.clone();
     options.tls.mode = mode;
     let timeout = diagnose.attempt_timeout;
@@ -156,7 +162,8 @@ async fn run_round(options: &ConnectOptions, mode: TlsMode, diagnose: DiagnoseOp
                 }
                 Err(err) if round.attempts.is_empty() => {
                     round.logon_error = Some(err.to_string());
-                    return round;
+                    let refused = err.reply().is_some();
+                    return (round, refused);
                 }
                 Err(err) => {
                     let mut record = ProbeRecord::new(method, round_peer(&round));
@@ -204,7 +211,7 @@ async fn run_round(options: &ConnectOptions, mode: TlsMode, diagnose: DiagnoseOp
     if let Some(c) = conn {
         c.quit().await;
     }
-    round
+    (round, false)
 }
 
 fn round_peer(round: &Round) -> std::net::SocketAddr {
