@@ -11,6 +11,7 @@
 
 pub mod cancel;
 pub mod cli;
+pub mod diagnose;
 pub mod engine;
 pub mod gui;
 pub mod local;

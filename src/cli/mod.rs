@@ -1,8 +1,9 @@
-//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv` and `skiff sites ...`,
+//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv|diagnose` and `skiff sites ...`,
 //! over the same protocol core as the desktop app. A contract for scripts: commands are
 //! extended, never renamed.
 
 mod common;
+mod diagnose;
 mod ls;
 mod manage;
 mod recursive;
@@ -90,6 +91,16 @@ pub enum CliCommand {
     Mv {
         url: String,
         new_remote_path: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Find out which data-connection mode works with a server: log on, list a directory
+    /// through EPSV, PASV (address as sent, and the server's own), EPRT and PORT, plainly and
+    /// under TLS when offered; print a table with verdicts and the flags to use. --timeout
+    /// bounds each step of an attempt (default 5 s).
+    Diagnose {
+        #[arg(value_name = "URL")]
+        url: Option<String>,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -239,6 +250,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 new_remote_path,
                 common,
             } => manage::mv(&url, &new_remote_path, &common).await,
+            CliCommand::Diagnose { url, common } => diagnose::run(url.as_deref(), &common).await,
             CliCommand::Sites { command } => sites::run(command),
         }
     });

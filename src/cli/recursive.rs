@@ -149,7 +149,8 @@ async fn run(
             | EngineEvent::Question { .. }
             | EngineEvent::Listing { .. }
             | EngineEvent::CertificateUntrusted { .. }
-            | EngineEvent::RemoteDone { .. } => {}
+            | EngineEvent::RemoteDone { .. }
+            | EngineEvent::Diagnosis { .. } => {}
         }
     }
     view.finish();

@@ -79,6 +79,14 @@ pub enum EngineCommand {
     /// Forget a server the face disconnected from: its browsing connection and its idle
     /// pooled connections close. Running transfers go on.
     Disconnect(Arc<ConnectOptions>),
+    /// Diagnose the data connections to a server (`crate::diagnose`) on connections of
+    /// its own; answered by `EngineEvent::Diagnosis` with the same request id, the attempts'
+    /// lines going to the log meanwhile.
+    Diagnose {
+        request: RequestId,
+        server: Arc<ConnectOptions>,
+        options: crate::diagnose::DiagnoseOptions,
+    },
     /// Close idle connections and end the engine task.
     Shutdown,
 }
@@ -133,6 +141,11 @@ pub enum EngineEvent {
     RemoteDone {
         request: RequestId,
         result: Result<(), String>,
+    },
+    /// The report of `EngineCommand::Diagnose`.
+    Diagnosis {
+        request: RequestId,
+        report: Arc<crate::diagnose::Diagnosis>,
     },
 }
 
@@ -568,6 +581,27 @@ impl Engine {
                 self.browsers.remove(&key);
                 self.pools.remove(&key);
                 self.pool_used.remove(&key);
+            }
+            EngineCommand::Diagnose {
+                request,
+                server,
+                options,
+            } => {
+                self.next_conn += 1;
+                let conn = crate::log::ConnId(self.next_conn);
+                let server = self.forwarding_log(&server, Some(conn));
+                let events = self.events.clone();
+                let wake = Arc::clone(&self.wake);
+                // Its own task and connections: browsing and transfers go on meanwhile.
+                tokio::spawn(async move {
+                    let report = Arc::new(crate::diagnose::run(server, options).await);
+                    if events
+                        .send(EngineEvent::Diagnosis { request, report })
+                        .is_ok()
+                    {
+                        wake();
+                    }
+                });
             }
             EngineCommand::Shutdown => {}
         }

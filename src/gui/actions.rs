@@ -35,6 +35,8 @@ pub enum UiAction {
     Quickconnect,
     Disconnect,
     Reconnect,
+    /// Server > Diagnose connection.
+    Diagnose,
     Refresh(Side),
     /// Show this folder (a path in that side's bytes).
     Open(Side, Vec<u8>),

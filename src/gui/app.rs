@@ -121,6 +121,8 @@ pub struct SkiffApp {
     pub(crate) quit: bool,
     /// Sites, settings, the password store and their windows.
     pub(crate) cfg: crate::gui::site_connect::SitesState,
+    /// Server > Diagnose connection, while open.
+    pub(crate) diagnose: Option<crate::gui::diagnose_window::DiagnoseWindow>,
 }
 
 impl SkiffApp {
@@ -172,6 +174,7 @@ impl SkiffApp {
                 sites: config.sites.clone(),
                 ..Default::default()
             },
+            diagnose: None,
         };
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
@@ -386,6 +389,16 @@ impl SkiffApp {
                     .clicked()
                 {
                     actions.push(UiAction::Reconnect);
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(connected, egui::Button::new("Diagnose connection…"))
+                    .on_hover_text(
+                        "Try every data-connection method with this server and say which works",
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::Diagnose);
                 }
             });
             ui.menu_button("Help", |ui| {
@@ -655,6 +668,7 @@ impl SkiffApp {
             || self.dialog.is_some()
             || self.cfg.manager.is_some()
             || self.cfg.settings_window.is_some()
+            || self.diagnose.is_some()
         {
             return;
         }
@@ -864,6 +878,7 @@ impl eframe::App for SkiffApp {
         }
         self.keys(&ctx, &mut actions);
         self.windows_ui(&ctx);
+        self.diagnose_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
         self.run_actions(&ctx, actions);
     }

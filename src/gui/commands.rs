@@ -87,6 +87,7 @@ impl SkiffApp {
                     self.quickconnect();
                 }
             }
+            UiAction::Diagnose => self.start_diagnosis(),
             UiAction::Refresh(side) => self.refresh(side),
             UiAction::Open(side, dir) => self.open(side, dir),
             UiAction::Up(side) => {

@@ -17,11 +17,13 @@
 //! | `site_manager.rs` | the Site Manager window (folders and sites, their tabs) |
 //! | `settings_window.rs` | Edit > Settings |
 //! | `site_connect.rs` | the password store, connecting with a site, applying settings |
+//! | `diagnose_window.rs` | Server > Diagnose connection: the report, applying its advice |
 
 pub mod actions;
 mod app;
 mod commands;
 pub mod config;
+mod diagnose_window;
 mod dialogs;
 mod file_table;
 pub mod form;

@@ -54,6 +54,8 @@ pub struct Model {
     pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
     pub remote_time_offset_minutes: i32,
+    /// Diagnosis reports that came in, by request, for the Diagnose window to take.
+    pub diagnoses: Vec<(RequestId, std::sync::Arc<crate::diagnose::Diagnosis>)>,
 }
 
 impl Model {
@@ -177,6 +179,7 @@ impl Model {
                 self.untrusted_certificate = Some(info);
             }
             EngineEvent::Idle(counts) => self.counts = counts,
+            EngineEvent::Diagnosis { request, report } => self.diagnoses.push((request, report)),
         }
     }
 

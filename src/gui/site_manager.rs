@@ -1196,6 +1196,13 @@ fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context
                     })
                     .response
             });
+            tri_state_ui(ui, "Try EPSV first:", "sm-epsv", &mut site.prefer_epsv);
+            tri_state_ui(
+                ui,
+                "Passive: connect to the server's own address:",
+                "sm-control-peer",
+                &mut site.use_control_peer_for_pasv,
+            );
             labelled(ui, "Maximum simultaneous connections:", |ui| {
                 let text = |v: Option<u8>| match v {
                     None => format!("Default ({})", cx.global_parallel),
@@ -1279,6 +1286,25 @@ fn charset_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form) {
         "Korean servers often use cp949 (euc-kr), Japanese ones shift_jis or euc-jp, \
          Chinese ones gb18030 or big5.",
     );
+}
+
+/// A labelled Default / On / Off choice for a site's override of a global setting.
+fn tri_state_ui(ui: &mut egui::Ui, label: &str, id: &str, value: &mut Option<bool>) {
+    labelled(ui, label, |ui| {
+        let text = |v: Option<bool>| match v {
+            None => "Default",
+            Some(true) => "On",
+            Some(false) => "Off",
+        };
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(text(*value))
+            .show_ui(ui, |ui| {
+                for choice in [None, Some(true), Some(false)] {
+                    ui.selectable_value(value, choice, text(choice));
+                }
+            })
+            .response
+    });
 }
 
 #[cfg(test)]

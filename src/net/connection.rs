@@ -30,6 +30,9 @@ use crate::proto::path::parse_pwd;
 use crate::proto::reply::Reply;
 use crate::secret::Secret;
 
+mod probe;
+pub use probe::{ProbeFailure, ProbeMethod, ProbeRecord};
+
 /// Who logs on. `None` user means anonymous.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
@@ -131,6 +134,8 @@ struct SessionTls {
     protect_data: bool,
     /// An earlier data connection resumed the session; a later full handshake is suspicious.
     data_resumed_before: bool,
+    /// The most recent data connection resumed the session (for the diagnosis).
+    last_data_resumed: bool,
     certificate: Option<CertInfo>,
 }
 
@@ -313,6 +318,7 @@ impl Connection {
             Ok(Ok(stream)) => stream,
         };
         let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        session.last_data_resumed = resumed;
         if resumed {
             session.data_resumed_before = true;
         } else if session.data_resumed_before {
@@ -406,6 +412,11 @@ impl Connection {
             self.home = parse_pwd(reply.first_line_text());
         }
         Ok(())
+    }
+
+    /// The control connection runs over TLS.
+    pub fn is_secure(&self) -> bool {
+        self.control.is_secure()
     }
 
     pub fn features(&self) -> &Features {
@@ -733,9 +744,18 @@ impl Connection {
     /// server says 226, and a server failure even if the data looked complete.
     pub async fn finish_transfer(
         &mut self,
-        mut stream: DataStream,
+        stream: DataStream,
         result: Result<(), FtpError>,
     ) -> Result<(), FtpError> {
+        self.finish_transfer_reply(stream, result).await.map(drop)
+    }
+
+    /// `finish_transfer`, returning the final reply (`None` when it came before the data).
+    async fn finish_transfer_reply(
+        &mut self,
+        mut stream: DataStream,
+        result: Result<(), FtpError>,
+    ) -> Result<Option<Reply>, FtpError> {
         let during = "finishing the transfer";
         let final_reply_early = std::mem::take(&mut self.final_reply_early);
         if let Err(err) = result {
@@ -766,11 +786,11 @@ impl Connection {
         tokio::time::timeout(self.control.timeout, drain).await.ok();
         drop(stream);
         if final_reply_early {
-            return Ok(());
+            return Ok(None);
         }
         let reply = self.control.read_reply(during).await?;
         if reply.code.is_success() {
-            Ok(())
+            Ok(Some(reply))
         } else {
             Err(FtpError::unexpected(during, reply))
         }
@@ -1005,6 +1025,7 @@ impl SessionTls {
             port,
             protect_data: false,
             data_resumed_before: false,
+            last_data_resumed: false,
             certificate: None,
         })
     }

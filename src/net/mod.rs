@@ -9,7 +9,10 @@ mod data;
 mod error;
 pub mod tls;
 
-pub use connection::{ConnectOptions, Connection, Credentials, DataStream, StoreMode};
+pub use connection::{
+    ConnectOptions, Connection, Credentials, DataStream, ProbeFailure, ProbeMethod, ProbeRecord,
+    StoreMode,
+};
 pub use data::{DataMode, DataSettings, PortRange, PortRangeError, active_port_candidates};
 pub use error::{FtpError, RetryClass};
 

@@ -120,14 +120,17 @@ impl Settings {
         }
     }
 
-    /// Data connections for `site`: its own mode, fallback, port range and external IP where
-    /// it has them, the global ones where not.
+    /// Data connections for `site`: its own mode, fallback, EPSV and passive-address choice,
+    /// port range and external IP where it has them, the global ones where not.
     pub fn site_data_settings(&self, site: &Site) -> DataSettings {
         DataSettings {
             mode: site.data_mode(self.data_mode, self.passive_fallback),
+            prefer_epsv: site.prefer_epsv.unwrap_or(self.prefer_epsv),
+            use_control_peer_for_pasv: site
+                .use_control_peer_for_pasv
+                .unwrap_or(self.use_control_peer_for_pasv),
             active_port_range: site.active_port_range.or(self.active_port_range),
             external_ip: site.external_ip.or(self.external_ip),
-            ..self.data_settings()
         }
     }
 
@@ -203,6 +206,11 @@ mod tests {
         assert_eq!(own.data.active_port_range, site.active_port_range);
         assert_eq!(own.data.external_ip, site.external_ip);
         assert!(own.data.use_control_peer_for_pasv);
+
+        site.prefer_epsv = Some(false);
+        site.use_control_peer_for_pasv = Some(false);
+        let own = global.site_options(&site, None).unwrap();
+        assert!(!own.data.prefer_epsv && !own.data.use_control_peer_for_pasv);
     }
 
     #[test]

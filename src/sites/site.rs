@@ -222,6 +222,10 @@ pub struct Site {
     pub external_ip: Option<IpAddr>,
     /// Passive, then active when the passive data connection fails; `None`: global.
     pub passive_fallback: Option<bool>,
+    /// Try EPSV before PASV; `None`: global (off for servers with a broken EPSV).
+    pub prefer_epsv: Option<bool>,
+    /// Passive mode connects to the server's own address, not its 227 reply's; `None`: global.
+    pub use_control_peer_for_pasv: Option<bool>,
     /// Transfers at once to this server; `None`: the global limit.
     pub max_connections: Option<u8>,
     pub charset: CharsetChoice,
@@ -247,6 +251,8 @@ impl Default for Site {
             active_port_range: None,
             external_ip: None,
             passive_fallback: None,
+            prefer_epsv: None,
+            use_control_peer_for_pasv: None,
             max_connections: None,
             charset: CharsetChoice::default(),
         }

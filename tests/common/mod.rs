@@ -83,6 +83,12 @@ pub struct ServerOptions {
     pub allow_active: bool,
     /// Allow PASV/EPSV (vsftpd only can refuse them: `pasv_enable=NO`).
     pub allow_passive: bool,
+    /// vsftpd only: accept PORT/EPRT to an address other than the client's
+    /// (`port_promiscuous=YES`), so a wrong external IP makes the connect-back fail.
+    pub port_promiscuous: bool,
+    /// pure-ftpd with `tls: Explicit` only: TLS offered (AUTH TLS in FEAT) but not required,
+    /// so plain sessions work too (`-Y 1`).
+    pub tls_optional: bool,
 }
 
 impl Default for ServerOptions {
@@ -95,6 +101,8 @@ impl Default for ServerOptions {
             pasv_address: None,
             allow_active: true,
             allow_passive: true,
+            port_promiscuous: false,
+            tls_optional: false,
         }
     }
 }
@@ -472,6 +480,9 @@ impl FtpServer {
                     ],
                 );
                 let mut conf = conf;
+                if opts.port_promiscuous {
+                    conf.push_str("port_promiscuous=YES\n");
+                }
                 if self.tls != ServerTls::None {
                     conf.push_str(&format!(
                         "ssl_enable=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n\
@@ -535,8 +546,10 @@ impl FtpServer {
                         c.args(["-Y", "0"]);
                     }
                     ServerTls::Explicit => {
-                        // -Y 3: TLS required on the control and the data connections.
-                        c.args(["-Y", "3", "-2"]).arg(format!(
+                        // -Y 3: TLS required on the control and the data connections;
+                        // -Y 1: offered, plain sessions allowed too.
+                        let level = if opts.tls_optional { "1" } else { "3" };
+                        c.args(["-Y", level, "-2"]).arg(format!(
                             "{},{}",
                             self.cert_file().display(),
                             self.key_file().display()
