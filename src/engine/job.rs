@@ -48,18 +48,33 @@ fn local_mtime(meta: &std::fs::Metadata) -> Option<i64> {
         .map(|d| d.as_secs() as i64)
 }
 
-/// Runs `spec` (item `id`, at `tree`'s place in its tree); `retrying` means earlier
-/// attempts may have left data to resume from.
+/// What a job needs besides its connection and its item.
+pub struct JobContext<'a> {
+    /// The item, and its place in its tree (for loops and the depth limit).
+    pub id: ItemId,
+    pub tree: &'a TreeSlot,
+    /// Earlier attempts may have left data to resume from.
+    pub retrying: bool,
+    pub limit: Option<Arc<RateLimiter>>,
+    pub transfer_type: crate::proto::command::TransferType,
+    pub cancel: &'a crate::cancel::Cancel,
+}
+
+/// Runs `spec` on `conn`.
 pub async fn run(
     conn: &mut Connection,
     spec: &TransferSpec,
-    (id, tree): (ItemId, &TreeSlot),
-    retrying: bool,
-    limit: Option<Arc<RateLimiter>>,
-    transfer_type: crate::proto::command::TransferType,
-    cancel: &crate::cancel::Cancel,
+    context: JobContext<'_>,
     on_progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<JobDone, FtpError> {
+    let JobContext {
+        id,
+        tree,
+        retrying,
+        limit,
+        transfer_type,
+        cancel,
+    } = context;
     let options = TransferOptions {
         transfer_type,
         resume: retrying,

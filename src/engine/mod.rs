@@ -683,17 +683,15 @@ impl Engine {
                         board.insert(id, bytes);
                     }
                 };
-                let result = job::run(
-                    &mut conn,
-                    &spec,
-                    (id, &tree),
+                let context = job::JobContext {
+                    id,
+                    tree: &tree,
                     retrying,
                     limit,
                     transfer_type,
-                    &watched,
-                    &mut on_progress,
-                )
-                .await;
+                    cancel: &watched,
+                };
+                let result = job::run(&mut conn, &spec, context, &mut on_progress).await;
                 // A failed control connection is not worth keeping.
                 let keep = match &result {
                     Ok(_) => true,
