@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod engine;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod local;
 pub mod local_dir;
