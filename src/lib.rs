@@ -13,6 +13,7 @@ pub mod cancel;
 pub mod cli;
 pub mod diagnose;
 pub mod engine;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod local;
 pub mod local_dir;

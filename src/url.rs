@@ -72,6 +72,25 @@ pub enum UrlError {
     BadIpv6(String),
     #[error("the URL's user name is not valid UTF-8 after percent-decoding")]
     BadUser,
+    #[error(
+        "the URL's host is not a host name or IP address (IPv6 goes in brackets, \
+         ftp://[::1]/): {0:?}"
+    )]
+    BadHost(String),
+}
+
+/// A host as it can be connected to: an IPv6 literal (from inside brackets), or a name or
+/// IPv4 address with none of the characters that delimit URL parts or would be mistaken
+/// for them. Found by fuzzing (fuzz/url): `ftp://u:p:[@:1]:2121/` gave the host `:1]`,
+/// which could not even be written back as a URL.
+fn valid_host(host: &str, bracketed: bool) -> bool {
+    if bracketed {
+        return host.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && !host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ':' | '[' | ']' | '\\'))
 }
 
 impl FtpUrl {
@@ -129,6 +148,9 @@ impl FtpUrl {
         };
         if host.is_empty() {
             return Err(UrlError::MissingHost(input.chars().take(80).collect()));
+        }
+        if !valid_host(&host, hostport.starts_with('[')) {
+            return Err(UrlError::BadHost(host.chars().take(80).collect()));
         }
         let port = match port_text {
             None | Some("") => scheme.default_port(),
@@ -235,6 +257,38 @@ mod tests {
             FtpUrl::parse("ftp://[::1/"),
             Err(UrlError::BadIpv6(_))
         ));
+    }
+
+    #[test]
+    fn hosts_that_are_no_host_are_clear_errors() {
+        for text in [
+            "ftp://u:p:[@:1]:2121/x",
+            "ftp://::1/",
+            "ftp://a:b:21/",
+            "ftp://[[x]/",
+            "ftp://[example.com]/",
+            "ftp://x]y/",
+            "ftp://a b/",
+            "ftp://a\tb/",
+        ] {
+            assert!(
+                matches!(FtpUrl::parse(text), Err(UrlError::BadHost(_))),
+                "{text:?}: {:?}",
+                FtpUrl::parse(text)
+            );
+        }
+        assert_eq!(
+            FtpUrl::parse("ftp://[fe80::1]:21/").unwrap().host,
+            "fe80::1"
+        );
+        assert_eq!(
+            FtpUrl::parse("ftp://ftp.example.org/").unwrap().host,
+            "ftp.example.org"
+        );
+        assert_eq!(
+            FtpUrl::parse("ftp://bücher.example/").unwrap().host,
+            "bücher.example"
+        );
     }
 
     #[test]

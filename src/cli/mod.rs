@@ -192,11 +192,26 @@ fn parse_charset(name: &str) -> Result<Charset, String> {
     Charset::from_name(name).map_err(|e| e.to_string())
 }
 
+/// The desktop window, when this build has one.
+#[cfg(feature = "gui")]
+fn open_window(url: Option<String>) -> anyhow::Result<()> {
+    crate::gui::run(url)
+}
+
+/// A build without the `gui` feature is the command line only: say so, and how to get it.
+#[cfg(not(feature = "gui"))]
+fn open_window(_url: Option<String>) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this build of skiff has no GUI (built without the `gui` feature): use a subcommand \
+         such as `skiff ls URL`, or rebuild with the default features"
+    )
+}
+
 /// Runs the CLI and maps the outcome to an exit code (0 ok, 1 failure, 2 usage).
 pub fn run(cli: Cli) -> ExitCode {
     let Some(command) = cli.command else {
         // No subcommand: the desktop app. Without a display, say so and show the CLI.
-        return match crate::gui::run(cli.url) {
+        return match open_window(cli.url) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 use clap::CommandFactory as _;

@@ -142,8 +142,10 @@ pub enum ReplyError {
 }
 
 /// Incremental reply parser: push bytes in any chunking, pull complete replies out.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReplyParser {
+    max_line_bytes: usize,
+    max_reply_bytes: usize,
     /// Bytes of the current, not yet terminated line.
     partial: Vec<u8>,
     /// Complete lines waiting to be assembled into replies.
@@ -154,9 +156,30 @@ pub struct ReplyParser {
     failed: Option<ReplyError>,
 }
 
+impl Default for ReplyParser {
+    fn default() -> Self {
+        Self::with_limits(MAX_LINE_BYTES, MAX_REPLY_BYTES)
+    }
+}
+
 impl ReplyParser {
+    /// A parser with the standard limits ([`MAX_LINE_BYTES`], [`MAX_REPLY_BYTES`]).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A parser with other limits: the fuzz target uses small ones, so that its few-KiB
+    /// inputs reach them at full speed.
+    pub fn with_limits(max_line_bytes: usize, max_reply_bytes: usize) -> Self {
+        Self {
+            max_line_bytes,
+            max_reply_bytes,
+            partial: Vec::new(),
+            lines: std::collections::VecDeque::new(),
+            open: None,
+            open_bytes: 0,
+            failed: None,
+        }
     }
 
     /// Adds bytes from the socket. Errors are sticky: after one, every call reports it.
@@ -171,6 +194,12 @@ impl ReplyParser {
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
+            // The slack byte is only for a CR: a line of MAX + 1 bytes before LF is too long.
+            if line.len() > self.max_line_bytes {
+                return Err(self.fail(ReplyError::LineTooLong {
+                    limit: self.max_line_bytes,
+                }));
+            }
             self.lines.push_back(line);
             bytes = &rest[1..];
         }
@@ -179,9 +208,9 @@ impl ReplyParser {
 
     fn extend_partial(&mut self, bytes: &[u8]) -> Result<(), ReplyError> {
         // +1 leaves room for the CR of a CRLF that is split across pushes.
-        if self.partial.len() + bytes.len() > MAX_LINE_BYTES + 1 {
+        if self.partial.len() + bytes.len() > self.max_line_bytes + 1 {
             return Err(self.fail(ReplyError::LineTooLong {
-                limit: MAX_LINE_BYTES,
+                limit: self.max_line_bytes,
             }));
         }
         self.partial.extend_from_slice(bytes);
@@ -214,7 +243,7 @@ impl ReplyParser {
                         return Err(self.fail(ReplyError::Malformed { line: shown }));
                     };
                     if sep == b'-' {
-                        self.open_bytes = line.len();
+                        self.open_bytes = wire_len(&line);
                         self.open = Some(Reply {
                             code,
                             lines: vec![line],
@@ -227,10 +256,10 @@ impl ReplyParser {
                     }
                 }
                 Some(mut reply) => {
-                    self.open_bytes += line.len();
-                    if self.open_bytes > MAX_REPLY_BYTES {
+                    self.open_bytes += wire_len(&line);
+                    if self.open_bytes > self.max_reply_bytes {
                         return Err(self.fail(ReplyError::ReplyTooLong {
-                            limit: MAX_REPLY_BYTES,
+                            limit: self.max_reply_bytes,
                         }));
                     }
                     // Only the same code followed by a space closes the block.
@@ -251,6 +280,12 @@ impl ReplyParser {
     pub fn has_partial(&self) -> bool {
         !self.partial.is_empty() || self.open.is_some() || !self.lines.is_empty()
     }
+}
+
+/// The bytes a line took on the wire, its CRLF counted. Counting only its text let a
+/// multi-line reply of empty lines grow without bound: each costs a `Vec` but added 0.
+pub fn wire_len(line: &[u8]) -> usize {
+    line.len() + 2
 }
 
 /// `DDD ` / `DDD-` / bare `DDD` at the start of a line; the code's first digit must be 1-5.
@@ -363,6 +398,32 @@ mod tests {
         assert!(parser.push(b"200 ok\r\n").is_err());
     }
 
+    /// Found while writing the fuzz property "no line over the cap": the byte of slack
+    /// kept for a CR split off by a chunk boundary let a 64 KiB + 1 byte line through.
+    #[test]
+    fn line_one_byte_over_the_cap_is_refused_and_a_line_at_the_cap_is_kept() {
+        let mut at_cap = b"200 ".to_vec();
+        at_cap.resize(MAX_LINE_BYTES, b'k');
+        let mut parser = ReplyParser::new();
+        parser.push(&at_cap).unwrap();
+        parser.push(b"\r").unwrap();
+        parser.push(b"\n").unwrap();
+        assert_eq!(parser.next_reply().unwrap().unwrap().lines[0], at_cap);
+
+        let mut over = at_cap.clone();
+        over.push(b'k');
+        for pieces in [vec![&over[..], b"\n"], vec![&over[..], b"\r\n"]] {
+            let mut parser = ReplyParser::new();
+            let result = pieces.iter().try_for_each(|p| parser.push(p));
+            assert_eq!(
+                result,
+                Err(ReplyError::LineTooLong {
+                    limit: MAX_LINE_BYTES
+                })
+            );
+        }
+    }
+
     #[test]
     fn overlong_multi_line_reply_is_an_error() {
         let mut parser = ReplyParser::new();
@@ -386,6 +447,39 @@ mod tests {
             Some(ReplyError::ReplyTooLong {
                 limit: MAX_REPLY_BYTES
             })
+        );
+    }
+
+    /// Found while writing fuzz/reply's property "no reply over the cap, CRLFs counted":
+    /// empty lines inside a multi-line reply were counted as 0 bytes, so `211-` followed by
+    /// endless CRLFs grew the reply (a `Vec` per line) without ever reaching the cap.
+    #[test]
+    fn endless_empty_lines_inside_a_reply_reach_the_cap() {
+        let mut parser = ReplyParser::with_limits(64, 1000);
+        parser.push(b"211-start\r\n").unwrap();
+        let mut err = None;
+        for _ in 0..1000 {
+            parser.push(b"\r\n").unwrap();
+            match parser.next_reply() {
+                Ok(None) => {}
+                Ok(Some(reply)) => panic!("the reply never ended: {reply:?}"),
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        assert_eq!(err, Some(ReplyError::ReplyTooLong { limit: 1000 }));
+    }
+
+    #[test]
+    fn custom_limits_apply_to_lines() {
+        let mut parser = ReplyParser::with_limits(8, 100);
+        parser.push(b"200 1234\r\n").unwrap();
+        assert_eq!(parser.next_reply().unwrap().unwrap().lines[0], b"200 1234");
+        assert_eq!(
+            parser.push(b"200 12345\r\n"),
+            Err(ReplyError::LineTooLong { limit: 8 })
         );
     }
 
