@@ -10,31 +10,23 @@ mod skiff_cmd;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::local_tree::{Found, walk_tree};
 use common::{FtpServer, ServerKind, free_port_range};
-use skiff_cmd::{pseudo_random_bytes, sha256, skiff};
+use skiff_cmd::{pseudo_random_bytes, sha256, skiff, skiff_on_terminal};
 
-/// Relative path → sha256 of every file, and every folder (as "dir").
+/// Relative path → sha256 of every file, and every folder (as "dir"), links as "symlink".
 fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let entry = entry.unwrap();
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if entry.file_type().unwrap().is_dir() {
-                out.insert(rel, "dir".into());
-                stack.push(entry.path());
-            } else {
-                out.insert(rel, sha256(&std::fs::read(entry.path()).unwrap()));
-            }
-        }
-    }
-    out
+    walk_tree(root)
+        .into_iter()
+        .map(|(rel, found)| {
+            let value = match found {
+                Found::Dir => "dir".to_owned(),
+                Found::Symlink => "symlink".to_owned(),
+                Found::File(bytes) => sha256(&bytes),
+            };
+            (String::from_utf8_lossy(&rel).into_owned(), value)
+        })
+        .collect()
 }
 
 fn make_tree(write: &dyn Fn(&str, &[u8]), mkdir: &dyn Fn(&str)) {
@@ -419,4 +411,77 @@ fn upload_newer_and_resume_policies_on_a_tree() {
         sha256(&big)
     );
     assert_eq!(server.read_file("res/same.bin").unwrap(), same);
+}
+
+/// On a terminal `get -r` draws indicatif bars: an overall one counting files and one per
+/// running file with its name; piped, it prints one plain line per file and no escape codes.
+#[test]
+fn progress_bars_on_a_terminal_and_plain_lines_otherwise() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    // Three files, rate-limited to ~3 s, so the bars are drawn many times (indicatif: 20/s).
+    for i in 0..3 {
+        server.write_file(
+            &format!("slow/part{i}.bin"),
+            &pseudo_random_bytes(200_000, i),
+        );
+    }
+    let work = tempfile::tempdir().unwrap();
+    let url = server.url("slow");
+    let shown = skiff_on_terminal(
+        work.path(),
+        &[
+            "get",
+            "-r",
+            &url,
+            "tty",
+            "--parallel",
+            "1",
+            "--limit-rate",
+            "200K",
+        ],
+        b"",
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+    assert!(shown.ok(), "{}", shown.stdout);
+    let drawn = &shown.stdout;
+    assert!(
+        drawn.contains('\u{1b}'),
+        "no terminal control codes:\n{drawn}"
+    );
+    assert!(
+        drawn.contains("total [") && drawn.contains("/3 files"),
+        "no overall bar:\n{drawn}"
+    );
+    assert!(
+        drawn.contains("file [") && drawn.contains("part1.bin") && drawn.contains("KiB"),
+        "no per-file bar:\n{drawn}"
+    );
+    assert!(
+        !drawn.contains("done: "),
+        "plain lines on a terminal:\n{drawn}"
+    );
+    assert_eq!(
+        snapshot(&work.path().join("tty")),
+        snapshot(&server.root().join("slow"))
+    );
+
+    let piped = skiff(work.path(), &["get", "-r", &url, "piped"]);
+    piped.assert_ok();
+    let mut lines: Vec<&str> = piped.stderr.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "done: /slow/part0.bin (200000 bytes)",
+            "done: /slow/part1.bin (200000 bytes)",
+            "done: /slow/part2.bin (200000 bytes)"
+        ],
+        "{}",
+        piped.stderr
+    );
+    assert_eq!(
+        snapshot(&work.path().join("piped")),
+        snapshot(&server.root().join("slow"))
+    );
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls, log_texts};
 use skiff::diagnose::{DiagnoseOptions, Diagnosis, Row};
 use skiff::log::LogKind;
-use skiff::net::tls::{TlsMode, TlsSettings};
+use skiff::net::tls::TlsMode;
 use skiff::net::{ConnectOptions, DataMode, PortRange};
 
 fn diagnose(options: ConnectOptions) -> Diagnosis {
@@ -241,12 +241,7 @@ fn tls_data_connections_that_require_session_reuse_are_supported() {
             ..ServerOptions::default()
         },
     );
-    let (mut options, _lines) = server.connect_options();
-    options.tls = TlsSettings {
-        mode: TlsMode::Explicit,
-        trusted_fingerprints: vec![server.cert_sha256()],
-        ..TlsSettings::default()
-    };
+    let (options, _lines) = server.connect_options_with_tls(TlsMode::Explicit);
     let diagnosis = diagnose(options);
     let text = diagnosis.to_text();
     assert_eq!(diagnosis.rounds.len(), 1, "no plain round for a TLS target");
@@ -282,13 +277,8 @@ fn a_plain_target_is_tried_under_tls_too_when_the_server_offers_it() {
         },
     );
     server.write_file("both.txt", b"plain and secure");
-    let (mut options, _lines) = server.connect_options();
     // ftp://: plain first; the fingerprint is for the TLS round.
-    options.tls = TlsSettings {
-        mode: TlsMode::None,
-        trusted_fingerprints: vec![server.cert_sha256()],
-        ..TlsSettings::default()
-    };
+    let (options, _lines) = server.connect_options_with_tls(TlsMode::None);
     let diagnosis = diagnose(options);
     let text = diagnosis.to_text();
     assert_eq!(diagnosis.rounds.len(), 2, "{text}");
@@ -324,12 +314,7 @@ fn a_plain_logon_refused_for_lack_of_tls_is_followed_by_a_tls_round() {
             ..ServerOptions::default()
         },
     );
-    let (mut options, _lines) = server.connect_options();
-    options.tls = TlsSettings {
-        mode: TlsMode::None,
-        trusted_fingerprints: vec![server.cert_sha256()],
-        ..TlsSettings::default()
-    };
+    let (options, _lines) = server.connect_options_with_tls(TlsMode::None);
     let diagnosis = diagnose(options);
     let text = diagnosis.to_text();
     assert_eq!(diagnosis.rounds.len(), 2, "{text}");

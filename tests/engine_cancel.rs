@@ -13,14 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls};
-use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
+use scripted::{ScriptedServer, Step, logon_for_binary_transfer, send};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
     ItemState, Priority, TransferSpec,
 };
 use skiff::log::{ConnId, LogKind};
 use skiff::net::ConnectOptions;
-use skiff::net::tls::{TlsMode, TlsSettings};
+use skiff::net::tls::TlsMode;
 use skiff_cmd::{pseudo_random_bytes, sha256};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -161,14 +161,12 @@ fn assert_cancelled_then_done(
 
 /// Options for `server`, over explicit TLS (trusting its certificate) when it offers it.
 fn tls_options(server: &FtpServer, tls: ServerTls) -> (Arc<ConnectOptions>, LogLines) {
-    let (mut options, lines) = server.connect_options();
-    if tls == ServerTls::Explicit {
-        options.tls = TlsSettings {
-            mode: TlsMode::Explicit,
-            trusted_fingerprints: vec![server.cert_sha256()],
-            ..TlsSettings::default()
-        };
-    }
+    let mode = match tls {
+        ServerTls::None => TlsMode::None,
+        ServerTls::Explicit => TlsMode::Explicit,
+        ServerTls::Implicit => TlsMode::Implicit,
+    };
+    let (options, lines) = server.connect_options_with_tls(mode);
     (Arc::new(options), lines)
 }
 
@@ -315,12 +313,8 @@ fn a_cancelled_upload_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_conne
 /// is closed, and the next item logs on afresh and completes.
 #[test]
 fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_a_new_one() {
-    let mut first = logon(&["SIZE", "EPSV"]);
+    let mut first = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     first.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("TYPE I"),
-        send("200 ok\r\n"),
         Step::Expect("EPSV"),
         Step::Epsv,
         Step::Expect("RETR /big.bin"),
@@ -330,12 +324,8 @@ fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_
         // Never answered.
         Step::Stall(Duration::from_secs(4)),
     ]);
-    let mut second = logon(&["SIZE", "EPSV"]);
+    let mut second = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     second.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("TYPE I"),
-        send("200 ok\r\n"),
         Step::Expect("EPSV"),
         Step::Epsv,
         Step::Expect("RETR /small.txt"),

@@ -12,7 +12,7 @@ mod scripted;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
+use scripted::{ScriptedServer, Step, logon_for_binary_transfer, send};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
     Priority, TransferSpec,
@@ -23,12 +23,8 @@ use skiff::net::ConnectOptions;
 /// One RETR of /f.bin: SIZE says `size`, then the `rest` command if given (e.g. "REST 500"),
 /// then `data` on the data connection and `end` on the control connection.
 fn retr_script(size: u64, rest: Option<&'static str>, data: Vec<u8>, end: Vec<Step>) -> Vec<Step> {
-    let mut script = logon(&["SIZE", "EPSV", "REST STREAM"]);
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV", "REST STREAM"]);
     script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("TYPE I"),
-        send("200 ok\r\n"),
         Step::Expect("SIZE /f.bin"),
         Step::Send(format!("213 {size}\r\n").into_bytes()),
         Step::Expect("EPSV"),

@@ -7,12 +7,12 @@
 mod common;
 mod skiff_cmd;
 
-use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls, log_texts};
+use common::{FtpServer, ServerKind, ServerOptions, ServerTls, log_texts};
 use skiff::log::LogKind;
-use skiff::net::tls::{TlsMode, TlsSettings, TlsVersions};
+use skiff::net::tls::{TlsMode, TlsVersions};
 use skiff::net::{ConnectOptions, Connection, DataMode, FtpError};
 use skiff::transfer::{TransferOptions, download, upload};
-use skiff_cmd::{pseudo_random_bytes, sha256, skiff};
+use skiff_cmd::{pseudo_random_bytes, sha256, skiff, skiff_on_terminal, skiff_with_env};
 
 fn tls_server(kind: ServerKind, tls: ServerTls) -> FtpServer {
     FtpServer::start_with(
@@ -22,16 +22,6 @@ fn tls_server(kind: ServerKind, tls: ServerTls) -> FtpServer {
             ..ServerOptions::default()
         },
     )
-}
-
-fn options(server: &FtpServer, mode: TlsMode) -> (ConnectOptions, LogLines) {
-    let (mut options, lines) = server.connect_options();
-    options.tls = TlsSettings {
-        mode,
-        trusted_fingerprints: vec![server.cert_sha256()],
-        ..TlsSettings::default()
-    };
-    (options, lines)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -48,7 +38,7 @@ fn ten_transfers(kind: ServerKind, tls: ServerTls, versions: TlsVersions, data: 
         ServerTls::Implicit => TlsMode::Implicit,
         _ => TlsMode::Explicit,
     };
-    let (mut options, lines) = options(&server, mode);
+    let (mut options, lines) = server.connect_options_with_tls(mode);
     options.tls.versions = versions;
     options.data.mode = data;
     let work = tempfile::tempdir().unwrap();
@@ -231,7 +221,7 @@ fn proftpd_mod_tls13_passive_and_active() {
 #[test]
 fn running_out_of_tls13_tickets_renews_the_session_with_a_status_line() {
     let server = tls_server(ServerKind::Proftpd, ServerTls::Explicit);
-    let (mut options, lines) = options(&server, TlsMode::Explicit);
+    let (mut options, lines) = server.connect_options_with_tls(TlsMode::Explicit);
     options.tls.versions = TlsVersions::Tls13Only;
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("u.bin");
@@ -283,7 +273,7 @@ fn connect_err(options: ConnectOptions) -> FtpError {
 #[test]
 fn self_signed_certificate_is_refused_with_its_details() {
     let server = tls_server(ServerKind::Vsftpd, ServerTls::Explicit);
-    let (mut options, lines) = options(&server, TlsMode::Explicit);
+    let (mut options, lines) = server.connect_options_with_tls(TlsMode::Explicit);
     options.tls.trusted_fingerprints.clear();
     let err = connect_err(options);
     let text = err.to_string();
@@ -321,7 +311,7 @@ fn changed_certificate_for_a_trusted_host_is_refused_loudly() {
             not_after: "never".into(),
         })
         .unwrap();
-    let (mut options, _) = options(&server, TlsMode::Explicit);
+    let (mut options, _) = server.connect_options_with_tls(TlsMode::Explicit);
     options.tls.trusted_fingerprints.clear();
     options.tls.trust_store = Some(store);
     let text = connect_err(options).to_string();
@@ -339,7 +329,7 @@ fn wrong_host_name_is_refused_even_from_a_trusted_ca() {
             ..ServerOptions::default()
         },
     );
-    let (mut options, _) = options(&server, TlsMode::Explicit);
+    let (mut options, _) = server.connect_options_with_tls(TlsMode::Explicit);
     options.tls.trusted_fingerprints.clear();
     options.tls.extra_roots = skiff::net::tls::load_pem_certificates(&server.ca_file()).unwrap();
     let text = connect_err(options.clone()).to_string();
@@ -363,7 +353,7 @@ fn expired_certificate_is_refused_unless_explicitly_trusted() {
             ..ServerOptions::default()
         },
     );
-    let (mut options, _) = options(&server, TlsMode::Explicit);
+    let (mut options, _) = server.connect_options_with_tls(TlsMode::Explicit);
     options.tls.trusted_fingerprints.clear();
     options.tls.extra_roots = skiff::net::tls::load_pem_certificates(&server.ca_file()).unwrap();
     let text = connect_err(options.clone()).to_string();
@@ -472,23 +462,19 @@ fn cli_put_over_tls_is_byte_identical_in_active_mode() {
 /// `script` (util-linux) gives skiff a pseudo-terminal whose input is our "y".
 #[test]
 fn cli_asks_on_a_terminal_and_remembers_the_answer() {
-    use std::io::Write as _;
     let server = tls_server(ServerKind::Vsftpd, ServerTls::Explicit);
     server.write_file("asked.txt", b"x");
     let config = tempfile::tempdir().unwrap();
-    let command = format!("{} ls {}", env!("CARGO_BIN_EXE_skiff"), server.url(""));
-    let mut child = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("XDG_CONFIG_HOME", config.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    child.stdin.take().unwrap().write_all(b"y\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{shown}");
+    let config_dir = config.path().to_str().unwrap();
+    let run = skiff_on_terminal(
+        config.path(),
+        &["ls", &server.url("")],
+        b"y\n",
+        &[("XDG_CONFIG_HOME", config_dir)],
+        std::time::Duration::from_secs(60),
+    );
+    let shown = &run.stdout;
+    assert!(run.ok(), "{shown}");
     assert!(
         shown.contains("Trust this certificate and remember it?"),
         "{shown}"
@@ -496,15 +482,11 @@ fn cli_asks_on_a_terminal_and_remembers_the_answer() {
     assert!(shown.contains(&server.cert_sha256()), "{shown}");
     assert!(shown.contains("asked.txt"), "{shown}");
     // Remembered: without a terminal and without flags, the next run is silent.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(["ls", &server.url("")])
-        .env("XDG_CONFIG_HOME", config.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    skiff_with_env(
+        config.path(),
+        &["ls", &server.url("")],
+        &[("XDG_CONFIG_HOME", config_dir)],
+        std::time::Duration::from_secs(60),
+    )
+    .assert_ok();
 }

@@ -21,6 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::local_tree::{Found, walk_tree};
 use skiff::engine::{
     self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind,
     Priority, TransferSpec,
@@ -147,37 +148,17 @@ fn hostile_tree(outside: &Path, mlsd: bool) -> Tree {
 
 /// Every path under `root` (relative, bytes) → "dir", "file" or "symlink", never following.
 fn walk(root: &Path) -> BTreeMap<Vec<u8>, &'static str> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    let mut steps = 0;
-    while let Some(dir) = stack.pop() {
-        steps += 1;
-        assert!(
-            steps < 10_000,
-            "the tree under {} does not end",
-            root.display()
-        );
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .as_os_str()
-                .as_bytes()
-                .to_vec();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            let kind = if meta.file_type().is_symlink() {
-                "symlink"
-            } else if meta.is_dir() {
-                stack.push(path);
-                "dir"
-            } else {
-                "file"
+    walk_tree(root)
+        .into_iter()
+        .map(|(rel, found)| {
+            let kind = match found {
+                Found::Dir => "dir",
+                Found::Symlink => "symlink",
+                Found::File(_) => "file",
             };
-            out.insert(rel, kind);
-        }
-    }
-    out
+            (rel, kind)
+        })
+        .collect()
 }
 
 /// The work folder around the target: `down/` (the target), `sibling/` with a file, and

@@ -12,49 +12,14 @@ mod skiff_cmd;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt as _;
-use std::path::Path;
 use std::time::Duration;
 
+use common::local_tree::{Found, walk_tree};
 use common::{FtpServer, ServerKind};
 use skiff_cmd::skiff_in;
 
 const NFC: &str = "caf\u{e9}.txt";
 const NFD: &str = "cafe\u{301}.txt";
-
-/// Every path under `root` (relative bytes) → its contents, "dir" or "symlink", not following.
-fn walk(root: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    let mut steps = 0;
-    while let Some(dir) = stack.pop() {
-        steps += 1;
-        assert!(
-            steps < 10_000,
-            "the tree under {} does not end",
-            root.display()
-        );
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .as_os_str()
-                .as_bytes()
-                .to_vec();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            let value = if meta.file_type().is_symlink() {
-                b"symlink".to_vec()
-            } else if meta.is_dir() {
-                stack.push(path);
-                b"dir".to_vec()
-            } else {
-                std::fs::read(&path).unwrap()
-            };
-            out.insert(rel, value);
-        }
-    }
-    out
-}
 
 fn hostile_download(kind: ServerKind) {
     let server = FtpServer::start(kind);
@@ -84,8 +49,8 @@ fn hostile_download(kind: ServerKind) {
 
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir(work.path().join("sibling")).unwrap();
-    let before = walk(work.path());
-    let outside_before = walk(outside.path());
+    let before = walk_tree(work.path());
+    let outside_before = walk_tree(outside.path());
     let run = skiff_in(
         work.path(),
         &["get", "-r", &server.url("src"), "down", "--log"],
@@ -95,23 +60,31 @@ fn hostile_download(kind: ServerKind) {
     assert!(down.is_dir(), "{}\n{}", run.stderr, server.log_tail());
 
     // Nothing outside the target changed; nothing in it is a link or came through one.
-    let mut after = walk(work.path());
+    let mut after = walk_tree(work.path());
     after.retain(|rel, _| !rel.starts_with(b"down"));
     assert_eq!(after, before, "outside the target folder");
-    assert_eq!(walk(outside.path()), outside_before, "the link's target");
-    let got = walk(&down);
+    assert_eq!(
+        walk_tree(outside.path()),
+        outside_before,
+        "the link's target"
+    );
+    let got = walk_tree(&down);
     for (rel, value) in &got {
         assert_ne!(
-            value,
-            b"symlink",
+            *value,
+            Found::Symlink,
             "{:?} is a symlink",
             String::from_utf8_lossy(rel)
         );
-        assert_ne!(value, b"secret outside", "came through the link");
+        assert_ne!(
+            *value,
+            Found::File(b"secret outside".to_vec()),
+            "came through the link"
+        );
     }
 
     // Top level: every file arrived once under a name Windows can hold too, twins numbered.
-    let top: BTreeMap<Vec<u8>, Vec<u8>> = got
+    let top: BTreeMap<Vec<u8>, Found> = got
         .iter()
         .filter(|(rel, _)| !rel.contains(&b'/'))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -120,7 +93,7 @@ fn hostile_download(kind: ServerKind) {
     let expect_one = |local: &str, remote: &[u8]| {
         assert_eq!(
             top.get(local.as_bytes()),
-            Some(&contents(remote)),
+            Some(&Found::File(contents(remote))),
             "{local:?} on {kind:?}: {:?}\n{}",
             top.keys()
                 .map(|k| String::from_utf8_lossy(k))
@@ -154,7 +127,7 @@ fn hostile_download(kind: ServerKind) {
         ),
         ("README", "README (1)", &[&b"README"[..], b"readme"][..]),
     ] {
-        let pair: BTreeSet<Vec<u8>> = top
+        let pair: BTreeSet<Found> = top
             .iter()
             .filter(|(k, _)| {
                 let key = skiff::local::fold_key(k);
@@ -163,7 +136,7 @@ fn hostile_download(kind: ServerKind) {
             })
             .map(|(_, v)| v.clone())
             .collect();
-        let wanted: BTreeSet<Vec<u8>> = remotes.iter().map(|r| contents(r)).collect();
+        let wanted: BTreeSet<Found> = remotes.iter().map(|r| Found::File(contents(r))).collect();
         assert_eq!(pair, wanted, "{plain:?} twins on {kind:?}\n{}", run.stderr);
     }
     assert!(
@@ -227,7 +200,7 @@ fn upload_refuses_line_breaks(kind: ServerKind) {
     // The refused names fail their folder, so the run says so; the rest went up.
     run.assert_fails_with("entries refused");
     let dest = server.root().join("dest");
-    let mut on_server: Vec<String> = walk(&dest)
+    let mut on_server: Vec<String> = walk_tree(&dest)
         .keys()
         .map(|k| String::from_utf8_lossy(k).into_owned())
         .collect();
@@ -303,5 +276,5 @@ fn single_file_get_and_put_follow_the_same_rules() {
     );
     run.assert_fails_with("line break");
     assert!(run.log_lines("Command:").is_empty(), "{}", run.stderr);
-    assert!(walk(&server.root().join("dest")).is_empty());
+    assert!(walk_tree(&server.root().join("dest")).is_empty());
 }

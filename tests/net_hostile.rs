@@ -8,47 +8,19 @@
 
 mod scripted;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
-use skiff::log::{ConnId, LogKind, LogLine, LogSink};
-use skiff::net::{ConnectOptions, Connection, Credentials, DataMode, FtpError, RetryClass};
+use scripted::{
+    LogLines, ScriptedServer, Step, client_options, greeting_and_logon as logon, log_texts,
+    logon_for_binary_transfer, runtime, send,
+};
+use skiff::log::LogKind;
+use skiff::net::{ConnectOptions, Connection, DataMode, FtpError, RetryClass};
 use skiff::proto::command::TransferType;
-use skiff::secret::Secret;
 use skiff::transfer::{TransferOptions, download};
 
-type Lines = Arc<Mutex<Vec<LogLine>>>;
-
-fn options(server: &ScriptedServer) -> (ConnectOptions, Lines) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let mut options = ConnectOptions::new(server.addr.ip().to_string(), server.addr.port());
-    options.credentials = Credentials {
-        user: Some("user".into()),
-        password: Some(Secret::new("pass")),
-        account: None,
-    };
-    options.timeout = Duration::from_secs(1);
-    options.log = LogSink::new(ConnId(1), move |line| sink.lock().unwrap().push(line));
-    (options, lines)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn texts(lines: &Lines, kind: LogKind) -> Vec<String> {
-    lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.kind == kind)
-        .map(|l| l.text.clone())
-        .collect()
+fn options(server: &ScriptedServer) -> (ConnectOptions, LogLines) {
+    client_options(server, Duration::from_secs(1))
 }
 
 fn connect_error(script: Vec<Step>) -> (FtpError, ScriptedServer) {
@@ -126,7 +98,7 @@ fn a_multi_line_reply_is_not_ended_by_another_code() {
     drop(conn);
     let received = server.finish();
     assert_eq!(received[..2], ["USER user", "PASS pass"]);
-    let responses = texts(&lines, LogKind::Response);
+    let responses = log_texts(&lines, LogKind::Response);
     assert!(
         responses.contains(&"230 inside the block".to_owned()),
         "{responses:?}"
@@ -149,12 +121,8 @@ fn a_server_that_stalls_mid_reply_hits_the_timeout() {
 
 /// A RETR whose data connection delivers 1,000 bytes and then goes silent, open.
 fn stalled_download_script() -> Vec<Step> {
-    let mut script = logon(&["SIZE", "EPSV"]);
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("TYPE I"),
-        send("200 ok\r\n"),
         Step::Expect("SIZE"),
         send("213 100000\r\n"),
         Step::Expect("EPSV"),
@@ -217,7 +185,7 @@ fn nlst_error(script: Vec<Step>) -> (FtpError, Vec<String>, Vec<String>) {
         })
         .unwrap_err();
     let received = server.finish();
-    (err, received, texts(&lines, LogKind::Status))
+    (err, received, log_texts(&lines, LogKind::Status))
 }
 
 #[test]
@@ -322,7 +290,7 @@ fn a_stranger_connecting_to_the_active_listener_is_refused_and_the_server_gets_t
     let mut server = server;
     server.join();
     assert_eq!(server.notes(), ["intruder closed"]);
-    let errors = texts(&lines, LogKind::Error);
+    let errors = log_texts(&lines, LogKind::Error);
     assert!(
         errors.iter().any(
             |l| l.starts_with("Refused a data connection from 127.0.0.2:")
@@ -337,12 +305,8 @@ fn a_stranger_connecting_to_the_active_listener_is_refused_and_the_server_gets_t
 /// the next command. The PWD after them shows where they end.
 #[test]
 fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
-    let mut script = logon(&["SIZE", "EPSV"]);
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("TYPE I"),
-        send("200 ok\r\n"),
         Step::Expect("EPSV"),
         Step::Epsv,
         Step::Expect("RETR /big.bin"),
@@ -368,7 +332,7 @@ fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
         })
         .unwrap();
     assert_eq!(size, Some(123_456));
-    let responses = texts(&lines, LogKind::Response);
+    let responses = log_texts(&lines, LogKind::Response);
     assert!(
         responses.contains(&"225 No transfer to ABOR.".to_owned()),
         "{responses:?}"
@@ -379,12 +343,8 @@ fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
 /// word the download is not complete, and nothing appears under the final name.
 #[test]
 fn a_final_reply_that_stalls_mid_line_fails_the_download_after_the_timeout() {
-    let mut script = logon(&["SIZE", "EPSV"]);
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("TYPE I"),
-        send("200 ok\r\n"),
         Step::Expect("SIZE"),
         send("213 1000\r\n"),
         Step::Expect("EPSV"),

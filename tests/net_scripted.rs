@@ -7,43 +7,20 @@
 
 mod scripted;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use scripted::{ScriptedServer, Step, greeting_and_logon as logon, send};
-use skiff::log::{ConnId, LogKind, LogLine, LogSink};
-use skiff::net::{ConnectOptions, Connection, Credentials, DataMode};
+use scripted::{
+    LogLines, ScriptedServer, Step, client_options, greeting_and_logon as logon, log_texts,
+    runtime, send,
+};
+use skiff::log::LogKind;
+use skiff::net::{ConnectOptions, Connection, DataMode};
 use skiff::secret::Secret;
 
-fn options(server: &ScriptedServer) -> (ConnectOptions, Arc<Mutex<Vec<LogLine>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let mut options = ConnectOptions::new(server.addr.ip().to_string(), server.addr.port());
-    options.credentials = Credentials {
-        user: Some("user".into()),
-        password: Some(Secret::new("pass")),
-        account: Some(Secret::new("acct-secret")),
-    };
-    options.timeout = Duration::from_secs(5);
-    options.log = LogSink::new(ConnId(7), move |line| sink.lock().unwrap().push(line));
+fn options(server: &ScriptedServer) -> (ConnectOptions, LogLines) {
+    let (mut options, lines) = client_options(server, Duration::from_secs(5));
+    options.credentials.account = Some(Secret::new("acct-secret"));
     (options, lines)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn texts(lines: &Mutex<Vec<LogLine>>, kind: LogKind) -> Vec<String> {
-    lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.kind == kind)
-        .map(|l| l.text.clone())
-        .collect()
 }
 
 #[test]
@@ -74,7 +51,7 @@ fn account_is_sent_when_the_server_asks_with_332_and_masked_in_the_log() {
         received.contains(&"ACCT acct-secret".to_owned()),
         "{received:?}"
     );
-    let commands = texts(&lines, LogKind::Command);
+    let commands = log_texts(&lines, LogKind::Command);
     assert!(commands.contains(&"PASS ****".to_owned()), "{commands:?}");
     assert!(commands.contains(&"ACCT ****".to_owned()), "{commands:?}");
     let all: String = lines
@@ -139,7 +116,7 @@ fn refused_epsv_falls_back_to_pasv_and_a_foreign_227_goes_to_the_peer() {
     let entries = entries.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].name, b"a.txt");
-    let status = texts(&lines, LogKind::Status);
+    let status = log_texts(&lines, LogKind::Status);
     assert!(
         status.iter().any(|l| l.contains("EPSV refused")),
         "{status:?}"
@@ -202,7 +179,7 @@ fn pasv_is_sent_directly_when_feat_lacks_epsv() {
         !received.iter().any(|l| l.starts_with("EPSV")),
         "{received:?}"
     );
-    let status = texts(&lines, LogKind::Status);
+    let status = log_texts(&lines, LogKind::Status);
     assert!(!status.iter().any(|l| l.contains("EPSV")), "{status:?}");
 }
 
@@ -250,7 +227,7 @@ fn auto_mode_falls_back_to_active_when_the_passive_connection_fails() {
         })
         .unwrap();
     assert_eq!(names, vec![b"one".to_vec(), b"two".to_vec()]);
-    let status = texts(&lines, LogKind::Status);
+    let status = log_texts(&lines, LogKind::Status);
     assert!(
         status
             .iter()
@@ -325,7 +302,7 @@ fn external_ip_is_announced_in_port_and_the_servers_425_is_reported() {
         .collect();
     assert_eq!(fields[..4], [203, 0, 113, 7]);
     assert!(fields[4] * 256 + fields[5] > 0);
-    let status = texts(&lines, LogKind::Status);
+    let status = log_texts(&lines, LogKind::Status);
     assert!(
         status
             .iter()
@@ -353,7 +330,7 @@ fn anonymous_logon_sends_the_conventional_password() {
     script.push(send("221 bye\r\n"));
     let server = ScriptedServer::start(script);
     let (mut options, _) = options(&server);
-    options.credentials = Credentials::default();
+    options.credentials = skiff::net::Credentials::default();
     runtime().block_on(async {
         let conn = Connection::connect(options).await.unwrap();
         assert_eq!(conn.home_dir(), Some(&b"/pub"[..]));
@@ -363,7 +340,7 @@ fn anonymous_logon_sends_the_conventional_password() {
     assert_eq!(received[..2], ["USER anonymous", "PASS anonymous@"]);
 }
 
-fn tls_required_options(server: &ScriptedServer) -> (ConnectOptions, Arc<Mutex<Vec<LogLine>>>) {
+fn tls_required_options(server: &ScriptedServer) -> (ConnectOptions, LogLines) {
     let (mut options, lines) = options(server);
     options.tls.mode = skiff::net::tls::TlsMode::Explicit;
     (options, lines)
@@ -448,7 +425,7 @@ fn tls_if_available_falls_back_to_plain_with_a_status_line() {
     options.tls.mode = skiff::net::tls::TlsMode::ExplicitIfAvailable;
     let conn = runtime().block_on(Connection::connect(options)).unwrap();
     assert!(conn.certificate().is_none());
-    let status = texts(&lines, LogKind::Status);
+    let status = log_texts(&lines, LogKind::Status);
     assert!(
         status
             .iter()

@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 mod libunftp_server;
+pub mod local_tree;
+pub mod log;
 mod ports;
 pub mod secrets;
 
@@ -16,33 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)] // each test binary uses its own part of it
+pub use log::{LogLines, capture_log, log_texts};
 pub use ports::{free_port, free_port_range};
-
-use std::sync::{Arc, Mutex};
-
-use skiff::log::{ConnId, LogKind, LogLine, LogSink};
-
-/// Message-log lines a test collects.
-pub type LogLines = Arc<Mutex<Vec<LogLine>>>;
-
-/// A log sink that keeps every line, and the lines it keeps.
-pub fn capture_log() -> (LogSink, LogLines) {
-    let lines: LogLines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let log = LogSink::new(ConnId(1), move |line| sink.lock().unwrap().push(line));
-    (log, lines)
-}
-
-/// The texts of the collected lines of one kind.
-pub fn log_texts(lines: &LogLines, kind: LogKind) -> Vec<String> {
-    lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.kind == kind)
-        .map(|l| l.text.clone())
-        .collect()
-}
 
 /// The system user the servers log in as (created by install.sh).
 const SYS_USER: &str = "skiffftp";
@@ -708,6 +686,21 @@ impl FtpServer {
         };
         options.timeout = Duration::from_secs(10);
         options.log = log;
+        (options, lines)
+    }
+
+    /// `connect_options` with TLS in `mode` (none, explicit or implicit), trusting this
+    /// server's own certificate by its fingerprint, as a user who said "yes" once would.
+    pub fn connect_options_with_tls(
+        &self,
+        mode: skiff::net::tls::TlsMode,
+    ) -> (skiff::net::ConnectOptions, LogLines) {
+        let (mut options, lines) = self.connect_options();
+        options.tls = skiff::net::tls::TlsSettings {
+            mode,
+            trusted_fingerprints: vec![self.cert_sha256()],
+            ..skiff::net::tls::TlsSettings::default()
+        };
         (options, lines)
     }
 

@@ -10,6 +10,14 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+// The same log as common's, so a test that has only the scripted server needs no common;
+// one that has both gets the file twice, which is harmless.
+#[allow(clippy::duplicate_mod)]
+#[path = "../common/log.rs"]
+mod log;
+#[allow(unused_imports)] // each test binary uses its own part of it
+pub use log::{LogLines, capture_log, log_texts};
+
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Write these bytes (a failed write ends the script and is noted as "send failed").
@@ -360,6 +368,42 @@ pub fn greeting_and_logon(features: &[&str]) -> Vec<Step> {
         Step::Expect("FEAT"),
         Step::Send(feat.into_bytes()),
     ]
+}
+
+/// The logon, then the PWD and TYPE I a download or upload starts with.
+pub fn logon_for_binary_transfer(features: &[&str]) -> Vec<Step> {
+    let mut steps = greeting_and_logon(features);
+    steps.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+    ]);
+    steps
+}
+
+/// Options for a library client of `server` (user "user", password "pass", every wait
+/// bounded by `timeout`), and the log it writes to.
+pub fn client_options(
+    server: &ScriptedServer,
+    timeout: Duration,
+) -> (skiff::net::ConnectOptions, LogLines) {
+    let (log, lines) = capture_log();
+    let mut options =
+        skiff::net::ConnectOptions::new(server.addr.ip().to_string(), server.addr.port());
+    options.credentials.user = Some("user".into());
+    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
+    options.timeout = timeout;
+    options.log = log;
+    (options, lines)
+}
+
+/// A runtime for one test's client.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }
 
 /// Everything a `Connection::connect` does, up to and including PWD.

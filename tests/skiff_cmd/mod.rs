@@ -75,12 +75,59 @@ pub fn skiff_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)], limit: Du
     for (name, value) in env {
         command.env(name, value);
     }
+    run_bounded(command, None, &format!("skiff {args:?}"), limit)
+}
+
+/// Runs `skiff ARGS` in `cwd` on a pseudo-terminal, as a user at a shell would: `script`
+/// (util-linux) gives it one and copies what it draws to our stdout. `input` is typed in;
+/// `env` is set last, so it may name its own `XDG_CONFIG_HOME`.
+pub fn skiff_on_terminal(
+    cwd: &Path,
+    args: &[&str],
+    input: &[u8],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Run {
+    let config = tempfile::tempdir().expect("config dir");
+    let line = std::iter::once(env!("CARGO_BIN_EXE_skiff"))
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(cwd)
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("TERM", "xterm")
+        .env_remove("SKIFF_PASSWORD");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    run_bounded(
+        command,
+        Some(input),
+        &format!("skiff {args:?} on a terminal"),
+        limit,
+    )
+}
+
+/// Runs `command`, feeding it `input` (or nothing), and kills it after `limit`.
+fn run_bounded(mut command: Command, input: Option<&[u8]>, what: &str, limit: Duration) -> Run {
     let mut child = command
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start skiff");
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        use std::io::Write as _;
+        stdin.write_all(input).expect("write to stdin");
+    }
     let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().expect("stderr");
     let out_reader = std::thread::Builder::new()
@@ -93,7 +140,7 @@ pub fn skiff_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)], limit: Du
         .expect("reader thread");
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for skiff") {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
             break Some(status);
         }
         if started.elapsed() > limit {
@@ -110,7 +157,8 @@ pub fn skiff_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)], limit: Du
     };
     assert!(
         status.is_some(),
-        "skiff {args:?} did not finish within {limit:?}\nstderr:\n{}",
+        "{what} did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout,
         run.stderr
     );
     run
