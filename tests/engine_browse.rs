@@ -8,6 +8,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind};
 use skiff::engine::{self, EngineCommand, EngineConfig, EngineEvent, RemoteOp, RequestId};
 
@@ -17,11 +18,7 @@ fn listings_and_remote_operations_are_answered_by_request() {
     server.write_file("docs/readme.txt", b"hello");
     let (options, _) = server.connect_options();
     let options = Arc::new(options);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = engine_runtime();
     rt.block_on(async {
         let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
         let ops = [

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls};
-use scripted::{ScriptedServer, Step, logon_for_binary_transfer, send};
+use scripted::{ScriptedServer, Step, client_options, logon_for_binary_transfer, send};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
     ItemState, Priority, TransferSpec,
@@ -22,14 +23,6 @@ use skiff::log::{ConnId, LogKind};
 use skiff::net::ConnectOptions;
 use skiff::net::tls::TlsMode;
 use skiff_cmd::{pseudo_random_bytes, sha256};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn spec(
     server: &Arc<ConnectOptions>,
@@ -56,7 +49,7 @@ fn cancel_first_and_run_the_rest(
     config: EngineConfig,
     specs: Vec<TransferSpec>,
 ) -> HashMap<ItemId, (ItemState, Option<String>)> {
-    runtime().block_on(async {
+    engine_runtime().block_on(async {
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
         handle.send(EngineCommand::Enqueue(specs));
         let mut first = None;
@@ -170,13 +163,14 @@ fn tls_options(server: &FtpServer, tls: ServerTls) -> (Arc<ConnectOptions>, LogL
     (Arc::new(options), lines)
 }
 
-/// A throttled 16 MiB download (more than the socket buffers hold, so the server is still
-/// sending) is cancelled; a small one follows on the same connection.
-fn cancelled_download_reuses_the_connection(kind: ServerKind) {
-    cancelled_download_reuses_the_connection_with(kind, ServerTls::None);
-}
-
-fn cancelled_download_reuses_the_connection_with(kind: ServerKind, tls: ServerTls) {
+/// A throttled big transfer is cancelled; a small one follows on the same connection. A
+/// download is 16 MiB (more than the socket buffers hold, so the server is still sending
+/// when the ABOR comes), an upload 3 MB.
+fn cancelled_transfer_reuses_the_connection(
+    kind: ServerKind,
+    tls: ServerTls,
+    direction: Direction,
+) {
     let server = FtpServer::start_with(
         kind,
         ServerOptions {
@@ -184,129 +178,135 @@ fn cancelled_download_reuses_the_connection_with(kind: ServerKind, tls: ServerTl
             ..ServerOptions::default()
         },
     );
-    let big = vec![0x5a_u8; 16 * 1024 * 1024];
-    let small = pseudo_random_bytes(20_000, 32);
-    server.write_file("big.bin", &big);
-    server.write_file("small.bin", &small);
-    let (options, lines) = tls_options(&server, tls);
     let work = tempfile::tempdir().unwrap();
+    let download = direction == Direction::Download;
+    let (big, small) = if download {
+        (
+            vec![0x5a_u8; 16 * 1024 * 1024],
+            pseudo_random_bytes(20_000, 32),
+        )
+    } else {
+        (
+            pseudo_random_bytes(3_000_000, 33),
+            pseudo_random_bytes(20_000, 34),
+        )
+    };
+    for (name, content) in [("big.bin", &big), ("small.bin", &small)] {
+        if download {
+            server.write_file(name, content);
+        } else {
+            std::fs::write(work.path().join(name), content).unwrap();
+        }
+    }
+    let (options, lines) = tls_options(&server, tls);
+    let limit = Some(300_000);
     let config = EngineConfig {
         parallel: 1,
-        download_limit: Some(300_000),
+        download_limit: limit.filter(|_| download),
+        upload_limit: limit.filter(|_| !download),
         ..EngineConfig::default()
     };
+    let big_size = download.then_some(big.len() as u64);
     let last = cancel_first_and_run_the_rest(
         config,
         vec![
             spec(
                 &options,
-                Direction::Download,
+                direction,
                 work.path().join("big.bin"),
                 "/big.bin",
-                Some(big.len() as u64),
+                big_size,
             ),
             spec(
                 &options,
-                Direction::Download,
+                direction,
                 work.path().join("small.bin"),
                 "/small.bin",
                 None,
             ),
         ],
     );
-    assert_cancelled_then_done(&last, &lines, "RETR /small.bin");
-    assert!(!work.path().join("big.bin").exists());
-    assert_eq!(
-        sha256(&std::fs::read(work.path().join("small.bin")).unwrap()),
-        sha256(&small)
-    );
+    let small_command = if download {
+        "RETR /small.bin"
+    } else {
+        "STOR /small.bin"
+    };
+    assert_cancelled_then_done(&last, &lines, small_command);
+    if download {
+        assert!(!work.path().join("big.bin").exists());
+        let got = std::fs::read(work.path().join("small.bin")).unwrap();
+        assert_eq!(sha256(&got), sha256(&small));
+    } else {
+        assert_eq!(server.read_file("small.bin").unwrap(), small);
+        // What reached the server before the cancel is at most a part of the file.
+        let partial = server.read_file("big.bin").unwrap_or_default();
+        assert!(partial.len() < big.len(), "{} bytes", partial.len());
+    }
 }
 
 #[test]
 fn a_cancelled_download_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_download_reuses_the_connection(ServerKind::Vsftpd);
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::Vsftpd,
+        ServerTls::None,
+        Direction::Download,
+    );
 }
 
 /// Over FTPS (vsftpd requires the data connections to resume the control session): the
 /// encrypted data connection is dropped mid-stream, and the next one still resumes.
 #[test]
 fn a_cancelled_ftps_download_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_download_reuses_the_connection_with(ServerKind::Vsftpd, ServerTls::Explicit);
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::Vsftpd,
+        ServerTls::Explicit,
+        Direction::Download,
+    );
 }
 
 #[test]
 fn a_cancelled_download_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_download_reuses_the_connection(ServerKind::PureFtpd);
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::PureFtpd,
+        ServerTls::None,
+        Direction::Download,
+    );
 }
 
 #[test]
 fn a_cancelled_download_on_proftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_download_reuses_the_connection(ServerKind::Proftpd);
-}
-
-/// A throttled 3 MB upload is cancelled; a small one follows on the same connection.
-fn cancelled_upload_reuses_the_connection(kind: ServerKind) {
-    cancelled_upload_reuses_the_connection_with(kind, ServerTls::None);
-}
-
-fn cancelled_upload_reuses_the_connection_with(kind: ServerKind, tls: ServerTls) {
-    let server = FtpServer::start_with(
-        kind,
-        ServerOptions {
-            tls,
-            ..ServerOptions::default()
-        },
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::Proftpd,
+        ServerTls::None,
+        Direction::Download,
     );
-    let work = tempfile::tempdir().unwrap();
-    let big = pseudo_random_bytes(3_000_000, 33);
-    let small = pseudo_random_bytes(20_000, 34);
-    std::fs::write(work.path().join("big.bin"), &big).unwrap();
-    std::fs::write(work.path().join("small.bin"), &small).unwrap();
-    let (options, lines) = tls_options(&server, tls);
-    let config = EngineConfig {
-        parallel: 1,
-        upload_limit: Some(300_000),
-        ..EngineConfig::default()
-    };
-    let last = cancel_first_and_run_the_rest(
-        config,
-        vec![
-            spec(
-                &options,
-                Direction::Upload,
-                work.path().join("big.bin"),
-                "/big.bin",
-                None,
-            ),
-            spec(
-                &options,
-                Direction::Upload,
-                work.path().join("small.bin"),
-                "/small.bin",
-                None,
-            ),
-        ],
-    );
-    assert_cancelled_then_done(&last, &lines, "STOR /small.bin");
-    assert_eq!(server.read_file("small.bin").unwrap(), small);
-    // What reached the server before the cancel is at most a part of the file.
-    let partial = server.read_file("big.bin").unwrap_or_default();
-    assert!(partial.len() < big.len(), "{} bytes", partial.len());
 }
 
 #[test]
 fn a_cancelled_upload_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_upload_reuses_the_connection(ServerKind::Vsftpd);
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::Vsftpd,
+        ServerTls::None,
+        Direction::Upload,
+    );
 }
 
 #[test]
 fn a_cancelled_ftps_upload_on_vsftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_upload_reuses_the_connection_with(ServerKind::Vsftpd, ServerTls::Explicit);
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::Vsftpd,
+        ServerTls::Explicit,
+        Direction::Upload,
+    );
 }
 
 #[test]
 fn a_cancelled_upload_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_connection() {
-    cancelled_upload_reuses_the_connection(ServerKind::PureFtpd);
+    cancelled_transfer_reuses_the_connection(
+        ServerKind::PureFtpd,
+        ServerTls::None,
+        Direction::Upload,
+    );
 }
 
 /// A server that takes the ABOR and never answers: after the (1 s) timeout the connection
@@ -334,12 +334,7 @@ fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_
         send("226 done\r\n"),
     ]);
     let server = ScriptedServer::start_sequence(vec![first, second]);
-    let (log, lines) = common::capture_log();
-    let mut options = ConnectOptions::new("127.0.0.1", server.addr.port());
-    options.credentials.user = Some("user".into());
-    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
-    options.timeout = Duration::from_secs(1);
-    options.log = log;
+    let (options, lines) = client_options(&server, Duration::from_secs(1));
     let options = Arc::new(options);
     let work = tempfile::tempdir().unwrap();
     let config = EngineConfig {

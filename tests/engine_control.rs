@@ -8,6 +8,7 @@ mod skiff_cmd;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
@@ -27,14 +28,6 @@ fn download_spec(server: &FtpServer, dir: &std::path::Path) -> TransferSpec {
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Progress is reported per running item, several times a second, coalesced: one event per
@@ -58,7 +51,7 @@ fn progress_comes_four_times_a_second_per_running_item_in_one_event() {
             ..download_spec(&server, work.path())
         })
         .collect();
-    let (reports, ids, elapsed) = runtime().block_on(async {
+    let (reports, ids, elapsed) = engine_runtime().block_on(async {
         // Both at once, sharing 1,500,000 bytes/s: each runs about two seconds, and at
         // least 1.75 s (the limiter lets a quarter second's worth through at first).
         let config = EngineConfig {
@@ -143,7 +136,7 @@ fn a_cancelled_transfer_stops_and_a_retry_completes_it() {
     server.write_file("slow.bin", &content);
     let work = tempfile::tempdir().unwrap();
     let spec = download_spec(&server, work.path());
-    runtime().block_on(async {
+    engine_runtime().block_on(async {
         let config = EngineConfig {
             download_limit: Some(500_000),
             ..EngineConfig::default()
@@ -221,7 +214,7 @@ fn a_file_exists_question_parks_only_its_item_and_apply_to_all_answers_the_rest(
         .iter()
         .map(|n| item(&server, work.path(), n, ExistsPolicy::Ask))
         .collect();
-    let questions = runtime().block_on(async {
+    let questions = engine_runtime().block_on(async {
         let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
         handle.send(EngineCommand::Enqueue(specs));
         let mut questions = Vec::new();
@@ -299,7 +292,7 @@ fn rename_and_size_policies() {
             ExistsPolicy::OverwriteIfSizeDiffers,
         ),
     ];
-    let counts = runtime().block_on(async {
+    let counts = engine_runtime().block_on(async {
         let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
         handle.send(EngineCommand::Enqueue(specs));
         let counts = tokio::time::timeout(Duration::from_secs(30), async {
@@ -337,7 +330,7 @@ fn idle_pooled_connections_are_kept_alive_with_noop() {
     server.write_file("k.txt", b"keep");
     let work = tempfile::tempdir().unwrap();
     let spec = item(&server, work.path(), "k.txt", ExistsPolicy::Refuse);
-    let noops = runtime().block_on(async {
+    let noops = engine_runtime().block_on(async {
         let config = EngineConfig {
             keep_alive: Duration::from_millis(200),
             ..EngineConfig::default()
@@ -400,7 +393,7 @@ fn a_servers_own_connection_limit_holds_back_only_its_items() {
         spec(&free, "b2.bin", None),
     ];
     let limited_locals: Vec<_> = specs[..3].iter().map(|s| s.local.clone()).collect();
-    let (max_limited, max_all) = runtime().block_on(async {
+    let (max_limited, max_all) = engine_runtime().block_on(async {
         let config = EngineConfig {
             parallel: 4,
             // Slow enough that the files overlap: 750,000 bytes over about 1.5 s.

@@ -12,13 +12,13 @@ mod scripted;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scripted::{ScriptedServer, Step, logon_for_binary_transfer, send};
+use common::engine_runtime;
+use scripted::{ScriptedServer, Step, client_options, logon_for_binary_transfer, send};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
     Priority, TransferSpec,
 };
 use skiff::log::LogKind;
-use skiff::net::ConnectOptions;
 
 /// One RETR of /f.bin: SIZE says `size`, then the `rest` command if given (e.g. "REST 500"),
 /// then `data` on the data connection and `end` on the control connection.
@@ -53,12 +53,7 @@ struct Outcome {
 
 fn run(scripts: Vec<Vec<Step>>, max_attempts: u32) -> Outcome {
     let server = ScriptedServer::start_sequence(scripts);
-    let (log, lines) = common::capture_log();
-    let mut options = ConnectOptions::new("127.0.0.1", server.addr.port());
-    options.credentials.user = Some("user".into());
-    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
-    options.timeout = Duration::from_secs(2);
-    options.log = log;
+    let (options, lines) = client_options(&server, Duration::from_secs(2));
     let work = tempfile::tempdir().unwrap();
     let spec = TransferSpec {
         direction: Direction::Download,
@@ -70,11 +65,7 @@ fn run(scripts: Vec<Vec<Step>>, max_attempts: u32) -> Outcome {
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = engine_runtime();
     let states = rt.block_on(async {
         let config = EngineConfig {
             first_backoff: Duration::from_millis(20),

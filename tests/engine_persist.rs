@@ -10,6 +10,7 @@ mod skiff_cmd;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind, log_texts};
 use skiff::engine::persist::{self, StoredItem};
 use skiff::engine::{
@@ -19,14 +20,6 @@ use skiff::engine::{
 use skiff::log::LogKind;
 use skiff::secret::Secret;
 use skiff_cmd::{pseudo_random_bytes, sha256};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn spec(
     options: &Arc<skiff::net::ConnectOptions>,
@@ -87,7 +80,7 @@ fn the_queue_survives_a_restart_without_the_password() {
     let queue_file = work.path().join("data/queue.json");
     let (options, _) = server.connect_options();
     let options = Arc::new(options);
-    let rt = runtime();
+    let rt = engine_runtime();
 
     // First run: queue three items with processing stopped, then quit.
     rt.block_on(async {
@@ -156,7 +149,7 @@ fn an_item_that_was_running_resumes_after_a_crash() {
     .unwrap();
     drop(options);
 
-    let rt = runtime();
+    let rt = engine_runtime();
     let events = rt.block_on(async {
         let (handle, mut events) =
             engine::spawn(config(&queue_file, server.password()), Arc::new(|| {}));
@@ -183,7 +176,7 @@ fn a_damaged_queue_file_is_reported_and_left_alone() {
     let work = tempfile::tempdir().unwrap();
     let queue_file = work.path().join("queue.json");
     std::fs::write(&queue_file, b"{ this is not a queue").unwrap();
-    let rt = runtime();
+    let rt = engine_runtime();
     let (_, lines) = common::capture_log();
     let errors = rt.block_on(async {
         let (handle, mut events) = engine::spawn(config(&queue_file, "x"), Arc::new(|| {}));

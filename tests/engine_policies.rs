@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind};
 use skiff::engine::{
     self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, EngineEvents, EngineHandle,
@@ -121,14 +122,6 @@ impl Driver {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn overwrite_if_size_differs_replaces_files_of_another_size_in_both_directions() {
     let server = FtpServer::start(ServerKind::Vsftpd);
@@ -173,7 +166,7 @@ fn overwrite_if_size_differs_replaces_files_of_another_size_in_both_directions()
             policy,
         ),
     ];
-    let driver = runtime().block_on(async {
+    let driver = engine_runtime().block_on(async {
         let mut driver = Driver::start();
         driver.handle.send(EngineCommand::Enqueue(specs));
         let counts = driver.idle().await;
@@ -239,7 +232,7 @@ fn uploads_under_rename_take_the_next_free_remote_name() {
             ExistsPolicy::Rename,
         ),
     ];
-    let counts = runtime().block_on(async {
+    let counts = engine_runtime().block_on(async {
         let mut driver = Driver::start();
         driver.handle.send(EngineCommand::Enqueue(specs));
         let counts = driver.idle().await;
@@ -272,7 +265,7 @@ fn uploads_ask_and_apply_to_all_stays_within_its_direction() {
     std::fs::write(w.join("q.txt"), b"local q").unwrap();
     std::fs::write(w.join("n.txt"), b"new upload").unwrap();
     let ask = ExistsPolicy::Ask;
-    let driver = runtime().block_on(async {
+    let driver = engine_runtime().block_on(async {
         let mut driver = Driver::start();
         let is_question = |e: &EngineEvent| matches!(e, EngineEvent::Question { .. });
 

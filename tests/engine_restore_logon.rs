@@ -9,19 +9,12 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind};
 use skiff::engine::{
     self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, EngineEvents, ExistsPolicy,
     ItemKind, ItemState, Priority, TransferSpec,
 };
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 async fn until_idle(events: &mut EngineEvents) -> (Counts, Vec<(ItemState, Option<String>)>) {
     let mut changes = Vec::new();
@@ -53,7 +46,7 @@ fn a_restored_queue_waits_and_then_uses_the_next_logons_password() {
         start_processing: false,
         ..EngineConfig::default()
     };
-    let rt = runtime();
+    let rt = engine_runtime();
 
     // First run: queued but never processed, then the window closes.
     rt.block_on(async {
@@ -145,7 +138,7 @@ fn without_the_new_logon_a_restored_item_fails_with_the_servers_530() {
         max_attempts: 1,
         ..EngineConfig::default()
     };
-    let rt = runtime();
+    let rt = engine_runtime();
     rt.block_on(async {
         let (handle, mut events) = engine::spawn(config(), Arc::new(|| {}));
         handle.send(EngineCommand::Enqueue(vec![spec]));

@@ -11,6 +11,7 @@ mod skiff_cmd;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind, log_texts};
 use cut_proxy::CutProxy;
 use skiff::engine::{
@@ -56,11 +57,7 @@ fn download_through_cuts(
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = engine_runtime();
     let (state, error) = rt.block_on(async {
         let config = EngineConfig {
             first_backoff: Duration::from_millis(50),
@@ -164,11 +161,7 @@ fn permanent_failures_are_not_retried() {
         ),
         item(Direction::Upload, "any.txt", "/any.txt", login_opts),
     ];
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = engine_runtime();
     let finals = rt.block_on(async {
         let config = EngineConfig {
             // Short, so that a wrong retry shows as extra attempts rather than a slow test.

@@ -10,6 +10,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engine_runtime;
 use common::{FtpServer, ServerKind};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, Priority,
@@ -38,11 +39,7 @@ fn upload_with(mode: TransferMode, files: &[(&str, &[u8])]) -> Vec<Vec<u8>> {
             }
         })
         .collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = engine_runtime();
     rt.block_on(async {
         let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
         handle.send(EngineCommand::SetTransferMode(mode));

@@ -22,6 +22,16 @@ use std::time::{Duration, Instant};
 pub use log::{LogLines, capture_log, log_texts};
 pub use ports::{free_port, free_port_range};
 
+/// The runtime an engine test drives the engine on: two workers, like the two-core machines
+/// CI runs on, so work spawned on it really runs side by side.
+pub fn engine_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 /// The system user the servers log in as (created by install.sh).
 const SYS_USER: &str = "skiffftp";
 const SYS_PASSWORD: &str = "skiffftp";
