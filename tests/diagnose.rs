@@ -54,6 +54,18 @@ fn server_with(opts: ServerOptions) -> (FtpServer, ConnectOptions, LogLines) {
     (server, options, lines)
 }
 
+/// vsftpd with explicit TLS required for the logon and for data connections, whose data
+/// connections must also resume the control connection's TLS session.
+fn vsftpd_requiring_tls() -> FtpServer {
+    FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ..ServerOptions::default()
+        },
+    )
+}
+
 #[test]
 fn every_method_works_on_a_plain_vsftpd_and_passive_with_epsv_is_recommended() {
     let (server, options, lines) = server_with(ServerOptions::default());
@@ -234,13 +246,7 @@ fn a_server_that_refuses_active_mode_is_told_apart() {
 
 #[test]
 fn tls_data_connections_that_require_session_reuse_are_supported() {
-    let server = FtpServer::start_with(
-        ServerKind::Vsftpd,
-        ServerOptions {
-            tls: ServerTls::Explicit,
-            ..ServerOptions::default()
-        },
-    );
+    let server = vsftpd_requiring_tls();
     let (options, _lines) = server.connect_options_with_tls(TlsMode::Explicit);
     let diagnosis = diagnose(options);
     let text = diagnosis.to_text();
@@ -307,13 +313,7 @@ fn a_plain_target_is_tried_under_tls_too_when_the_server_offers_it() {
 #[test]
 fn a_plain_logon_refused_for_lack_of_tls_is_followed_by_a_tls_round() {
     // vsftpd here insists on TLS before USER.
-    let server = FtpServer::start_with(
-        ServerKind::Vsftpd,
-        ServerOptions {
-            tls: ServerTls::Explicit,
-            ..ServerOptions::default()
-        },
-    );
+    let server = vsftpd_requiring_tls();
     let (options, _lines) = server.connect_options_with_tls(TlsMode::None);
     let diagnosis = diagnose(options);
     let text = diagnosis.to_text();

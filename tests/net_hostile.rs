@@ -188,6 +188,25 @@ fn nlst_error(script: Vec<Step>) -> (FtpError, Vec<String>, Vec<String>) {
     (err, received, log_texts(&lines, LogKind::Status))
 }
 
+/// A malformed passive reply is an error naming what is wrong (`expected`); no data
+/// connection is attempted and nothing is sent that would need one.
+#[track_caller]
+fn assert_refused_before_connecting(script: Vec<Step>, reply: &str, expected: &str) {
+    let (err, received, status) = nlst_error(script);
+    assert!(matches!(err, FtpError::Pasv(_)), "{reply}: {err}");
+    assert!(err.to_string().contains(expected), "{reply}: {err}");
+    assert!(
+        status
+            .iter()
+            .all(|l| !l.contains("Opening data connection")),
+        "{reply}: {status:?}"
+    );
+    assert!(
+        !received.iter().any(|l| l.starts_with("NLST")),
+        "{received:?}"
+    );
+}
+
 #[test]
 fn malformed_227_replies_are_errors_without_a_connection_attempt() {
     for (reply, expected) in [
@@ -206,19 +225,7 @@ fn malformed_227_replies_are_errors_without_a_connection_attempt() {
             "a number over 255",
         ),
     ] {
-        let (err, received, status) = nlst_error(passive_script(&[], "PASV", reply));
-        assert!(matches!(err, FtpError::Pasv(_)), "{reply}: {err}");
-        assert!(err.to_string().contains(expected), "{reply}: {err}");
-        assert!(
-            status
-                .iter()
-                .all(|l| !l.contains("Opening data connection")),
-            "{reply}: {status:?}"
-        );
-        assert!(
-            !received.iter().any(|l| l.starts_with("NLST")),
-            "{received:?}"
-        );
+        assert_refused_before_connecting(passive_script(&[], "PASV", reply), reply, expected);
     }
 }
 
@@ -240,19 +247,7 @@ fn malformed_229_replies_are_errors_without_a_connection_attempt() {
             "no (|||port|) part",
         ),
     ] {
-        let (err, received, status) = nlst_error(passive_script(&["EPSV"], "EPSV", reply));
-        assert!(matches!(err, FtpError::Pasv(_)), "{reply}: {err}");
-        assert!(err.to_string().contains(expected), "{reply}: {err}");
-        assert!(
-            status
-                .iter()
-                .all(|l| !l.contains("Opening data connection")),
-            "{reply}: {status:?}"
-        );
-        assert!(
-            !received.iter().any(|l| l.starts_with("NLST")),
-            "{received:?}"
-        );
+        assert_refused_before_connecting(passive_script(&["EPSV"], "EPSV", reply), reply, expected);
     }
 }
 

@@ -44,16 +44,27 @@ pub struct Diagnosis {
     pub judgement: Judgement,
 }
 
+/// The report's columns, in order: the CLI's table and the window's share them.
+pub const COLUMNS: [&str; 6] = [
+    "Method",
+    "Sent",
+    "Came back",
+    "Data connection",
+    "Time",
+    "Verdict",
+];
+
 impl Diagnosis {
     /// The report as text: the table, then the summary verdicts.
     pub fn to_text(&self) -> String {
+        let [method, sent, came_back, data, time, verdict] = COLUMNS.map(String::from);
         let header = Row {
-            method: "Method".into(),
-            sent: "Sent".into(),
-            came_back: "Came back".into(),
-            data: "Data connection".into(),
-            time: "Time".into(),
-            verdict: "Verdict".into(),
+            method,
+            sent,
+            came_back,
+            data,
+            time,
+            verdict,
             works: true,
         };
         let rows: Vec<&Row> = std::iter::once(&header)

@@ -40,15 +40,6 @@ pub enum Outcome {
     Again,
 }
 
-const HEADERS: [&str; 6] = [
-    "Method",
-    "Sent",
-    "Came back",
-    "Data connection",
-    "Time",
-    "Verdict",
-];
-
 impl DiagnoseWindow {
     pub fn show(&mut self, ctx: &egui::Context) -> Outcome {
         let mut open = true;
@@ -110,7 +101,7 @@ fn table_ui(ui: &mut egui::Ui, report: &Diagnosis) {
         .striped(true)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            for header in HEADERS {
+            for header in crate::diagnose::COLUMNS {
                 ui.strong(header);
             }
             ui.end_row();
