@@ -361,15 +361,7 @@ fn settings_ok_saves_settings_toml_and_the_engine_runs_one_transfer_at_a_time() 
 
     // Four downloads: never more than one running at once.
     quickconnect(&mut harness, &server);
-    // The remote table's row (below the remote tree, which lists the folder too).
-    let folder = harness
-        .get_all_by_label_contains("batch")
-        .max_by(|a, b| {
-            (a.rect().left() + a.rect().top()).total_cmp(&(b.rect().left() + b.rect().top()))
-        })
-        .unwrap()
-        .rect()
-        .center();
+    let folder = remote_table_row(&harness, "batch");
     click_at(&mut harness, folder, egui::PointerButton::Secondary);
     harness.get_by_label("Download").click();
     let mut most_running = 0;
@@ -491,14 +483,7 @@ fn the_invalid_character_replacement_is_checked_saved_and_used_for_downloads() {
 
     // Connections made from now on use it: the folder's names arrive made safe with `+`.
     quickconnect(&mut harness, &server);
-    let folder = harness
-        .get_all_by_label_contains("names")
-        .max_by(|a, b| {
-            (a.rect().left() + a.rect().top()).total_cmp(&(b.rect().left() + b.rect().top()))
-        })
-        .unwrap()
-        .rect()
-        .center();
+    let folder = remote_table_row(&harness, "names");
     click_at(&mut harness, folder, egui::PointerButton::Secondary);
     harness.get_by_label("Download").click();
     let names = local.path().join("names");

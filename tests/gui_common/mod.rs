@@ -223,3 +223,16 @@ pub fn double_click_at(harness: &mut Harness<'_, SkiffApp>, pos: egui::Pos2) {
         harness.step();
     }
 }
+
+/// Where the remote file table shows `name`: of every label containing it, the one lowest
+/// and furthest right (the remote pane's table sits below its tree, right of the local pane).
+pub fn remote_table_row(harness: &Harness<'_, SkiffApp>, name: &str) -> egui::Pos2 {
+    harness
+        .get_all_by_label_contains(name)
+        .max_by(|a, b| {
+            (a.rect().left() + a.rect().top()).total_cmp(&(b.rect().left() + b.rect().top()))
+        })
+        .unwrap_or_else(|| panic!("no label contains {name:?}"))
+        .rect()
+        .center()
+}
