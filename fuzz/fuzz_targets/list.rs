@@ -11,11 +11,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skiff::proto::listing::{
-    ListingFormat, ListingParser, ServerType, TimePrecision, Timestamp, parse_listing,
-};
+use skiff::proto::listing::{ListingFormat, ServerType, TimePrecision, Timestamp};
 use skiff_fuzz::Chunked;
-use skiff_fuzz::check::entry_is_sane;
+use skiff_fuzz::check::listing_parses_alike_whole_and_chunked;
 
 fn now(selector: u8) -> Option<Timestamp> {
     let (year, month, day, hour, minute, second) = match selector % 8 {
@@ -49,14 +47,5 @@ fuzz_target!(|data: &[u8]| {
     let (Some(now), Some(input)) = (now(clock), Chunked::new(rest)) else {
         return;
     };
-    let whole_bytes = input.joined();
-    let whole = parse_listing(&whole_bytes, ListingFormat::List, server, now);
-    let mut parser = ListingParser::new(ListingFormat::List, server, now);
-    for chunk in &input.chunks {
-        parser.push(chunk);
-    }
-    assert_eq!(parser.finish(), whole, "chunking changed the entries");
-    let lines = whole_bytes.split(|&b| b == b'\n').count();
-    assert!(whole.len() <= lines);
-    whole.iter().for_each(entry_is_sane);
+    listing_parses_alike_whole_and_chunked(&input, ListingFormat::List, server, now);
 });

@@ -9,11 +9,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use skiff::proto::listing::{
-    ListingFormat, ListingParser, MAX_LINE_BYTES, ServerType, TimePrecision, Timestamp,
-    parse_listing, parse_mlsx_line,
+    ListingFormat, MAX_LINE_BYTES, ServerType, TimePrecision, Timestamp, parse_listing,
+    parse_mlsx_line,
 };
 use skiff_fuzz::Chunked;
-use skiff_fuzz::check::entry_is_sane;
+use skiff_fuzz::check::{entry_is_sane, listing_parses_alike_whole_and_chunked};
 
 fuzz_target!(|data: &[u8]| {
     let Some(input) = Chunked::new(data) else {
@@ -22,16 +22,8 @@ fuzz_target!(|data: &[u8]| {
     let Some(now) = Timestamp::new(2026, 11, 25, 12, 0, 0, TimePrecision::Second) else {
         return;
     };
-    let whole_bytes = input.joined();
-    let whole = parse_listing(&whole_bytes, ListingFormat::Mlsd, ServerType::Auto, now);
-    let mut parser = ListingParser::new(ListingFormat::Mlsd, ServerType::Auto, now);
-    for chunk in &input.chunks {
-        parser.push(chunk);
-    }
-    assert_eq!(parser.finish(), whole, "chunking changed the entries");
-    let lines = whole_bytes.split(|&b| b == b'\n').count();
-    assert!(whole.len() <= lines);
-    whole.iter().for_each(entry_is_sane);
+    let (whole_bytes, _) =
+        listing_parses_alike_whole_and_chunked(&input, ListingFormat::Mlsd, ServerType::Auto, now);
 
     // Line by line (bounded: only the first lines of a large expanded stream).
     for line in whole_bytes.split(|&b| b == b'\n').take(64) {

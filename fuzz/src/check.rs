@@ -1,6 +1,31 @@
 //! Properties every listing entry has, whatever format produced it.
 
-use skiff::proto::listing::{Entry, MAX_LINE_BYTES, Timestamp};
+use skiff::proto::listing::{
+    Entry, ListingFormat, ListingParser, MAX_LINE_BYTES, ServerType, Timestamp, parse_listing,
+};
+
+use crate::Chunked;
+
+/// Parses `input` whole and in its chunks, checks that both give the same entries, no more
+/// entries than lines, and every entry sane; returns the bytes and the entries.
+pub fn listing_parses_alike_whole_and_chunked(
+    input: &Chunked<'_>,
+    format: ListingFormat,
+    server: ServerType,
+    now: Timestamp,
+) -> (Vec<u8>, Vec<Entry>) {
+    let whole_bytes = input.joined();
+    let whole = parse_listing(&whole_bytes, format, server, now);
+    let mut parser = ListingParser::new(format, server, now);
+    for chunk in &input.chunks {
+        parser.push(chunk);
+    }
+    assert_eq!(parser.finish(), whole, "chunking changed the entries");
+    let lines = whole_bytes.split(|&b| b == b'\n').count();
+    assert!(whole.len() <= lines);
+    whole.iter().for_each(entry_is_sane);
+    (whole_bytes, whole)
+}
 
 /// A name is addressable and came from one (possibly VMS-joined) line; a date is a real
 /// calendar date and renders without overflow.

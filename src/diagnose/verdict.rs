@@ -167,7 +167,7 @@ fn row(record: &ProbeRecord, round: &[ProbeRecord], tls: bool, settings: &DataSe
         sent: record.sent.join(", "),
         came_back,
         data,
-        time: format!("{} ms", record.elapsed.as_millis()),
+        time: format_elapsed(record.elapsed),
         verdict: attempt_verdict(record, round, settings),
         works: record.succeeded(),
     }
@@ -402,6 +402,18 @@ fn recommend(attempts: &[ProbeRecord]) -> Option<Recommendation> {
     })
 }
 
+/// An attempt's time as a person reads it: loopback attempts take well under a millisecond,
+/// which "0 ms" would hide.
+fn format_elapsed(elapsed: std::time::Duration) -> String {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{} ms", elapsed.as_millis())
+    }
+}
+
 #[cfg(test)]
 #[path = "verdict_tests.rs"]
 mod tests;
+

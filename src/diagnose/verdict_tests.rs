@@ -250,3 +250,11 @@ fn a_failed_logon_is_a_summary_line_without_rows() {
     );
     assert_eq!(judgement.recommendation, None);
 }
+
+#[test]
+fn times_under_ten_milliseconds_keep_a_decimal() {
+    assert_eq!(format_elapsed(Duration::from_micros(380)), "0.4 ms");
+    assert_eq!(format_elapsed(Duration::from_micros(9_940)), "9.9 ms");
+    assert_eq!(format_elapsed(Duration::from_millis(250)), "250 ms");
+    assert_eq!(format_elapsed(Duration::from_secs(3)), "3000 ms");
+}
