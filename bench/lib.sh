@@ -1,6 +1,7 @@
 # bench/lib.sh — shared by the bench scripts: a vsftpd for one benchmark, on loopback.
 # Usage: source it, then `start_vsftpd WORK PORT PASV_MIN PASV_MAX` (serves WORK/root as
-# user skiffftp; stopped when the script exits).
+# user skiffftp; stopped when the script exits). Lines in $VSFTPD_EXTRA are added to its
+# configuration (e.g. pasv_address=127.0.0.2).
 
 bench_prepare() {
   [[ $EUID -eq 0 ]] || { echo "bench: run as root (vsftpd chroots)" >&2; exit 1; }
@@ -37,6 +38,7 @@ connect_from_port_20=NO
 xferlog_enable=NO
 max_clients=0
 max_per_ip=0
+${VSFTPD_EXTRA:-}
 CONF
   setsid "$VSFTPD" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
   VSFTPD_PID=$!
