@@ -62,7 +62,7 @@ fn quickconnect_lists_the_server_and_the_log_shows_the_dialogue_with_pass_masked
     assert_ne!(password_field.value().as_deref(), Some(server.password()));
 
     // Double-click a folder to open it.
-    let docs = harness.get_by_label("📁 docs").rect().center();
+    let docs = table_row(&harness, "🗀 docs");
     double_click_at(&mut harness, docs);
     step_until(&mut harness, "the docs folder", |h| {
         h.state().model().remote.path == b"/docs" && has_label(h, "readme.txt")
@@ -228,26 +228,30 @@ fn the_directory_trees_follow_the_panes_and_open_folders() {
     let _enter = rt.enter();
     let mut harness = window(&rt, local.path());
     quickconnect(&mut harness, &server);
-    // The remote tree learned the root's folders from the listing.
-    assert!(has_label(&harness, "🗀 music"));
-    assert!(has_label(&harness, "🗀 video"));
+    // The remote tree learned the root's folders from the listing: each shows twice, in
+    // the tree and in the file table.
+    let shown = |h: &Harness<'_, SkiffApp>, label: &str| h.get_all_by_label(label).count();
+    assert_eq!(shown(&harness, "🗀 music"), 2);
+    assert_eq!(shown(&harness, "🗀 video"), 2);
     // The local tree shows the way down to the local folder, and its subfolder.
-    assert!(has_label(&harness, "🗀 sub"));
+    assert_eq!(shown(&harness, "🗀 sub"), 2);
 
     // A click on a tree folder opens it in the file list.
-    harness.get_by_label("🗀 music").click();
+    let music = tree_row(&harness, "🗀 music").center();
+    click_at(&mut harness, music, egui::PointerButton::Primary);
     step_until(&mut harness, "music in the file list", |h| {
-        h.state().model().remote.path == b"/music" && has_label(h, "📁 jazz")
+        h.state().model().remote.path == b"/music" && has_label(h, "🗀 jazz")
     });
-    assert!(
-        has_label(&harness, "🗀 jazz"),
+    assert_eq!(
+        shown(&harness, "🗀 jazz"),
+        2,
         "the tree learned its subfolders"
     );
 
     // The expander of a folder never listed lists it for the tree alone.
     let expanders = harness.get_all_by_label("⏵").count();
     assert!(expanders >= 2, "jazz and rock can open");
-    let video_row = harness.get_by_label("🗀 video").rect();
+    let video_row = tree_row(&harness, "🗀 video");
     let expander = harness
         .get_all_by_label("⏵")
         .min_by(|a, b| {
@@ -372,7 +376,7 @@ fn files_and_folders_dropped_from_the_desktop_upload_to_the_remote_folder() {
     let _enter = rt.enter();
     let mut harness = window(&rt, local.path());
     quickconnect(&mut harness, &server);
-    let incoming = harness.get_by_label("📁 incoming").rect().center();
+    let incoming = table_row(&harness, "🗀 incoming");
     double_click_at(&mut harness, incoming);
     step_until(&mut harness, "the incoming folder", |h| {
         h.state().model().remote.path == b"/incoming"
@@ -417,7 +421,7 @@ fn file_permissions_are_changed_with_site_chmod() {
     let _enter = rt.enter();
     let mut harness = window(&rt, local.path());
     quickconnect(&mut harness, &server);
-    let at = harness.get_by_label("📄 script.sh").rect().center();
+    let at = harness.get_by_label("🗋 script.sh").rect().center();
     click_at(&mut harness, at, egui::PointerButton::Secondary);
     harness.get_by_label("File permissions…").click();
     step_until(&mut harness, "the permissions dialog", |h| {
@@ -471,17 +475,17 @@ fn a_multi_selection_dragged_to_the_local_side_downloads_every_selected_file() {
     let mut harness = window(&rt, local.path());
     quickconnect(&mut harness, &server);
     // Click a.txt, Ctrl+click c.txt: two of three selected.
-    harness.get_by_label("📄 a.txt").click();
+    harness.get_by_label("🗋 a.txt").click();
     harness.step();
     harness.step();
     harness
-        .get_by_label("📄 c.txt")
+        .get_by_label("🗋 c.txt")
         .click_modifiers(egui::Modifiers::COMMAND);
     harness.step();
     harness.step();
     assert_eq!(harness.state().model().remote.selection_len(), 2);
-    let from = harness.get_by_label("📄 c.txt").rect().center();
-    let to = harness.get_by_label("📄 mine.txt").rect().center();
+    let from = harness.get_by_label("🗋 c.txt").rect().center();
+    let to = harness.get_by_label("🗋 mine.txt").rect().center();
     drag(&mut harness, from, to);
     step_until(&mut harness, "both downloads", |h| {
         has_label(h, "Successful transfers (2)")

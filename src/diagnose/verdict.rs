@@ -416,4 +416,3 @@ fn format_elapsed(elapsed: std::time::Duration) -> String {
 #[cfg(test)]
 #[path = "verdict_tests.rs"]
 mod tests;
-

@@ -101,7 +101,7 @@ pub fn file_table_ui(
                 let index = row.index();
                 if has_parent && index == 0 {
                     row.col(|ui| {
-                        ui.label("📁 ..");
+                        ui.label("🗀 ..");
                     });
                     for _ in 0..columns.len() {
                         row.col(|_| {});
@@ -119,10 +119,12 @@ pub fn file_table_ui(
                 };
                 row.set_selected(pane.is_selected(view_row));
                 row.col(|ui| {
+                    // From egui's own icon font, as the tree's folders: these draw as
+                    // pictures at table size, where the emoji font's 📁/📄 did not.
                     let icon = match entry.kind {
-                        EntryKind::Dir => "📁",
+                        EntryKind::Dir => "🗀",
                         EntryKind::Link => "🔗",
-                        EntryKind::File => "📄",
+                        EntryKind::File => "🗋",
                     };
                     ui.add(
                         egui::Label::new(format!("{icon} {}", entry.name_lossy()))

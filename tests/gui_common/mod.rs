@@ -236,3 +236,24 @@ pub fn remote_table_row(harness: &Harness<'_, SkiffApp>, name: &str) -> egui::Po
         .rect()
         .center()
 }
+
+/// Where a file table shows exactly `label`: the lowest of the labels (a pane's table sits
+/// below its tree, which shows a folder with the same icon and name).
+pub fn table_row(harness: &Harness<'_, SkiffApp>, label: &str) -> egui::Pos2 {
+    harness
+        .get_all_by_label(label)
+        .max_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .unwrap_or_else(|| panic!("no label {label:?}"))
+        .rect()
+        .center()
+}
+
+/// Where a pane's tree shows exactly `label`: the highest of the labels (the tree sits above
+/// the pane's file table, which may show the same folder).
+pub fn tree_row(harness: &Harness<'_, SkiffApp>, label: &str) -> egui::Rect {
+    harness
+        .get_all_by_label(label)
+        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .unwrap_or_else(|| panic!("no label {label:?}"))
+        .rect()
+}
