@@ -52,6 +52,22 @@ pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, ConnectOptio
     Ok((url, options))
 }
 
+/// What the Host and Port fields show once connected: the scheme and host, and the port
+/// when it is not the scheme's default (FileZilla's way; the port no longer hides in Host).
+pub fn host_and_port_fields(url: &FtpUrl) -> (String, String) {
+    let host = if url.host.contains(':') {
+        format!("[{}]", url.host)
+    } else {
+        url.host.clone()
+    };
+    let port = if url.port == url.scheme.default_port() {
+        String::new()
+    } else {
+        url.port.to_string()
+    };
+    (format!("{}://{host}", url.scheme.as_str()), port)
+}
+
 /// `ftp://user@host:port/path` for the clipboard: no password, the path percent-encoded.
 pub fn url_for(url: &FtpUrl, remote_path: &[u8]) -> String {
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -282,8 +298,7 @@ impl SkiffApp {
         if let Some(password) = &url.password {
             self.quick.password = password.expose().to_owned();
         }
-        self.quick.host = format!("{}://{}", url.scheme.as_str(), url.host_port());
-        self.quick.port.clear();
+        (self.quick.host, self.quick.port) = host_and_port_fields(&url);
         let mut options = options;
         options.tls.trust_store = self.trust_store.clone();
         options.data = self.cfg.settings.data_settings();
@@ -851,6 +866,22 @@ mod tests {
 
         let (_, options) = quickconnect_target(&quick("ftps://host", "", "", "")).unwrap();
         assert_eq!((options.port, options.tls.mode), (990, TlsMode::Implicit));
+    }
+
+    #[test]
+    fn after_connecting_the_port_shows_in_its_own_field_and_reconnects_the_same() {
+        for (typed, host, port) in [
+            ("ftp://me@127.0.0.1:2121/pub", "ftp://127.0.0.1", "2121"),
+            ("ftpes://example.org", "ftpes://example.org", ""),
+            ("ftps://example.org:990", "ftps://example.org", ""),
+            ("ftp://[::1]:2121", "ftp://[::1]", "2121"),
+        ] {
+            let (url, _) = quickconnect_target(&quick(typed, "", "", "")).unwrap();
+            let fields = host_and_port_fields(&url);
+            assert_eq!(fields, (host.to_owned(), port.to_owned()), "{typed}");
+            let (again, _) = quickconnect_target(&quick(&fields.0, "", "", &fields.1)).unwrap();
+            assert_eq!((again.host, again.port), (url.host, url.port), "{typed}");
+        }
     }
 
     #[test]
