@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::engine_runtime;
-use scripted::{ScriptedServer, Step, client_options, logon_for_binary_transfer, send};
+use scripted::{
+    ScriptedServer, Step, client_options, greeting_and_logon, logon_for_binary_transfer, send,
+};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
     Priority, TransferSpec,
@@ -51,15 +53,22 @@ struct Outcome {
     server: ScriptedServer,
 }
 
+/// Downloads the file /f.bin to f.bin through the engine.
 fn run(scripts: Vec<Vec<Step>>, max_attempts: u32) -> Outcome {
+    run_item(scripts, max_attempts, ItemKind::File, "f.bin")
+}
+
+/// Downloads `/NAME` (a file, or a folder's contents) to NAME through the engine, with
+/// every wait bounded by 2 s.
+fn run_item(scripts: Vec<Vec<Step>>, max_attempts: u32, kind: ItemKind, name: &str) -> Outcome {
     let server = ScriptedServer::start_sequence(scripts);
     let (options, lines) = client_options(&server, Duration::from_secs(2));
     let work = tempfile::tempdir().unwrap();
     let spec = TransferSpec {
         direction: Direction::Download,
-        kind: ItemKind::File,
-        local: work.path().join("f.bin"),
-        remote: b"/f.bin".to_vec(),
+        kind,
+        local: work.path().join(name),
+        remote: format!("/{name}").into_bytes(),
         server: Arc::new(options),
         size: None,
         priority: Priority::Normal,
@@ -212,5 +221,62 @@ fn a_421_mid_transfer_is_retried_and_with_the_server_gone_the_item_fails() {
         std::fs::read(out.work.path().join("f.bin.part")).unwrap(),
         content(400),
         "what arrived is kept for a later resume"
+    );
+}
+
+/// A folder's PWD that never comes back within the timeout: the attempt fails and the
+/// connection is dropped, not used on with the late 257 still owed (which would answer the
+/// next command), and the retry on a new connection lists the folder.
+#[test]
+fn a_folders_pwd_that_times_out_drops_the_connection_and_the_retry_lists_it() {
+    let mut first = greeting_and_logon(&["EPSV"]);
+    first.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("CWD /src"),
+        send("250 ok\r\n"),
+        Step::Expect("PWD"),
+        Step::Stall(Duration::from_secs(4)),
+        send("257 \"/src\"\r\n"),
+        // Only a client that went on with this connection gets here.
+        Step::Expect("TYPE"),
+        send("200 ok\r\n"),
+    ]);
+    let mut second = greeting_and_logon(&["EPSV"]);
+    second.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("CWD /src"),
+        send("250 ok\r\n"),
+        Step::Expect("PWD"),
+        send("257 \"/src\"\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("LIST"),
+        send("150 here\r\n"),
+        Step::DataSend(Vec::new()),
+        send("226 done\r\n"),
+    ]);
+    let out = run_item(vec![first, second], 3, ItemKind::DirectoryContents, "src");
+    let ends = ends(&out.states);
+    assert_eq!(
+        ends.first().map(|e| &e.0),
+        Some(&ItemState::Retrying),
+        "{ends:?}"
+    );
+    assert_eq!(
+        ends.last(),
+        Some(&(ItemState::Successful, None)),
+        "{ends:?}"
+    );
+    assert!(out.work.path().join("src").is_dir());
+    let per_connection = out.server.received_per_connection();
+    assert_eq!(per_connection.len(), 2, "{per_connection:?}");
+    assert_eq!(
+        per_connection[0].last().map(String::as_str),
+        Some("PWD"),
+        "the first connection was used after its PWD timed out: {per_connection:?}"
     );
 }

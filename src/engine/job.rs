@@ -327,8 +327,14 @@ async fn expand_remote(
         conn.cwd(&spec.remote).await?;
     }
     // The server's own name for the folder: `self -> .` listed as a folder is the parent
-    // again. A server without PWD falls back to the path asked for (the depth limit holds).
-    let real = conn.pwd().await.unwrap_or_else(|_| spec.remote.clone());
+    // again. A server that refuses PWD falls back to the path asked for (the depth limit
+    // holds); a PWD that timed out or lost the connection is a failure like any other, or
+    // its late reply would answer the next command.
+    let real = match conn.pwd().await {
+        Ok(path) => path,
+        Err(err) if err.reply().is_some() => spec.remote.clone(),
+        Err(err) => return Err(err),
+    };
     if !tree.visit(&real, id) {
         let text = format!(
             "Skipped the folder {}: the server listed it before as {} (a link loop, or a second link to one folder)",

@@ -692,12 +692,18 @@ impl Engine {
                     cancel: &watched,
                 };
                 let result = job::run(&mut conn, &spec, context, &mut on_progress).await;
-                // A failed control connection is not worth keeping.
+                // A failed control connection is not worth keeping, nor one whose
+                // replies are out of step with its commands (a 1xx-3xx where a command
+                // failed: the reply belonged to an earlier command).
                 let keep = match &result {
                     Ok(_) => true,
                     Err(err) => {
+                        let out_of_step = err.reply().is_some_and(|reply| {
+                            !reply.code.is_transient_failure() && !reply.code.is_permanent_failure()
+                        });
                         err.retry_class() == RetryClass::Permanent
                             && !matches!(err, FtpError::Closed { .. })
+                            && !out_of_step
                     }
                 };
                 (result, keep.then_some(conn))
