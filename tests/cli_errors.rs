@@ -262,3 +262,18 @@ fn no_arguments_without_a_display_explains_and_prints_usage() {
     assert!(stderr.contains("cannot open the window"), "{stderr}");
     assert!(stdout.contains("Usage:"), "{stdout}");
 }
+
+/// A timeout beyond an hour (one that would overflow the engine's arithmetic) is a usage
+/// error before anything connects.
+#[test]
+fn a_timeout_out_of_range_is_a_usage_error() {
+    let work = tempfile::tempdir().unwrap();
+    for timeout in ["0", "3601", "18446744073709551615"] {
+        let run = skiff(
+            work.path(),
+            &["diagnose", "ftp://127.0.0.1:9/", "--timeout", timeout],
+        );
+        assert_eq!(run.code, Some(2), "--timeout {timeout}: {}", run.stderr);
+        assert!(run.stderr.contains("1..=3600"), "{}", run.stderr);
+    }
+}

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::cli::CommonArgs;
-use crate::cli::common::{resolve, stdout_line};
+use crate::cli::common::{printable, resolve, stdout_line};
 use crate::diagnose::{self, DiagnoseOptions};
 
 /// Seconds per attempt step without `--timeout`: short, since a blocked method only waits.
@@ -15,16 +15,19 @@ pub(crate) async fn run(url: Option<&str>, args: &CommonArgs) -> anyhow::Result<
     let attempt_timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_ATTEMPT_SECS).max(1));
     let diagnosis =
         diagnose::run(target.options.clone(), DiagnoseOptions { attempt_timeout }).await;
-    stdout_line(diagnosis.to_text().trim_end())?;
+    // The report quotes the server: escaped line by line, so it cannot drive the terminal.
+    let report = diagnosis.to_text();
+    for line in report.trim_end().lines() {
+        stdout_line(&printable(line))?;
+    }
     if let Some(rec) = &diagnosis.judgement.recommendation {
         stdout_line(&format!("Flags: {}", rec.cli_flags()))?;
         return Ok(());
     }
     let why = diagnosis
         .judgement
-        .summary
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "nothing could be tried".into());
+        .failure
+        .as_deref()
+        .unwrap_or("nothing could be tried");
     anyhow::bail!("{why} ({})", target.shown)
 }

@@ -161,8 +161,8 @@ pub struct CommonArgs {
     /// Print the message log (every command and reply) to stderr.
     #[arg(long)]
     pub log: bool,
-    /// Seconds to wait on any network step (default: settings.toml's, 20).
-    #[arg(long, value_name = "SECS")]
+    /// Seconds to wait on any network step, 1 to 3600 (default: settings.toml's, 20).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
     /// Continue a partial transfer.
     #[arg(long)]

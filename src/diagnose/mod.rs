@@ -67,8 +67,16 @@ impl Diagnosis {
             verdict,
             works: true,
         };
-        let rows: Vec<&Row> = std::iter::once(&header)
+        // A server's reply may be a line of 64 KiB: a cell shows its first characters, so
+        // one reply cannot stretch every row of the table.
+        let rows: Vec<Row> = std::iter::once(&header)
             .chain(&self.judgement.rows)
+            .map(|row| Row {
+                came_back: clip(&row.came_back, MAX_CELL_CHARS),
+                sent: clip(&row.sent, MAX_CELL_CHARS),
+                verdict: clip(&row.verdict, 2 * MAX_CELL_CHARS),
+                ..row.clone()
+            })
             .collect();
         let width = |f: fn(&Row) -> &str| rows.iter().map(|r| f(r).chars().count()).max();
         let widths = [
@@ -79,7 +87,7 @@ impl Diagnosis {
             width(|r| &r.time).unwrap_or(0),
         ];
         let mut out = format!("Diagnosis of {}\n\n", self.server);
-        for row in rows {
+        for row in &rows {
             let cells = [&row.method, &row.sent, &row.came_back, &row.data, &row.time];
             for (cell, w) in cells.iter().zip(widths) {
                 out.push_str(&format!("{cell:<w$}  "));
@@ -93,6 +101,17 @@ impl Diagnosis {
             out.push('\n');
         }
         out
+    }
+}
+
+/// The most characters a cell of the text table shows.
+const MAX_CELL_CHARS: usize = 200;
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 
@@ -231,4 +250,39 @@ fn round_peer(round: &Round) -> std::net::SocketAddr {
         .first()
         .map(|r| r.peer)
         .unwrap_or_else(|| std::net::SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_reply_is_clipped_in_the_text_table() {
+        let long = format!("227 {}", "x".repeat(70_000));
+        let diagnosis = Diagnosis {
+            server: "127.0.0.1:21".into(),
+            settings: DataSettings::default(),
+            rounds: Vec::new(),
+            judgement: Judgement {
+                rows: vec![Row {
+                    method: "PASV".into(),
+                    sent: "PASV".into(),
+                    came_back: long,
+                    data: "not opened".into(),
+                    time: "0.2 ms".into(),
+                    verdict: "the reply makes no sense".into(),
+                    works: false,
+                }],
+                summary: Vec::new(),
+                recommendation: None,
+                failure: None,
+            },
+        };
+        let text = diagnosis.to_text();
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(longest < 400, "a line of {longest} characters");
+        assert!(text.contains("227 xxx") && text.contains("x…"), "{text}");
+        assert_eq!(clip("한국어", 2), "한국…");
+        assert_eq!(clip("short", 5), "short");
+    }
 }

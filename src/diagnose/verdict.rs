@@ -83,15 +83,20 @@ pub struct Judgement {
     /// Verdicts about the server as a whole, most important first.
     pub summary: Vec<String>,
     pub recommendation: Option<Recommendation>,
+    /// The verdict in one line, when no method can be recommended: why (the logon failed,
+    /// or nothing worked); the CLI's error.
+    pub failure: Option<String>,
 }
 
 /// Judges the rounds of a diagnosis made with `settings`.
 pub fn judge(settings: &DataSettings, rounds: &[Round]) -> Judgement {
     let mut rows = Vec::new();
     let mut summary = Vec::new();
+    let mut logon_failures = Vec::new();
     for round in rounds {
         let over = if round.tls { " over TLS" } else { "" };
         if let Some(err) = &round.logon_error {
+            logon_failures.push(format!("Logging in{over} failed: {err}"));
             summary.push(format!("Logging in{over} failed: {err}"));
             continue;
         }
@@ -111,23 +116,29 @@ pub fn judge(settings: &DataSettings, rounds: &[Round]) -> Judgement {
     }
     let primary = rounds.iter().find(|r| r.logon_error.is_none());
     let recommendation = primary.and_then(|r| recommend(&r.attempts));
-    match (&recommendation, primary) {
-        (Some(rec), _) => summary.push(format!(
-            "Recommended: {} (skiff flags: {})",
-            rec.text,
-            rec.cli_flags()
-        )),
-        (None, Some(_)) => summary.push(
-            "No data-connection method works with this server from here: neither passive nor \
-             active mode could list a directory"
-                .into(),
-        ),
-        (None, None) => {}
-    }
+    let failure = match (&recommendation, primary) {
+        (Some(rec), _) => {
+            summary.push(format!(
+                "Recommended: {} (skiff flags: {})",
+                rec.text,
+                rec.cli_flags()
+            ));
+            None
+        }
+        (None, Some(_)) => {
+            let line = "No data-connection method works with this server from here: neither \
+                        passive nor active mode could list a directory";
+            summary.push(line.to_owned());
+            Some(line.to_owned())
+        }
+        (None, None) if logon_failures.is_empty() => Some("nothing could be tried".to_owned()),
+        (None, None) => Some(logon_failures.join("; ")),
+    };
     Judgement {
         rows,
         summary,
         recommendation,
+        failure,
     }
 }
 

@@ -180,6 +180,14 @@ fn a_refused_connect_back_from_a_private_address_suggests_the_external_ip() {
             .unwrap()
             .starts_with("No data-connection method works")
     );
+    // The CLI's error is that conclusion, not the first summary line.
+    assert!(
+        judgement
+            .failure
+            .as_deref()
+            .unwrap()
+            .starts_with("No data-connection method works")
+    );
 }
 
 #[test]
@@ -249,6 +257,10 @@ fn a_failed_logon_is_a_summary_line_without_rows() {
         ["Logging in over TLS failed: 530 Login incorrect."]
     );
     assert_eq!(judgement.recommendation, None);
+    assert_eq!(
+        judgement.failure.as_deref(),
+        Some("Logging in over TLS failed: 530 Login incorrect.")
+    );
 }
 
 #[test]
