@@ -9,7 +9,7 @@ mod collide;
 mod names;
 
 pub use collide::{FolderNames, fold_key};
-pub use names::{BadReplacement, MAX_NAME_BYTES, Replacement, safe_name};
+pub use names::{BadReplacement, MAX_NAME_BYTES, Replacement, fit_name, safe_name};
 
 /// Why a remote name cannot become a local file name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -59,14 +59,30 @@ pub struct TransferOutcome {
     pub total: u64,
 }
 
-/// The temporary name a download is written to.
+/// The temporary name a download is written to: `NAME.part` beside it.
 pub fn part_path(target: &Path) -> PathBuf {
-    let mut name = target
+    let name = target
         .file_name()
-        .map(|n| n.to_os_string())
+        .map(crate::local::os_bytes)
         .unwrap_or_default();
-    name.push(".part");
-    target.with_file_name(name)
+    target.with_file_name(crate::local::bytes_os(&part_name(&name)))
+}
+
+/// `NAME.part`; for a name too long to take the suffix (over 250 bytes), the name cut short
+/// plus `~` and a hash of the whole name, so that two long names still get two temporary
+/// files and the same name always the same one (a resume finds it).
+pub fn part_name(name: &[u8]) -> Vec<u8> {
+    const SUFFIX: &[u8] = b".part";
+    let max = crate::local::MAX_NAME_BYTES;
+    if name.len() + SUFFIX.len() <= max {
+        return [name, SUFFIX].concat();
+    }
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = name.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let tail = format!("~{hash:08x}.part");
+    crate::local::fit_name(name, tail.as_bytes(), max)
 }
 
 fn local_err<'a>(
@@ -422,5 +438,37 @@ mod tests {
             part_path(Path::new("/tmp/x/a.tar.gz")),
             PathBuf::from("/tmp/x/a.tar.gz.part")
         );
+    }
+
+    #[test]
+    fn a_name_near_the_limit_gets_a_temporary_name_that_fits_and_is_its_own() {
+        let a = [vec![b'a'; 250], b"-one".to_vec()].concat();
+        let b = [vec![b'a'; 250], b"-two".to_vec()].concat();
+        let (part_a, part_b) = (part_name(&a), part_name(&b));
+        assert_eq!(part_a.len(), 255);
+        assert!(part_a.ends_with(b".part") && part_a.starts_with(&[b'a'; 200]));
+        assert_ne!(part_a, part_b, "two long names, one temporary file");
+        assert_eq!(
+            part_name(&a),
+            part_a,
+            "the same name, another temporary file"
+        );
+        assert_eq!(
+            part_name(&[b'x'; 250]),
+            [vec![b'x'; 250], b".part".to_vec()].concat()
+        );
+    }
+
+    /// A real file system takes the longest names Skiff lets through, numbered or not.
+    #[test]
+    fn the_longest_allowed_names_can_be_created_with_their_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = [vec![b'n'; 251], b".bin".to_vec()].concat();
+        for candidate in [name.clone(), crate::engine::item::numbered_name(&name, 999)] {
+            let target = dir.path().join(crate::local::bytes_os(&candidate));
+            std::fs::write(part_path(&target), b"part").unwrap();
+            std::fs::rename(part_path(&target), &target).unwrap();
+            assert_eq!(std::fs::read(&target).unwrap(), b"part");
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::local::MAX_NAME_BYTES;
 use crate::net::ConnectOptions;
 
 #[derive(
@@ -110,17 +111,17 @@ impl TransferMode {
 }
 
 /// `name (n).ext` for the n-th alternative to a taken name (`archive.tar.gz` keeps its
-/// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`).
+/// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`). A name
+/// near the 255-byte limit loses the end of its stem so that the result still fits.
 pub fn numbered_name(name: &[u8], n: u32) -> Vec<u8> {
+    let number = format!(" ({n})");
     let dot = name.iter().skip(1).position(|&b| b == b'.').map(|p| p + 1);
     let (stem, ext) = match dot {
-        Some(at) => name.split_at(at),
-        None => (name, &[][..]),
+        // An "extension" that leaves no room for a stem is part of the stem.
+        Some(at) if name.len() - at + number.len() < MAX_NAME_BYTES => name.split_at(at),
+        _ => (name, &[][..]),
     };
-    let mut out = stem.to_vec();
-    out.extend_from_slice(format!(" ({n})").as_bytes());
-    out.extend_from_slice(ext);
-    out
+    crate::local::fit_name(stem, &[number.as_bytes(), ext].concat(), MAX_NAME_BYTES)
 }
 
 /// A file, or a directory whose contents are transferred (expanded when it runs, so a huge
@@ -208,5 +209,13 @@ mod tests {
         assert_eq!(numbered_name(b"archive.tar.gz", 2), b"archive (2).tar.gz");
         assert_eq!(numbered_name(b"README", 1), b"README (1)");
         assert_eq!(numbered_name(b".bashrc", 1), b".bashrc (1)");
+        // At the limit the stem gives way, the number and extension stay.
+        let long = [vec![b'n'; 251], b".txt".to_vec()].concat();
+        let numbered = numbered_name(&long, 12);
+        assert_eq!(numbered.len(), 255);
+        assert!(numbered.ends_with(b"n (12).txt"));
+        let dotted = [b"a.".to_vec(), vec![b'e'; 253]].concat();
+        assert_eq!(numbered_name(&dotted, 1).len(), 255);
+        assert!(numbered_name(&dotted, 1).ends_with(b" (1)"));
     }
 }

@@ -49,7 +49,7 @@ impl FolderNames {
     fn claim_keys(&mut self, name: &[u8], with_part: bool) -> Option<Vec<u8>> {
         let mut try_take = |candidate: &[u8]| {
             let key = fold_key(candidate);
-            let part = with_part.then(|| fold_key(&[candidate, PART].concat()));
+            let part = with_part.then(|| fold_key(&crate::transfer::part_name(candidate)));
             let free =
                 !self.taken.contains(&key) && part.as_ref().is_none_or(|p| !self.taken.contains(p));
             if free {
@@ -66,9 +66,6 @@ impl FolderNames {
             .find(|candidate| try_take(candidate))
     }
 }
-
-/// What `transfer::part_path` appends.
-const PART: &[u8] = b".part";
 
 #[cfg(test)]
 mod tests {

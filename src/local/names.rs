@@ -141,6 +141,20 @@ pub fn safe_name(name: &[u8], replacement: Replacement) -> Result<Cow<'_, [u8]>,
     check_length(Cow::Owned(out))
 }
 
+/// `stem` shortened so that `stem` + `suffix` fits in `max` bytes (cut at a character
+/// boundary when the stem is UTF-8), then `suffix`: a numbered or temporary name made from
+/// a name near the limit must still be one the file system can create.
+pub fn fit_name(stem: &[u8], suffix: &[u8], max: usize) -> Vec<u8> {
+    let room = max.saturating_sub(suffix.len());
+    let mut cut = stem.len().min(room);
+    if let Ok(text) = std::str::from_utf8(stem) {
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+    }
+    [&stem[..cut], suffix].concat()
+}
+
 fn check_length(name: Cow<'_, [u8]>) -> Result<Cow<'_, [u8]>, &'static str> {
     if name.len() > MAX_NAME_BYTES {
         Err("longer than 255 bytes")
@@ -185,6 +199,15 @@ mod tests {
         }
         assert!(safe(&"x".repeat(256)).is_err());
         assert_eq!(safe(&"x".repeat(255)).unwrap().len(), 255);
+        assert_eq!(fit_name(b"abc", b".part", 255), b"abc.part");
+        assert_eq!(fit_name(&[b'x'; 255], b".part", 255).len(), 255);
+        // Never half a character: 한 is three bytes.
+        let korean = "한".repeat(85);
+        let fitted = fit_name(korean.as_bytes(), b" (1)", 255);
+        assert_eq!(
+            std::str::from_utf8(&fitted).unwrap(),
+            format!("{} (1)", "한".repeat(83))
+        );
     }
 
     #[test]
