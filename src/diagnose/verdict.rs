@@ -327,6 +327,20 @@ fn attempt_verdict(record: &ProbeRecord, round: &[ProbeRecord], settings: &DataS
         ProbeFailure::Tls { reason } => {
             format!("the data connection's TLS handshake failed: {reason}")
         }
+        // vsftpd and others send 150 only once their connection back has succeeded, so a
+        // connect-back that a firewall drops shows as a LIST that is never answered.
+        ProbeFailure::Timeout { phase, secs }
+            if !record.method.is_passive() && phase == crate::net::LIST_PHASE =>
+        {
+            let port = record
+                .announced
+                .map(|a| format!("port {}", a.port()))
+                .unwrap_or_else(|| "the port announced".into());
+            active_blocked(format!(
+                "no answer within {secs} s to LIST: the server is most likely still trying to \
+                 connect back to {port}"
+            ))
+        }
         ProbeFailure::Timeout { phase, secs } => {
             format!("no answer within {secs} s while {phase}")
         }

@@ -153,6 +153,40 @@ fn active_mode_that_never_connects_back_names_the_ports_and_recommends_passive()
     assert_eq!(judgement.rows[1].data, "not opened");
 }
 
+/// vsftpd answers LIST only once it has connected back: a connect-back that a firewall
+/// drops is a LIST without an answer, and gets the active-mode advice too.
+#[test]
+fn an_unanswered_list_in_active_mode_is_a_blocked_connect_back() {
+    let settings = DataSettings {
+        active_port_range: Some("50000-50010".parse().unwrap()),
+        ..DataSettings::default()
+    };
+    let mut active = record(ProbeMethod::Port, "203.0.113.5:21");
+    active.announced = Some("203.0.113.9:50004".parse().unwrap());
+    active.data_addr = Some("0.0.0.0:50004".parse().unwrap());
+    active.outcome = Err(ProbeFailure::Timeout {
+        phase: crate::net::LIST_PHASE.into(),
+        secs: 5,
+    });
+    let mut passive = record(ProbeMethod::Epsv, "203.0.113.5:21");
+    passive.outcome = Err(ProbeFailure::Timeout {
+        phase: crate::net::LIST_PHASE.into(),
+        secs: 5,
+    });
+    let judgement = judge(&settings, &plain(vec![passive, active]));
+    assert_eq!(
+        judgement.rows[1].verdict,
+        "active mode: no answer within 5 s to LIST: the server is most likely still trying to \
+         connect back to port 50004 — a firewall or NAT in front of this machine blocks \
+         incoming connections; use passive mode or open ports 50000-50010"
+    );
+    // In passive mode the same silence says nothing about a connect-back.
+    assert_eq!(
+        judgement.rows[0].verdict,
+        "no answer within 5 s while starting the listing"
+    );
+}
+
 #[test]
 fn a_refused_connect_back_from_a_private_address_suggests_the_external_ip() {
     let mut port = record(ProbeMethod::Port, "203.0.113.5:21");

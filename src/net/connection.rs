@@ -31,7 +31,7 @@ use crate::proto::reply::Reply;
 use crate::secret::Secret;
 
 mod probe;
-pub use probe::{ProbeFailure, ProbeMethod, ProbeRecord};
+pub use probe::{LIST_PHASE, ProbeFailure, ProbeMethod, ProbeRecord};
 
 /// Who logs on. `None` user means anonymous.
 #[derive(Debug, Clone, Default)]

@@ -10,8 +10,8 @@ mod error;
 pub mod tls;
 
 pub use connection::{
-    ConnectOptions, Connection, Credentials, DataStream, ProbeFailure, ProbeMethod, ProbeRecord,
-    StoreMode,
+    ConnectOptions, Connection, Credentials, DataStream, LIST_PHASE, ProbeFailure, ProbeMethod,
+    ProbeRecord, StoreMode,
 };
 pub use data::{DataMode, DataSettings, PortRange, PortRangeError, active_port_candidates};
 pub use error::{FtpError, RetryClass};

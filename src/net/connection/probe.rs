@@ -63,6 +63,9 @@ impl ProbeMethod {
     }
 }
 
+/// What a probe's wait for the LIST reply is called in `ProbeFailure::Timeout`.
+pub const LIST_PHASE: &str = "starting the listing";
+
 /// Why an attempt failed, as plain data (the verdict is a pure function of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProbeFailure {
@@ -250,11 +253,7 @@ impl Connection {
         record.sent.push(list.log_text());
         record.control_usable = false;
         self.control.send(&list).await.map_err(fail)?;
-        let reply = self
-            .control
-            .read_reply("starting the listing")
-            .await
-            .map_err(fail)?;
+        let reply = self.control.read_reply(LIST_PHASE).await.map_err(fail)?;
         record.replies.push(reply.to_string());
         let mut final_reply_early = false;
         if !reply.code.is_preliminary() {
