@@ -414,20 +414,12 @@ impl Connection {
             }
             let announced = pasv::parse_pasv_reply(&reply.text()).map_err(|e| fail(e.into()))?;
             record.announced = Some(SocketAddr::V4(announced));
-            if record.method == ProbeMethod::PasvPeer {
-                SocketAddr::new(peer_ip, announced.port())
-            } else {
-                SocketAddr::V4(announced)
-            }
+            // The same decision a transfer makes with the setting on (the peer) or off (the
+            // address as sent, where 0.0.0.0 still means the peer).
+            let use_peer = record.method == ProbeMethod::PasvPeer;
+            pasv::plan_passive_target(announced, peer_ip, use_peer).addr
         };
         record.data_addr = Some(target);
-        if target.ip().is_unspecified() {
-            return Err(ProbeFailure::Connect {
-                addr: target,
-                reason: "an unspecified address cannot be connected to".into(),
-                timed_out: false,
-            });
-        }
         let stream: TcpStream = data::connect_passive(target, timeout, &self.control.log)
             .await
             .map_err(fail)?;
