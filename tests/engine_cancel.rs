@@ -309,10 +309,18 @@ fn a_cancelled_upload_on_pure_ftpd_sends_abor_and_the_next_item_reuses_the_conne
     );
 }
 
-/// A server that takes the ABOR and never answers: after the (1 s) timeout the connection
-/// is closed, and the next item logs on afresh and completes.
-#[test]
-fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_a_new_one() {
+/// What a queue of two downloads did when the server took the first one's ABOR and never
+/// answered it.
+struct UnansweredAbor {
+    last: HashMap<ItemId, (ItemState, Option<String>)>,
+    lines: LogLines,
+    server: ScriptedServer,
+    work: tempfile::TempDir,
+}
+
+/// Two downloads from a scripted server that never answers ABOR; the first is cancelled
+/// mid-transfer. `parallel` transfers at once, `max_transfers` for the server.
+fn past_an_unanswered_abor(parallel: usize, max_transfers: Option<usize>) -> UnansweredAbor {
     let mut first = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     first.extend([
         Step::Expect("EPSV"),
@@ -334,11 +342,12 @@ fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_
         send("226 done\r\n"),
     ]);
     let server = ScriptedServer::start_sequence(vec![first, second]);
-    let (options, lines) = client_options(&server, Duration::from_secs(1));
+    let (mut options, lines) = client_options(&server, Duration::from_secs(1));
+    options.max_transfers = max_transfers;
     let options = Arc::new(options);
     let work = tempfile::tempdir().unwrap();
     let config = EngineConfig {
-        parallel: 1,
+        parallel,
         ..EngineConfig::default()
     };
     let last = cancel_first_and_run_the_rest(
@@ -360,6 +369,24 @@ fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_
             ),
         ],
     );
+    UnansweredAbor {
+        last,
+        lines,
+        server,
+        work,
+    }
+}
+
+/// A server that takes the ABOR and never answers: after the (1 s) timeout the connection
+/// is closed, and the next item logs on afresh and completes.
+#[test]
+fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_a_new_one() {
+    let UnansweredAbor {
+        last,
+        lines,
+        server,
+        work,
+    } = past_an_unanswered_abor(1, None);
     assert_eq!(
         last[&ItemId(1)],
         (ItemState::Failed, Some("Cancelled by the user".into()))
@@ -380,5 +407,34 @@ fn a_server_that_never_answers_abor_loses_the_connection_and_the_next_item_gets_
         errors.iter().any(|l| l.contains("did not confirm the ABOR")
             && l.contains("timed out after 1 s while aborting the transfer")),
         "{errors:?}"
+    );
+}
+
+/// A server allowed one connection: while the cancelled item's connection still waits for
+/// its ABOR, it counts, so the next item connects only after it has closed, although two
+/// transfers may run at once overall.
+#[test]
+fn a_cancelled_transfer_still_aborting_counts_against_the_servers_connection_limit() {
+    let out = past_an_unanswered_abor(2, Some(1));
+    assert_eq!(
+        out.last[&ItemId(2)].0,
+        ItemState::Successful,
+        "{:?}",
+        out.last
+    );
+    let lines = out.lines.lock().unwrap();
+    let abort_given_up = lines
+        .iter()
+        .position(|l| l.kind == LogKind::Error && l.text.contains("did not confirm the ABOR"))
+        .expect("the ABOR was given up");
+    let first_conn = lines[abort_given_up].conn;
+    let second_logon = lines
+        .iter()
+        .position(|l| l.kind == LogKind::Command && l.conn != first_conn)
+        .expect("the second item connected");
+    assert!(
+        second_logon > abort_given_up,
+        "the second connection opened while the first still waited for its ABOR: {:#?}",
+        &lines[..]
     );
 }

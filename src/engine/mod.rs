@@ -246,7 +246,7 @@ pub fn spawn(
         tasks: HashMap::new(),
         aborts: HashMap::new(),
         cancels: HashMap::new(),
-        cancelling: std::collections::HashSet::new(),
+        cancelling: HashMap::new(),
         pool_used: HashMap::new(),
         default_answer: HashMap::new(),
         browsers: HashMap::new(),
@@ -320,8 +320,9 @@ struct Engine {
     aborts: HashMap<ItemId, tokio::task::AbortHandle>,
     /// Running items' cancel signals, watched by their copy loops.
     cancels: HashMap<ItemId, crate::cancel::Cancel>,
-    /// Tasks of cancelled items still finishing their ABOR: only their connection counts.
-    cancelling: std::collections::HashSet<tokio::task::Id>,
+    /// Tasks of cancelled items still finishing their ABOR, with their server's key: only
+    /// their connection counts (against the server's connection limit too).
+    cancelling: HashMap<tokio::task::Id, String>,
     /// One browsing worker per server.
     browsers: HashMap<String, mpsc::UnboundedSender<(RequestId, RemoteOp)>>,
     /// "Apply to all" answers, per direction.
@@ -485,7 +486,7 @@ impl Engine {
                     match joined {
                         Ok((task, result)) => {
                             self.tasks.remove(&task);
-                            if self.cancelling.remove(&task) {
+                            if self.cancelling.remove(&task).is_some() {
                                 // The item's state was set by the canceller.
                                 self.progress_remove(result.id);
                                 self.recycle(result.key, result.connection);
@@ -495,7 +496,7 @@ impl Engine {
                         }
                         Err(err) => {
                             // Panicked (or aborted at shutdown).
-                            let cancelled = self.cancelling.remove(&err.id());
+                            let cancelled = self.cancelling.remove(&err.id()).is_some();
                             if let Some(id) = self.tasks.remove(&err.id())
                                 && !cancelled
                             {
@@ -619,13 +620,16 @@ impl Engine {
         while self.processing && self.running.len() < self.config.parallel.clamp(1, 10) {
             // A site's own limit ("maximum simultaneous connections") holds its items back
             // while others' go on.
+            // A cancelled item's connection stays open while its ABOR finishes: it counts.
             let mut running_per_server: HashMap<String, usize> = HashMap::new();
-            for id in self.aborts.keys() {
-                if let Some(item) = self.queue.get(*id) {
-                    *running_per_server
-                        .entry(server_key(&item.spec.server))
-                        .or_default() += 1;
-                }
+            let running_keys = self
+                .aborts
+                .keys()
+                .filter_map(|id| self.queue.get(*id))
+                .map(|item| server_key(&item.spec.server))
+                .chain(self.cancelling.values().cloned());
+            for key in running_keys {
+                *running_per_server.entry(key).or_default() += 1;
             }
             let may_start = |item: &Item| {
                 item.spec.server.max_transfers.is_none_or(|max| {
@@ -780,7 +784,12 @@ impl Engine {
             if let Some(cancel) = self.cancels.remove(&id) {
                 cancel.cancel();
             }
-            self.cancelling.insert(abort.id());
+            let key = self
+                .queue
+                .get(id)
+                .map(|item| server_key(&item.spec.server))
+                .unwrap_or_default();
+            self.cancelling.insert(abort.id(), key);
             self.progress_remove(id);
         }
         if self.queue.cancel(id) {
