@@ -189,6 +189,11 @@ impl SkiffApp {
 
     /// Draws the window, if open, with the report once the engine sent it.
     pub(crate) fn diagnose_ui(&mut self, ctx: &egui::Context) {
+        // Reports for windows closed (or run again) before they arrived are not wanted.
+        let open_request = self.diagnose.as_ref().map(|w| w.request);
+        self.model
+            .diagnoses
+            .retain(|(request, _)| Some(*request) == open_request);
         let Some(window) = &mut self.diagnose else {
             return;
         };
