@@ -334,6 +334,39 @@ fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
     );
 }
 
+/// A server that answers ABOR with a single 426 (no 226 after it): the PWD sent behind the
+/// ABOR ends the abort at once; nothing waits for a second reply that never comes.
+#[test]
+fn an_abort_answered_by_one_426_ends_at_the_pwd_without_waiting() {
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
+    script.extend([
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR /big.bin"),
+        send("150 sending\r\n"),
+        Step::DataSendHold(vec![3u8; 4096]),
+        Step::Expect("ABOR"),
+        send("426 Transfer aborted.\r\n"),
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("SIZE /big.bin"),
+        send("213 4096\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, _) = options(&server);
+    let size = runtime()
+        .block_on(async {
+            let mut conn = Connection::connect(options).await?;
+            let mut stream = conn.retrieve(b"/big.bin", TransferType::Binary, 0).await?;
+            let mut buf = [0u8; 1024];
+            assert!(conn.read_data(&mut stream, &mut buf).await? > 0);
+            conn.abort_transfer(stream).await?;
+            conn.size(b"/big.bin").await
+        })
+        .unwrap();
+    assert_eq!(size, Some(4096));
+}
+
 /// All the data arrived, but the final reply stalls half-written: without the server's
 /// word the download is not complete, and nothing appears under the final name.
 #[test]

@@ -806,17 +806,15 @@ impl Connection {
     pub async fn abort_transfer(&mut self, stream: DataStream) -> Result<(), FtpError> {
         drop(stream);
         let during = "aborting the transfer";
+        // ABOR is answered by one reply or two (426 for the transfer, then 226; or 226 then
+        // 225 when the transfer had ended), depending on the server and the moment. PWD right
+        // behind it marks the end: everything before its 257 belongs to the abort, however
+        // many replies that is, and no count of them is waited out.
         self.control.send(&Command::Abor).await?;
         self.final_reply_early = false;
-        for _ in 0..2 {
-            let reply = self.control.read_reply(during).await?;
-            if reply.code.is_success() {
-                break;
-            }
-        }
         self.control.send(&Command::Pwd).await?;
-        // At most: the ABOR's reply still owed after the transfer's, then the 257.
-        for _ in 0..3 {
+        // At most: the transfer's reply, the ABOR's, then the 257.
+        for _ in 0..4 {
             let reply = self.control.read_reply(during).await?;
             if reply.code.0 == 257 {
                 return Ok(());
