@@ -266,10 +266,9 @@ fn tls_data_connections_that_require_session_reuse_are_supported() {
         &diagnosis,
         "TLS data connections require session reuse: supported",
     );
-    assert_eq!(
-        diagnosis.judgement.recommendation.as_ref().unwrap().mode,
-        DataMode::Passive
-    );
+    let rec = diagnosis.judgement.recommendation.as_ref().unwrap();
+    assert_eq!(rec.mode, DataMode::Passive);
+    assert!(!rec.requires_tls, "already a TLS connection: {text}");
 }
 
 #[test]
@@ -329,9 +328,14 @@ fn a_plain_logon_refused_for_lack_of_tls_is_followed_by_a_tls_round() {
         &diagnosis,
         "TLS data connections require session reuse: supported",
     );
-    assert_eq!(
-        diagnosis.judgement.recommendation.as_ref().unwrap().mode,
-        DataMode::Passive
+    let rec = diagnosis.judgement.recommendation.as_ref().unwrap();
+    assert_eq!(rec.mode, DataMode::Passive);
+    // The advice must switch the connection to TLS, or it could never log on.
+    assert!(rec.requires_tls, "{text}");
+    assert!(
+        rec.text
+            .ends_with("over explicit TLS (ftpes://): the server refuses a plain logon"),
+        "{text}"
     );
 }
 

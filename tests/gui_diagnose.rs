@@ -8,13 +8,14 @@
 mod common;
 mod gui_common;
 
-use common::{FtpServer, ServerKind, ServerOptions};
+use common::{FtpServer, ServerKind, ServerOptions, ServerTls};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use gui_common::*;
 use skiff::gui::SkiffApp;
 use skiff::sites::site::{LogonType, Protocol, Site, SiteDataMode, SiteList};
+use skiff::sites::trust::{TrustStore, TrustedCert};
 
 fn settle(h: &mut Harness<'_, SkiffApp>) {
     for _ in 0..3 {
@@ -197,5 +198,73 @@ fn a_quickconnect_session_takes_the_recommendation_without_touching_the_sites() 
         diagnose_window(&h)
             .query_by_label_contains("Applied: passive mode (EPSV); reconnected")
             .is_some()
+    );
+}
+
+/// A server that refuses a plain logon (vsftpd requiring TLS), reached with a plain
+/// quickconnect: the logon fails, the diagnosis finds that only TLS logs on, and applying
+/// its advice switches the session to explicit TLS (ftpes://), which then lists.
+#[test]
+fn advice_that_needs_tls_switches_the_session_to_ftpes() {
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ..ServerOptions::default()
+        },
+    );
+    server.write_file("secure.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let mut trust = TrustStore::load(&config.path().join("trusted-certificates.json")).unwrap();
+    trust
+        .trust(TrustedCert {
+            host: server.host(),
+            port: server.port(),
+            sha256: server.cert_sha256(),
+            subject: "CN=localhost".into(),
+            not_after: String::new(),
+        })
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut h = window_trusting(&rt, local.path(), Some(trust));
+    connect_to_url(
+        &mut h,
+        &format!(
+            "ftp://{}:{}@{}:{}/",
+            server.user(),
+            server.password(),
+            server.host(),
+            server.port()
+        ),
+    );
+    step_until(&mut h, "the plain logon to fail", |h| {
+        h.state().model().remote.error.is_some()
+    });
+    h.get_by_label("Server").click();
+    settle(&mut h);
+    h.get_by_label("Diagnose connection…").click();
+    step_until(&mut h, "the diagnosis", |h| {
+        h.query_by_role_and_label(Role::Window, "Diagnose connection")
+            .is_some_and(|w| w.query_by_label("Apply to this session").is_some())
+    });
+    assert!(
+        diagnose_window(&h)
+            .query_by_label_contains(
+                "over explicit TLS (ftpes://): the server refuses a plain logon"
+            )
+            .is_some()
+    );
+    diagnose_window(&h)
+        .get_by_label("Apply to this session")
+        .click();
+    step_until(&mut h, "the session over TLS, listed", |h| {
+        h.state().model().connected && has_label(h, "secure.txt")
+    });
+    assert_eq!(
+        h.get_by_label("Host:").value().as_deref(),
+        Some("ftpes://127.0.0.1"),
+        "the quickconnect bar shows the session's new protocol"
     );
 }

@@ -21,7 +21,12 @@ pub(crate) async fn run(url: Option<&str>, args: &CommonArgs) -> anyhow::Result<
         stdout_line(&printable(line))?;
     }
     if let Some(rec) = &diagnosis.judgement.recommendation {
-        stdout_line(&format!("Flags: {}", rec.cli_flags()))?;
+        let tls = if rec.requires_tls {
+            " (with an ftpes:// URL)"
+        } else {
+            ""
+        };
+        stdout_line(&format!("Flags: {}{tls}", rec.cli_flags()))?;
         return Ok(());
     }
     let why = diagnosis

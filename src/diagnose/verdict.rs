@@ -39,6 +39,9 @@ pub struct Recommendation {
     pub mode: DataMode,
     pub prefer_epsv: bool,
     pub use_control_peer_for_pasv: bool,
+    /// Only the TLS round could log on (the server refused a plain logon): the advice holds
+    /// for explicit TLS (ftpes://), which the connection must switch to.
+    pub requires_tls: bool,
     /// The advice in words.
     pub text: String,
 }
@@ -115,7 +118,17 @@ pub fn judge(settings: &DataSettings, rounds: &[Round]) -> Judgement {
         }
     }
     let primary = rounds.iter().find(|r| r.logon_error.is_none());
-    let recommendation = primary.and_then(|r| recommend(&r.attempts));
+    let mut recommendation = primary.and_then(|r| recommend(&r.attempts));
+    // A plain target whose plain logon failed and whose TLS round worked: say so, or the
+    // advice would keep a connection that cannot log on.
+    if let (Some(rec), Some(primary)) = (&mut recommendation, primary)
+        && primary.tls
+        && rounds.first().is_some_and(|r| !r.tls)
+    {
+        rec.requires_tls = true;
+        rec.text
+            .push_str(", over explicit TLS (ftpes://): the server refuses a plain logon");
+    }
     let failure = match (&recommendation, primary) {
         (Some(rec), _) => {
             summary.push(format!(
@@ -416,6 +429,7 @@ fn recommend(attempts: &[ProbeRecord]) -> Option<Recommendation> {
             mode: DataMode::Passive,
             prefer_epsv: epsv,
             use_control_peer_for_pasv: use_control_peer,
+            requires_tls: false,
             text,
         });
     }
@@ -423,6 +437,7 @@ fn recommend(attempts: &[ProbeRecord]) -> Option<Recommendation> {
         mode: DataMode::Active,
         prefer_epsv: true,
         use_control_peer_for_pasv: true,
+        requires_tls: false,
         text: "active mode (passive data connections fail)".to_owned(),
     })
 }

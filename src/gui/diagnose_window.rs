@@ -226,10 +226,18 @@ impl SkiffApp {
         let applies_to = window.applies_to.clone();
         let mut options = (*server).clone();
         rec.apply_to(&mut options.data);
+        let mut url = url;
+        if rec.requires_tls {
+            options.tls.mode = crate::net::tls::TlsMode::Explicit;
+            url.scheme = crate::url::Scheme::Ftpes;
+        }
         let mut done = format!("Applied: {}", rec.text);
         if let ApplyTarget::Site { id, name } = &applies_to
             && let Some(site) = self.cfg.sites.get_mut(id)
         {
+            if rec.requires_tls {
+                site.protocol = crate::sites::site::Protocol::FtpExplicitTls;
+            }
             site.data_mode = match rec.mode {
                 DataMode::Active => SiteDataMode::Active,
                 _ => SiteDataMode::Passive,
@@ -242,6 +250,10 @@ impl SkiffApp {
                 .then_some(rec.use_control_peer_for_pasv);
             done = format!("Applied to the site \"{name}\": {}", rec.text);
             self.save_sites();
+        }
+        if rec.requires_tls && matches!(applies_to, ApplyTarget::Session) {
+            // The quickconnect bar shows the session: a later Quickconnect stays on TLS.
+            (self.quick.host, self.quick.port) = super::commands::host_and_port_fields(&url);
         }
         done.push_str("; reconnected with the new settings");
         let site = self.cfg.current_site.clone();
