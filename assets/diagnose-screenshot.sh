@@ -7,16 +7,8 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$(realpath -m "${1:-$REPO/assets/diagnose.png}")"
-CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
-VSFTPD="$CACHE/usr/sbin/vsftpd"
-SHOT="${GUI_SHOT:-$REPO/../shared/tools/gui-shot.sh}"
-WORK="$(mktemp -d /tmp/skiff-shot.XXXXXX)"
-chmod 755 "$WORK" # the server runs as skiffftp and must reach its root
-[[ -x $SHOT ]] || { echo "screenshot: no gui-shot tool at $SHOT (set GUI_SHOT)" >&2; exit 1; }
-# shellcheck source=../bench/lib.sh
-source "$REPO/bench/lib.sh"
-[[ -x $VSFTPD ]] || bash "$REPO/tests/servers/install.sh"
-(cd "$REPO" && cargo build --quiet)
+# shellcheck source=shot-lib.sh
+source "$REPO/assets/shot-lib.sh"
 
 mkdir -p "$WORK/root/pub" "$WORK/local" "$WORK/config" "$WORK/data"
 printf 'hello\n' > "$WORK/root/pub/readme.txt"

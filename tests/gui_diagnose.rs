@@ -27,6 +27,17 @@ fn diagnose_window<'a>(h: &'a Harness<'_, SkiffApp>) -> egui_kittest::Node<'a> {
     h.get_by_role_and_label(Role::Window, "Diagnose connection")
 }
 
+/// Server > Diagnose connection, then waits until the report offers `apply`.
+fn diagnose_from_the_menu(h: &mut Harness<'_, SkiffApp>, apply: &str) {
+    h.get_by_label("Server").click();
+    settle(h);
+    h.get_by_label("Diagnose connection…").click();
+    step_until(h, "the diagnosis", |h| {
+        h.query_by_role_and_label(Role::Window, "Diagnose connection")
+            .is_some_and(|w| w.query_by_label(apply).is_some())
+    });
+}
+
 #[test]
 fn diagnose_shows_the_table_and_applies_passive_mode_to_the_site() {
     let server = FtpServer::start_with(
@@ -84,13 +95,7 @@ fn diagnose_shows_the_table_and_applies_passive_mode_to_the_site() {
     });
     assert!(!has_label(&h, "listed.txt"));
 
-    h.get_by_label("Server").click();
-    settle(&mut h);
-    h.get_by_label("Diagnose connection…").click();
-    step_until(&mut h, "the diagnosis table", |h| {
-        h.query_by_role_and_label(Role::Window, "Diagnose connection")
-            .is_some_and(|w| w.query_by_label("Apply to the site \"nat-box\"").is_some())
-    });
+    diagnose_from_the_menu(&mut h, "Apply to the site \"nat-box\"");
     let window = diagnose_window(&h);
     for header in ["Method", "Sent", "Came back", "Data connection", "Verdict"] {
         assert!(window.query_by_label(header).is_some(), "{header}");
@@ -171,13 +176,7 @@ fn a_quickconnect_session_takes_the_recommendation_without_touching_the_sites() 
     quickconnect(&mut h, &server);
     // The default: passive, falling back to active.
     assert!(has_label(&h, "Passive mode, active as fallback"));
-    h.get_by_label("Server").click();
-    settle(&mut h);
-    h.get_by_label("Diagnose connection…").click();
-    step_until(&mut h, "the diagnosis", |h| {
-        h.query_by_role_and_label(Role::Window, "Diagnose connection")
-            .is_some_and(|w| w.query_by_label("Apply to this session").is_some())
-    });
+    diagnose_from_the_menu(&mut h, "Apply to this session");
     assert_eq!(
         diagnose_window(&h).query_all_by_label("works").count(),
         5,
@@ -242,13 +241,7 @@ fn advice_that_needs_tls_switches_the_session_to_ftpes() {
     step_until(&mut h, "the plain logon to fail", |h| {
         h.state().model().remote.error.is_some()
     });
-    h.get_by_label("Server").click();
-    settle(&mut h);
-    h.get_by_label("Diagnose connection…").click();
-    step_until(&mut h, "the diagnosis", |h| {
-        h.query_by_role_and_label(Role::Window, "Diagnose connection")
-            .is_some_and(|w| w.query_by_label("Apply to this session").is_some())
-    });
+    diagnose_from_the_menu(&mut h, "Apply to this session");
     assert!(
         diagnose_window(&h)
             .query_by_label_contains(

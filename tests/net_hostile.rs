@@ -295,11 +295,10 @@ fn a_stranger_connecting_to_the_active_listener_is_refused_and_the_server_gets_t
     );
 }
 
-/// vsftpd's answer to ABOR after a transfer it saw end: the transfer's 226, then "225 No
-/// transfer to ABOR". Both are owed; stopping at the first 2xx would leave the 225 to answer
-/// the next command. The PWD after them shows where they end.
-#[test]
-fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
+/// A download of /big.bin cancelled after its first bytes, the server answering the ABOR
+/// with `abor_replies` (then the PWD sent behind it with its 257), then a SIZE on the same
+/// connection: the SIZE's answer (it must be the SIZE's own 213 123456) and the log.
+fn abort_then_size(abor_replies: &'static str) -> (Option<u64>, LogLines) {
     let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
     script.extend([
         Step::Expect("EPSV"),
@@ -308,7 +307,7 @@ fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
         send("150 sending\r\n"),
         Step::DataSendHold(vec![3u8; 4096]),
         Step::Expect("ABOR"),
-        send("226 Transfer complete.\r\n225 No transfer to ABOR.\r\n"),
+        send(abor_replies),
         Step::Expect("PWD"),
         send("257 \"/\" is the current directory\r\n"),
         Step::Expect("SIZE /big.bin"),
@@ -326,6 +325,15 @@ fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
             conn.size(b"/big.bin").await
         })
         .unwrap();
+    (size, lines)
+}
+
+/// vsftpd's answer to ABOR after a transfer it saw end: the transfer's 226, then "225 No
+/// transfer to ABOR". Both are owed; stopping at the first 2xx would leave the 225 to answer
+/// the next command. The PWD after them shows where they end.
+#[test]
+fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
+    let (size, lines) = abort_then_size("226 Transfer complete.\r\n225 No transfer to ABOR.\r\n");
     assert_eq!(size, Some(123_456));
     let responses = log_texts(&lines, LogKind::Response);
     assert!(
@@ -335,36 +343,11 @@ fn abort_reads_every_reply_owed_and_the_next_command_gets_its_own() {
 }
 
 /// A server that answers ABOR with a single 426 (no 226 after it): the PWD sent behind the
-/// ABOR ends the abort at once; nothing waits for a second reply that never comes.
+/// ABOR ends the abort at once; nothing waits (1 s here) for a second reply that never comes.
 #[test]
 fn an_abort_answered_by_one_426_ends_at_the_pwd_without_waiting() {
-    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
-    script.extend([
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("RETR /big.bin"),
-        send("150 sending\r\n"),
-        Step::DataSendHold(vec![3u8; 4096]),
-        Step::Expect("ABOR"),
-        send("426 Transfer aborted.\r\n"),
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("SIZE /big.bin"),
-        send("213 4096\r\n"),
-    ]);
-    let server = ScriptedServer::start(script);
-    let (options, _) = options(&server);
-    let size = runtime()
-        .block_on(async {
-            let mut conn = Connection::connect(options).await?;
-            let mut stream = conn.retrieve(b"/big.bin", TransferType::Binary, 0).await?;
-            let mut buf = [0u8; 1024];
-            assert!(conn.read_data(&mut stream, &mut buf).await? > 0);
-            conn.abort_transfer(stream).await?;
-            conn.size(b"/big.bin").await
-        })
-        .unwrap();
-    assert_eq!(size, Some(4096));
+    let (size, _) = abort_then_size("426 Transfer aborted.\r\n");
+    assert_eq!(size, Some(123_456));
 }
 
 /// All the data arrived, but the final reply stalls half-written: without the server's
