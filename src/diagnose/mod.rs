@@ -175,7 +175,9 @@ async fn run_round(
         attempts: Vec::new(),
     };
     let mut conn: Option<Connection> = None;
-    // The fresh-session attempt (TLS only) repeats the first method that worked.
+    // The attempts, in order. Under TLS the plan grows by one while it runs: the first
+    // method that works is tried once more with a fresh TLS session, to learn whether the
+    // server requires session reuse. Hence a loop over an index, not an iterator.
     let mut plan: Vec<(ProbeMethod, bool)> = ProbeMethod::ALL.iter().map(|m| (*m, false)).collect();
     let mut index = 0;
     while index < plan.len() {

@@ -249,24 +249,55 @@ impl Connection {
         } else {
             self.probe_active(record).await?
         };
+        let final_reply_early = self.probe_start_list(record, &pending).await?;
+        let stream = self
+            .probe_open_data(record, pending, fresh_tls_session, final_reply_early)
+            .await?;
+        self.probe_read_listing(record, stream, final_reply_early)
+            .await
+    }
+
+    /// Sends LIST and reads its first reply. `Ok(true)` when that was already the final
+    /// reply (a passive server that sent everything at once); an error reply ends the
+    /// attempt with the control connection still in step.
+    async fn probe_start_list(
+        &mut self,
+        record: &mut ProbeRecord,
+        pending: &PendingData,
+    ) -> Result<bool, ProbeFailure> {
+        let fail = |e: FtpError| ProbeFailure::from_error(&e);
         let list = Command::List(None);
         record.sent.push(list.log_text());
+        // Until the LIST's replies are all read, the control connection is out of step.
         record.control_usable = false;
         self.control.send(&list).await.map_err(fail)?;
         let reply = self.control.read_reply(LIST_PHASE).await.map_err(fail)?;
         record.replies.push(reply.to_string());
-        let mut final_reply_early = false;
-        if !reply.code.is_preliminary() {
-            let passive = matches!(pending, PendingData::Connected(_));
-            if !(reply.code.is_success() && passive) {
-                // The LIST's answer is its final reply: nothing more is owed.
-                record.control_usable = true;
-                return Err(ProbeFailure::TransferRefused {
-                    reply: reply.to_string(),
-                });
-            }
-            final_reply_early = true;
+        if reply.code.is_preliminary() {
+            return Ok(false);
         }
+        let passive = matches!(pending, PendingData::Connected(_));
+        if !(reply.code.is_success() && passive) {
+            // The LIST's answer is its final reply: nothing more is owed.
+            record.control_usable = true;
+            return Err(ProbeFailure::TransferRefused {
+                reply: reply.to_string(),
+            });
+        }
+        Ok(true)
+    }
+
+    /// The data connection: the passive one already made, or the server's connection to
+    /// the active listener; then TLS on it when the session protects data (a fresh TLS
+    /// session on purpose when `fresh_tls_session`).
+    async fn probe_open_data(
+        &mut self,
+        record: &mut ProbeRecord,
+        pending: PendingData,
+        fresh_tls_session: bool,
+        final_reply_early: bool,
+    ) -> Result<DataStream, ProbeFailure> {
+        let fail = |e: FtpError| ProbeFailure::from_error(&e);
         let tcp = match pending {
             PendingData::Connected(stream) => stream,
             PendingData::Listening(listener) => {
@@ -299,15 +330,27 @@ impl Connection {
         {
             record.tls_resumed = Some(!fresh_tls_session && tls.last_data_resumed);
         }
-        let mut stream = match secured {
-            Ok(stream) => stream,
+        match secured {
+            Ok(stream) => Ok(stream),
             Err(err) => {
                 if !final_reply_early {
                     self.probe_late_reply(record).await;
                 }
-                return Err(fail(err));
+                Err(fail(err))
             }
-        };
+        }
+    }
+
+    /// Reads the listing (at most `LISTING_LIMIT_BYTES`: enough to prove the method works;
+    /// past that the transfer is aborted) and the final reply, leaving the control
+    /// connection in step when it can.
+    async fn probe_read_listing(
+        &mut self,
+        record: &mut ProbeRecord,
+        mut stream: DataStream,
+        final_reply_early: bool,
+    ) -> Result<(), ProbeFailure> {
+        let fail = |e: FtpError| ProbeFailure::from_error(&e);
         let mut buf = vec![0u8; 16 * 1024];
         let read = loop {
             match self.read_data(&mut stream, &mut buf).await {
