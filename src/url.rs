@@ -172,11 +172,12 @@ impl FtpUrl {
 
     /// `host:port` for display and connecting, with brackets around IPv6 literals.
     pub fn host_port(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        format!("{}:{}", self.url_host(), self.port)
+    }
+
+    /// The host as a URL writes it: IPv6 literals in brackets.
+    pub fn url_host(&self) -> String {
+        url_host(&self.host)
     }
 
     /// The URL without the password, safe to print.
@@ -192,6 +193,15 @@ impl FtpUrl {
             self.host_port(),
             String::from_utf8_lossy(&self.path)
         )
+    }
+}
+
+/// A host as a URL writes it: an IPv6 literal in brackets, anything else as it is.
+pub fn url_host(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
     }
 }
 

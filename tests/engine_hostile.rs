@@ -229,26 +229,28 @@ fn a_421_mid_transfer_is_retried_and_with_the_server_gone_the_item_fails() {
 /// next command), and the retry on a new connection lists the folder.
 #[test]
 fn a_folders_pwd_that_times_out_drops_the_connection_and_the_retry_lists_it() {
-    let mut first = greeting_and_logon(&["EPSV"]);
+    // Logon (with the home folder's PWD), then into /src, up to its PWD.
+    let into_src = || {
+        let mut steps = greeting_and_logon(&["EPSV"]);
+        steps.extend([
+            Step::Expect("PWD"),
+            send("257 \"/\"\r\n"),
+            Step::Expect("CWD /src"),
+            send("250 ok\r\n"),
+            Step::Expect("PWD"),
+        ]);
+        steps
+    };
+    let mut first = into_src();
     first.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("CWD /src"),
-        send("250 ok\r\n"),
-        Step::Expect("PWD"),
         Step::Stall(Duration::from_secs(4)),
         send("257 \"/src\"\r\n"),
         // Only a client that went on with this connection gets here.
         Step::Expect("TYPE"),
         send("200 ok\r\n"),
     ]);
-    let mut second = greeting_and_logon(&["EPSV"]);
+    let mut second = into_src();
     second.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("CWD /src"),
-        send("250 ok\r\n"),
-        Step::Expect("PWD"),
         send("257 \"/src\"\r\n"),
         Step::Expect("TYPE A"),
         send("200 ok\r\n"),

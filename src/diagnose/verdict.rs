@@ -99,8 +99,9 @@ pub fn judge(settings: &DataSettings, rounds: &[Round]) -> Judgement {
     for round in rounds {
         let over = if round.tls { " over TLS" } else { "" };
         if let Some(err) = &round.logon_error {
-            logon_failures.push(format!("Logging in{over} failed: {err}"));
-            summary.push(format!("Logging in{over} failed: {err}"));
+            let line = format!("Logging in{over} failed: {err}");
+            summary.push(line.clone());
+            logon_failures.push(line);
             continue;
         }
         for record in &round.attempts {

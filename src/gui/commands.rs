@@ -55,17 +55,15 @@ pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, ConnectOptio
 /// What the Host and Port fields show once connected: the scheme and host, and the port
 /// when it is not the scheme's default (FileZilla's way; the port no longer hides in Host).
 pub fn host_and_port_fields(url: &FtpUrl) -> (String, String) {
-    let host = if url.host.contains(':') {
-        format!("[{}]", url.host)
-    } else {
-        url.host.clone()
-    };
     let port = if url.port == url.scheme.default_port() {
         String::new()
     } else {
         url.port.to_string()
     };
-    (format!("{}://{host}", url.scheme.as_str()), port)
+    (
+        format!("{}://{}", url.scheme.as_str(), url.url_host()),
+        port,
+    )
 }
 
 /// `ftp://user@host:port/path` for the clipboard: no password, the path percent-encoded.

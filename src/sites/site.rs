@@ -275,11 +275,7 @@ impl Site {
 
     /// `scheme://user@host:port`, for the title bar and the recent list; never a password.
     pub fn display_url(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
+        let host = crate::url::url_host(&self.host);
         let user = match self.logon {
             LogonType::Anonymous => String::new(),
             _ if self.user.is_empty() => String::new(),

@@ -237,23 +237,26 @@ pub fn remote_table_row(harness: &Harness<'_, SkiffApp>, name: &str) -> egui::Po
         .center()
 }
 
+/// The places `label` is shown exactly, top to bottom.
+fn label_rects_top_down(harness: &Harness<'_, SkiffApp>, label: &str) -> Vec<egui::Rect> {
+    let mut rects: Vec<egui::Rect> = harness
+        .get_all_by_label(label)
+        .map(|node| node.rect())
+        .collect();
+    assert!(!rects.is_empty(), "no label {label:?}");
+    rects.sort_by(|a, b| a.top().total_cmp(&b.top()));
+    rects
+}
+
 /// Where a file table shows exactly `label`: the lowest of the labels (a pane's table sits
 /// below its tree, which shows a folder with the same icon and name).
 pub fn table_row(harness: &Harness<'_, SkiffApp>, label: &str) -> egui::Pos2 {
-    harness
-        .get_all_by_label(label)
-        .max_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
-        .unwrap_or_else(|| panic!("no label {label:?}"))
-        .rect()
-        .center()
+    let rects = label_rects_top_down(harness, label);
+    rects[rects.len() - 1].center()
 }
 
 /// Where a pane's tree shows exactly `label`: the highest of the labels (the tree sits above
 /// the pane's file table, which may show the same folder).
 pub fn tree_row(harness: &Harness<'_, SkiffApp>, label: &str) -> egui::Rect {
-    harness
-        .get_all_by_label(label)
-        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
-        .unwrap_or_else(|| panic!("no label {label:?}"))
-        .rect()
+    label_rects_top_down(harness, label)[0]
 }
