@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! proto  (pure FTP: reply parser, commands, FEAT, PASV/EPSV, listings; bytes in, values out)
-//!   → net       (tokio: control connection, data connections in both modes, timeouts, logging)
-//!   → transfer  (local-file safety: .part files, resume, overwrite policy)
-//!   → engine    (the queue: N pooled connections, retries, persistence; commands in, events out)
+//!   → net       (tokio: FTP control connection, data connections in both modes, timeouts, log)
+//!   → remote    (the protocol seam: trait RemoteSession, Server, RemoteError; FTP implements it)
+//!   → transfer  (one file under the file-exists policy: .part files, resume; over the seam)
+//!   → engine    (the queue, pooled sessions, browsing, retries; commands in, events out)
 //!   → cli | gui (skiff ls|get|put|... and the desktop window, two faces of one engine)
 //! ```
-//! The message log (`log`) is a typed stream every layer writes to and every face reads.
+//! Beside them: `local` (safe local names, atomic writes), `sites` (saved sites, settings,
+//! passwords, trust), `setup` (settings → engine settings), `log` (the message log, a typed
+//! stream every layer writes to and every face reads).
 
 pub mod cancel;
 pub mod cli;
@@ -21,7 +24,9 @@ pub mod log;
 pub mod net;
 pub mod proto;
 pub mod rate;
+pub mod remote;
 pub mod secret;
+pub mod setup;
 pub mod sites;
 pub mod transfer;
 pub mod url;

@@ -1,15 +1,22 @@
-//! Local file names from remote ones: a server's name can never place a file outside the
-//! folder the user chose.
+//! The local disk's side: local file names from remote ones (a server's name can never
+//! place a file outside the folder the user chose), temporary and numbered names, and
+//! files written atomically.
 
 use std::ffi::OsString;
 
 use crate::proto::charset::{Charset, CharsetError};
 
+mod atomic;
 mod collide;
 mod names;
 
+pub use atomic::write_atomically;
+
 pub use collide::{FolderNames, fold_key};
-pub use names::{BadReplacement, MAX_NAME_BYTES, Replacement, fit_name, safe_name};
+pub use names::{
+    BadReplacement, MAX_NAME_BYTES, Replacement, fit_name, numbered_name, part_name, part_path,
+    safe_name,
+};
 
 /// Why a remote name cannot become a local file name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

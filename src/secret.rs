@@ -1,4 +1,5 @@
-//! A password that cannot leak into a log: `Debug` and `Display` print asterisks.
+//! A password that cannot leak into a log (`Debug` and `Display` print asterisks), and the
+//! credentials a logon uses.
 
 use std::fmt;
 
@@ -30,6 +31,15 @@ impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("****")
     }
+}
+
+/// Who logs on. `None` user means anonymous.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// Sent only when the server asks for it (332).
+    pub account: Option<Secret>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! What every subcommand shares: a URL or a saved site → connection (the site's and the global
-//! settings, the flags over both), saved passwords, the message log on stderr, errors.
+//! What every subcommand shares: a URL or a saved site → the server to reach (the site's and
+//! the global settings, the flags over both), saved passwords, the message log on stderr,
+//! errors in the CLI's words.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -8,14 +9,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::CommonArgs;
+use crate::cli::{ActiveArgs, CommonArgs, DataArgs};
 use crate::log::{ConnId, LogSink};
 use crate::net::tls::{
-    CertInfo, CertProblem, TlsMode, TlsSettings, TlsVersions, load_pem_certificates,
-    normalize_fingerprint,
+    TlsMode, TlsSettings, TlsVersions, load_pem_certificates, normalize_fingerprint,
 };
-use crate::net::{ConnectOptions, Connection, FtpError};
 use crate::proto::charset::Charset;
+use crate::remote::Server;
 use crate::secret::Secret;
 use crate::sites::config_file::ConfigProblem;
 use crate::sites::credentials::{CredentialError, MasterVault, PasswordStore, StoreKind};
@@ -32,10 +32,14 @@ pub(crate) struct Target {
     pub shown: String,
     /// The server's charset for names (the site's, or `--encoding`).
     pub charset: Charset,
-    pub options: ConnectOptions,
+    pub server: Server,
     /// The saved site, with `--site`.
     pub site: Option<Site>,
     pub settings: Settings,
+    /// The trust store (TLS only), to remember certificates the user vouches for.
+    pub trust_store: Option<TrustStore>,
+    /// `--log`: the message log goes to stderr (and progress bars would garble it).
+    pub log: bool,
 }
 
 impl Target {
@@ -57,23 +61,29 @@ impl Target {
 }
 
 /// Resolves the URL argument (or, with `--site`, the remote path) and the flags: the site's
-/// or the URL's server, the global settings for the rest, and the flags over both.
-pub(crate) fn resolve(arg: Option<&str>, args: &CommonArgs) -> anyhow::Result<Target> {
+/// or the URL's server, the global settings for the rest, and the flags over both. `data`
+/// and `active`: the data-connection flags, for commands that have them.
+pub(crate) fn resolve(
+    arg: Option<&str>,
+    args: &CommonArgs,
+    data: Option<&DataArgs>,
+    active: Option<&ActiveArgs>,
+) -> anyhow::Result<Target> {
     let settings = load_settings();
-    let (url, shown, mut options, site) = match &args.site {
+    let (url, shown, mut server, site) = match &args.site {
         Some(name) => {
             let (list, _) = load_sites();
             let site = list.find(name)?.clone();
             let path = site_path(&site, arg)?;
             let password = password_for_site(&site, &settings)?;
-            let options = settings
-                .site_options(&site, password)
+            let server = settings
+                .site_server(&site, password)
                 .with_context(|| format!("site {:?}", site.path()))?;
             let url = FtpUrl {
                 scheme: site.protocol.scheme(),
-                host: options.host.clone(),
-                port: options.port,
-                user: options.credentials.user.clone(),
+                host: server.host.clone(),
+                port: server.port,
+                user: server.credentials.user.clone(),
                 password: None,
                 path,
             };
@@ -83,44 +93,54 @@ pub(crate) fn resolve(arg: Option<&str>, args: &CommonArgs) -> anyhow::Result<Ta
                 site.display_url(),
                 shown_path(&url.path)
             );
-            (url, shown, options, Some(site))
+            (url, shown, server, Some(site))
         }
         None => {
             let text = arg.context("give an ftp://, ftpes:// or ftps:// URL, or --site NAME")?;
             let url = FtpUrl::parse(text)?;
-            let mut options = settings.url_options(&url, args.tls_if_available);
-            if options.credentials.password.is_none() {
-                options.credentials.password = env_secret("SKIFF_PASSWORD");
+            let mut server = settings.url_server(&url, args.tls_if_available);
+            if server.credentials.password.is_none() {
+                server.credentials.password = env_secret("SKIFF_PASSWORD");
             }
-            (url.clone(), url.redacted(), options, None)
+            (url.clone(), url.redacted(), server, None)
         }
     };
-    if let Some(mode) = args.mode {
-        options.data.mode = mode;
-    }
-    if let Some(range) = args.port_range {
-        options.data.active_port_range = Some(range);
-    }
-    if let Some(ip) = args.external_ip {
-        options.data.external_ip = Some(ip);
-    }
-    if args.disable_epsv {
-        options.data.prefer_epsv = false;
-    }
-    if args.use_pasv_address {
-        options.data.use_control_peer_for_pasv = false;
-    }
     if let Some(secs) = args.timeout {
-        options.timeout = Duration::from_secs(secs.max(1));
+        server.timeout = Duration::from_secs(secs.max(1));
     }
     if let Some(charset) = args.encoding {
-        options.charset = charset;
+        server.charset = charset;
     }
-    if args.tls_if_available && options.tls.mode == TlsMode::None {
-        options.tls.mode = TlsMode::ExplicitIfAvailable;
+    let mut trust_store = None;
+    let (host, port) = (server.host.clone(), server.port);
+    if let Some(ftp) = server.ftp_settings_mut() {
+        if let Some(data) = data {
+            if let Some(mode) = data.mode {
+                ftp.data.mode = mode;
+            }
+            if data.disable_epsv {
+                ftp.data.prefer_epsv = false;
+            }
+            if data.use_pasv_address {
+                ftp.data.use_control_peer_for_pasv = false;
+            }
+        }
+        if let Some(active) = active {
+            if let Some(range) = active.port_range {
+                ftp.data.active_port_range = Some(range);
+            }
+            if let Some(ip) = active.external_ip {
+                ftp.data.external_ip = Some(ip);
+            }
+        }
+        if args.tls_if_available && ftp.tls.mode == TlsMode::None {
+            ftp.tls.mode = TlsMode::ExplicitIfAvailable;
+        }
+        let (tls, store) = tls_settings(ftp.tls.mode, args, &host, port)?;
+        ftp.tls = tls;
+        trust_store = store;
     }
-    options.tls = tls_settings(options.tls.mode, args)?;
-    options.log = if args.log {
+    server.log = if args.log {
         LogSink::new(ConnId(1), |line| {
             let mut err = std::io::stderr().lock();
             writeln!(err, "{}", printable(&line.to_string())).ok();
@@ -129,12 +149,14 @@ pub(crate) fn resolve(arg: Option<&str>, args: &CommonArgs) -> anyhow::Result<Ta
         LogSink::discard()
     };
     Ok(Target {
-        charset: options.charset,
+        charset: server.charset,
         url,
         shown,
-        options,
+        server,
         site,
         settings,
+        trust_store,
+        log: args.log,
     })
 }
 
@@ -165,7 +187,14 @@ fn site_path(site: &Site, arg: Option<&str>) -> anyhow::Result<Vec<u8>> {
     Ok(crate::proto::path::join(base.as_bytes(), &path))
 }
 
-fn tls_settings(mode: TlsMode, args: &CommonArgs) -> anyhow::Result<TlsSettings> {
+/// TLS settings from the flags, with the fingerprint trusted earlier for this host (from
+/// the trust store, returned too so that a newly trusted certificate can be saved).
+fn tls_settings(
+    mode: TlsMode,
+    args: &CommonArgs,
+    host: &str,
+    port: u16,
+) -> anyhow::Result<(TlsSettings, Option<TrustStore>)> {
     for fp in &args.trust_fingerprint {
         if normalize_fingerprint(fp).is_none() {
             anyhow::bail!(
@@ -181,18 +210,17 @@ fn tls_settings(mode: TlsMode, args: &CommonArgs) -> anyhow::Result<TlsSettings>
         Some(path) => load_pem_certificates(path).map_err(anyhow::Error::msg)?,
         None => Vec::new(),
     };
-    Ok(TlsSettings {
+    let settings = TlsSettings {
         mode,
         trusted_fingerprints: args.trust_fingerprint.clone(),
-        trust_store,
+        stored_fingerprint: trust_store
+            .as_ref()
+            .and_then(|store| store.get(host, port))
+            .map(|cert| cert.sha256.clone()),
         extra_roots,
         versions: TlsVersions::default(),
-    })
-}
-
-/// Connects and logs on to the target.
-pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
-    connect_with(&target.shown, target.options.clone()).await
+    };
+    Ok((settings, trust_store))
 }
 
 // ---- Settings, sites and saved passwords ------------------------------------------------------
@@ -383,89 +411,6 @@ fn stty(arg: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-async fn connect_with(shown: &str, options: ConnectOptions) -> anyhow::Result<Connection> {
-    let mut vouched: Vec<String> = options.tls.trusted_fingerprints.clone();
-    let mut result = Connection::connect(options.clone()).await;
-    // An unverifiable certificate on a terminal: show it and ask, as a browser would.
-    if let Err(FtpError::Certificate {
-        problem: CertProblem::Untrusted { .. },
-        info: Some(info),
-    }) = &result
-        && std::io::stdin().is_terminal()
-        && ask_to_trust(info)?
-    {
-        let mut retry = options.clone();
-        retry.tls.trusted_fingerprints.push(info.sha256.clone());
-        vouched.push(info.sha256.clone());
-        result = Connection::connect(retry).await;
-    }
-    let conn = result
-        .with_context(|| shown.to_owned())
-        .map_err(flip_context)?;
-    remember_trusted(&conn, options.tls.trust_store.as_ref(), &vouched)?;
-    Ok(conn)
-}
-
-/// Saves a certificate the user vouched for (by fingerprint or at the prompt), so the next
-/// connection proceeds silently. A certificate that verified against a CA is not pinned: its
-/// renewal must not look like an attack.
-fn remember_trusted(
-    conn: &Connection,
-    store: Option<&TrustStore>,
-    vouched: &[String],
-) -> anyhow::Result<()> {
-    let (Some(cert), Some(store)) = (conn.certificate(), store) else {
-        return Ok(());
-    };
-    let vouched = vouched
-        .iter()
-        .filter_map(|f| normalize_fingerprint(f))
-        .any(|f| f == cert.sha256);
-    let known = store
-        .get(&cert.host, cert.port)
-        .is_some_and(|c| c.sha256 == cert.sha256);
-    if vouched && !known {
-        let mut store = store.clone();
-        store.trust(cert.to_trusted())?;
-        conn.log().status(format!(
-            "Trusted certificate saved for {}:{}",
-            cert.host, cert.port
-        ));
-    }
-    Ok(())
-}
-
-fn ask_to_trust(info: &CertInfo) -> anyhow::Result<bool> {
-    let mut err = std::io::stderr().lock();
-    writeln!(err, "The server's certificate could not be verified.")?;
-    writeln!(err, "  Host:        {}:{}", info.host, info.port)?;
-    writeln!(err, "  Subject:     {}", info.subject)?;
-    writeln!(err, "  Issuer:      {}", info.issuer)?;
-    writeln!(
-        err,
-        "  Valid:       {} to {}",
-        info.not_before, info.not_after
-    )?;
-    writeln!(err, "  SHA-256:     {}", info.sha256)?;
-    write!(err, "Trust this certificate and remember it? [y/N] ")?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-/// `anyhow` puts context first; for a one-line error we want "what failed: where".
-fn flip_context(err: anyhow::Error) -> anyhow::Error {
-    let mut chain = err.chain();
-    let outer = chain.next().map(ToString::to_string).unwrap_or_default();
-    let inner: Vec<String> = chain.map(ToString::to_string).collect();
-    if inner.is_empty() {
-        anyhow::anyhow!(outer)
-    } else {
-        anyhow::anyhow!("{} ({outer})", inner.join(": "))
-    }
 }
 
 /// A server's text (names, replies) for the terminal: control characters (ESC sequences, CR, tabs) as

@@ -1,7 +1,9 @@
-//! `skiff ls URL [--json]`, `skiff ls --site NAME [PATH] [--json]`
+//! `skiff ls URL [--json]`, `skiff ls --site NAME [PATH] [--json]`: a listing from the
+//! engine's browsing session, as the window gets it.
 
-use crate::cli::CommonArgs;
-use crate::cli::common::{connect, resolve, stdout_line};
+use crate::cli::common::{Target, printable, stdout_line};
+use crate::cli::engine::CliEngine;
+use crate::engine::RemoteOp;
 use crate::proto::charset::Charset;
 use crate::proto::listing::{Entry, EntryKind};
 
@@ -41,13 +43,16 @@ impl JsonEntry {
     }
 }
 
-pub(crate) async fn run(url: Option<&str>, json: bool, args: &CommonArgs) -> anyhow::Result<()> {
-    let target = resolve(url, args)?;
+pub(crate) async fn run(target: Target, json: bool) -> anyhow::Result<()> {
     let charset = target.charset;
     let dir = target.remote_path()?;
-    let mut conn = connect(&target).await?;
-    let mut entries = conn.list(&dir).await?;
-    conn.quit().await;
+    let mut engine = CliEngine::start(&target, crate::setup::engine_settings(&target.settings));
+    let listed = engine.remote(RemoteOp::List(dir)).await;
+    engine.shutdown().await;
+    let Some((_, entries)) = listed? else {
+        anyhow::bail!("the server sent no listing ({})", target.shown);
+    };
+    let mut entries = entries.to_vec();
     // Folders first, then by name, as a file manager shows them.
     entries.sort_by(|a, b| {
         b.is_dir()
@@ -72,10 +77,10 @@ pub(crate) async fn run(url: Option<&str>, json: bool, args: &CommonArgs) -> any
             .as_ref()
             .map(|t| format!(" -> {}", charset.decode(t)))
             .unwrap_or_default();
-        stdout_line(&format!(
+        stdout_line(&printable(&format!(
             "{kind} {size:>12}  {modified:<19}  {}{target}",
             charset.decode(&entry.name)
-        ))?;
+        )))?;
     }
     Ok(())
 }

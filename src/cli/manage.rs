@@ -1,7 +1,10 @@
-//! `skiff mkdir|rmdir|rm|mv`: one remote command each.
+//! `skiff mkdir|rmdir|rm|mv|chmod`: one remote operation each, on the engine's browsing
+//! session, as the window's context menu runs them.
 
 use crate::cli::CommonArgs;
-use crate::cli::common::{Target, connect, resolve};
+use crate::cli::common::{Target, resolve};
+use crate::cli::engine::CliEngine;
+use crate::engine::RemoteOp;
 use crate::proto::path;
 
 fn require_path(target: &Target) -> anyhow::Result<Vec<u8>> {
@@ -16,44 +19,45 @@ fn require_path(target: &Target) -> anyhow::Result<Vec<u8>> {
     Ok(trimmed)
 }
 
+/// Runs `op` (made from the target and its path) on the server.
+async fn run(
+    url: &str,
+    args: &CommonArgs,
+    op: impl FnOnce(&Target, Vec<u8>) -> anyhow::Result<RemoteOp>,
+) -> anyhow::Result<()> {
+    let target = resolve(Some(url), args, None, None)?;
+    let op = op(&target, require_path(&target)?)?;
+    let mut engine = CliEngine::start(&target, crate::setup::engine_settings(&target.settings));
+    let done = engine.remote(op).await;
+    engine.shutdown().await;
+    done.map(drop)
+}
+
 pub(crate) async fn mkdir(url: &str, args: &CommonArgs) -> anyhow::Result<()> {
-    let target = resolve(Some(url), args)?;
-    let path = require_path(&target)?;
-    let mut conn = connect(&target).await?;
-    conn.mkdir(&path).await?;
-    conn.quit().await;
-    Ok(())
+    run(url, args, |_, path| Ok(RemoteOp::Mkdir(path))).await
 }
 
 pub(crate) async fn rmdir(url: &str, args: &CommonArgs) -> anyhow::Result<()> {
-    let target = resolve(Some(url), args)?;
-    let path = require_path(&target)?;
-    let mut conn = connect(&target).await?;
-    conn.rmdir(&path).await?;
-    conn.quit().await;
-    Ok(())
+    run(url, args, |_, path| Ok(RemoteOp::Rmdir(path))).await
 }
 
 pub(crate) async fn rm(url: &str, args: &CommonArgs) -> anyhow::Result<()> {
-    let target = resolve(Some(url), args)?;
-    let path = require_path(&target)?;
-    let mut conn = connect(&target).await?;
-    conn.delete(&path).await?;
-    conn.quit().await;
-    Ok(())
+    run(url, args, |_, path| Ok(RemoteOp::Delete(path))).await
 }
 
 pub(crate) async fn mv(url: &str, new_path: &str, args: &CommonArgs) -> anyhow::Result<()> {
-    let target = resolve(Some(url), args)?;
-    let from = require_path(&target)?;
-    let new_path = target.charset.encode(new_path)?;
-    let to = if new_path.starts_with(b"/") {
-        new_path
-    } else {
-        path::join(path::parent(&from), &new_path)
-    };
-    let mut conn = connect(&target).await?;
-    conn.rename(&from, &to).await?;
-    conn.quit().await;
-    Ok(())
+    run(url, args, |target, from| {
+        let new_path = target.charset.encode(new_path)?;
+        let to = if new_path.starts_with(b"/") {
+            new_path
+        } else {
+            path::join(path::parent(&from), &new_path)
+        };
+        Ok(RemoteOp::Rename { from, to })
+    })
+    .await
+}
+
+pub(crate) async fn chmod(mode: u32, url: &str, args: &CommonArgs) -> anyhow::Result<()> {
+    run(url, args, |_, path| Ok(RemoteOp::Chmod { path, mode })).await
 }

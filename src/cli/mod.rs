@@ -1,12 +1,15 @@
-//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv|diagnose` and `skiff sites ...`,
-//! over the same protocol core as the desktop app. A contract for scripts: commands are
-//! extended, never renamed.
+//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv|chmod|diagnose` and
+//! `skiff sites ...`, over the same engine as the desktop window (`cli::engine`): every
+//! server operation is an engine command, so a test of the CLI against a real server proves
+//! the window's code path too. A contract for scripts: commands are extended, never renamed;
+//! every flag a command accepts has an effect there (clap refuses the others).
 
 mod common;
 mod diagnose;
+mod engine;
 mod ls;
 mod manage;
-mod recursive;
+mod progress;
 mod sites;
 mod transfer;
 
@@ -47,6 +50,10 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        active: ActiveArgs,
+        #[command(flatten)]
         common: CommonArgs,
     },
     /// Download a file (LOCAL: a file, or an existing directory; default: the current
@@ -55,7 +62,11 @@ pub enum CliCommand {
         url: String,
         local: Option<std::path::PathBuf>,
         #[command(flatten)]
-        tree: TransferArgs,
+        transfer: TransferArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        active: ActiveArgs,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -65,7 +76,11 @@ pub enum CliCommand {
         local: std::path::PathBuf,
         url: String,
         #[command(flatten)]
-        tree: TransferArgs,
+        transfer: TransferArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        active: ActiveArgs,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -94,6 +109,15 @@ pub enum CliCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Change a remote file's or directory's permissions (SITE CHMOD on FTP servers).
+    Chmod {
+        /// Octal permission bits, as chmod(1) takes them: 644, 0755, 2775.
+        #[arg(value_parser = parse_mode)]
+        mode: u32,
+        url: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Find out which data-connection mode works with a server: log on, list a directory
     /// through EPSV, PASV (address as sent, and the server's own), EPRT and PORT, plainly and
     /// under TLS when offered; print a table with verdicts and the flags to use. --timeout
@@ -101,6 +125,8 @@ pub enum CliCommand {
     Diagnose {
         #[arg(value_name = "URL")]
         url: Option<String>,
+        #[command(flatten)]
+        active: ActiveArgs,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -120,37 +146,35 @@ pub struct TransferArgs {
     /// Copy a directory's contents, recursively, as `lftp mirror` does.
     #[arg(short = 'r', long)]
     pub recursive: bool,
-    /// Transfers at once, each on its own connection (1 to 10; default: the site's maximum,
-    /// or `parallel` in settings.toml, 2).
+    /// With -r: transfers at once, each on its own connection (1 to 10; default: the
+    /// site's maximum, or `parallel` in settings.toml, 2).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
     pub parallel: Option<u8>,
+    /// Replace an existing target.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Continue a partial transfer (a download's NAME.part, or an upload's remote file).
+    #[arg(long)]
+    pub resume: bool,
     /// Leave files that already exist at the target alone.
     #[arg(long)]
     pub skip_existing: bool,
     /// Replace an existing target only when the source is newer.
     #[arg(long)]
     pub newer: bool,
+    /// Transfer in ASCII mode (TYPE A) with line-ending conversion.
+    #[arg(long)]
+    pub ascii: bool,
 }
 
-/// Options every subcommand takes. Those without a value here come from the site (`--site`),
-/// then from settings.toml, then from Skiff's defaults.
+/// How data connections (listings, transfers) are made. Those without a value here come
+/// from the site (`--site`), then from settings.toml, then from Skiff's defaults.
 #[derive(Debug, Clone, Args)]
-pub struct CommonArgs {
-    /// Use this saved site (NAME, or FOLDER/NAME where names repeat): its server, protocol,
-    /// logon, mode, port range, external IP, charset and saved password. The URL argument is
-    /// then a remote path (relative: inside the site's default remote folder).
-    #[arg(long, value_name = "NAME")]
-    pub site: Option<String>,
+pub struct DataArgs {
     /// Data connection mode: passive (EPSV/PASV), active (EPRT/PORT), or auto (passive, then
     /// active). Default: the site's, else settings.toml's (passive with active fallback).
     #[arg(long, value_name = "MODE")]
     pub mode: Option<DataMode>,
-    /// Active mode: listen only on local ports MIN-MAX (so a firewall can allow exactly those).
-    #[arg(long, value_name = "MIN-MAX")]
-    pub port_range: Option<PortRange>,
-    /// Active mode: announce this address instead of the local one (behind NAT).
-    #[arg(long, value_name = "ADDR")]
-    pub external_ip: Option<std::net::IpAddr>,
     /// Passive mode: connect to the address in the server's 227 reply instead of the server's
     /// own address (only for unusual setups; the default protects against bad replies).
     #[arg(long)]
@@ -158,21 +182,34 @@ pub struct CommonArgs {
     /// Passive mode: skip EPSV and use PASV (for servers with a broken EPSV).
     #[arg(long)]
     pub disable_epsv: bool,
+}
+
+/// Where active mode listens and what it announces.
+#[derive(Debug, Clone, Args)]
+pub struct ActiveArgs {
+    /// Active mode: listen only on local ports MIN-MAX (so a firewall can allow exactly those).
+    #[arg(long, value_name = "MIN-MAX")]
+    pub port_range: Option<PortRange>,
+    /// Active mode: announce this address instead of the local one (behind NAT).
+    #[arg(long, value_name = "ADDR")]
+    pub external_ip: Option<std::net::IpAddr>,
+}
+
+/// Options every subcommand that connects takes. Those without a value here come from the
+/// site (`--site`), then from settings.toml, then from Skiff's defaults.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Use this saved site (NAME, or FOLDER/NAME where names repeat): its server, protocol,
+    /// logon, mode, port range, external IP, charset and saved password. The URL argument is
+    /// then a remote path (relative: inside the site's default remote folder).
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
     /// Print the message log (every command and reply) to stderr.
     #[arg(long)]
     pub log: bool,
     /// Seconds to wait on any network step, 1 to 3600 (default: settings.toml's, 20).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
-    /// Continue a partial transfer.
-    #[arg(long)]
-    pub resume: bool,
-    /// Replace an existing target.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Transfer in ASCII mode (TYPE A) with line-ending conversion.
-    #[arg(long)]
-    pub ascii: bool,
     /// The server's charset for file names: utf-8 (default, or the site's), cp949/euc-kr,
     /// shift_jis, gb18030, big5, windows-1252, iso-8859-2, ...
     #[arg(long, value_name = "NAME", value_parser = parse_charset)]
@@ -186,6 +223,21 @@ pub struct CommonArgs {
     /// Also trust the CA certificates in this PEM file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// A command line that asks for something the command cannot do: exit code 2, as clap's.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct UsageError(pub String);
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    let digits = text.strip_prefix("0o").unwrap_or(text);
+    match u32::from_str_radix(digits, 8) {
+        Ok(mode) if (1..=4).contains(&digits.len()) && mode <= 0o7777 => Ok(mode),
+        _ => Err(format!(
+            "{text:?} is not a permission mode: give octal digits, as chmod(1) takes them (644, 0755)"
+        )),
+    }
 }
 
 fn parse_charset(name: &str) -> Result<Charset, String> {
@@ -232,30 +284,37 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match command {
-            CliCommand::Ls { url, json, common } => ls::run(url.as_deref(), json, &common).await,
+            CliCommand::Ls {
+                url,
+                json,
+                data,
+                active,
+                common,
+            } => {
+                let target = common::resolve(url.as_deref(), &common, Some(&data), Some(&active))?;
+                ls::run(target, json).await
+            }
             CliCommand::Get {
                 url,
                 local,
-                tree,
+                transfer,
+                data,
+                active,
                 common,
             } => {
-                if tree.recursive {
-                    recursive::get(&url, local.as_deref(), &tree, &common).await
-                } else {
-                    transfer::get(&url, local.as_deref(), &tree, &common).await
-                }
+                let target = common::resolve(Some(&url), &common, Some(&data), Some(&active))?;
+                transfer::get(target, local.as_deref(), &transfer).await
             }
             CliCommand::Put {
                 local,
                 url,
-                tree,
+                transfer,
+                data,
+                active,
                 common,
             } => {
-                if tree.recursive {
-                    recursive::put(&local, &url, &tree, &common).await
-                } else {
-                    transfer::put(&local, &url, &tree, &common).await
-                }
+                let target = common::resolve(Some(&url), &common, Some(&data), Some(&active))?;
+                transfer::put(target, &local, &transfer).await
             }
             CliCommand::Mkdir { url, common } => manage::mkdir(&url, &common).await,
             CliCommand::Rmdir { url, common } => manage::rmdir(&url, &common).await,
@@ -265,12 +324,21 @@ pub fn run(cli: Cli) -> ExitCode {
                 new_remote_path,
                 common,
             } => manage::mv(&url, &new_remote_path, &common).await,
-            CliCommand::Diagnose { url, common } => diagnose::run(url.as_deref(), &common).await,
+            CliCommand::Chmod { mode, url, common } => manage::chmod(mode, &url, &common).await,
+            CliCommand::Diagnose {
+                url,
+                active,
+                common,
+            } => diagnose::run(url.as_deref(), &active, &common).await,
             CliCommand::Sites { command } => sites::run(command),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<UsageError>().is_some() => {
+            common::fail(&err);
+            ExitCode::from(2)
+        }
         Err(err) => common::fail(&err),
     }
 }

@@ -1,15 +1,16 @@
-//! Browsing and remote file operations (list, mkdir, rename, delete) for a face, on one
-//! connection per server kept apart from the transfer pool, as FileZilla does: a listing
-//! never waits behind a queue of transfers. Requests to one server run in order.
+//! Browsing and remote file operations (list, mkdir, rename, delete, chmod) for a face, on
+//! one session per server kept apart from the transfer pool, as FileZilla does: a listing
+//! never waits behind a queue of transfers. Requests to one server run in order, in a task
+//! of their own; the session's state goes out as `EngineEvent::Connection`.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::EngineEvent;
-use crate::net::tls::CertProblem;
-use crate::net::{ConnectOptions, Connection, FtpError, RetryClass};
+use super::core::{Emitter, connect};
+use super::{ConnectionState, EngineEvent, SessionRole};
 use crate::proto::listing::Entry;
+use crate::remote::{RemoteError, RemoteSession, RetryClass, Server};
 
 /// Which request an answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,7 +18,7 @@ pub struct RequestId(pub u64);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteOp {
-    /// A directory listing; an empty path is the login directory.
+    /// A directory listing; an empty path is the current (at first: the login) directory.
     List(Vec<u8>),
     Mkdir(Vec<u8>),
     Rmdir(Vec<u8>),
@@ -26,30 +27,34 @@ pub enum RemoteOp {
         from: Vec<u8>,
         to: Vec<u8>,
     },
-    /// `SITE CHMOD`: the Unix permission bits (e.g. `0o644`).
+    /// The Unix permission bits (e.g. `0o644`).
     Chmod {
         path: Vec<u8>,
         mode: u32,
     },
 }
 
-/// Starts the worker for one server: it owns the browsing connection and runs requests in
-/// the order they come.
+/// Starts the worker for one server: it owns the browsing session and runs requests in
+/// the order they come. Dropping the sender ends it, and the session logs out.
 pub(crate) fn start_worker(
-    server: Arc<ConnectOptions>,
-    events: mpsc::UnboundedSender<EngineEvent>,
-    wake: Arc<dyn Fn() + Send + Sync>,
+    server: Arc<Server>,
+    emitter: Emitter,
 ) -> mpsc::UnboundedSender<(RequestId, RemoteOp)> {
     // Requests come at the user's pace.
     let (tx, mut rx) = mpsc::unbounded_channel::<(RequestId, RemoteOp)>();
     tokio::spawn(async move {
-        let mut conn: Option<Connection> = None;
+        let key = server.key();
+        let conn = server.log.conn();
+        let mut session: Option<Box<dyn RemoteSession>> = None;
         while let Some((request, op)) = rx.recv().await {
-            let mut result = run(&mut conn, &server, &op).await;
-            // A connection the server dropped while idle: connect again, once.
-            if matches!(&result, Err(e) if e.retry_class() == RetryClass::Transient) {
-                conn = None;
-                result = run(&mut conn, &server, &op).await;
+            let reused = session.is_some();
+            let mut result = run(&mut session, &server, &emitter, &op).await;
+            // A session the server dropped while idle: connect again, once.
+            if reused
+                && session.is_none()
+                && matches!(&result, Err(e) if e.retry_class() == RetryClass::Transient)
+            {
+                result = run(&mut session, &server, &emitter, &op).await;
             }
             let event = match result {
                 Ok(Some((path, entries))) => EngineEvent::Listing {
@@ -61,33 +66,23 @@ pub(crate) fn start_worker(
                     request,
                     result: Ok(()),
                 },
-                Err(err) => {
-                    // A certificate nobody vouched for: the face may show it and ask.
-                    if let FtpError::Certificate {
-                        problem: CertProblem::Untrusted { .. },
-                        info: Some(info),
-                    } = &err
-                        && events
-                            .send(EngineEvent::CertificateUntrusted {
-                                request,
-                                info: (**info).clone(),
-                            })
-                            .is_err()
-                    {
-                        break;
-                    }
-                    EngineEvent::RemoteDone {
-                        request,
-                        result: Err(err.to_string()),
-                    }
-                }
+                Err(err) => EngineEvent::RemoteDone {
+                    request,
+                    result: Err(err),
+                },
             };
-            if events.send(event).is_ok() {
-                wake();
+            if !emitter.emit(event) {
+                break;
             }
         }
-        if let Some(conn) = conn {
-            conn.quit().await;
+        if let Some(session) = session {
+            session.quit().await;
+            emitter.connection(
+                &key,
+                conn,
+                SessionRole::Browsing,
+                ConnectionState::Disconnected { reason: None },
+            );
         }
     });
     tx
@@ -95,32 +90,41 @@ pub(crate) fn start_worker(
 
 type Listed = Option<(Vec<u8>, Vec<Entry>)>;
 
+/// Runs `op` on the session, logging on first if there is none; a session left unusable
+/// by the failure is dropped (and the face told why).
 async fn run(
-    conn: &mut Option<Connection>,
-    server: &ConnectOptions,
+    session: &mut Option<Box<dyn RemoteSession>>,
+    server: &Server,
+    emitter: &Emitter,
     op: &RemoteOp,
-) -> Result<Listed, FtpError> {
-    if conn.is_none() {
-        *conn = Some(Connection::connect(server.clone()).await?);
-    }
-    let Some(c) = conn.as_mut() else {
-        return Err(FtpError::Refused("no connection".into()));
+) -> Result<Listed, RemoteError> {
+    let s = match session {
+        Some(s) => s,
+        None => session.insert(connect(server, SessionRole::Browsing, emitter).await?),
     };
     let result = match op {
-        RemoteOp::List(path) => {
-            let entries = c.list(path).await?;
+        RemoteOp::List(path) => match s.real_path(path).await {
             // Where the listing really is (the login directory, a symlinked path, ...).
-            let cwd = c.pwd().await?;
-            Ok(Some((cwd, entries)))
-        }
-        RemoteOp::Mkdir(path) => c.mkdir(path).await.map(|()| None),
-        RemoteOp::Rmdir(path) => c.rmdir(path).await.map(|()| None),
-        RemoteOp::Delete(path) => c.delete(path).await.map(|()| None),
-        RemoteOp::Rename { from, to } => c.rename(from, to).await.map(|()| None),
-        RemoteOp::Chmod { path, mode } => c.chmod(path, *mode).await.map(|()| None),
+            Ok(real) => s.list(path).await.map(|entries| Some((real, entries))),
+            Err(err) => Err(err),
+        },
+        RemoteOp::Mkdir(path) => s.mkdir(path).await.map(|()| None),
+        RemoteOp::Rmdir(path) => s.rmdir(path).await.map(|()| None),
+        RemoteOp::Delete(path) => s.delete(path).await.map(|()| None),
+        RemoteOp::Rename { from, to } => s.rename(from, to).await.map(|()| None),
+        RemoteOp::Chmod { path, mode } => s.chmod(path, *mode).await.map(|()| None),
     };
-    if matches!(&result, Err(e) if e.retry_class() == RetryClass::Transient) {
-        *conn = None;
+    if !s.is_usable() {
+        let conn = s.log().conn();
+        *session = None;
+        emitter.connection(
+            &server.key(),
+            conn,
+            SessionRole::Browsing,
+            ConnectionState::Disconnected {
+                reason: result.as_ref().err().cloned(),
+            },
+        );
     }
     result
 }

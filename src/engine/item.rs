@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::local::MAX_NAME_BYTES;
-use crate::net::ConnectOptions;
+use crate::remote::{DataType, RemoteError, Server};
+pub use crate::transfer::ExistsPolicy;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -47,26 +47,6 @@ pub enum Priority {
     Highest,
 }
 
-/// What to do when the target of a transfer exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum ExistsPolicy {
-    /// Fail the item with a clear error (the CLI's default; the GUI asks instead).
-    #[default]
-    Refuse,
-    /// Park the item and send a question; other items go on.
-    Ask,
-    Overwrite,
-    /// Overwrite only when the source is newer than the target.
-    OverwriteIfNewer,
-    /// Overwrite only when the sizes differ.
-    OverwriteIfSizeDiffers,
-    /// Continue from the target's size.
-    Resume,
-    /// Transfer under a free name: `name (1).ext`.
-    Rename,
-    Skip,
-}
-
 /// How file contents travel, as FileZilla's Transfer > Transfer type: as they are (binary,
 /// TYPE I: the default, byte-identical), as text with line endings converted (ASCII,
 /// TYPE A), or chosen by the file's extension (auto: text formats in ASCII).
@@ -86,12 +66,11 @@ const TEXT_EXTENSIONS: &[&str] = &[
 ];
 
 impl TransferMode {
-    /// The FTP transfer type for a file named `name` (server bytes).
-    pub fn for_file(self, name: &[u8]) -> crate::proto::command::TransferType {
-        use crate::proto::command::TransferType;
+    /// How a file named `name` (server bytes) travels.
+    pub fn for_file(self, name: &[u8]) -> DataType {
         match self {
-            TransferMode::Binary => TransferType::Binary,
-            TransferMode::Ascii => TransferType::Ascii,
+            TransferMode::Binary => DataType::Binary,
+            TransferMode::Ascii => DataType::Text,
             TransferMode::Auto => {
                 let name = crate::proto::path::file_name(name);
                 let ext = name
@@ -101,27 +80,13 @@ impl TransferMode {
                     .map(|dot| name[dot + 1..].to_ascii_lowercase());
                 match ext {
                     Some(ext) if TEXT_EXTENSIONS.iter().any(|t| t.as_bytes() == ext) => {
-                        TransferType::Ascii
+                        DataType::Text
                     }
-                    _ => TransferType::Binary,
+                    _ => DataType::Binary,
                 }
             }
         }
     }
-}
-
-/// `name (n).ext` for the n-th alternative to a taken name (`archive.tar.gz` keeps its
-/// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`). A name
-/// near the 255-byte limit loses the end of its stem so that the result still fits.
-pub fn numbered_name(name: &[u8], n: u32) -> Vec<u8> {
-    let number = format!(" ({n})");
-    let dot = name.iter().skip(1).position(|&b| b == b'.').map(|p| p + 1);
-    let (stem, ext) = match dot {
-        // An "extension" that leaves no room for a stem is part of the stem.
-        Some(at) if name.len() - at + number.len() < MAX_NAME_BYTES => name.split_at(at),
-        _ => (name, &[][..]),
-    };
-    crate::local::fit_name(stem, &[number.as_bytes(), ext].concat(), MAX_NAME_BYTES)
 }
 
 /// A file, or a directory whose contents are transferred (expanded when it runs, so a huge
@@ -140,7 +105,7 @@ pub struct TransferSpec {
     pub local: PathBuf,
     /// Server bytes.
     pub remote: Vec<u8>,
-    pub server: Arc<ConnectOptions>,
+    pub server: Arc<Server>,
     pub size: Option<u64>,
     pub priority: Priority,
     pub exists: ExistsPolicy,
@@ -175,7 +140,7 @@ pub struct Item {
     pub spec: TransferSpec,
     pub state: ItemState,
     pub attempts: u32,
-    pub last_error: Option<String>,
+    pub last_error: Option<RemoteError>,
     pub bytes_done: u64,
 }
 
@@ -185,37 +150,21 @@ mod tests {
 
     #[test]
     fn auto_mode_sends_text_formats_as_ascii_and_the_rest_as_binary() {
-        use crate::proto::command::TransferType;
+        use DataType as D;
         let auto = TransferMode::Auto;
-        assert_eq!(auto.for_file(b"/www/index.HTML"), TransferType::Ascii);
-        assert_eq!(auto.for_file(b"notes.txt"), TransferType::Ascii);
-        assert_eq!(auto.for_file(b"/pub/photo.jpg"), TransferType::Binary);
+        assert_eq!(auto.for_file(b"/www/index.HTML"), D::Text);
+        assert_eq!(auto.for_file(b"notes.txt"), D::Text);
+        assert_eq!(auto.for_file(b"/pub/photo.jpg"), D::Binary);
         assert_eq!(
             auto.for_file(b"/etc/.txt"),
-            TransferType::Binary,
+            D::Binary,
             "a dotfile"
         );
-        assert_eq!(auto.for_file(b"Makefile"), TransferType::Binary);
-        assert_eq!(TransferMode::Ascii.for_file(b"x.jpg"), TransferType::Ascii);
+        assert_eq!(auto.for_file(b"Makefile"), D::Binary);
+        assert_eq!(TransferMode::Ascii.for_file(b"x.jpg"), D::Text);
         assert_eq!(
             TransferMode::default().for_file(b"x.txt"),
-            TransferType::Binary
+            D::Binary
         );
-    }
-
-    #[test]
-    fn numbered_names_keep_the_extension() {
-        assert_eq!(numbered_name(b"report.pdf", 1), b"report (1).pdf");
-        assert_eq!(numbered_name(b"archive.tar.gz", 2), b"archive (2).tar.gz");
-        assert_eq!(numbered_name(b"README", 1), b"README (1)");
-        assert_eq!(numbered_name(b".bashrc", 1), b".bashrc (1)");
-        // At the limit the stem gives way, the number and extension stay.
-        let long = [vec![b'n'; 251], b".txt".to_vec()].concat();
-        let numbered = numbered_name(&long, 12);
-        assert_eq!(numbered.len(), 255);
-        assert!(numbered.ends_with(b"n (12).txt"));
-        let dotted = [b"a.".to_vec(), vec![b'e'; 253]].concat();
-        assert_eq!(numbered_name(&dotted, 1).len(), 255);
-        assert!(numbered_name(&dotted, 1).ends_with(b" (1)"));
     }
 }

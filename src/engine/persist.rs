@@ -6,69 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::item::{Direction, ExistsPolicy, ItemKind, ItemState, Priority, TransferSpec};
-use crate::net::tls::TlsMode;
-use crate::net::{ConnectOptions, Credentials, DataMode, DataSettings, PortRange};
-use crate::proto::charset::Charset;
+use crate::remote::{ErrorKind, RemoteError, Server, StoredServer};
 
 const VERSION: u32 = 1;
-
-/// A server as stored: everything but secrets.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct StoredServer {
-    pub host: String,
-    pub port: u16,
-    pub user: Option<String>,
-    pub tls: String,
-    pub mode: DataMode,
-    pub port_range: Option<PortRange>,
-    pub external_ip: Option<std::net::IpAddr>,
-    pub charset: String,
-}
-
-impl StoredServer {
-    pub fn from_options(options: &ConnectOptions) -> Self {
-        Self {
-            host: options.host.clone(),
-            port: options.port,
-            user: options.credentials.user.clone(),
-            tls: match options.tls.mode {
-                TlsMode::None => "none",
-                TlsMode::Explicit => "explicit",
-                TlsMode::Implicit => "implicit",
-                TlsMode::ExplicitIfAvailable => "explicit-if-available",
-            }
-            .to_owned(),
-            mode: options.data.mode,
-            port_range: options.data.active_port_range,
-            external_ip: options.data.external_ip,
-            charset: options.charset.name().to_owned(),
-        }
-    }
-
-    /// Options to connect with again; the password comes from the caller (keyring, prompt).
-    pub fn to_options(&self, password: Option<crate::secret::Secret>) -> ConnectOptions {
-        let mut options = ConnectOptions::new(self.host.clone(), self.port);
-        options.credentials = Credentials {
-            user: self.user.clone(),
-            password,
-            account: None,
-        };
-        options.tls.mode = match self.tls.as_str() {
-            "explicit" => TlsMode::Explicit,
-            "implicit" => TlsMode::Implicit,
-            "explicit-if-available" => TlsMode::ExplicitIfAvailable,
-            _ => TlsMode::None,
-        };
-        options.data = DataSettings {
-            mode: self.mode,
-            active_port_range: self.port_range,
-            external_ip: self.external_ip,
-            ..DataSettings::default()
-        };
-        options.charset = Charset::from_name(&self.charset).unwrap_or_default();
-        options
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredItem {
@@ -84,6 +24,9 @@ pub struct StoredItem {
     pub state: ItemState,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// The kind of `last_error` (files from before it was kept have none).
+    #[serde(default)]
+    pub last_error_kind: Option<ErrorKind>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -113,26 +56,27 @@ impl StoredItem {
         spec: &TransferSpec,
         state: &ItemState,
         attempts: u32,
-        last_error: Option<&str>,
+        last_error: Option<&RemoteError>,
     ) -> Self {
         Self {
             direction: spec.direction,
             kind: spec.kind,
             local: spec.local.clone(),
             remote_hex: hex::encode(&spec.remote),
-            server: StoredServer::from_options(&spec.server),
+            server: StoredServer::new(&spec.server),
             size: spec.size,
             priority: spec.priority,
             exists: spec.exists,
             state: state.clone(),
             attempts,
-            last_error: last_error.map(str::to_owned),
+            last_error: last_error.map(|e| e.message().to_owned()),
+            last_error_kind: last_error.map(RemoteError::kind),
         }
     }
 
     /// The item as a spec again, with `server` built by the caller (it adds the password
     /// and the log sink).
-    pub fn to_spec(&self, server: Arc<ConnectOptions>) -> Option<TransferSpec> {
+    pub fn to_spec(&self, server: Arc<Server>) -> Option<TransferSpec> {
         Some(TransferSpec {
             direction: self.direction,
             kind: self.kind,
@@ -143,6 +87,15 @@ impl StoredItem {
             priority: self.priority,
             exists: self.exists,
         })
+    }
+
+    /// The last error as it was kept.
+    pub fn last_error(&self) -> Option<RemoteError> {
+        let text = self.last_error.as_ref()?;
+        Some(RemoteError::new(
+            self.last_error_kind.unwrap_or(ErrorKind::Refused),
+            text.clone(),
+        ))
     }
 
     /// Interrupted work goes back to the queue (and resumes from its `.part`).
@@ -185,7 +138,7 @@ pub fn save(path: &Path, items: Vec<StoredItem>) -> Result<(), PersistError> {
         items,
     };
     let bytes = serde_json::to_vec(&file).unwrap_or_default();
-    crate::sites::write_atomically(path, &bytes).map_err(|source| PersistError::Write {
+    crate::local::write_atomically(path, &bytes).map_err(|source| PersistError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use tokio::time::Instant;
 
+use std::collections::HashMap;
+
 use super::item::{Item, ItemId, ItemState, Priority, TransferSpec};
+use crate::remote::{ErrorKind, RemoteError, ServerKey};
 
 /// How deep `start_next_where` looks into each priority's line.
 const START_SCAN_LIMIT: usize = 1000;
@@ -64,7 +67,7 @@ impl Queue {
         spec: TransferSpec,
         state: ItemState,
         attempts: u32,
-        error: Option<String>,
+        error: Option<RemoteError>,
     ) -> ItemId {
         self.next_id += 1;
         let id = ItemId(self.next_id);
@@ -95,8 +98,24 @@ impl Queue {
         self.start_next_where(now, |_| true)
     }
 
-    /// The next waiting item, by priority then age, that `may_start` accepts (the engine
-    /// refuses items of a server already at its own connection limit). At most
+    /// The next item to start whose server is below its own connection limit (a site's
+    /// "maximum simultaneous connections"), given the connections each server has in use
+    /// (`busy`: running items, and cancelled ones still finishing their ABOR); items of a
+    /// server at its limit keep their place while others start.
+    pub fn start_next_within_limits(
+        &mut self,
+        now: Instant,
+        busy: &HashMap<ServerKey, usize>,
+    ) -> Option<&Item> {
+        self.start_next_where(now, |item| {
+            item.spec.server.max_transfers.is_none_or(|max| {
+                let in_use = busy.get(&item.spec.server.key()).copied().unwrap_or(0);
+                in_use < max.max(1)
+            })
+        })
+    }
+
+    /// The next waiting item, by priority then age, that `may_start` accepts. At most
     /// `START_SCAN_LIMIT` items per priority are looked at, so a long queue held back by one
     /// server's limit costs little each time; items further back wait their turn.
     pub fn start_next_where(
@@ -138,7 +157,7 @@ impl Queue {
         self.backoff.iter().map(|(at, _)| *at).min()
     }
 
-    pub fn finish(&mut self, id: ItemId, state: ItemState, error: Option<String>) {
+    pub fn finish(&mut self, id: ItemId, state: ItemState, error: Option<RemoteError>) {
         if let Some(item) = self.items.get_mut(&id) {
             set_state(&mut self.counts, item, state);
             item.last_error = error;
@@ -146,7 +165,7 @@ impl Queue {
     }
 
     /// Puts a failed attempt back, to start again at `at`.
-    pub fn retry_at(&mut self, id: ItemId, at: Instant, error: String) {
+    pub fn retry_at(&mut self, id: ItemId, at: Instant, error: RemoteError) {
         if let Some(item) = self.items.get_mut(&id) {
             set_state(&mut self.counts, item, ItemState::Retrying);
             item.last_error = Some(error);
@@ -167,7 +186,10 @@ impl Queue {
         }
         self.backoff.retain(|&(_, other)| other != id);
         set_state(&mut self.counts, item, ItemState::Failed);
-        item.last_error = Some("Cancelled by the user".into());
+        item.last_error = Some(RemoteError::new(
+            ErrorKind::Cancelled,
+            "Cancelled by the user",
+        ));
         true
     }
 
@@ -260,17 +282,14 @@ impl Queue {
         c.queued == 0 && c.running == 0
     }
 
-    /// Gives every unfinished item of a server (by `same_server`) new connection options:
-    /// the password and certificate trust of a fresh logon, for items restored from the
-    /// queue file without them. Returns how many changed.
-    pub fn update_server(
-        &mut self,
-        server: &std::sync::Arc<crate::net::ConnectOptions>,
-        same_server: impl Fn(&crate::net::ConnectOptions) -> bool,
-    ) -> usize {
+    /// Gives every item of a server (the same key) new connection settings: the password
+    /// and certificate trust of a fresh logon, for items restored from the queue file
+    /// without them, and for failed ones a Retry will start again. Returns how many changed.
+    pub fn update_server(&mut self, server: &std::sync::Arc<crate::remote::Server>) -> usize {
+        let key = server.key();
         let mut changed = 0;
         for item in self.items.values_mut() {
-            if !item.state.is_finished() && same_server(&item.spec.server) {
+            if item.spec.server.key() == key {
                 item.spec.server = std::sync::Arc::clone(server);
                 changed += 1;
             }
@@ -287,7 +306,7 @@ impl Queue {
 mod tests {
     use super::*;
     use crate::engine::item::{Direction, ExistsPolicy, ItemKind};
-    use crate::net::ConnectOptions;
+    use crate::remote::Server;
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -297,11 +316,48 @@ mod tests {
             kind: ItemKind::File,
             local: "x".into(),
             remote: b"/x".to_vec(),
-            server: Arc::new(ConnectOptions::new("127.0.0.1", 21)),
+            server: Arc::new(Server::ftp("127.0.0.1", 21)),
             size: None,
             priority,
             exists: ExistsPolicy::Refuse,
         }
+    }
+
+    fn err(text: &str) -> RemoteError {
+        RemoteError::new(ErrorKind::TryLater, text)
+    }
+
+    fn limited(host: &str, max: Option<usize>) -> TransferSpec {
+        let mut server = Server::ftp(host, 21);
+        server.max_transfers = max;
+        TransferSpec {
+            server: Arc::new(server),
+            ..spec(Priority::Normal)
+        }
+    }
+
+    #[test]
+    fn a_server_at_its_own_limit_holds_back_only_its_items() {
+        let mut q = Queue::default();
+        let now = Instant::now();
+        let one_a = q.add(limited("one.example", Some(1)));
+        let one_b = q.add(limited("one.example", Some(1)));
+        let two = q.add(limited("two.example", Some(2)));
+        let free = q.add(limited("free.example", None));
+        let key_one = limited("one.example", None).server.key();
+        let mut busy = HashMap::new();
+        assert_eq!(q.start_next_within_limits(now, &busy).unwrap().id, one_a);
+        busy.insert(key_one.clone(), 1);
+        // one_b waits: its server has its one connection in use; the others go past it.
+        assert_eq!(q.start_next_within_limits(now, &busy).unwrap().id, two);
+        assert_eq!(q.start_next_within_limits(now, &busy).unwrap().id, free);
+        assert!(q.start_next_within_limits(now, &busy).is_none());
+        assert_eq!(q.get(one_b).unwrap().state, ItemState::Queued);
+        // A limit of 0 means 1, never "never".
+        let zero = q.add(limited("zero.example", Some(0)));
+        assert_eq!(q.start_next_within_limits(now, &busy).unwrap().id, zero);
+        busy.insert(key_one, 0);
+        assert_eq!(q.start_next_within_limits(now, &busy).unwrap().id, one_b);
     }
 
     #[test]
@@ -354,7 +410,7 @@ mod tests {
         let now = Instant::now();
         let a = q.add(spec(Priority::Normal));
         q.start_next(now).unwrap();
-        q.retry_at(a, now + Duration::from_secs(2), "426 reset".into());
+        q.retry_at(a, now + Duration::from_secs(2), err("426 reset"));
         assert!(q.start_next(now).is_none());
         assert_eq!(q.next_retry_at(), Some(now + Duration::from_secs(2)));
         assert!(!q.is_idle());
@@ -385,8 +441,8 @@ mod tests {
         }
         assert_eq!(q.counts().running, 4);
         q.finish(ids[0], ItemState::Successful, None);
-        q.finish(ids[1], ItemState::Skipped, Some("exists".into()));
-        q.retry_at(ids[2], now + Duration::from_secs(1), "426".into());
+        q.finish(ids[1], ItemState::Skipped, Some(err("exists")));
+        q.retry_at(ids[2], now + Duration::from_secs(1), err("426"));
         q.park(ids[3]);
         assert_eq!(q.counts(), recount(&q));
         q.answer(ids[3], ExistsPolicy::Overwrite);

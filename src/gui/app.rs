@@ -22,7 +22,7 @@ use crate::gui::prefs::Prefs;
 use crate::gui::queue_view::QueueTab;
 use crate::gui::tree::DirTree;
 use crate::gui::{human_size, log_pane, queue_pane};
-use crate::net::ConnectOptions;
+use crate::remote::Server;
 use crate::url::FtpUrl;
 
 /// Events handled per frame, so a burst cannot stall drawing; the rest wait a frame.
@@ -98,7 +98,7 @@ pub struct SkiffApp {
     pub(crate) quick: Quickconnect,
     pub(crate) quick_error: Option<String>,
     /// The server connected to: what every remote command and transfer goes to.
-    pub(crate) server: Option<Arc<ConnectOptions>>,
+    pub(crate) server: Option<Arc<Server>>,
     pub(crate) server_url: Option<FtpUrl>,
     pub(crate) local: FilePane,
     pub(crate) local_tree: DirTree,
@@ -193,10 +193,6 @@ impl SkiffApp {
         app.open_local(start_dir);
         app.engine
             .send(crate::engine::EngineCommand::ProcessQueue(false));
-        app.engine
-            .send(crate::engine::EngineCommand::SetTransferMode(
-                app.prefs.transfer_mode,
-            ));
         if let Some(url) = options.url {
             app.quick.host = url;
             app.quickconnect();
@@ -629,19 +625,15 @@ impl SkiffApp {
                     };
                     ui.label(format!("{state} {}", url.host_port()));
                     ui.separator();
-                    let tls = match server.tls.mode {
-                        crate::net::tls::TlsMode::None => "🔓 Not encrypted",
-                        crate::net::tls::TlsMode::Explicit => "🔒 FTP over explicit TLS",
-                        crate::net::tls::TlsMode::ExplicitIfAvailable => "TLS if available",
-                        crate::net::tls::TlsMode::Implicit => "🔒 FTP over implicit TLS",
-                    };
-                    ui.label(tls);
-                    ui.separator();
-                    ui.label(match server.data.mode {
-                        crate::net::DataMode::Passive => "Passive mode",
-                        crate::net::DataMode::Active => "Active mode",
-                        crate::net::DataMode::Auto => "Passive mode, active as fallback",
-                    });
+                    ui.label(security_text(server, self.model.capabilities.as_deref()));
+                    if let Some(ftp) = server.ftp_settings() {
+                        ui.separator();
+                        ui.label(match ftp.data.mode {
+                            crate::net::DataMode::Passive => "Passive mode",
+                            crate::net::DataMode::Active => "Active mode",
+                            crate::net::DataMode::Auto => "Passive mode, active as fallback",
+                        });
+                    }
                 }
                 _ => {
                     ui.label("Not connected");
@@ -886,5 +878,25 @@ impl eframe::App for SkiffApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.prefs.last_local_dir = Some(crate::local::bytes_os(&self.local.path).into());
         eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}
+
+/// The status bar's word on encryption: what the session has once logged on, what is
+/// asked for before.
+fn security_text(server: &Server, capabilities: Option<&crate::remote::Capabilities>) -> String {
+    use crate::net::tls::TlsMode;
+    use crate::remote::Security;
+    match capabilities.map(|c| &c.security) {
+        Some(Security::Tls { description, .. }) => {
+            let version = description.split(',').next().unwrap_or_default();
+            format!("🔒 Encrypted (FTPS, {version})")
+        }
+        Some(Security::None) => "🔓 Not encrypted".to_owned(),
+        None => match server.ftp_settings().map(|ftp| ftp.tls.mode) {
+            Some(TlsMode::Explicit) => "🔒 FTP over explicit TLS".to_owned(),
+            Some(TlsMode::Implicit) => "🔒 FTP over implicit TLS".to_owned(),
+            Some(TlsMode::ExplicitIfAvailable) => "TLS if available".to_owned(),
+            Some(TlsMode::None) | None => "🔓 Not encrypted".to_owned(),
+        },
     }
 }

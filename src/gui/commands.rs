@@ -14,7 +14,7 @@ use crate::gui::actions::{DraggedFiles, Side, UiAction};
 use crate::gui::app::{LocalDone, Quickconnect, SkiffApp};
 use crate::gui::dialogs::Dialog;
 use crate::local::{bytes_os, os_bytes};
-use crate::net::ConnectOptions;
+use crate::remote::Server;
 use crate::proto::listing::Entry;
 use crate::proto::path;
 use crate::secret::Secret;
@@ -22,7 +22,7 @@ use crate::url::FtpUrl;
 
 /// What the quickconnect fields say, as a server to connect to. The host field may hold a
 /// whole URL; the other fields fill in what it lacks.
-pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, ConnectOptions), String> {
+pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, Server), String> {
     let host = quick.host.trim();
     if host.is_empty() {
         return Err("Enter a host name or an ftp:// URL".to_owned());
@@ -45,11 +45,8 @@ pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, ConnectOptio
     if url.password.is_none() && !quick.password.is_empty() {
         url.password = Some(Secret::new(quick.password.clone()));
     }
-    let mut options = ConnectOptions::new(url.host.clone(), url.port);
-    options.credentials.user = url.user.clone();
-    options.credentials.password = url.password.clone();
-    options.tls.mode = url.scheme.tls_mode(false);
-    Ok((url, options))
+    let server = crate::sites::settings::Settings::default().url_server(&url, false);
+    Ok((url, server))
 }
 
 /// What the Host and Port fields show once connected: the scheme and host, and the port
@@ -282,7 +279,7 @@ impl SkiffApp {
     }
 
     pub(crate) fn quickconnect(&mut self) {
-        let (url, options) = match quickconnect_target(&self.quick) {
+        let (url, _) = match quickconnect_target(&self.quick) {
             Ok(target) => target,
             Err(err) => {
                 self.quick_error = Some(err);
@@ -297,11 +294,7 @@ impl SkiffApp {
             self.quick.password = password.expose().to_owned();
         }
         (self.quick.host, self.quick.port) = host_and_port_fields(&url);
-        let mut options = options;
-        options.tls.trust_store = self.trust_store.clone();
-        options.data = self.cfg.settings.data_settings();
-        options.timeout = self.cfg.settings.timeout();
-        options.name_replacement = self.cfg.settings.invalid_char_replacement;
+        let server = self.trusting(self.cfg.settings.url_server(&url, false));
         self.quick_error = None;
         let remembered = FtpUrl {
             password: None,
@@ -312,14 +305,28 @@ impl SkiffApp {
         self.model.push_status(format!(
             "Connecting to {}: {}",
             url.host_port(),
-            crate::gui::site_connect::describe_data(&options.data)
+            crate::gui::site_connect::describe_server(&server)
         ));
-        self.start_connection(url, options);
+        self.start_connection(url, server);
+    }
+
+    /// `server` with the fingerprint trusted earlier for its host (the trust store), so a
+    /// changed certificate is refused loudly.
+    pub(crate) fn trusting(&self, mut server: Server) -> Server {
+        let stored = self
+            .trust_store
+            .as_ref()
+            .and_then(|store| store.get(&server.host, server.port))
+            .map(|cert| cert.sha256.clone());
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.tls.stored_fingerprint = stored;
+        }
+        server
     }
 
     /// Connects the browsing connection to a server (quickconnect or a site) and lists
     /// `url.path` (the login folder when empty).
-    pub(crate) fn start_connection(&mut self, url: FtpUrl, options: ConnectOptions) {
+    pub(crate) fn start_connection(&mut self, url: FtpUrl, options: Server) {
         self.cfg.current_site = None;
         self.model.remote_time_offset_minutes = 0;
         if self.server.is_some() {
@@ -329,8 +336,10 @@ impl SkiffApp {
         // Queued items of this server (restored from the last run) take this logon.
         self.engine
             .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.model.server_key = Some(options.key());
         self.server = Some(options);
         self.model.connected = false;
+        self.model.capabilities = None;
         self.model.remote = Default::default();
         self.model.remote_tree = Default::default();
         self.list(url.path.clone());
@@ -342,6 +351,8 @@ impl SkiffApp {
             self.engine.send(EngineCommand::Disconnect(server));
         }
         self.model.connected = false;
+        self.model.capabilities = None;
+        self.model.server_key = None;
         self.model.remote_listing = None;
         self.model.remote = Default::default();
         self.model.remote_tree = Default::default();
@@ -429,7 +440,9 @@ impl SkiffApp {
             return;
         };
         let mut options = (*server).clone();
-        options.tls.trusted_fingerprints.push(info.sha256.clone());
+        if let Some(ftp) = options.ftp_settings_mut() {
+            ftp.tls.trusted_fingerprints.push(info.sha256.clone());
+        }
         // The old browsing connection keeps its options: close it first.
         self.engine.send(EngineCommand::Disconnect(server));
         let options = Arc::new(options);
@@ -447,7 +460,7 @@ impl SkiffApp {
             let wake = Arc::clone(&self.wake);
             tokio::task::spawn_blocking(move || {
                 let result = store
-                    .trust(info.to_trusted())
+                    .trust(crate::sites::trust::TrustedCert::from_cert(&info))
                     .map(|()| store)
                     .map_err(|e| e.to_string());
                 tx.send(LocalDone::TrustSaved(result)).ok();
@@ -775,7 +788,7 @@ impl SkiffApp {
         is_dir: bool,
         local: PathBuf,
         remote: Vec<u8>,
-        server: &Arc<ConnectOptions>,
+        server: &Arc<Server>,
         size: Option<u64>,
     ) -> TransferSpec {
         let exists = match direction {
@@ -791,7 +804,7 @@ fn spec(
     is_dir: bool,
     local: PathBuf,
     remote: Vec<u8>,
-    server: &Arc<ConnectOptions>,
+    server: &Arc<Server>,
     size: Option<u64>,
     exists: ExistsPolicy,
 ) -> TransferSpec {
@@ -850,7 +863,7 @@ mod tests {
             options.credentials.password.as_ref().unwrap().expose(),
             "pw"
         );
-        assert_eq!(options.tls.mode, TlsMode::None);
+        assert_eq!(options.ftp_settings().unwrap().tls.mode, TlsMode::None);
 
         let (url, options) =
             quickconnect_target(&quick("ftpes://bob:s%40crt@host/pub", "", "", "")).unwrap();
@@ -860,10 +873,13 @@ mod tests {
             options.credentials.password.as_ref().unwrap().expose(),
             "s@crt"
         );
-        assert_eq!(options.tls.mode, TlsMode::Explicit);
+        assert_eq!(options.ftp_settings().unwrap().tls.mode, TlsMode::Explicit);
 
         let (_, options) = quickconnect_target(&quick("ftps://host", "", "", "")).unwrap();
-        assert_eq!((options.port, options.tls.mode), (990, TlsMode::Implicit));
+        assert_eq!(
+            (options.port, options.ftp_settings().unwrap().tls.mode),
+            (990, TlsMode::Implicit)
+        );
     }
 
     #[test]

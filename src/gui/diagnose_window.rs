@@ -8,7 +8,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use crate::diagnose::{DiagnoseOptions, Diagnosis, Recommendation};
-use crate::engine::{EngineCommand, RequestId};
+use crate::engine::EngineCommand;
 use crate::gui::app::SkiffApp;
 use crate::net::DataMode;
 use crate::sites::site::SiteDataMode;
@@ -23,7 +23,8 @@ pub enum ApplyTarget {
 }
 
 pub struct DiagnoseWindow {
-    pub request: RequestId,
+    /// The engine's report, once it comes (`None` in it: nothing to diagnose).
+    pub pending: Option<poll_promise::Promise<Option<Arc<Diagnosis>>>>,
     /// What is diagnosed, as the window names it.
     pub target: String,
     pub applies_to: ApplyTarget,
@@ -51,6 +52,10 @@ impl DiagnoseWindow {
             .show(ctx, |ui| {
                 ui.label(format!("Data connections to {}", self.target));
                 let Some(report) = self.report.clone() else {
+                    if self.pending.is_none() {
+                        ui.label("This server's protocol has no data connections to diagnose.");
+                        return;
+                    }
                     ui.horizontal(|ui| {
                         ui.spinner();
                         ui.label("Trying EPSV, PASV, EPRT and PORT, each with a short timeout…");
@@ -146,17 +151,22 @@ impl SkiffApp {
         let Some(server) = self.server.clone() else {
             return;
         };
-        self.next_request += 1;
-        let request = RequestId(self.next_request);
         let attempt_timeout = self
             .cfg
             .settings
             .timeout()
             .min(DiagnoseOptions::default().attempt_timeout);
+        let (reply, report) = tokio::sync::oneshot::channel();
         self.engine.send(EngineCommand::Diagnose {
-            request,
             server: Arc::clone(&server),
             options: DiagnoseOptions { attempt_timeout },
+            reply,
+        });
+        let wake = Arc::clone(&self.wake);
+        let pending = poll_promise::Promise::spawn_async(async move {
+            let report = report.await.ok().flatten();
+            wake();
+            report
         });
         let site = self
             .cfg
@@ -178,8 +188,9 @@ impl SkiffApp {
         };
         self.model
             .push_status(format!("Diagnosing the data connections to {target}…"));
+        // A window run again drops the old promise, and with it a report not wanted now.
         self.diagnose = Some(DiagnoseWindow {
-            request,
+            pending: Some(pending),
             target,
             applies_to,
             report: None,
@@ -189,22 +200,14 @@ impl SkiffApp {
 
     /// Draws the window, if open, with the report once the engine sent it.
     pub(crate) fn diagnose_ui(&mut self, ctx: &egui::Context) {
-        // Reports for windows closed (or run again) before they arrived are not wanted.
-        let open_request = self.diagnose.as_ref().map(|w| w.request);
-        self.model
-            .diagnoses
-            .retain(|(request, _)| Some(*request) == open_request);
         let Some(window) = &mut self.diagnose else {
             return;
         };
-        if window.report.is_none()
-            && let Some(at) = self
-                .model
-                .diagnoses
-                .iter()
-                .position(|(request, _)| *request == window.request)
-        {
-            window.report = Some(self.model.diagnoses.swap_remove(at).1);
+        if let Some(pending) = window.pending.take() {
+            match pending.try_take() {
+                Ok(report) => window.report = report,
+                Err(pending) => window.pending = Some(pending),
+            }
         }
         match window.show(ctx) {
             Outcome::Open => {}
@@ -225,11 +228,13 @@ impl SkiffApp {
         };
         let applies_to = window.applies_to.clone();
         let mut options = (*server).clone();
-        rec.apply_to(&mut options.data);
         let mut url = url;
-        if rec.requires_tls {
-            options.tls.mode = crate::net::tls::TlsMode::Explicit;
-            url.scheme = crate::url::Scheme::Ftpes;
+        if let Some(ftp) = options.ftp_settings_mut() {
+            rec.apply_to(&mut ftp.data);
+            if rec.requires_tls {
+                ftp.tls.mode = crate::net::tls::TlsMode::Explicit;
+                url.scheme = crate::url::Scheme::Ftpes;
+            }
         }
         let mut done = format!("Applied: {}", rec.text);
         if let ApplyTarget::Site { id, name } = &applies_to

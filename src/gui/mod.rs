@@ -115,13 +115,12 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
             // Sites and settings are read once, before the engine starts with the settings.
             let files = config::AppConfig::load(crate::sites::config_dir(), &prefs);
             let settings = &files.settings;
+            let mut engine_settings = crate::setup::engine_settings(settings);
+            engine_settings.transfer_mode = prefs.transfer_mode;
             let engine_config = crate::engine::EngineConfig {
+                settings: engine_settings,
                 queue_file: crate::engine::persist::default_path(),
                 start_processing: false,
-                parallel: settings.parallel.clamp(1, 10),
-                max_attempts: settings.attempts.max(1),
-                download_limit: settings.download_limit,
-                upload_limit: settings.upload_limit,
                 ..crate::engine::EngineConfig::default()
             };
             let (engine, events) = crate::engine::spawn(engine_config, Arc::clone(&wake));

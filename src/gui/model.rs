@@ -6,7 +6,10 @@ use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::engine::{Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState, RequestId};
+use crate::engine::{
+    ConnectionState, Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState,
+    RequestId, SessionRole,
+};
 use crate::gui::pane::FilePane;
 use crate::gui::queue_view::QueueView;
 use crate::gui::tree::DirTree;
@@ -42,7 +45,12 @@ pub struct Model {
     pub queue: QueueView,
     pub questions: VecDeque<PendingQuestion>,
     pub counts: Counts,
+    /// The browsing session's server, whose connection events the window follows.
+    pub server_key: Option<crate::remote::ServerKey>,
+    /// The browsing session is logged on.
     pub connected: bool,
+    /// What the server offers (security, features), once logged on.
+    pub capabilities: Option<std::sync::Arc<crate::remote::Capabilities>>,
     /// Set when something changed the folder a pane shows: the app refreshes it.
     pub remote_dirty: bool,
     pub local_dirty: bool,
@@ -54,8 +62,6 @@ pub struct Model {
     pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
     pub remote_time_offset_minutes: i32,
-    /// Diagnosis reports that came in, by request, for the Diagnose window to take.
-    pub diagnoses: Vec<(RequestId, std::sync::Arc<crate::diagnose::Diagnosis>)>,
 }
 
 impl Model {
@@ -90,12 +96,24 @@ impl Model {
     /// Folds one engine event into the mirror.
     pub fn apply(&mut self, event: EngineEvent, now: Instant) {
         match event {
-            EngineEvent::Log(line) => {
-                if line.kind == LogKind::Status && line.text == "Logged in" {
+            EngineEvent::Log(line) => self.push_log(line),
+            EngineEvent::Connection {
+                server,
+                role: SessionRole::Browsing,
+                state,
+                ..
+            } if self.server_key.as_ref() == Some(&server) => match state {
+                ConnectionState::Connecting => self.connected = false,
+                ConnectionState::LoggedOn(capabilities) => {
                     self.connected = true;
+                    self.capabilities = Some(capabilities);
                 }
-                self.push_log(line);
-            }
+                ConnectionState::Disconnected { .. } => {
+                    self.connected = false;
+                    self.capabilities = None;
+                }
+            },
+            EngineEvent::Connection { .. } => {}
             EngineEvent::Listing {
                 request,
                 path,
@@ -117,15 +135,22 @@ impl Model {
                 }
             }
             EngineEvent::RemoteDone { request, result } => {
+                // A certificate nobody vouched for: the window shows it and asks.
+                if let Err(err) = &result
+                    && let Some(info) = err.untrusted_certificate()
+                {
+                    self.untrusted_certificate = Some(info.clone());
+                }
+                let error = result.err().map(|err| err.to_string());
                 if self.remote_listing == Some(request) {
                     self.remote_listing = None;
                     self.remote.loading = false;
-                    self.remote.error = result.err();
+                    self.remote.error = error;
                 } else if self.remote_tree_requests.remove(&request) {
                     // The log has the server's reply; the tree just stays unopened.
                 } else if self.remote_ops.remove(&request) {
                     self.remote_dirty = true;
-                    if let Err(err) = result {
+                    if let Some(err) = error {
                         self.op_error = Some(err);
                     }
                 }
@@ -155,6 +180,7 @@ impl Model {
                 if state == ItemState::Successful {
                     self.note_arrival(id);
                 }
+                let error = error.map(|err| err.to_string());
                 self.queue.changed(id, state, attempts, error, bytes_done);
             }
             EngineEvent::Progress(progress) => {
@@ -175,11 +201,7 @@ impl Model {
                 remote: String::from_utf8_lossy(&remote).into_owned(),
                 existing,
             }),
-            EngineEvent::CertificateUntrusted { info, .. } => {
-                self.untrusted_certificate = Some(info);
-            }
             EngineEvent::Idle(counts) => self.counts = counts,
-            EngineEvent::Diagnosis { request, report } => self.diagnoses.push((request, report)),
         }
     }
 
@@ -302,7 +324,10 @@ mod tests {
         model.apply(
             EngineEvent::RemoteDone {
                 request: RequestId(1),
-                result: Err("550 No such directory".into()),
+                result: Err(crate::remote::RemoteError::new(
+                    crate::remote::ErrorKind::Refused,
+                    "550 No such directory",
+                )),
             },
             now,
         );
@@ -310,7 +335,10 @@ mod tests {
         model.apply(
             EngineEvent::RemoteDone {
                 request: RequestId(2),
-                result: Err("553 Not allowed".into()),
+                result: Err(crate::remote::RemoteError::new(
+                    crate::remote::ErrorKind::Refused,
+                    "553 Not allowed",
+                )),
             },
             now,
         );

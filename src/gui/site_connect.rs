@@ -14,7 +14,8 @@ use crate::gui::app::{LocalDone, SkiffApp};
 use crate::gui::dialogs::Dialog;
 use crate::gui::site_manager::{self, PasswordOp, SiteManager};
 use crate::net::tls::TlsMode;
-use crate::net::{ConnectOptions, DataMode, DataSettings};
+use crate::net::{DataMode, DataSettings};
+use crate::remote::Server;
 use crate::secret::Secret;
 use crate::sites::credentials::{CredentialError, MasterVault, PasswordStore, StoreKind};
 use crate::sites::settings::Settings;
@@ -66,8 +67,16 @@ pub(crate) struct SitesState {
     pub current_site: Option<String>,
 }
 
-/// A Status line for the log: which data-connection mode, port range and address a
-/// connection uses.
+/// A Status line for the log: how a server is reached (for FTP: which data-connection
+/// mode, port range and address).
+pub fn describe_server(server: &Server) -> String {
+    match server.ftp_settings() {
+        Some(ftp) => describe_data(&ftp.data),
+        None => String::new(),
+    }
+}
+
+/// Which data-connection mode, port range and address a connection uses.
 pub fn describe_data(data: &DataSettings) -> String {
     let mode = match data.mode {
         DataMode::Passive => "passive mode",
@@ -91,8 +100,9 @@ pub fn describe_data(data: &DataSettings) -> String {
 
 /// A site for the connection the window has now (File > Copy current connection to Site
 /// Manager), with the password that logged on, if any.
-pub fn site_from_connection(options: &ConnectOptions, remote_dir: &[u8]) -> (Site, Option<String>) {
-    let protocol = match options.tls.mode {
+pub fn site_from_connection(options: &Server, remote_dir: &[u8]) -> (Site, Option<String>) {
+    let tls = options.ftp_settings().map(|ftp| ftp.tls.mode).unwrap_or_default();
+    let protocol = match tls {
         TlsMode::None => Protocol::Ftp,
         TlsMode::ExplicitIfAvailable => Protocol::FtpTlsIfAvailable,
         TlsMode::Explicit => Protocol::FtpExplicitTls,
@@ -125,7 +135,7 @@ pub fn site_from_connection(options: &ConnectOptions, remote_dir: &[u8]) -> (Sit
 }
 
 impl SkiffApp {
-    /// Transfers at once (a site's own maximum travels in its `ConnectOptions`).
+    /// Transfers at once (a site's own maximum travels with its `Server`).
     pub(crate) fn effective_parallel(&self) -> usize {
         self.cfg.settings.parallel.clamp(1, 10)
     }
@@ -273,13 +283,12 @@ impl SkiffApp {
         self.save_settings();
     }
 
+    /// The engine's settings from Edit > Settings (`setup::engine_settings`, as the CLI's),
+    /// with the transfer type chosen in the Transfer menu.
     pub(crate) fn send_engine_settings(&mut self) {
-        self.engine
-            .send(EngineCommand::SetParallel(self.effective_parallel()));
-        self.engine.send(EngineCommand::SetLimits {
-            download: self.cfg.settings.download_limit,
-            upload: self.cfg.settings.upload_limit,
-        });
+        let mut settings = crate::setup::engine_settings(&self.cfg.settings);
+        settings.transfer_mode = self.prefs.transfer_mode;
+        self.engine.send(EngineCommand::Configure(settings));
     }
 
     /// The keyring cannot be used: the user picked the master password or no saving.
@@ -512,14 +521,13 @@ impl SkiffApp {
     }
 
     pub(crate) fn connect_with_site(&mut self, site: Site, password: Option<Secret>) {
-        let mut options = match self.cfg.settings.site_options(&site, password) {
-            Ok(options) => options,
+        let options = match self.cfg.settings.site_server(&site, password) {
+            Ok(server) => self.trusting(server),
             Err(err) => {
                 self.model.op_error = Some(format!("{}: {err}", site.name));
                 return;
             }
         };
-        options.tls.trust_store = self.trust_store.clone();
         let remote_dir = site
             .remote_dir
             .as_deref()
@@ -541,7 +549,7 @@ impl SkiffApp {
         self.model.push_status(format!(
             "Connecting with the site {:?}: {}",
             site.path(),
-            describe_data(&options.data)
+            describe_server(&options)
         ));
         self.prefs.remember_server(site.display_url());
         if let Some(dir) = site.local_dir.clone() {
@@ -580,8 +588,8 @@ mod tests {
 
     #[test]
     fn the_current_connection_becomes_a_site_without_its_default_port() {
-        let mut options = ConnectOptions::new("ftp.example.org", 21);
-        options.tls.mode = TlsMode::Explicit;
+        let mut options = Server::ftp("ftp.example.org", 21);
+        options.ftp_settings_mut().unwrap().tls.mode = TlsMode::Explicit;
         options.credentials.user = Some("kim".into());
         options.credentials.password = Some(Secret::new("pw"));
         let (site, password) = site_from_connection(&options, b"/pub");
@@ -590,7 +598,7 @@ mod tests {
         assert_eq!(site.remote_dir.as_deref(), Some("/pub"));
         assert_eq!(password.as_deref(), Some("pw"));
 
-        let anonymous = ConnectOptions::new("::1", 2121);
+        let anonymous = Server::ftp("::1", 2121);
         let (site, password) = site_from_connection(&anonymous, b"/");
         assert_eq!((site.port, site.logon), (Some(2121), LogonType::Anonymous));
         assert!(password.is_none() && site.remote_dir.is_none());

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use unicode_normalization::UnicodeNormalization as _;
 
-use crate::engine::item::numbered_name;
+use super::names::numbered_name;
 
 /// Tries per name before giving up (as the file-exists "rename" policy).
 const MAX_NUMBER: u32 = 999;
@@ -49,7 +49,7 @@ impl FolderNames {
     fn claim_keys(&mut self, name: &[u8], with_part: bool) -> Option<Vec<u8>> {
         let mut try_take = |candidate: &[u8]| {
             let key = fold_key(candidate);
-            let part = with_part.then(|| fold_key(&crate::transfer::part_name(candidate)));
+            let part = with_part.then(|| fold_key(&super::names::part_name(candidate)));
             let free =
                 !self.taken.contains(&key) && part.as_ref().is_none_or(|p| !self.taken.contains(p));
             if free {

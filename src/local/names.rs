@@ -18,6 +18,7 @@
 //! Refusals become a log line naming the entry; replacements too.
 
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
 /// Characters Windows refuses in a name (besides `/` and control characters).
 const WINDOWS_FORBIDDEN: &[u8] = b"\\:*?\"<>|";
@@ -139,6 +140,46 @@ pub fn safe_name(name: &[u8], replacement: Replacement) -> Result<Cow<'_, [u8]>,
         out.extend_from_slice(rep);
     }
     check_length(Cow::Owned(out))
+}
+
+/// `name (n).ext` for the n-th alternative to a taken name (`archive.tar.gz` keeps its
+/// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`). A name
+/// near the 255-byte limit loses the end of its stem so that the result still fits.
+pub fn numbered_name(name: &[u8], n: u32) -> Vec<u8> {
+    let number = format!(" ({n})");
+    let dot = name.iter().skip(1).position(|&b| b == b'.').map(|p| p + 1);
+    let (stem, ext) = match dot {
+        // An "extension" that leaves no room for a stem is part of the stem.
+        Some(at) if name.len() - at + number.len() < MAX_NAME_BYTES => name.split_at(at),
+        _ => (name, &[][..]),
+    };
+    fit_name(stem, &[number.as_bytes(), ext].concat(), MAX_NAME_BYTES)
+}
+
+/// The temporary name a download is written to: `NAME.part` beside it.
+pub fn part_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(crate::local::os_bytes)
+        .unwrap_or_default();
+    target.with_file_name(crate::local::bytes_os(&part_name(&name)))
+}
+
+/// `NAME.part`; for a name too long to take the suffix (over 250 bytes), the name cut short
+/// plus `~` and a hash of the whole name, so that two long names still get two temporary
+/// files and the same name always the same one (a resume finds it).
+pub fn part_name(name: &[u8]) -> Vec<u8> {
+    const SUFFIX: &[u8] = b".part";
+    let max = MAX_NAME_BYTES;
+    if name.len() + SUFFIX.len() <= max {
+        return [name, SUFFIX].concat();
+    }
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = name.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let tail = format!("~{hash:08x}.part");
+    fit_name(name, tail.as_bytes(), max)
 }
 
 /// `stem` shortened so that `stem` + `suffix` fits in `max` bytes (cut at a character
@@ -278,5 +319,61 @@ mod tests {
         assert!(Replacement::parse("").is_err());
         assert!(Replacement::parse("__").is_err());
         assert_eq!(Replacement::parse("-").unwrap().get(), '-');
+    }
+
+    #[test]
+    fn numbered_names_keep_the_extension() {
+        assert_eq!(numbered_name(b"report.pdf", 1), b"report (1).pdf");
+        assert_eq!(numbered_name(b"archive.tar.gz", 2), b"archive (2).tar.gz");
+        assert_eq!(numbered_name(b"README", 1), b"README (1)");
+        assert_eq!(numbered_name(b".bashrc", 1), b".bashrc (1)");
+        // At the limit the stem gives way, the number and extension stay.
+        let long = [vec![b'n'; 251], b".txt".to_vec()].concat();
+        let numbered = numbered_name(&long, 12);
+        assert_eq!(numbered.len(), 255);
+        assert!(numbered.ends_with(b"n (12).txt"));
+        let dotted = [b"a.".to_vec(), vec![b'e'; 253]].concat();
+        assert_eq!(numbered_name(&dotted, 1).len(), 255);
+        assert!(numbered_name(&dotted, 1).ends_with(b" (1)"));
+    }
+
+    #[test]
+    fn part_file_sits_beside_the_target() {
+        assert_eq!(
+            part_path(Path::new("/tmp/x/a.tar.gz")),
+            PathBuf::from("/tmp/x/a.tar.gz.part")
+        );
+    }
+
+    #[test]
+    fn a_name_near_the_limit_gets_a_temporary_name_that_fits_and_is_its_own() {
+        let a = [vec![b'a'; 250], b"-one".to_vec()].concat();
+        let b = [vec![b'a'; 250], b"-two".to_vec()].concat();
+        let (part_a, part_b) = (part_name(&a), part_name(&b));
+        assert_eq!(part_a.len(), 255);
+        assert!(part_a.ends_with(b".part") && part_a.starts_with(&[b'a'; 200]));
+        assert_ne!(part_a, part_b, "two long names, one temporary file");
+        assert_eq!(
+            part_name(&a),
+            part_a,
+            "the same name, another temporary file"
+        );
+        assert_eq!(
+            part_name(&[b'x'; 250]),
+            [vec![b'x'; 250], b".part".to_vec()].concat()
+        );
+    }
+
+    /// A real file system takes the longest names Skiff lets through, numbered or not.
+    #[test]
+    fn the_longest_allowed_names_can_be_created_with_their_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = [vec![b'n'; 251], b".bin".to_vec()].concat();
+        for candidate in [name.clone(), numbered_name(&name, 999)] {
+            let target = dir.path().join(crate::local::bytes_os(&candidate));
+            std::fs::write(part_path(&target), b"part").unwrap();
+            std::fs::rename(part_path(&target), &target).unwrap();
+            assert_eq!(std::fs::read(&target).unwrap(), b"part");
+        }
     }
 }

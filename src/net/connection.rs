@@ -23,24 +23,15 @@ use crate::proto::charset::Charset;
 use crate::proto::command::{Command, TransferType};
 use crate::proto::feat::{Features, Support};
 use crate::proto::listing::{
-    Entry, ListingFormat, ListingParser, ServerType, Timestamp, parse_mlsx_line,
+    Entry, ListingFormat, ListingLimits, ListingParser, ServerType, Timestamp, parse_mlsx_line,
 };
 use crate::proto::pasv;
 use crate::proto::path::parse_pwd;
 use crate::proto::reply::Reply;
-use crate::secret::Secret;
+use crate::secret::{Credentials, Secret};
 
 mod probe;
 pub use probe::{LIST_PHASE, ProbeFailure, ProbeMethod, ProbeRecord};
-
-/// Who logs on. `None` user means anonymous.
-#[derive(Debug, Clone, Default)]
-pub struct Credentials {
-    pub user: Option<String>,
-    pub password: Option<Secret>,
-    /// Sent only when the server asks for it (332).
-    pub account: Option<Secret>,
-}
 
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -55,12 +46,8 @@ pub struct ConnectOptions {
     /// FTPS: mode, certificate trust.
     pub tls: TlsSettings,
     pub log: LogSink,
-    /// Transfers the engine may run to this server at once (a site's "maximum simultaneous
-    /// connections"); `None`: only the global limit applies.
-    pub max_transfers: Option<usize>,
-    /// What replaces characters of this server's names that a local file system cannot
-    /// hold (the global setting; see `crate::local::names`).
-    pub name_replacement: crate::local::Replacement,
+    /// The most a listing may hold before it fails (a hostile server's endless listing).
+    pub listing_limits: ListingLimits,
 }
 
 impl ConnectOptions {
@@ -74,8 +61,7 @@ impl ConnectOptions {
             charset: Charset::UTF8,
             tls: TlsSettings::default(),
             log: LogSink::discard(),
-            max_transfers: None,
-            name_replacement: crate::local::Replacement::DEFAULT,
+            listing_limits: ListingLimits::default(),
         }
     }
 }
@@ -116,6 +102,10 @@ pub struct Connection {
     /// Set once the control connection runs over TLS.
     tls: Option<SessionTls>,
     control_tls13: bool,
+    /// "TLSv1_3, TLS13_AES_256_GCM_SHA384, new session", once the control connection is secured.
+    tls_description: Option<String>,
+    /// The absolute folder the last successful CWD entered: a listing of it needs no CWD.
+    cwd: Option<Vec<u8>>,
     /// How this session was made, to make it again when TLS 1.3 tickets run out.
     options: ConnectOptions,
 }
@@ -173,6 +163,8 @@ impl Connection {
             final_reply_early: false,
             tls: None,
             control_tls13: false,
+            tls_description: None,
+            cwd: None,
             options: options.clone(),
         };
         let mode = options.tls.mode;
@@ -197,10 +189,7 @@ impl Connection {
                 conn.secure_control(session).await?;
             } else if mode == TlsMode::Explicit {
                 // Never a silent downgrade: nothing more is sent, the password least of all.
-                return Err(FtpError::Refused(format!(
-                    "TLS is required, but the server answered AUTH TLS with {reply}; \
-                     stopped before sending the user name or password"
-                )));
+                return Err(FtpError::TlsRefused { reply });
             } else {
                 conn.control.log.status(format!(
                     "The server does not offer TLS ({reply}); continuing without encryption as configured"
@@ -252,6 +241,7 @@ impl Connection {
                 self.control
                     .log
                     .status(format!("TLS connection established: {description}"));
+                self.tls_description = Some(description);
                 Ok(())
             }
             Err(source) => Err(session.handshake_error("securing the control connection", source)),
@@ -363,9 +353,7 @@ impl Connection {
         }
         if reply.code.0 == 332 {
             let Some(account) = credentials.account.clone() else {
-                return Err(FtpError::Refused(format!(
-                    "logging in: the server asks for an account (ACCT), but none is configured: {reply}"
-                )));
+                return Err(FtpError::AccountRequired { reply });
             };
             reply = self
                 .control
@@ -417,6 +405,16 @@ impl Connection {
     /// The control connection runs over TLS.
     pub fn is_secure(&self) -> bool {
         self.control.is_secure()
+    }
+
+    /// How the control connection's TLS was negotiated, when it was.
+    pub fn tls_description(&self) -> Option<&str> {
+        self.tls_description.as_deref()
+    }
+
+    /// Data connections are encrypted too (PROT P).
+    pub fn protects_data(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.protect_data)
     }
 
     pub fn features(&self) -> &Features {
@@ -479,12 +477,18 @@ impl Connection {
     }
 
     pub async fn cwd(&mut self, path: &[u8]) -> Result<(), FtpError> {
+        self.cwd = None;
         self.simple(Command::Cwd(path.to_vec()), "changing directory")
-            .await
-            .map(drop)
+            .await?;
+        // Only an absolute path names the same folder again later.
+        if path.starts_with(b"/") {
+            self.cwd = Some(path.to_vec());
+        }
+        Ok(())
     }
 
     pub async fn cdup(&mut self) -> Result<(), FtpError> {
+        self.cwd = None;
         self.simple(Command::Cdup, "changing to the parent directory")
             .await
             .map(drop)
@@ -625,9 +629,10 @@ impl Connection {
     }
 
     /// Lists a directory: CWD into it (FileZilla does the same: LIST arguments are not
-    /// portable), then MLSD when the server has it, else LIST.
+    /// portable; a folder just entered is not entered again), then MLSD when the server has
+    /// it, else LIST. The data is parsed as it arrives, under the listing caps.
     pub async fn list(&mut self, dir: &[u8]) -> Result<Vec<Entry>, FtpError> {
-        if !dir.is_empty() {
+        if !dir.is_empty() && self.cwd.as_deref() != Some(dir) {
             self.cwd(dir).await?;
         }
         let (command, format) = if self.features.mlsd() {
@@ -635,15 +640,19 @@ impl Connection {
         } else {
             (Command::List(None), ListingFormat::List)
         };
-        let bytes = self.read_all(command, TransferType::Ascii).await?;
         let now = Timestamp::from_unix_secs(unix_now());
         let server = self
             .system
             .as_deref()
             .map(ServerType::from_syst)
             .unwrap_or_default();
-        let mut parser = ListingParser::new(format, server, now);
-        parser.push(&bytes);
+        let mut parser =
+            ListingParser::new(format, server, now).with_limits(self.options.listing_limits);
+        self.read_data_into(command, TransferType::Ascii, |chunk| {
+            parser.push(chunk);
+            parser.too_large().map_or(Ok(()), |cap| Err(cap.into()))
+        })
+        .await?;
         let mut entries = parser.finish();
         // `.` and `..` folders (LIST -a, MLSD cdir/pdir) are not entries a user browses. A
         // file or link by that name is bogus: it stays, for the caller to refuse visibly.
@@ -654,8 +663,9 @@ impl Connection {
     /// NLST: bare names.
     pub async fn nlst(&mut self, dir: &[u8]) -> Result<Vec<Vec<u8>>, FtpError> {
         let arg = (!dir.is_empty()).then(|| dir.to_vec());
+        let max = self.options.listing_limits.max_bytes;
         let bytes = self
-            .read_all(Command::Nlst(arg), TransferType::Ascii)
+            .read_all(Command::Nlst(arg), TransferType::Ascii, max)
             .await?;
         Ok(bytes
             .split(|&b| b == b'\n')
@@ -664,24 +674,47 @@ impl Connection {
             .collect())
     }
 
-    /// Runs a data command and collects its whole output (listings are small).
+    /// Runs a data command and collects its whole output, at most `max` bytes.
     async fn read_all(
         &mut self,
         command: Command,
         transfer_type: TransferType,
+        max: u64,
     ) -> Result<Vec<u8>, FtpError> {
-        let mut stream = self.open_transfer(command, transfer_type, None).await?;
         let mut out = Vec::new();
+        self.read_data_into(command, transfer_type, |chunk| {
+            if out.len() as u64 + chunk.len() as u64 > max {
+                return Err(crate::proto::listing::ListingTooLarge::Bytes { limit: max }.into());
+            }
+            out.extend_from_slice(chunk);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Runs a data command and hands its output to `take` as it arrives; an error from
+    /// `take` ends the transfer (the data connection is closed, the owed reply read).
+    async fn read_data_into(
+        &mut self,
+        command: Command,
+        transfer_type: TransferType,
+        mut take: impl FnMut(&[u8]) -> Result<(), FtpError>,
+    ) -> Result<(), FtpError> {
+        let mut stream = self.open_transfer(command, transfer_type, None).await?;
         let mut buf = vec![0u8; 64 * 1024];
         let result = loop {
             match self.read_data(&mut stream, &mut buf).await {
                 Ok(0) => break Ok(()),
-                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Ok(n) => {
+                    if let Err(err) = take(&buf[..n]) {
+                        break Err(err);
+                    }
+                }
                 Err(e) => break Err(e),
             }
         };
-        self.finish_transfer(stream, result).await?;
-        Ok(out)
+        self.finish_transfer(stream, result).await
     }
 
     /// One read from a data connection, bounded by the timeout.
@@ -748,6 +781,16 @@ impl Connection {
         result: Result<(), FtpError>,
     ) -> Result<(), FtpError> {
         self.finish_transfer_reply(stream, result).await.map(drop)
+    }
+
+    /// Ends a transfer that failed on our side (the local file, a cancel by the caller):
+    /// closes the data connection and reads the reply the server still owes.
+    pub async fn fail_transfer(&mut self, stream: DataStream) {
+        let final_reply_early = std::mem::take(&mut self.final_reply_early);
+        drop(stream);
+        if !final_reply_early {
+            self.abort_after_failure().await;
+        }
     }
 
     /// `finish_transfer`, returning the final reply (`None` when it came before the data).
@@ -820,9 +863,7 @@ impl Connection {
                 return Ok(());
             }
         }
-        Err(FtpError::Refused(
-            "aborting the transfer: the server's replies did not end in step".into(),
-        ))
+        Err(FtpError::OutOfStep { during })
     }
 
     /// After a failed data transfer the control connection may still owe us a reply (426,
@@ -995,7 +1036,7 @@ impl Connection {
                 return Err(FtpError::unexpected(during, reply));
             }
         }
-        Err(FtpError::Refused("active mode: nothing to announce".into()))
+        Err(FtpError::CannotAnnounce { addr: listen })
     }
 }
 
@@ -1005,7 +1046,7 @@ impl SessionTls {
             config,
             verifier,
             tickets,
-        } = tls::client_config(settings, host, port).map_err(|e| FtpError::Tls {
+        } = tls::client_config(settings).map_err(|e| FtpError::Tls {
             during: "preparing TLS",
             source: std::io::Error::other(e),
         })?;

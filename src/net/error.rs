@@ -66,8 +66,23 @@ pub enum FtpError {
     },
     #[error("transfer incomplete: expected {expected} bytes, got {received}")]
     SizeMismatch { expected: u64, received: u64 },
-    #[error("{0}")]
-    Refused(String),
+    /// TLS is required and the server refused AUTH TLS: nothing more was sent.
+    #[error(
+        "TLS is required, but the server answered AUTH TLS with {reply}; stopped before \
+         sending the user name or password"
+    )]
+    TlsRefused { reply: Reply },
+    /// The server asks for an account (332) and none is configured.
+    #[error("logging in: the server asks for an account (ACCT), but none is configured: {reply}")]
+    AccountRequired { reply: Reply },
+    /// The server's replies no longer match the commands sent.
+    #[error("{during}: the server's replies did not end in step")]
+    OutOfStep { during: &'static str },
+    /// Active mode has no command for this address (PORT is IPv4 only, and EPRT was refused).
+    #[error("active mode: the server refused EPRT, and PORT cannot announce {addr}")]
+    CannotAnnounce { addr: SocketAddr },
+    #[error(transparent)]
+    ListingTooLarge(#[from] crate::proto::listing::ListingTooLarge),
     /// The user cancelled a running transfer and the server confirmed the ABOR: the
     /// control connection is in step and may carry the next transfer.
     #[error("Cancelled by the user")]

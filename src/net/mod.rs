@@ -10,11 +10,12 @@ mod error;
 pub mod tls;
 
 pub use connection::{
-    ConnectOptions, Connection, Credentials, DataStream, LIST_PHASE, ProbeFailure, ProbeMethod,
+    ConnectOptions, Connection, DataStream, LIST_PHASE, ProbeFailure, ProbeMethod,
     ProbeRecord, StoreMode,
 };
 pub use data::{DataMode, DataSettings, PortRange, PortRangeError, active_port_candidates};
 pub use error::{FtpError, RetryClass};
+pub use crate::secret::Credentials;
 
 /// Anything the control or data connection can run over: TCP now, TLS later.
 pub trait AsyncStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}

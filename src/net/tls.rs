@@ -17,8 +17,6 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::Digest as _;
 
-use crate::sites::trust::{TrustStore, TrustedCert};
-
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TlsMode {
@@ -47,8 +45,9 @@ pub struct TlsSettings {
     pub mode: TlsMode,
     /// Fingerprints the user trusts for this connection (`--trust-fingerprint`), any format.
     pub trusted_fingerprints: Vec<String>,
-    /// Earlier trust decisions; consulted for the host and port.
-    pub trust_store: Option<TrustStore>,
+    /// The fingerprint the user trusted earlier for this host and port (Skiff's trust
+    /// store, read by the caller): a different certificate is then refused loudly.
+    pub stored_fingerprint: Option<String>,
     /// CA certificates to trust besides the system's (a company CA, a test CA).
     pub extra_roots: Vec<CertificateDer<'static>>,
     pub versions: TlsVersions,
@@ -118,15 +117,6 @@ impl CertInfo {
         }
     }
 
-    pub fn to_trusted(&self) -> TrustedCert {
-        TrustedCert {
-            host: self.host.clone(),
-            port: self.port,
-            sha256: self.sha256.clone(),
-            subject: self.subject.clone(),
-            not_after: self.not_after.clone(),
-        }
-    }
 }
 
 impl fmt::Display for CertInfo {
@@ -412,11 +402,7 @@ pub(crate) struct TlsClient {
 }
 
 /// The session's TLS configuration, its verifier and its session cache.
-pub(crate) fn client_config(
-    settings: &TlsSettings,
-    host: &str,
-    port: u16,
-) -> Result<TlsClient, rustls::Error> {
+pub(crate) fn client_config(settings: &TlsSettings) -> Result<TlsClient, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     roots.add_parsable_certificates(system_roots().iter().cloned());
@@ -437,10 +423,9 @@ pub(crate) fn client_config(
             .filter_map(|f| normalize_fingerprint(f))
             .collect(),
         stored: settings
-            .trust_store
-            .as_ref()
-            .and_then(|store| store.get(host, port))
-            .map(|c| c.sha256.clone()),
+            .stored_fingerprint
+            .as_deref()
+            .and_then(normalize_fingerprint),
         state: Mutex::new(VerifierState::default()),
     });
     let versions: &[&'static rustls::SupportedProtocolVersion] = match settings.versions {

@@ -64,6 +64,8 @@ pub enum Command {
     Prot(char),
     /// `SITE CHMOD 644 path`: the Unix permission bits of a file (a common extension).
     SiteChmod(u32, Vec<u8>),
+    /// A whole command line as the user typed it (Server > Enter custom command).
+    Raw(Vec<u8>),
 }
 
 /// A command that cannot be sent as it is.
@@ -116,6 +118,8 @@ impl Command {
             Command::Pbsz(_) => "PBSZ",
             Command::Prot(_) => "PROT",
             Command::SiteChmod(..) => "SITE",
+            // Its verb is the line's first word, checked with the rest.
+            Command::Raw(_) => "the command",
         }
     }
 
@@ -160,6 +164,7 @@ impl Command {
             Command::List(p) | Command::Nlst(p) | Command::Mlsd(p) | Command::Mlst(p) => p.clone(),
             Command::Port(addr) => text(&crate::proto::pasv::format_port(*addr)),
             Command::Eprt(addr) => text(&crate::proto::pasv::format_eprt(*addr)),
+            Command::Raw(line) => Some(line.clone()),
             Command::Syst
             | Command::Feat
             | Command::Pwd
@@ -184,7 +189,11 @@ impl Command {
                     });
                 }
             }
-            line.push(b' ');
+            if matches!(self, Command::Raw(_)) {
+                line.clear();
+            } else {
+                line.push(b' ');
+            }
             line.extend_from_slice(&arg);
         }
         line.extend_from_slice(b"\r\n");
@@ -201,6 +210,15 @@ impl Command {
         match self {
             Command::Pass(_) => "PASS ****".to_owned(),
             Command::Acct(_) => "ACCT ****".to_owned(),
+            Command::Raw(line) => {
+                let text = charset.decode(line);
+                let verb = text.split(' ').next().unwrap_or_default();
+                if verb.eq_ignore_ascii_case("PASS") || verb.eq_ignore_ascii_case("ACCT") {
+                    format!("{verb} ****")
+                } else {
+                    text.into_owned()
+                }
+            }
             _ => match self.argument() {
                 Some(arg) => format!("{} {}", self.verb(), charset.decode(&arg)),
                 None => self.verb().to_owned(),
@@ -258,6 +276,17 @@ mod tests {
         assert_eq!(pass.log_text(), "PASS ****");
         assert_eq!(pass.to_wire().unwrap(), b"PASS s3cret\r\n");
         assert!(!format!("{pass:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_raw_line_goes_as_typed_refused_with_line_ends_and_masked_when_a_password() {
+        let raw = Command::Raw(b"SITE HELP".to_vec());
+        assert_eq!(raw.to_wire().unwrap(), b"SITE HELP\r\n");
+        assert_eq!(raw.log_text(), "SITE HELP");
+        assert!(Command::Raw(b"NOOP\r\nDELE x".to_vec()).to_wire().is_err());
+        assert!(Command::Raw(b"NOOP\0".to_vec()).to_wire().is_err());
+        let pass = Command::Raw(b"pass hunter2".to_vec());
+        assert_eq!(pass.log_text(), "pass ****");
     }
 
     #[test]

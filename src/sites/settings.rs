@@ -5,14 +5,16 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::engine::ExistsPolicy;
 use crate::local::Replacement;
-use crate::net::{ConnectOptions, DataMode, DataSettings, PortRange};
+use crate::net::{DataMode, DataSettings, PortRange};
+use crate::proto::listing::ListingLimits;
 use crate::proto::charset::CharsetError;
 use crate::secret::Secret;
 use crate::sites::config_file::{self, Loaded, SaveError};
 use crate::sites::credentials::StoreKind;
+use crate::remote::{FtpSettings, Protocol, Server};
 use crate::sites::site::Site;
+use crate::transfer::ExistsPolicy;
 use crate::url::FtpUrl;
 
 pub const SETTINGS_VERSION: u32 = 1;
@@ -62,6 +64,10 @@ pub struct Settings {
     /// Replaces characters of remote names that a local file system cannot hold
     /// (FileZilla's "filter invalid characters"); never itself such a character.
     pub invalid_char_replacement: Replacement,
+    /// The most one directory listing may hold, in bytes and in entries: a hostile server's
+    /// endless listing fails there instead of taking all memory.
+    pub listing_max_bytes: u64,
+    pub listing_max_entries: usize,
 }
 
 impl Default for Settings {
@@ -84,6 +90,8 @@ impl Default for Settings {
             theme: Theme::default(),
             password_store: StoreKind::default(),
             invalid_char_replacement: Replacement::DEFAULT,
+            listing_max_bytes: ListingLimits::DEFAULT.max_bytes,
+            listing_max_entries: ListingLimits::DEFAULT.max_entries,
         }
     }
 }
@@ -134,34 +142,49 @@ impl Settings {
         }
     }
 
+    /// The caps on one listing.
+    pub fn listing_limits(&self) -> ListingLimits {
+        ListingLimits {
+            max_bytes: self.listing_max_bytes.max(1),
+            max_entries: self.listing_max_entries.max(1),
+        }
+    }
+
+    /// What every server gets from the global settings.
+    fn server(&self, host: &str, port: u16, data: DataSettings) -> Server {
+        let mut server = Server::ftp(host, port);
+        server.timeout = self.timeout();
+        server.name_replacement = self.invalid_char_replacement;
+        server.listing_limits = self.listing_limits();
+        server.protocol = Protocol::Ftp(FtpSettings {
+            data,
+            ..FtpSettings::default()
+        });
+        server
+    }
+
     /// How to reach a URL's server (quickconnect, the CLI without `--site`). Trust and the
     /// log are the caller's to fill in.
-    pub fn url_options(&self, url: &FtpUrl, tls_if_available: bool) -> ConnectOptions {
-        let mut options = ConnectOptions::new(url.host.clone(), url.port);
-        options.credentials.user = url.user.clone();
-        options.credentials.password = url.password.clone();
-        options.timeout = self.timeout();
-        options.data = self.data_settings();
-        options.tls.mode = url.scheme.tls_mode(tls_if_available);
-        options.name_replacement = self.invalid_char_replacement;
-        options
+    pub fn url_server(&self, url: &FtpUrl, tls_if_available: bool) -> Server {
+        let mut server = self.server(&url.host, url.port, self.data_settings());
+        server.credentials.user = url.user.clone();
+        server.credentials.password = url.password.clone();
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.tls.mode = url.scheme.tls_mode(tls_if_available);
+        }
+        server
     }
 
     /// How to reach `site`, logging on with `password` (from the password store or a prompt).
-    pub fn site_options(
-        &self,
-        site: &Site,
-        password: Option<Secret>,
-    ) -> Result<ConnectOptions, CharsetError> {
-        let mut options = ConnectOptions::new(site.host.trim(), site.port());
-        options.credentials = site.credentials(password);
-        options.timeout = self.timeout();
-        options.data = self.site_data_settings(site);
-        options.charset = site.charset.charset()?;
-        options.tls.mode = site.protocol.tls_mode();
-        options.max_transfers = site.max_connections.map(usize::from);
-        options.name_replacement = self.invalid_char_replacement;
-        Ok(options)
+    pub fn site_server(&self, site: &Site, password: Option<Secret>) -> Result<Server, CharsetError> {
+        let mut server = self.server(site.host.trim(), site.port(), self.site_data_settings(site));
+        server.credentials = site.credentials(password);
+        server.charset = site.charset.charset()?;
+        server.max_transfers = site.max_connections.map(usize::from);
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.tls.mode = site.protocol.tls_mode();
+        }
+        Ok(server)
     }
 }
 
@@ -188,29 +211,29 @@ mod tests {
             charset: CharsetChoice::Custom("cp949".into()),
             ..Site::default()
         };
-        let plain = global.site_options(&site, None).unwrap();
+        let plain = global.site_server(&site, None).unwrap();
         assert_eq!(plain.host, "ftp.example.kr");
         assert_eq!(plain.port, 21);
-        assert_eq!(plain.data.mode, DataMode::Passive);
-        assert_eq!(plain.data.active_port_range, global.active_port_range);
-        assert_eq!(plain.data.external_ip, global.external_ip);
+        assert_eq!(plain.ftp_settings().unwrap().data.mode, DataMode::Passive);
+        assert_eq!(plain.ftp_settings().unwrap().data.active_port_range, global.active_port_range);
+        assert_eq!(plain.ftp_settings().unwrap().data.external_ip, global.external_ip);
         assert_eq!(plain.timeout, Duration::from_secs(7));
-        assert_eq!(plain.tls.mode, TlsMode::Explicit);
+        assert_eq!(plain.ftp_settings().unwrap().tls.mode, TlsMode::Explicit);
         assert_eq!(plain.charset.name(), "EUC-KR");
 
         site.data_mode = SiteDataMode::Active;
         site.active_port_range = Some("50200-50210".parse().unwrap());
         site.external_ip = Some("203.0.113.5".parse().unwrap());
-        let own = global.site_options(&site, None).unwrap();
-        assert_eq!(own.data.mode, DataMode::Active);
-        assert_eq!(own.data.active_port_range, site.active_port_range);
-        assert_eq!(own.data.external_ip, site.external_ip);
-        assert!(own.data.use_control_peer_for_pasv);
+        let own = global.site_server(&site, None).unwrap();
+        assert_eq!(own.ftp_settings().unwrap().data.mode, DataMode::Active);
+        assert_eq!(own.ftp_settings().unwrap().data.active_port_range, site.active_port_range);
+        assert_eq!(own.ftp_settings().unwrap().data.external_ip, site.external_ip);
+        assert!(own.ftp_settings().unwrap().data.use_control_peer_for_pasv);
 
         site.prefer_epsv = Some(false);
         site.use_control_peer_for_pasv = Some(false);
-        let own = global.site_options(&site, None).unwrap();
-        assert!(!own.data.prefer_epsv && !own.data.use_control_peer_for_pasv);
+        let own = global.site_server(&site, None).unwrap();
+        assert!(!own.ftp_settings().unwrap().data.prefer_epsv && !own.ftp_settings().unwrap().data.use_control_peer_for_pasv);
     }
 
     #[test]
@@ -220,21 +243,21 @@ mod tests {
             logon: LogonType::Anonymous,
             ..Site::default()
         };
-        assert!(Settings::default().site_options(&site, None).is_err());
+        assert!(Settings::default().site_server(&site, None).is_err());
     }
 
     #[test]
     fn passive_with_fallback_is_auto_for_urls() {
         let url = FtpUrl::parse("ftps://u@h:2990/x").unwrap();
-        let options = Settings::default().url_options(&url, false);
-        assert_eq!(options.data.mode, DataMode::Auto);
-        assert_eq!(options.tls.mode, TlsMode::Implicit);
+        let options = Settings::default().url_server(&url, false);
+        assert_eq!(options.ftp_settings().unwrap().data.mode, DataMode::Auto);
+        assert_eq!(options.ftp_settings().unwrap().tls.mode, TlsMode::Implicit);
         assert_eq!(options.port, 2990);
         let strict = Settings {
             passive_fallback: false,
             ..Settings::default()
         };
-        assert_eq!(strict.url_options(&url, false).data.mode, DataMode::Passive);
+        assert_eq!(strict.url_server(&url, false).ftp_settings().unwrap().data.mode, DataMode::Passive);
     }
 
     #[test]
@@ -276,7 +299,7 @@ mod tests {
         };
         let url = FtpUrl::parse("ftp://u@h/x").unwrap();
         assert_eq!(
-            settings.url_options(&url, false).name_replacement.get(),
+            settings.url_server(&url, false).name_replacement.get(),
             '~'
         );
         let site = Site {
@@ -284,7 +307,7 @@ mod tests {
             logon: LogonType::Anonymous,
             ..Site::default()
         };
-        let options = settings.site_options(&site, None).unwrap();
+        let options = settings.site_server(&site, None).unwrap();
         assert_eq!(options.name_replacement.get(), '~');
 
         let dir = tempfile::tempdir().unwrap();

@@ -16,6 +16,19 @@ pub struct TrustedCert {
     pub not_after: String,
 }
 
+impl TrustedCert {
+    /// The certificate a connection presented, as the store keeps it.
+    pub fn from_cert(cert: &crate::net::tls::CertInfo) -> Self {
+        Self {
+            host: cert.host.clone(),
+            port: cert.port,
+            sha256: cert.sha256.clone(),
+            subject: cert.subject.clone(),
+            not_after: cert.not_after.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 struct TrustFile {
     version: u32,

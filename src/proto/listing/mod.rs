@@ -68,11 +68,54 @@ pub enum ListingFormat {
     Mlsd,
 }
 
+/// The most one listing may hold. The defaults take a real folder of 1,000,000 entries
+/// (about 100 MB of LIST lines); past either cap the listing fails, so a hostile server's
+/// endless listing ends with an error instead of taking all memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListingLimits {
+    /// Bytes of listing data.
+    pub max_bytes: u64,
+    /// Entries parsed.
+    pub max_entries: usize,
+}
+
+impl ListingLimits {
+    pub const DEFAULT: ListingLimits = ListingLimits {
+        max_bytes: 512 * 1024 * 1024,
+        max_entries: 1_000_000,
+    };
+    /// No cap: for parsing data already in memory (tests, conformance, fuzzing).
+    pub const UNLIMITED: ListingLimits = ListingLimits {
+        max_bytes: u64::MAX,
+        max_entries: usize::MAX,
+    };
+}
+
+impl Default for ListingLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A listing that went past one of its caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ListingTooLarge {
+    #[error("the listing is larger than the limit of {limit} bytes (listing_max_bytes in settings.toml)")]
+    Bytes { limit: u64 },
+    #[error("the listing has more than the limit of {limit} entries (listing_max_entries in settings.toml)")]
+    Entries { limit: usize },
+}
+
 /// Incremental listing parser: push bytes as they arrive, take the entries at the end.
 pub struct ListingParser {
     format: ListingFormat,
     server: ServerType,
     now: Timestamp,
+    limits: ListingLimits,
+    bytes: u64,
+    /// A cap was passed: everything after is ignored (sticky).
+    too_large: Option<ListingTooLarge>,
     partial: Vec<u8>,
     /// The current line grew past the limit: skip until its end.
     overlong: bool,
@@ -88,6 +131,9 @@ impl ListingParser {
             format,
             server,
             now,
+            limits: ListingLimits::UNLIMITED,
+            bytes: 0,
+            too_large: None,
             partial: Vec::new(),
             overlong: false,
             pending_vms_name: None,
@@ -95,13 +141,37 @@ impl ListingParser {
         }
     }
 
+    /// The same parser, failing past `limits` (see [`ListingParser::too_large`]).
+    pub fn with_limits(mut self, limits: ListingLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The cap the listing went past, if it did: the caller stops reading and fails.
+    pub fn too_large(&self) -> Option<ListingTooLarge> {
+        self.too_large
+    }
+
     pub fn push(&mut self, mut chunk: &[u8]) {
+        if self.too_large.is_some() {
+            return;
+        }
+        self.bytes = self.bytes.saturating_add(chunk.len() as u64);
+        if self.bytes > self.limits.max_bytes {
+            self.too_large = Some(ListingTooLarge::Bytes {
+                limit: self.limits.max_bytes,
+            });
+            return;
+        }
         while let Some(newline) = chunk.iter().position(|&b| b == b'\n') {
             let (head, rest) = chunk.split_at(newline);
             self.extend_partial(head);
             let line = std::mem::take(&mut self.partial);
             if !std::mem::take(&mut self.overlong) {
                 self.line(&line);
+            }
+            if self.too_large.is_some() {
+                return;
             }
             chunk = &rest[1..];
         }
@@ -142,7 +212,7 @@ impl ListingParser {
             name.push(b' ');
             name.extend_from_slice(line);
             if let Some(entry) = vms::parse(&Line::new(&name)) {
-                self.entries.push(entry);
+                self.add(entry);
                 return;
             }
             self.single(&name[..name.len() - line.len() - 1]);
@@ -164,8 +234,18 @@ impl ListingParser {
             // No format may yield a nameless entry: it could not be addressed.
             && !entry.name.is_empty()
         {
-            self.entries.push(entry);
+            self.add(entry);
         }
+    }
+
+    fn add(&mut self, entry: Entry) {
+        if self.entries.len() >= self.limits.max_entries {
+            self.too_large = Some(ListingTooLarge::Entries {
+                limit: self.limits.max_entries,
+            });
+            return;
+        }
+        self.entries.push(entry);
     }
 }
 

@@ -1,0 +1,309 @@
+//! The CLI's face on the engine: one engine per command, the same one the window runs. A
+//! remote operation is a request to the engine's browsing session; a transfer, of one file
+//! or a tree, is a queue run to its end. On a terminal, a certificate nobody vouched for is
+//! shown and the user asked, and the operation (or item) tried again once trusted; one the
+//! user vouched for is remembered once a logon accepted it.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::common::{Target, printable};
+use crate::cli::progress::ProgressView;
+use crate::engine::{
+    self, ConnectionState, Counts, EngineCommand, EngineConfig, EngineEvent, EngineEvents,
+    EngineHandle, EngineSettings, ItemId, ItemState, RemoteOp, RequestId, TransferSpec,
+};
+use crate::net::tls::{CertInfo, CertProblem, normalize_fingerprint};
+use crate::proto::listing::Entry;
+use crate::remote::{Capabilities, ErrorKind, RemoteError, Security, Server};
+use crate::sites::trust::{TrustStore, TrustedCert};
+
+pub(crate) struct CliEngine {
+    handle: EngineHandle,
+    events: EngineEvents,
+    server: Arc<Server>,
+    /// How the target is named in messages.
+    shown: String,
+    trust_store: Option<TrustStore>,
+    /// Fingerprints the user vouched for (flags, or yes at the prompt): remembered once a
+    /// logon accepts one.
+    vouched: Vec<String>,
+    next_request: u64,
+}
+
+/// How a queue ended.
+pub(crate) struct QueueEnd {
+    pub counts: Counts,
+    /// The first failed item's error, for a one-file transfer's message.
+    pub first_error: Option<RemoteError>,
+}
+
+impl CliEngine {
+    pub(crate) fn start(target: &Target, settings: EngineSettings) -> Self {
+        let config = EngineConfig {
+            settings,
+            start_processing: true,
+            ..EngineConfig::default()
+        };
+        // The CLI blocks on the receiver: nothing to wake.
+        let (handle, events) = engine::spawn(config, Arc::new(|| {}));
+        let vouched = target
+            .server
+            .ftp_settings()
+            .map(|ftp| ftp.tls.trusted_fingerprints.clone())
+            .unwrap_or_default();
+        Self {
+            handle,
+            events,
+            server: Arc::new(target.server.clone()),
+            shown: target.shown.clone(),
+            trust_store: target.trust_store.clone(),
+            vouched,
+            next_request: 0,
+        }
+    }
+
+    pub(crate) fn server(&self) -> &Arc<Server> {
+        &self.server
+    }
+
+    /// Runs one remote operation on the browsing session: a listing's real path and
+    /// entries, or nothing.
+    pub(crate) async fn remote(
+        &mut self,
+        op: RemoteOp,
+    ) -> anyhow::Result<Option<(Vec<u8>, Arc<[Entry]>)>> {
+        loop {
+            self.next_request += 1;
+            let request = RequestId(self.next_request);
+            self.handle.send(EngineCommand::Remote {
+                request,
+                server: Arc::clone(&self.server),
+                op: op.clone(),
+            });
+            let result = loop {
+                match self.events.recv().await {
+                    None => anyhow::bail!("the transfer engine stopped unexpectedly"),
+                    Some(EngineEvent::Listing {
+                        request: answered,
+                        path,
+                        entries,
+                    }) if answered == request => break Ok(Some((path, entries))),
+                    Some(EngineEvent::RemoteDone {
+                        request: answered,
+                        result,
+                    }) if answered == request => break result.map(|()| None),
+                    Some(event) => self.note(&event)?,
+                }
+            };
+            match result {
+                Err(err) if self.trusted_after_asking(&err)? => {
+                    // The browsing session is logged on with the old trust: a new one.
+                    self.handle
+                        .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
+                }
+                other => return other.map_err(|err| self.error(&err)),
+            }
+        }
+    }
+
+    /// Runs `root` (a file, or a folder's contents) as a queue to its end.
+    pub(crate) async fn transfer(
+        &mut self,
+        root: TransferSpec,
+        view: &mut ProgressView,
+    ) -> anyhow::Result<QueueEnd> {
+        let charset = root.server.charset;
+        self.handle.send(EngineCommand::Enqueue(vec![root]));
+        let mut first_error = None;
+        loop {
+            let Some(event) = self.events.recv().await else {
+                anyhow::bail!("the transfer engine stopped unexpectedly");
+            };
+            match event {
+                EngineEvent::ItemAdded {
+                    id,
+                    kind,
+                    remote,
+                    local,
+                    size,
+                    ..
+                } => view.added(id, kind, remote, local, size),
+                EngineEvent::ItemChanged {
+                    id,
+                    state,
+                    error,
+                    bytes_done,
+                    ..
+                } => {
+                    if state == ItemState::Failed
+                        && let Some(err) = &error
+                        && self.trusted_after_asking(err)?
+                    {
+                        self.retry_trusted(id);
+                        continue;
+                    }
+                    let shown = error.as_ref().map(|e| self.error_text(e));
+                    if state == ItemState::Failed && first_error.is_none() {
+                        first_error.clone_from(&error);
+                    }
+                    view.changed(id, &state, shown.as_deref(), bytes_done, charset);
+                }
+                EngineEvent::Progress(items) => view.progress(&items),
+                EngineEvent::Idle(counts) => {
+                    view.finish();
+                    return Ok(QueueEnd {
+                        counts,
+                        first_error,
+                    });
+                }
+                other => self.note(&other)?,
+            }
+        }
+    }
+
+    /// Events every wait looks at: a logon that accepted a vouched-for certificate.
+    fn note(&mut self, event: &EngineEvent) -> anyhow::Result<()> {
+        if let EngineEvent::Connection {
+            state: ConnectionState::LoggedOn(capabilities),
+            ..
+        } = event
+        {
+            self.remember_trusted(capabilities)?;
+        }
+        Ok(())
+    }
+
+    /// An item that failed on an untrusted certificate, retried once the user trusts it.
+    fn retry_trusted(&mut self, id: ItemId) {
+        // In this order: the item starts again as soon as it is queued.
+        self.handle
+            .send(EngineCommand::UpdateServer(Arc::clone(&self.server)));
+        self.handle.send(EngineCommand::Retry(id));
+    }
+
+    /// With an unverifiable certificate and a terminal: shows it and asks. When the user
+    /// trusts it, the server's settings trust it from now on.
+    fn trusted_after_asking(&mut self, err: &RemoteError) -> anyhow::Result<bool> {
+        let Some(info) = err.untrusted_certificate() else {
+            return Ok(false);
+        };
+        if !std::io::stdin().is_terminal() || self.vouched.contains(&info.sha256) {
+            return Ok(false);
+        }
+        if !ask_to_trust(info)? {
+            return Ok(false);
+        }
+        self.vouched.push(info.sha256.clone());
+        let mut server = (*self.server).clone();
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.tls.trusted_fingerprints.push(info.sha256.clone());
+        }
+        self.server = Arc::new(server);
+        Ok(true)
+    }
+
+    /// Saves a certificate the user vouched for (by fingerprint or at the prompt), so the
+    /// next connection proceeds silently. A certificate that verified against a CA is not
+    /// pinned unless vouched for: its renewal must not look like an attack.
+    fn remember_trusted(&mut self, capabilities: &Capabilities) -> anyhow::Result<()> {
+        let Security::Tls {
+            certificate: Some(cert),
+            ..
+        } = &capabilities.security
+        else {
+            return Ok(());
+        };
+        let Some(store) = self.trust_store.as_mut() else {
+            return Ok(());
+        };
+        let vouched = self
+            .vouched
+            .iter()
+            .filter_map(|f| normalize_fingerprint(f))
+            .any(|f| f == cert.sha256);
+        let known = store
+            .get(&cert.host, cert.port)
+            .is_some_and(|c| c.sha256 == cert.sha256);
+        if vouched && !known {
+            store.trust(TrustedCert::from_cert(cert))?;
+            self.server.log.status(format!(
+                "Trusted certificate saved for {}:{}",
+                cert.host, cert.port
+            ));
+        }
+        Ok(())
+    }
+
+    /// A failure as the CLI tells it: the engine's sentence, what to do about it in the
+    /// CLI's terms, and the target.
+    pub(crate) fn error(&self, err: &RemoteError) -> anyhow::Error {
+        anyhow::anyhow!("{} ({})", self.error_text(err), self.shown)
+    }
+
+    pub(crate) fn error_text(&self, err: &RemoteError) -> String {
+        let hint = match err.kind() {
+            ErrorKind::TargetExists if !err.message().contains("appeared") => {
+                ": use --overwrite to replace it, --resume to continue it, or --skip-existing \
+                 or --newer"
+            }
+            ErrorKind::Certificate => match err.certificate().map(|c| &c.problem) {
+                Some(CertProblem::Untrusted { .. }) => {
+                    "; check it, and trust it with --trust-fingerprint if it is right"
+                }
+                _ => "",
+            },
+            _ => "",
+        };
+        format!("{err}{hint}")
+    }
+
+    /// Diagnoses the server's data connections (`crate::diagnose`); `None` for a protocol
+    /// without such choices.
+    pub(crate) async fn diagnose(
+        &self,
+        options: crate::diagnose::DiagnoseOptions,
+    ) -> Option<Arc<crate::diagnose::Diagnosis>> {
+        let (reply, report) = tokio::sync::oneshot::channel();
+        self.handle.send(EngineCommand::Diagnose {
+            server: Arc::clone(&self.server),
+            options,
+            reply,
+        });
+        report.await.ok().flatten()
+    }
+
+    /// Ends the engine, waiting (bounded) for its sessions to log out.
+    pub(crate) async fn shutdown(mut self) {
+        self.handle.send(EngineCommand::Shutdown);
+        let bound = self.server.timeout + Duration::from_secs(2);
+        let drain = async {
+            while let Some(event) = self.events.recv().await {
+                if let Err(err) = self.note(&event) {
+                    crate::cli::common::warn(&err.to_string());
+                }
+            }
+        };
+        tokio::time::timeout(bound, drain).await.ok();
+    }
+}
+
+fn ask_to_trust(info: &CertInfo) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "The server's certificate could not be verified.")?;
+    writeln!(err, "  Host:        {}:{}", info.host, info.port)?;
+    writeln!(err, "  Subject:     {}", printable(&info.subject))?;
+    writeln!(err, "  Issuer:      {}", printable(&info.issuer))?;
+    writeln!(
+        err,
+        "  Valid:       {} to {}",
+        info.not_before, info.not_after
+    )?;
+    writeln!(err, "  SHA-256:     {}", info.sha256)?;
+    write!(err, "Trust this certificate and remember it? [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}

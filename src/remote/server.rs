@@ -1,0 +1,238 @@
+//! A server as the engine knows it: where it is, who logs on, what the engine needs of it
+//! (its connection limit, the name rules, the listing caps), and the protocol's own settings
+//! carried as a whole (for FTP: the data-connection mode, port range, external IP, EPSV and
+//! TLS), which only that protocol's implementation reads.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::local::Replacement;
+use crate::log::LogSink;
+use crate::net::tls::{TlsMode, TlsSettings};
+use crate::net::{ConnectOptions, DataMode, DataSettings, PortRange};
+use crate::proto::charset::Charset;
+use crate::proto::listing::ListingLimits;
+use crate::secret::{Credentials, Secret};
+
+/// The protocol a server speaks, with its own settings.
+#[derive(Debug, Clone)]
+pub enum Protocol {
+    /// FTP, plain or over TLS (FTPS).
+    Ftp(FtpSettings),
+}
+
+/// FTP's settings of a site: how data connections are made, and TLS.
+#[derive(Debug, Clone, Default)]
+pub struct FtpSettings {
+    pub data: DataSettings,
+    pub tls: TlsSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub credentials: Credentials,
+    /// Applies to every read, write, connect and accept.
+    pub timeout: Duration,
+    /// The server's charset for paths and names.
+    pub charset: Charset,
+    /// Where each connection's message log goes.
+    pub log: LogSink,
+    /// Transfers the engine may run to this server at once (a site's "maximum simultaneous
+    /// connections"); `None`: only the global limit applies.
+    pub max_transfers: Option<usize>,
+    /// What replaces characters of this server's names that a local file system cannot
+    /// hold (the global setting; see `crate::local::names`).
+    pub name_replacement: Replacement,
+    /// The most a listing may hold.
+    pub listing_limits: ListingLimits,
+    pub protocol: Protocol,
+}
+
+/// Which pool of connections a server's work shares: the same server and login.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerKey(Arc<str>);
+
+impl fmt::Display for ServerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Server {
+    /// An FTP server with the default settings.
+    pub fn ftp(host: impl Into<String>, port: u16) -> Self {
+        Self::from_ftp(ConnectOptions::new(host, port))
+    }
+
+    /// An FTP server as `net` connects to it.
+    pub fn from_ftp(options: ConnectOptions) -> Self {
+        let ConnectOptions {
+            host,
+            port,
+            credentials,
+            timeout,
+            data,
+            charset,
+            tls,
+            log,
+            listing_limits,
+        } = options;
+        Self {
+            host,
+            port,
+            credentials,
+            timeout,
+            charset,
+            log,
+            max_transfers: None,
+            name_replacement: Replacement::DEFAULT,
+            listing_limits,
+            protocol: Protocol::Ftp(FtpSettings { data, tls }),
+        }
+    }
+
+    /// FTP's settings, when the server speaks FTP.
+    pub fn ftp_settings(&self) -> Option<&FtpSettings> {
+        match &self.protocol {
+            Protocol::Ftp(ftp) => Some(ftp),
+        }
+    }
+
+    pub fn ftp_settings_mut(&mut self) -> Option<&mut FtpSettings> {
+        match &mut self.protocol {
+            Protocol::Ftp(ftp) => Some(ftp),
+        }
+    }
+
+    /// How `net` connects to this server, when it speaks FTP.
+    pub fn connect_options(&self) -> Option<ConnectOptions> {
+        let ftp = self.ftp_settings()?;
+        Some(ConnectOptions {
+            host: self.host.clone(),
+            port: self.port,
+            credentials: self.credentials.clone(),
+            timeout: self.timeout,
+            data: ftp.data.clone(),
+            charset: self.charset,
+            tls: ftp.tls.clone(),
+            log: self.log.clone(),
+            listing_limits: self.listing_limits,
+        })
+    }
+
+    /// Connections are pooled per server and login.
+    pub fn key(&self) -> ServerKey {
+        let user = self.credentials.user.as_deref().unwrap_or("anonymous");
+        let scheme = match &self.protocol {
+            Protocol::Ftp(_) => "ftp",
+        };
+        ServerKey(format!("{scheme}://{user}@{}:{}", self.host, self.port).into())
+    }
+
+    /// The connection is to be encrypted (or is required to be).
+    pub fn wants_encryption(&self) -> bool {
+        match &self.protocol {
+            Protocol::Ftp(ftp) => ftp.tls.mode != TlsMode::None,
+        }
+    }
+}
+
+/// A server as the queue file keeps it: everything but secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct StoredServer {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub tls: String,
+    pub mode: DataMode,
+    pub port_range: Option<PortRange>,
+    pub external_ip: Option<std::net::IpAddr>,
+    pub charset: String,
+}
+
+impl StoredServer {
+    pub fn new(server: &Server) -> Self {
+        let (tls, data) = match &server.protocol {
+            Protocol::Ftp(ftp) => (ftp.tls.mode, &ftp.data),
+        };
+        Self {
+            host: server.host.clone(),
+            port: server.port,
+            user: server.credentials.user.clone(),
+            tls: match tls {
+                TlsMode::None => "none",
+                TlsMode::Explicit => "explicit",
+                TlsMode::Implicit => "implicit",
+                TlsMode::ExplicitIfAvailable => "explicit-if-available",
+            }
+            .to_owned(),
+            mode: data.mode,
+            port_range: data.active_port_range,
+            external_ip: data.external_ip,
+            charset: server.charset.name().to_owned(),
+        }
+    }
+
+    /// The server to connect to again; the password comes from the caller (keyring, prompt).
+    pub fn to_server(&self, password: Option<Secret>) -> Server {
+        let mut server = Server::ftp(self.host.clone(), self.port);
+        server.credentials = Credentials {
+            user: self.user.clone(),
+            password,
+            account: None,
+        };
+        server.charset = Charset::from_name(&self.charset).unwrap_or_default();
+        server.protocol = Protocol::Ftp(FtpSettings {
+            data: DataSettings {
+                mode: self.mode,
+                active_port_range: self.port_range,
+                external_ip: self.external_ip,
+                ..DataSettings::default()
+            },
+            tls: TlsSettings {
+                mode: match self.tls.as_str() {
+                    "explicit" => TlsMode::Explicit,
+                    "implicit" => TlsMode::Implicit,
+                    "explicit-if-available" => TlsMode::ExplicitIfAvailable,
+                    _ => TlsMode::None,
+                },
+                ..TlsSettings::default()
+            },
+        });
+        server
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_server_comes_back_the_same_without_its_password() {
+        let mut server = Server::ftp("ftp.example.kr", 2121);
+        server.credentials.user = Some("kim".into());
+        server.credentials.password = Some(Secret::new("hunter2"));
+        server.charset = Charset::from_name("cp949").unwrap();
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.tls.mode = TlsMode::Explicit;
+            ftp.data.mode = DataMode::Active;
+            ftp.data.active_port_range = Some("50200-50210".parse().unwrap());
+        }
+        let stored = StoredServer::new(&server);
+        let json = serde_json::to_string(&stored).unwrap();
+        assert!(!json.contains("hunter2"), "{json}");
+        let back = serde_json::from_str::<StoredServer>(&json)
+            .unwrap()
+            .to_server(None);
+        assert_eq!(back.key(), server.key());
+        assert_eq!(back.charset.name(), "EUC-KR");
+        let ftp = back.ftp_settings().unwrap();
+        assert_eq!(ftp.tls.mode, TlsMode::Explicit);
+        assert_eq!(ftp.data.mode, DataMode::Active);
+        assert_eq!(ftp.data.active_port_range, Some("50200-50210".parse().unwrap()));
+        assert!(back.credentials.password.is_none());
+    }
+}
