@@ -40,7 +40,7 @@ pub fn list(dir: &Path) -> io::Result<Vec<Entry>> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            entry.permissions = Some(format!("{:o}", meta.permissions().mode() & 0o7777));
+            entry.permissions = Some(format!("{:o}", meta.permissions().mode() & 0o7777).into());
         }
         if kind == EntryKind::Link {
             entry.link_target = std::fs::read_link(item.path())

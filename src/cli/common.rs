@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::{ActiveArgs, CommonArgs, DataArgs};
+use crate::cli::{ActiveArgs, CommonArgs, DataArgs, UsageError};
 use crate::log::{ConnId, LogSink};
 use crate::net::tls::{
     TlsMode, TlsSettings, TlsVersions, load_pem_certificates, normalize_fingerprint,
@@ -133,8 +133,29 @@ pub(crate) fn resolve(
                 ftp.data.external_ip = Some(ip);
             }
         }
-        if args.tls_if_available && ftp.tls.mode == TlsMode::None {
-            ftp.tls.mode = TlsMode::ExplicitIfAvailable;
+        if args.tls_if_available {
+            match ftp.tls.mode {
+                TlsMode::None => ftp.tls.mode = TlsMode::ExplicitIfAvailable,
+                TlsMode::ExplicitIfAvailable if args.site.is_none() => {}
+                _ => {
+                    return Err(UsageError(
+                        "--tls-if-available applies to plain FTP (an ftp:// URL or site): this \
+                         connection is set to TLS already"
+                            .into(),
+                    )
+                    .into());
+                }
+            }
+        }
+        if ftp.tls.mode == TlsMode::None
+            && (!args.trust_fingerprint.is_empty() || args.ca_file.is_some())
+        {
+            return Err(UsageError(
+                "--trust-fingerprint and --ca-file apply to TLS connections (ftpes://, ftps://, \
+                 or --tls-if-available): this connection is plain FTP"
+                    .into(),
+            )
+            .into());
         }
         let (tls, store) = tls_settings(ftp.tls.mode, args, &host, port)?;
         ftp.tls = tls;

@@ -34,7 +34,7 @@ impl JsonEntry {
             kind: entry.kind,
             size: entry.size,
             modified: entry.modified.map(|t| t.to_rfc3339()),
-            permissions: entry.permissions.clone(),
+            permissions: entry.permissions.as_deref().map(str::to_owned),
             target: entry
                 .link_target
                 .as_ref()

@@ -148,13 +148,13 @@ pub fn file_table_ui(
                 if remote {
                     row.col(|ui| {
                         ui.add(
-                            egui::Label::new(entry.permissions.clone().unwrap_or_default())
+                            egui::Label::new(entry.permissions.as_deref().unwrap_or_default())
                                 .selectable(false),
                         );
                     });
                     row.col(|ui| {
                         ui.add(
-                            egui::Label::new(entry.owner_group.clone().unwrap_or_default())
+                            egui::Label::new(entry.owner_group.as_deref().unwrap_or_default())
                                 .selectable(false),
                         );
                     });

@@ -1,6 +1,7 @@
 //! One directory entry as a server listed it: the shared output of every listing parser.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What kind of file system object an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -186,10 +187,12 @@ pub struct Entry {
     /// Bytes; `None` when the listing gives no size (directories, MVS datasets, ...).
     pub size: Option<u64>,
     pub modified: Option<Timestamp>,
-    /// Permissions as listed (`drwxr-xr-x`, an MLSD `unix.mode`, `[R----F--]`, ...).
-    pub permissions: Option<String>,
-    /// Owner and group as listed, space separated.
-    pub owner_group: Option<String>,
+    /// Permissions as listed (`drwxr-xr-x`, an MLSD `unix.mode`, `[R----F--]`, ...). Shared:
+    /// a folder's entries mostly repeat a few values, and a listing of a million entries
+    /// keeps each value once (see `ListingParser`).
+    pub permissions: Option<Arc<str>>,
+    /// Owner and group as listed, space separated (shared, as `permissions`).
+    pub owner_group: Option<Arc<str>>,
     /// Where a symbolic link points, as raw bytes.
     pub link_target: Option<Vec<u8>>,
 }

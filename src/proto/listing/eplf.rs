@@ -29,7 +29,7 @@ pub(crate) fn parse(line: &[u8]) -> Option<Entry> {
                 entry.modified = number(&fact[1..]).and_then(unix_time);
             }
             Some(b'u') if fact.get(1) == Some(&b'p') => {
-                entry.permissions = Some(String::from_utf8_lossy(&fact[2..]).into_owned());
+                entry.permissions = Some(String::from_utf8_lossy(&fact[2..]).into());
             }
             _ => {}
         }

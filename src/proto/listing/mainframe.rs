@@ -96,7 +96,7 @@ pub(crate) fn zvm(line: &Line<'_>) -> Option<Entry> {
     let mut entry = Entry::new(name, EntryKind::File);
     entry.size = lrecl.checked_mul(records);
     entry.modified = make_time(year, m, d, Some(clock));
-    entry.owner_group = line.tok(8).map(|t| String::from_utf8_lossy(t).into_owned());
+    entry.owner_group = line.tok(8).map(|t| String::from_utf8_lossy(t).into());
     Some(entry)
 }
 
@@ -126,8 +126,8 @@ pub(crate) fn hp_nonstop(line: &Line<'_>) -> Option<Entry> {
         None => (rest, None),
     };
     let owner = owner.trim_ascii();
-    entry.owner_group = (!owner.is_empty()).then(|| String::from_utf8_lossy(owner).into_owned());
-    entry.permissions = security.map(|s| String::from_utf8_lossy(s.trim_ascii()).into_owned());
+    entry.owner_group = (!owner.is_empty()).then(|| String::from_utf8_lossy(owner).into());
+    entry.permissions = security.map(|s| String::from_utf8_lossy(s.trim_ascii()).into());
     Some(entry)
 }
 

@@ -116,7 +116,7 @@ fn as400(line: &Line<'_>) -> Option<Entry> {
         Some(clock),
     );
     entry.modified?;
-    entry.owner_group = Some(String::from_utf8_lossy(owner).into_owned());
+    entry.owner_group = Some(String::from_utf8_lossy(owner).into());
     Some(entry)
 }
 
@@ -210,8 +210,8 @@ fn os9(line: &Line<'_>) -> Option<Entry> {
         u8::try_from(*d).ok()?,
     );
     entry.modified?;
-    entry.permissions = Some(String::from_utf8_lossy(attrs).into_owned());
-    entry.owner_group = Some(String::from_utf8_lossy(owner).into_owned());
+    entry.permissions = Some(String::from_utf8_lossy(attrs).into());
+    entry.owner_group = Some(String::from_utf8_lossy(owner).into());
     Some(entry)
 }
 

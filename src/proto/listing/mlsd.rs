@@ -74,10 +74,10 @@ pub(crate) fn parse_facts(line: &[u8]) -> Option<(Entry, Role)> {
     }
     entry.size = size.or(sizd);
     // No mode fact means "unknown", never mode 0 (lftp turns a missing mode into 000).
-    entry.permissions = mode;
+    entry.permissions = mode.map(Into::into);
     entry.owner_group = match (owner_name.or(owner_id), group_name.or(group_id)) {
-        (Some(o), Some(g)) => Some(format!("{o} {g}")),
-        (o, g) => o.or(g),
+        (Some(o), Some(g)) => Some(format!("{o} {g}").into()),
+        (o, g) => o.or(g).map(Into::into),
     };
     Some((entry, role))
 }

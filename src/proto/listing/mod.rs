@@ -29,6 +29,9 @@ mod vms;
 pub use entry::*;
 pub use mlsd::parse_mlsx_line;
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use tokens::Line;
 
 /// The longest listing line kept (without its line end); longer ones are dropped without
@@ -122,7 +125,13 @@ pub struct ListingParser {
     /// A VMS name alone on its line, waiting for its details on the next one.
     pending_vms_name: Option<Vec<u8>>,
     entries: Vec<Entry>,
+    /// Permissions and owners seen, shared by the entries that repeat them.
+    texts: HashSet<Arc<str>>,
 }
+
+/// The most distinct permission and owner texts shared: past it (a server that makes each
+/// one unique), entries keep their own.
+const MAX_SHARED_TEXTS: usize = 4096;
 
 impl ListingParser {
     /// `now` is used only to infer the year of dates listed without one.
@@ -138,6 +147,7 @@ impl ListingParser {
             overlong: false,
             pending_vms_name: None,
             entries: Vec::new(),
+            texts: HashSet::new(),
         }
     }
 
@@ -238,14 +248,31 @@ impl ListingParser {
         }
     }
 
-    fn add(&mut self, entry: Entry) {
+    fn add(&mut self, mut entry: Entry) {
         if self.entries.len() >= self.limits.max_entries {
             self.too_large = Some(ListingTooLarge::Entries {
                 limit: self.limits.max_entries,
             });
             return;
         }
+        self.share(&mut entry.permissions);
+        self.share(&mut entry.owner_group);
         self.entries.push(entry);
+    }
+
+    /// The copy of `text` the parser has already, if any: a million entries with the same
+    /// permissions hold them once.
+    fn share(&mut self, text: &mut Option<Arc<str>>) {
+        let Some(own) = text else {
+            return;
+        };
+        match self.texts.get(&**own) {
+            Some(shared) => *own = Arc::clone(shared),
+            None if self.texts.len() < MAX_SHARED_TEXTS => {
+                self.texts.insert(Arc::clone(own));
+            }
+            None => {}
+        }
     }
 }
 
@@ -621,5 +648,51 @@ Type=file;Size=25730;Modify=19940728095854;Perm=; capmux.tar.z\r\n";
             ServerType::Mvs
         );
         assert_eq!(ServerType::from_syst("UNIX Type: L8"), ServerType::Auto);
+    }
+
+    #[test]
+    fn a_listing_past_its_caps_stops_growing_and_says_which_cap() {
+        let now = Timestamp::from_unix_secs(1_700_000_000);
+        let line = b"-rw-r--r-- 1 u g 5 Jan 01 2020 a\r\n";
+        let limits = ListingLimits {
+            max_bytes: 1 << 20,
+            max_entries: 3,
+        };
+        let mut parser =
+            ListingParser::new(ListingFormat::List, ServerType::Auto, now).with_limits(limits);
+        for _ in 0..3 {
+            parser.push(line);
+        }
+        assert_eq!(parser.too_large(), None, "three entries fit");
+        parser.push(&line.repeat(10));
+        assert_eq!(
+            parser.too_large(),
+            Some(ListingTooLarge::Entries { limit: 3 })
+        );
+        assert_eq!(parser.finish().len(), 3);
+
+        let limits = ListingLimits {
+            max_bytes: 100,
+            max_entries: 1_000,
+        };
+        let mut parser =
+            ListingParser::new(ListingFormat::List, ServerType::Auto, now).with_limits(limits);
+        parser.push(&[b'x'; 100]);
+        assert_eq!(parser.too_large(), None, "exactly the cap is allowed");
+        parser.push(b"y");
+        let too_large = parser.too_large().unwrap();
+        assert_eq!(too_large, ListingTooLarge::Bytes { limit: 100 });
+        assert!(too_large.to_string().contains("100 bytes"), "{too_large}");
+        // Nothing more is taken once a cap is passed.
+        parser.push(line);
+        assert!(parser.finish().is_empty());
+    }
+
+    #[test]
+    fn the_default_caps_take_a_folder_of_a_million_entries() {
+        let limits = ListingLimits::default();
+        assert!(limits.max_entries >= 1_000_000);
+        // A million LIST lines of a typical length (`ls -l` with 30-byte names).
+        assert!(limits.max_bytes >= 1_000_000 * 100);
     }
 }

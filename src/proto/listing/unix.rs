@@ -59,7 +59,7 @@ pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
                     glued_group = Some(&size_tok[..size_tok.len() - digits]);
                 }
             }
-            entry.owner_group = owner_group(line, perm_tokens, owners_end, glued_group);
+            entry.owner_group = owner_group(line, perm_tokens, owners_end, glued_group).map(Into::into);
             (entry, name)
         }
         // No date at all: perms, links, owner, group, size, name.
@@ -67,15 +67,18 @@ pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
             let size = number(line.tok(4)?)?;
             let mut entry = Entry::new(Vec::new(), kind);
             entry.size = Some(size);
-            entry.owner_group = owner_group(line, 1, 4, None);
+            entry.owner_group = owner_group(line, 1, 4, None).map(Into::into);
             (entry, line.after(4, false)?)
         }
         None => return None,
     };
-    entry.permissions = Some(match netware {
-        true => format!("{} {}", lossy(first), lossy(line.tok(1)?)),
-        false => lossy(first),
-    });
+    entry.permissions = Some(
+        match netware {
+            true => format!("{} {}", lossy(first), lossy(line.tok(1)?)),
+            false => lossy(first),
+        }
+        .into(),
+    );
     let (name, target) = match kind {
         EntryKind::Link => split_link(name),
         _ => (name, None),
@@ -326,8 +329,8 @@ fn parse_numerical(line: &Line<'_>) -> Option<Entry> {
     let mut entry = Entry::new(name, kind);
     entry.size = Some(size);
     entry.modified = unix_time(mtime);
-    entry.permissions = Some(lossy(line.tok(0)?));
-    entry.owner_group = Some(format!("{} {}", lossy(line.tok(1)?), lossy(line.tok(2)?)));
+    entry.permissions = Some(lossy(line.tok(0)?).into());
+    entry.owner_group = Some(format!("{} {}", lossy(line.tok(1)?), lossy(line.tok(2)?)).into());
     Some(entry)
 }
 

@@ -62,8 +62,8 @@ pub(crate) fn parse(line: &Line<'_>) -> Option<Entry> {
     let mut entry = Entry::new(name, kind);
     entry.size = size_bytes;
     entry.modified = make_time(year, m, day, clock);
-    entry.owner_group = owner;
-    entry.permissions = protection;
+    entry.owner_group = owner.map(Into::into);
+    entry.permissions = protection.map(Into::into);
     Some(entry)
 }
 
