@@ -186,10 +186,8 @@ fn libunftp_logs_in() {
 
 #[test]
 fn every_kind_logs_in_over_ipv6() {
-    if std::net::TcpListener::bind("[::1]:0").is_err() {
-        // The only skip in this file: the kernel has no IPv6 loopback at all.
-        return;
-    }
+    // No IPv6 loopback is a failure with the reason (`common::require_ipv6_loopback`).
+    crate::common::require_ipv6_loopback();
     for kind in ALL {
         let server = FtpServer::start_with(
             kind,
