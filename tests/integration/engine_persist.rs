@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::engine_runtime;
-use crate::common::{FtpServer, ServerKind, log_texts};
+use crate::common::{FtpServer, ServerKind};
 use crate::skiff_cmd::{pseudo_random_bytes, sha256};
 use skiff::engine::persist::{self, StoredItem};
 use skiff::engine::{
@@ -64,6 +64,29 @@ fn shutdown(handle: &EngineHandle) {
     handle.send(EngineCommand::Shutdown);
 }
 
+/// Waits (bounded: 30 s, 100,000 events) until the engine has ended, returning the events
+/// seen meanwhile. The engine saves the queue file on its way out (`Engine::run`: the final
+/// `save(true)` comes before the task ends and drops its event sender), so once the event
+/// channel is closed the file is written, and nothing writes it any more.
+async fn until_ended(events: &mut EngineEvents) -> Vec<EngineEvent> {
+    let mut seen = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        for _ in 0..100_000 {
+            match events.recv().await {
+                Some(event) => seen.push(event),
+                None => return true,
+            }
+        }
+        false
+    })
+    .await;
+    assert!(
+        matches!(ended, Ok(true)),
+        "the engine did not end ({ended:?}): {seen:?}"
+    );
+    seen
+}
+
 #[test]
 fn the_queue_survives_a_restart_without_the_password() {
     // pure-ftpd's test login has a password unlike its user name, so a leak is unambiguous.
@@ -77,15 +100,16 @@ fn the_queue_survives_a_restart_without_the_password() {
     let options = Arc::new(options);
     let rt = engine_runtime();
 
-    // First run: queue three items with processing stopped, then quit.
+    // First run: queue three items with processing stopped, then quit; the engine saves the
+    // queue on its way out.
     rt.block_on(async {
-        let (handle, _events) =
+        let (handle, mut events) =
             engine::spawn(config(&queue_file, server.password()), Arc::new(|| {}));
         handle.send(EngineCommand::ProcessQueue(false));
         let specs = ["a.bin", "b.bin", "c.bin"].map(|n| spec(&options, n, work.path()));
         handle.send(EngineCommand::Enqueue(specs.to_vec()));
         shutdown(&handle);
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        until_ended(&mut events).await;
     });
     let saved = std::fs::read(&queue_file).unwrap();
     let text = String::from_utf8_lossy(&saved);
@@ -172,23 +196,31 @@ fn a_damaged_queue_file_is_reported_and_left_alone() {
     let queue_file = work.path().join("queue.json");
     std::fs::write(&queue_file, b"{ this is not a queue").unwrap();
     let rt = engine_runtime();
-    let (_, lines) = crate::common::capture_log();
-    let errors = rt.block_on(async {
+    // The engine reads the file as it starts; it has ended (and so will write nothing more)
+    // when `until_ended` returns.
+    let lines: Vec<(LogKind, String)> = rt.block_on(async {
         let (handle, mut events) = engine::spawn(config(&queue_file, "x"), Arc::new(|| {}));
-        let mut errors = Vec::new();
-        while let Ok(Some(event)) =
-            tokio::time::timeout(Duration::from_millis(300), events.recv()).await
-        {
-            if let EngineEvent::Log(line) = event {
-                errors.push(line.text);
-            }
-        }
         shutdown(&handle);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        errors
+        until_ended(&mut events)
+            .await
+            .into_iter()
+            .filter_map(|event| match event {
+                EngineEvent::Log(line) => Some((line.kind, line.text)),
+                _ => None,
+            })
+            .collect()
     });
-    assert!(errors.iter().any(|e| e.contains("damaged")), "{errors:?}");
-    assert!(log_texts(&lines, LogKind::Error).is_empty());
+    // Reported once, as an error naming the file.
+    let reports: Vec<&(LogKind, String)> = lines
+        .iter()
+        .filter(|(_, text)| text.contains("damaged"))
+        .collect();
+    assert_eq!(reports.len(), 1, "{lines:?}");
+    assert_eq!(reports[0].0, LogKind::Error, "{lines:?}");
+    assert!(
+        reports[0].1.contains(&queue_file.display().to_string()),
+        "{lines:?}"
+    );
     assert_eq!(
         std::fs::read(&queue_file).unwrap(),
         b"{ this is not a queue"

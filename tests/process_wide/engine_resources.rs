@@ -87,8 +87,8 @@ fn run_against(
         .enable_all()
         .build()
         .unwrap();
-    // Let the runtime's own descriptors settle before counting.
-    rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
+    // The runtime's own descriptors (its epoll and wake-up descriptors) are open once it is
+    // built: they are part of `before`.
     let before = open_fds();
     let sampler = FdSampler::start();
     let (counts, errors) = rt.block_on(async {
@@ -113,7 +113,21 @@ fn run_against(
         .expect("the queue did not finish within 60 s")
         .expect("the engine ended");
         handle.send(EngineCommand::Shutdown);
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The engine closes its connections and ends, and its event channel with it
+        // (bounded: 10 s, 10,000 events).
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            for _ in 0..10_000 {
+                if events.recv().await.is_none() {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(
+            matches!(ended, Ok(true)),
+            "the engine did not end: {ended:?}"
+        );
         (counts, errors)
     });
     let peak = sampler.finish();
