@@ -1,5 +1,5 @@
 //! A message log a test can read: the lines a connection or engine wrote, by kind.
-//! Shared with tests/scripted (by path), so both harnesses hand out the same kind of log.
+//! The scripted servers (tests/integration/scripted) hand out the same kind of log.
 
 #![allow(dead_code)]
 

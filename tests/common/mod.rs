@@ -63,7 +63,7 @@ pub struct ServerOptions {
     pub ca_signed_for: Option<String>,
     /// With `ca_signed_for`: the certificate expired in 2021.
     pub expired: bool,
-    /// Bind ::1 instead of 127.0.0.1.
+    /// Bind ::1 instead of 127.0.0.1 (a machine without ::1 fails the test).
     pub bind_v6: bool,
     /// Announce this address in 227 replies while listening on the bind address.
     pub pasv_address: Option<Ipv4Addr>,
@@ -125,6 +125,18 @@ fn package_root() -> PathBuf {
 }
 
 const INSTALL_HINT: &str = "run `sudo tests/servers/install.sh` first";
+
+/// Fails the test unless this machine has an IPv6 loopback (`::1`): the IPv6 tests need it,
+/// CI has it, and a test that cannot run must fail rather than pass without running.
+pub fn require_ipv6_loopback() {
+    if let Err(err) = std::net::TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, 0)) {
+        panic!(
+            "this test needs an IPv6 loopback, but binding [::1]:0 failed: {err}. \
+             Enable IPv6 on the loopback interface (e.g. `sysctl net.ipv6.conf.lo.disable_ipv6=0`; \
+             a Docker container needs IPv6 enabled at its start)"
+        );
+    }
+}
 
 /// A program unpacked by install.sh; a missing one fails the test (never a skip).
 fn server_binary(rel: &str) -> PathBuf {
@@ -198,6 +210,9 @@ impl FtpServer {
             opts.allow_passive || kind == ServerKind::Vsftpd,
             "only vsftpd is set up to refuse PASV/EPSV (allow_passive: false): use vsftpd"
         );
+        if opts.bind_v6 {
+            require_ipv6_loopback();
+        }
         let work = tempfile::Builder::new()
             .prefix("skiff-ftp-")
             .tempdir()

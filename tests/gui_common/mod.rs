@@ -1,6 +1,7 @@
-//! The window's test helpers, shared by the kittest tests (`mod gui_common;`): a real
-//! window over a fresh engine with its own temporary config folder, bounded waits, clicks,
-//! drags and quickconnect. Every wait is bounded in frames and in time.
+//! The window's test helpers, shared by the kittest tests (tests/gui) and
+//! benches/gui_frames.rs: a real window over a fresh engine with its own temporary config
+//! folder, bounded waits, clicks, drags and quickconnect. Every wait is bounded in frames and
+//! in time.
 
 #![allow(dead_code)] // each test file uses some of them
 

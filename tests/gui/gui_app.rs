@@ -1,0 +1,535 @@
+//! The real window, driven through egui_kittest (no display: the accessibility tree is
+//! queried by role and label, clicks and drags are pointer events), over the real engine,
+//! against a real server on loopback. Every wait is bounded in frames and in time.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::common::{FtpServer, ServerKind, ServerOptions, ServerTls};
+use crate::gui_common::*;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use skiff::gui::SkiffApp;
+use skiff::gui::queue_view::QueueTab;
+use skiff::sites::trust::TrustStore;
+
+#[test]
+fn quickconnect_lists_the_server_and_the_log_shows_the_dialogue_with_pass_masked() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("docs/readme.txt", b"hello");
+    server.write_file("top.bin", &[7; 1500]);
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    assert!(has_label(&harness, "Not connected to any server"));
+    quickconnect(&mut harness, &server);
+
+    assert!(has_label(&harness, "docs"), "the folder is listed");
+    assert!(has_label(&harness, "top.bin"), "the file is listed");
+    assert!(has_label(&harness, "1.5 KiB"), "sizes are human-readable");
+    let model = harness.state().model();
+    let log: Vec<String> = model.log.iter().map(|l| l.to_string()).collect();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("Command:") && l.contains("USER")),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|l| l == "Command:  PASS ****"), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("Response: 230")),
+        "{log:?}"
+    );
+    // (vsftpd's test user is called like its password: USER may carry it, nothing else.)
+    assert!(
+        !log.iter()
+            .filter(|l| !l.starts_with("Command:  USER "))
+            .any(|l| l.contains(server.password())),
+        "the password never reaches the log: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("Status:") && l.contains("Data connections: passive")),
+        "the log says how data connections are made: {log:?}"
+    );
+    // The password field does not show the password either.
+    let password_field = harness.get_by_label("Password:");
+    assert_ne!(password_field.value().as_deref(), Some(server.password()));
+
+    // Double-click a folder to open it.
+    let docs = table_row(&harness, "🗀 docs");
+    double_click_at(&mut harness, docs);
+    step_until(&mut harness, "the docs folder", |h| {
+        h.state().model().remote.path == b"/docs" && has_label(h, "readme.txt")
+    });
+    assert!(!has_label(&harness, "top.bin"));
+}
+
+#[test]
+fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("existing.txt", b"already there");
+    let local = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(local.path().join("upload me.dat"), &content).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    step_until(&mut harness, "the local listing", |h| {
+        has_label(h, "upload me.dat")
+    });
+    quickconnect(&mut harness, &server);
+
+    let from = harness
+        .get_by_label_contains("upload me.dat")
+        .rect()
+        .center();
+    let to = harness
+        .get_by_label_contains("existing.txt")
+        .rect()
+        .center();
+    drag(&mut harness, from, to);
+    step_until(&mut harness, "the upload to succeed", |h| {
+        has_label(h, "Successful transfers (1)")
+    });
+    assert_eq!(
+        server.read_file("upload me.dat").as_deref(),
+        Some(&content[..])
+    );
+    // The remote pane refreshes and shows the new file.
+    step_until(&mut harness, "the remote pane to show the upload", |h| {
+        h.state()
+            .model()
+            .remote
+            .entries()
+            .iter()
+            .any(|e| e.name == b"upload me.dat")
+    });
+}
+
+#[test]
+fn download_by_context_menu_and_answer_the_file_exists_question() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("report.txt", b"the server's version");
+    server.write_file("fresh.txt", b"new file");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("report.txt"), b"mine").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+
+    // A file that is not there yet: right-click, Download.
+    let remote_row = |h: &Harness<'_, SkiffApp>, name: &str| {
+        h.get_all_by_label_contains(name)
+            .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+            .unwrap()
+            .rect()
+            .center()
+    };
+    let at = remote_row(&harness, "fresh.txt");
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
+    harness.get_by_label("Download").click();
+    step_until(&mut harness, "the download", |h| {
+        has_label(h, "Successful transfers (1)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("fresh.txt")).unwrap(),
+        b"new file"
+    );
+    step_until(&mut harness, "the local pane to show it", |h| {
+        h.state()
+            .local_pane()
+            .entries()
+            .iter()
+            .any(|e| e.name == b"fresh.txt")
+    });
+
+    // One that exists locally: the window asks; Overwrite replaces it.
+    let at = remote_row(&harness, "report.txt");
+    double_click_at(&mut harness, at);
+    step_until(&mut harness, "the file-exists question", |h| {
+        has_label(h, "Target file already exists")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"mine",
+        "nothing is overwritten before the answer"
+    );
+    harness.get_by_label("Overwrite").click();
+    harness.step();
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the second download", |h| {
+        has_label(h, "Successful transfers (2)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"the server's version"
+    );
+    assert!(!has_label(&harness, "Target file already exists"));
+}
+
+#[test]
+fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
+    // vsftpd passes the names' UTF-8 bytes through; the window must draw every glyph
+    // (a missing one panics in kittest) and sort and filter them.
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let names = [
+        "한글 문서.txt",
+        "日本語のファイル.pdf",
+        "中文资料.zip",
+        "rocket 🚀.txt",
+    ];
+    for name in names {
+        server.write_file(name, name.as_bytes());
+    }
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("로컬 파일.txt"), b"x").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    for name in names {
+        assert!(has_label(&harness, name), "{name} is shown");
+    }
+    assert!(has_label(&harness, "로컬 파일.txt"), "local CJK names too");
+    // The quick filter takes CJK text.
+    let filters = harness.get_all_by_label("🔎").count();
+    assert_eq!(filters, 2, "one filter per pane");
+    let remote_filter = harness
+        .get_all_by_label("🔎")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
+    harness.event(egui::Event::Text("日本".into()));
+    harness.step();
+    harness.step();
+    let remote = &harness.state().model().remote;
+    assert_eq!(remote.len(), 1, "only the Japanese name passes the filter");
+    assert_eq!(remote.row(0).unwrap().name_lossy(), "日本語のファイル.pdf");
+}
+
+#[test]
+fn the_directory_trees_follow_the_panes_and_open_folders() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("music/jazz/take5.flac", b"x");
+    server.write_file("music/rock/song.ogg", b"y");
+    server.write_file("video/clip.mp4", b"z");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("sub/deeper")).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    // The remote tree learned the root's folders from the listing: each shows twice, in
+    // the tree and in the file table.
+    let shown = |h: &Harness<'_, SkiffApp>, label: &str| h.get_all_by_label(label).count();
+    assert_eq!(shown(&harness, "🗀 music"), 2);
+    assert_eq!(shown(&harness, "🗀 video"), 2);
+    // The local tree shows the way down to the local folder, and its subfolder.
+    assert_eq!(shown(&harness, "🗀 sub"), 2);
+
+    // A click on a tree folder opens it in the file list.
+    let music = tree_row(&harness, "🗀 music").center();
+    click_at(&mut harness, music, egui::PointerButton::Primary);
+    step_until(&mut harness, "music in the file list", |h| {
+        h.state().model().remote.path == b"/music" && has_label(h, "🗀 jazz")
+    });
+    assert_eq!(
+        shown(&harness, "🗀 jazz"),
+        2,
+        "the tree learned its subfolders"
+    );
+
+    // The expander of a folder never listed lists it for the tree alone.
+    let expanders = harness.get_all_by_label("⏵").count();
+    assert!(expanders >= 2, "jazz and rock can open");
+    let video_row = tree_row(&harness, "🗀 video");
+    let expander = harness
+        .get_all_by_label("⏵")
+        .min_by(|a, b| {
+            let d = |n: &egui_kittest::Node<'_>| (n.rect().center().y - video_row.center().y).abs();
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut harness, expander, egui::PointerButton::Primary);
+    step_until(&mut harness, "video's contents in the tree", |h| {
+        h.state().model().remote_tree.is_expanded(b"/video")
+            && h.state().model().remote_tree_requests.is_empty()
+    });
+    assert_eq!(
+        harness.state().model().remote.path,
+        b"/music",
+        "the file list stayed where it was"
+    );
+}
+
+#[test]
+fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ..ServerOptions::default()
+        },
+    );
+    server.write_file("secret-plans.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let store_path = config.path().join("trusted-certificates.json");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_trusting(
+        &rt,
+        local.path(),
+        Some(TrustStore::load(&store_path).unwrap()),
+    );
+    connect_to_url(&mut harness, &server.url("/"));
+    step_until(&mut harness, "the certificate dialog", |h| {
+        has_label(h, "Unknown certificate")
+    });
+    // The fingerprint shown is the server's (both as hex, compared without separators).
+    let hex = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let expected = hex(&server.cert_sha256());
+    assert_eq!(expected.len(), 64);
+    let shown = harness
+        .query_all_by(|n| n.value().is_some_and(|l| hex(&l) == expected))
+        .next()
+        .is_some();
+    assert!(shown, "the dialog shows the SHA-256 fingerprint {expected}");
+    assert!(
+        !has_label(&harness, "secret-plans.txt"),
+        "nothing listed before trust"
+    );
+    assert!(has_label(&harness, "127.0.0.1"), "the host is shown");
+
+    // A modal lays itself out on its first frame before it takes clicks.
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness
+        .get_by_label("Always trust this certificate")
+        .click();
+    step_until(&mut harness, "the listing over TLS", |h| {
+        has_label(h, "secret-plans.txt")
+    });
+    assert!(
+        has_label(&harness, "FTP over explicit TLS"),
+        "the status bar says so"
+    );
+    step_until(&mut harness, "the trust store to be saved", |_| {
+        std::fs::read_to_string(&store_path).is_ok_and(|t| hex(&t).contains(&expected))
+    });
+
+    // A new window with that store connects without asking.
+    drop(harness);
+    let mut again = window_trusting(
+        &rt,
+        local.path(),
+        Some(TrustStore::load(&store_path).unwrap()),
+    );
+    connect_to_url(&mut again, &server.url("/"));
+    step_until(&mut again, "the silent listing", |h| {
+        has_label(h, "secret-plans.txt")
+    });
+    assert!(!has_label(&again, "Unknown certificate"));
+}
+
+/// A file dropped from the desktop's file manager, as eframe hands it over.
+#[derive(Debug)]
+struct DesktopFile(std::path::PathBuf);
+
+impl egui::DroppedFile for DesktopFile {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn files_and_folders_dropped_from_the_desktop_upload_to_the_remote_folder() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.mkdir("incoming");
+    let desktop = tempfile::tempdir().unwrap();
+    std::fs::write(desktop.path().join("photo.jpg"), [0xff, 0xd8, 0, 1, 2]).unwrap();
+    std::fs::create_dir_all(desktop.path().join("album/day 1")).unwrap();
+    std::fs::write(desktop.path().join("album/day 1/beach.png"), b"png").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    let incoming = table_row(&harness, "🗀 incoming");
+    double_click_at(&mut harness, incoming);
+    step_until(&mut harness, "the incoming folder", |h| {
+        h.state().model().remote.path == b"/incoming"
+    });
+
+    for name in ["photo.jpg", "album"] {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(DesktopFile(desktop.path().join(name))));
+    }
+    harness.step();
+    step_until(&mut harness, "both uploads", |h| {
+        let queue = &h.state().model().queue;
+        queue.count(QueueTab::Queued) == 0
+            && queue.count(QueueTab::Successful) >= 3
+            && server.read_file("incoming/album/day 1/beach.png").is_some()
+    });
+    assert_eq!(harness.state().model().queue.count(QueueTab::Failed), 0);
+    assert_eq!(
+        server.read_file("incoming/photo.jpg").as_deref(),
+        Some(&[0xff, 0xd8, 0, 1, 2][..])
+    );
+    assert_eq!(
+        server
+            .read_file("incoming/album/day 1/beach.png")
+            .as_deref(),
+        Some(&b"png"[..]),
+        "a folder uploads with its contents"
+    );
+}
+
+#[test]
+fn file_permissions_are_changed_with_site_chmod() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("script.sh", b"#!/bin/sh\n");
+    let on_disk = server.root().join("script.sh");
+    std::fs::set_permissions(&on_disk, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    let at = harness.get_by_label("🗋 script.sh").rect().center();
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
+    harness.get_by_label("File permissions…").click();
+    step_until(&mut harness, "the permissions dialog", |h| {
+        has_label(h, "Change file attributes")
+    });
+    for _ in 0..3 {
+        harness.step();
+    }
+    // It starts from the listing's bits.
+    assert_eq!(
+        harness.get_by_label("Numeric value:").value().as_deref(),
+        Some("644")
+    );
+    harness.get_by_label("Numeric value:").click();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_label("Numeric value:").type_text("750");
+    harness.step();
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the new mode on the server", |_| {
+        std::fs::metadata(&on_disk).is_ok_and(|m| m.permissions().mode() & 0o7777 == 0o750)
+    });
+    step_until(&mut harness, "the refreshed listing", |h| {
+        has_label(h, "-rwxr-x---")
+    });
+    let log: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l == "Command:  SITE CHMOD 750 /script.sh"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_multi_selection_dragged_to_the_local_side_downloads_every_selected_file() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    for (name, body) in [("a.txt", "alpha"), ("b.txt", "beta"), ("c.txt", "gamma")] {
+        server.write_file(name, body.as_bytes());
+    }
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("mine.txt"), b"local").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    // Click a.txt, Ctrl+click c.txt: two of three selected.
+    harness.get_by_label("🗋 a.txt").click();
+    harness.step();
+    harness.step();
+    harness
+        .get_by_label("🗋 c.txt")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().model().remote.selection_len(), 2);
+    let from = harness.get_by_label("🗋 c.txt").rect().center();
+    let to = harness.get_by_label("🗋 mine.txt").rect().center();
+    drag(&mut harness, from, to);
+    step_until(&mut harness, "both downloads", |h| {
+        has_label(h, "Successful transfers (2)")
+    });
+    assert_eq!(std::fs::read(local.path().join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(std::fs::read(local.path().join("c.txt")).unwrap(), b"gamma");
+    assert!(
+        !local.path().join("b.txt").exists(),
+        "b.txt was not selected"
+    );
+}
+
+/// First run (empty config folder): the remote pane explains Quickconnect and the Site
+/// Manager, its button opens the Site Manager, and nothing went wrong in the log.
+#[test]
+fn the_first_run_welcomes_with_quickconnect_and_the_site_manager_and_no_errors() {
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    harness.run_steps(5);
+    assert!(has_label(&harness, "Not connected to any server"));
+    assert!(
+        harness
+            .query_all_by_label_contains("Quickconnect: type a host")
+            .next()
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("save them in the Site Manager")
+            .next()
+            .is_some()
+    );
+    let errors: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .filter(|l| l.kind == skiff::log::LogKind::Error)
+        .map(|l| l.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    harness.get_by_label("Open the Site Manager…").click();
+    harness.run_steps(3);
+    assert!(
+        harness
+            .query_by_role_and_label(egui::accesskit::Role::Window, "Site Manager")
+            .is_some(),
+        "the button opens the Site Manager"
+    );
+}

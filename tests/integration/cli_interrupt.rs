@@ -1,0 +1,88 @@
+//! A download killed with SIGKILL leaves no file under the final name, and `--resume`
+//! continues from the `.part` it left, byte-identical.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{FtpServer, ServerKind};
+use crate::skiff_cmd::{pseudo_random_bytes, sha256, skiff};
+
+#[test]
+fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let content = pseudo_random_bytes(12 * 1024 * 1024, 9);
+    server.write_file("big.bin", &content);
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("big.bin");
+    let part = work.path().join("big.bin.part");
+
+    // 2 MiB/s: the download takes about six seconds, so it is surely killed midway.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args([
+            "get",
+            &server.url("big.bin"),
+            "big.bin",
+            "--limit-rate",
+            "2M",
+        ])
+        .current_dir(work.path())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        if len >= 1024 * 1024 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the download never got going");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "skiff ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    assert!(
+        !target.exists(),
+        "a killed download must not leave the final name"
+    );
+    let partial = std::fs::metadata(&part).unwrap().len();
+    assert!(partial > 0 && partial < content.len() as u64, "{partial}");
+
+    let run = skiff(
+        work.path(),
+        &[
+            "get",
+            "--resume",
+            &server.url("big.bin"),
+            "big.bin",
+            "--log",
+        ],
+    );
+    run.assert_ok();
+    let rest: Vec<String> = run
+        .log_lines("Command:")
+        .into_iter()
+        .filter(|c| c.starts_with("REST "))
+        .collect();
+    assert_eq!(
+        rest,
+        [format!("REST {partial}")],
+        "resumed where the .part ended"
+    );
+    assert_eq!(sha256(&std::fs::read(&target).unwrap()), sha256(&content));
+    assert!(!part.exists());
+}
+
+#[test]
+fn limit_rate_is_parsed_curl_style_and_bad_rates_are_usage_errors() {
+    let work = tempfile::tempdir().unwrap();
+    let run = skiff(
+        work.path(),
+        &["get", "ftp://127.0.0.1:1/x", "--limit-rate", "fast"],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("invalid rate"), "{}", run.stderr);
+}

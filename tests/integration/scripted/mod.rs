@@ -1,0 +1,409 @@
+//! A scripted FTP server for what real servers never do on cue: replies cut off, stalls,
+//! hostile or malformed lines. It plays a fixed script per connection (one, or a sequence
+//! for a client that reconnects) and records what the client sent. Loopback only; every
+//! wait is bounded.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub mod tree;
+
+// The harness's message log, so a scripted test hands out the same kind of log.
+pub use crate::common::log::{LogLines, capture_log, log_texts};
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Write these bytes (a failed write ends the script and is noted as "send failed").
+    Send(Vec<u8>),
+    /// Read one command line; it must start with this verb (the script stops otherwise;
+    /// a closed connection is noted as "client closed").
+    Expect(&'static str),
+    /// Sleep (to make the client's timeout fire).
+    Stall(Duration),
+    /// Close the connection.
+    Close,
+    /// Listen on 127.0.0.1 and send a 227 announcing `ip` with the listener's port.
+    Pasv { announce: std::net::Ipv4Addr },
+    /// Listen on 127.0.0.1 and send a 229 with the listener's port.
+    Epsv,
+    /// Accept the client's data connection on the last listener, send these bytes, close.
+    DataSend(Vec<u8>),
+    /// Like `DataSend`, but the data connection stays open (silent) until the script ends:
+    /// a transfer that stalls, or one the client cancels.
+    DataSendHold(Vec<u8>),
+    /// Connect to the address of the last PORT/EPRT received, send these bytes, close.
+    ActiveSend(Vec<u8>),
+    /// Connect to the last PORT/EPRT address from `source` (bound before connecting), send
+    /// these bytes, and note whether the client closed that connection ("intruder closed")
+    /// or kept it ("intruder kept"), waiting at most five seconds.
+    ActiveSendFrom {
+        source: std::net::IpAddr,
+        bytes: Vec<u8>,
+    },
+}
+
+pub fn send(text: &str) -> Step {
+    Step::Send(text.as_bytes().to_vec())
+}
+
+pub struct ScriptedServer {
+    pub addr: SocketAddr,
+    /// Command lines received, per connection in the order they were accepted.
+    received: Arc<Mutex<Vec<Vec<String>>>>,
+    /// What the server observed besides commands ("send failed", "intruder closed").
+    notes: Arc<Mutex<Vec<String>>>,
+    threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
+    acceptor: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ScriptedServer {
+    /// Serves one connection with `script`, then stops.
+    pub fn start(script: Vec<Step>) -> Self {
+        Self::start_sequence(vec![script])
+    }
+
+    /// Serves one connection per script, each on its own thread, in the order they come;
+    /// then the listener closes, so a further connection is refused. Each accept waits at
+    /// most 20 seconds.
+    pub fn start_sequence(scripts: Vec<Vec<Step>>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind scripted server");
+        let addr = listener.local_addr().expect("local addr");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let notes = Arc::new(Mutex::new(Vec::new()));
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let (log, note, spawned) = (
+            Arc::clone(&received),
+            Arc::clone(&notes),
+            Arc::clone(&threads),
+        );
+        let acceptor = std::thread::Builder::new()
+            .name("scripted-ftp-accept".into())
+            .spawn(move || {
+                for script in scripts {
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    let stream = loop {
+                        match listener.accept() {
+                            Ok((stream, _)) => break stream,
+                            Err(_) if Instant::now() < deadline => {
+                                std::thread::sleep(Duration::from_millis(5));
+                            }
+                            Err(_) => return,
+                        }
+                    };
+                    stream.set_nonblocking(false).ok();
+                    let index = {
+                        let mut all = log.lock().expect("log lock");
+                        all.push(Vec::new());
+                        all.len() - 1
+                    };
+                    let (log, note) = (Arc::clone(&log), Arc::clone(&note));
+                    let thread = std::thread::Builder::new()
+                        .name("scripted-ftp".into())
+                        .spawn(move || serve(stream, script, index, &log, &note))
+                        .expect("spawn scripted connection");
+                    spawned.lock().expect("threads lock").push(thread);
+                }
+            })
+            .expect("spawn scripted server");
+        Self {
+            addr,
+            received,
+            notes,
+            threads,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "ftp://user:pass@{}/{}",
+            self.addr,
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// Command lines received so far, all connections in order.
+    pub fn received(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .expect("log lock")
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    /// Command lines received so far, per connection.
+    pub fn received_per_connection(&self) -> Vec<Vec<String>> {
+        self.received.lock().expect("log lock").clone()
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().expect("notes lock").clone()
+    }
+
+    /// Waits for every script to end and returns everything received.
+    pub fn finish(mut self) -> Vec<String> {
+        self.join();
+        self.received()
+    }
+
+    /// Waits for every script to end.
+    pub fn join(&mut self) {
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.join().ok();
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().expect("threads lock"));
+        for thread in threads {
+            thread.join().ok();
+        }
+    }
+}
+
+/// Plays `script` on one connection, recording what it reads into `log[index]`.
+fn serve(
+    stream: TcpStream,
+    script: Vec<Step>,
+    index: usize,
+    log: &Mutex<Vec<Vec<String>>>,
+    notes: &Mutex<Vec<String>>,
+) {
+    let record = |line: String| log.lock().expect("log lock")[index].push(line);
+    let note = |text: &str| notes.lock().expect("notes lock").push(text.to_owned());
+    let last_active_addr = || {
+        log.lock().expect("log lock")[index]
+            .iter()
+            .rev()
+            .find_map(|line| parse_active_addr(line))
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    let mut data_listener: Option<TcpListener> = None;
+    // Data connections held open until the script ends.
+    let mut held = Vec::new();
+    for step in script {
+        match step {
+            Step::Send(bytes) => {
+                if writer.write_all(&bytes).is_err() {
+                    note("send failed");
+                    return;
+                }
+            }
+            Step::Expect(verb) => {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    note("client closed");
+                    return;
+                }
+                let line = line.trim_end().to_owned();
+                let ok = line
+                    .to_ascii_uppercase()
+                    .starts_with(&verb.to_ascii_uppercase());
+                record(line);
+                if !ok {
+                    return;
+                }
+            }
+            Step::Stall(d) => std::thread::sleep(d),
+            Step::Close => return,
+            Step::Pasv { announce } => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
+                let port = listener.local_addr().expect("data addr").port();
+                let [a, b, c, d] = announce.octets();
+                let line = format!(
+                    "227 Entering Passive Mode ({a},{b},{c},{d},{},{})\r\n",
+                    port >> 8,
+                    port & 0xff
+                );
+                data_listener = Some(listener);
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Step::Epsv => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("data bind");
+                let port = listener.local_addr().expect("data addr").port();
+                let line = format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                data_listener = Some(listener);
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Step::DataSend(bytes) => {
+                let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
+                    return;
+                };
+                conn.write_all(&bytes).ok();
+            }
+            Step::DataSendHold(bytes) => {
+                let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
+                    return;
+                };
+                conn.write_all(&bytes).ok();
+                held.push(conn);
+            }
+            Step::ActiveSend(bytes) => {
+                let Some(addr) = last_active_addr() else {
+                    return;
+                };
+                if let Ok(mut conn) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+                    conn.write_all(&bytes).ok();
+                }
+            }
+            Step::ActiveSendFrom { source, bytes } => {
+                let Some(addr) = last_active_addr() else {
+                    return;
+                };
+                match connect_from(source, addr) {
+                    Some(mut conn) => {
+                        conn.write_all(&bytes).ok();
+                        conn.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                        let mut buf = [0u8; 64];
+                        match conn.read(&mut buf) {
+                            Ok(0) => note("intruder closed"),
+                            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                                note("intruder closed")
+                            }
+                            Ok(_) | Err(_) => note("intruder kept"),
+                        }
+                    }
+                    None => note("intruder could not connect"),
+                }
+            }
+        }
+    }
+    // Script done: keep the socket until the client goes (bounded by the read timeout).
+    let mut rest = String::new();
+    while reader.read_line(&mut rest).unwrap_or(0) > 0 {
+        record(rest.trim_end().to_owned());
+        rest.clear();
+    }
+    drop(held);
+}
+
+/// Accepts the client's data connection, waiting at most ten seconds.
+fn accept_data(listener: &TcpListener) -> Option<TcpStream> {
+    listener.set_nonblocking(true).ok()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                conn.set_nonblocking(false).ok()?;
+                return Some(conn);
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// A TCP connection to `addr` from the local address `source` (port chosen by the system).
+fn connect_from(source: std::net::IpAddr, addr: SocketAddr) -> Option<TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    rt.block_on(async {
+        let socket = match source {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4().ok()?,
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6().ok()?,
+        };
+        socket.bind(SocketAddr::new(source, 0)).ok()?;
+        let stream = tokio::time::timeout(Duration::from_secs(5), socket.connect(addr))
+            .await
+            .ok()?
+            .ok()?;
+        stream.into_std().ok()
+    })
+    .and_then(|s| s.set_nonblocking(false).ok().map(|()| s))
+}
+
+/// The address a PORT or EPRT line announces.
+fn parse_active_addr(line: &str) -> Option<SocketAddr> {
+    if let Some(arg) = line.strip_prefix("PORT ") {
+        let n: Vec<u16> = arg
+            .split(',')
+            .map(|f| f.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        if n.len() != 6 {
+            return None;
+        }
+        return format!("{}.{}.{}.{}:{}", n[0], n[1], n[2], n[3], n[4] * 256 + n[5])
+            .parse()
+            .ok();
+    }
+    let arg = line.strip_prefix("EPRT ")?;
+    let delim = arg.chars().next()?;
+    let parts: Vec<&str> = arg.split(delim).collect();
+    let ip: std::net::IpAddr = parts.get(2)?.parse().ok()?;
+    Some(SocketAddr::new(ip, parts.get(3)?.parse().ok()?))
+}
+
+/// The greeting, logon, SYST and a FEAT reply listing `features`.
+pub fn greeting_and_logon(features: &[&str]) -> Vec<Step> {
+    let mut feat = String::from("211-Features:\r\n");
+    for f in features {
+        feat.push_str(&format!(" {f}\r\n"));
+    }
+    feat.push_str("211 End\r\n");
+    vec![
+        send("220 scripted\r\n"),
+        Step::Expect("USER"),
+        send("331 password please\r\n"),
+        Step::Expect("PASS"),
+        send("230 in\r\n"),
+        Step::Expect("SYST"),
+        send("215 UNIX Type: L8\r\n"),
+        Step::Expect("FEAT"),
+        Step::Send(feat.into_bytes()),
+    ]
+}
+
+/// The logon, then the PWD and TYPE I a download or upload starts with.
+pub fn logon_for_binary_transfer(features: &[&str]) -> Vec<Step> {
+    let mut steps = greeting_and_logon(features);
+    steps.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("TYPE I"),
+        send("200 ok\r\n"),
+    ]);
+    steps
+}
+
+/// Options for a library client of `server` (user "user", password "pass", every wait
+/// bounded by `timeout`), and the log it writes to.
+pub fn client_options(
+    server: &ScriptedServer,
+    timeout: Duration,
+) -> (skiff::net::ConnectOptions, LogLines) {
+    let (log, lines) = capture_log();
+    let mut options =
+        skiff::net::ConnectOptions::new(server.addr.ip().to_string(), server.addr.port());
+    options.credentials.user = Some("user".into());
+    options.credentials.password = Some(skiff::secret::Secret::new("pass"));
+    options.timeout = timeout;
+    options.log = log;
+    (options, lines)
+}
+
+/// A runtime for one test's client.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Everything a `Connection::connect` does, up to and including PWD.
+pub fn logon_steps() -> Vec<Step> {
+    let mut steps = greeting_and_logon(&["SIZE"]);
+    steps.extend([Step::Expect("PWD"), send("257 \"/\" is cwd\r\n")]);
+    steps
+}
