@@ -56,8 +56,12 @@ pub struct ExistingTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The bytes moved in this run (0 for a file already complete).
-    Transferred { bytes: u64 },
-    Skipped { why: String },
+    Transferred {
+        bytes: u64,
+    },
+    Skipped {
+        why: String,
+    },
     /// The target exists and the policy is to ask.
     NeedsAnswer(ExistingTarget),
 }

@@ -24,7 +24,10 @@ pub(crate) async fn run(
     let diagnosis = engine.diagnose(DiagnoseOptions { attempt_timeout }).await;
     engine.shutdown().await;
     let Some(diagnosis) = diagnosis else {
-        anyhow::bail!("this protocol has no data connections to diagnose ({})", target.shown);
+        anyhow::bail!(
+            "this protocol has no data connections to diagnose ({})",
+            target.shown
+        );
     };
     // The report quotes the server: escaped line by line, so it cannot drive the terminal.
     let report = diagnosis.to_text();

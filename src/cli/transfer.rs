@@ -83,7 +83,10 @@ pub(crate) async fn get(
         (ItemKind::DirectoryContents, dir)
     } else {
         if remote.is_empty() || remote.ends_with(b"/") {
-            anyhow::bail!("a directory, not a file: {} (use -r for its contents)", target.shown);
+            anyhow::bail!(
+                "a directory, not a file: {} (use -r for its contents)",
+                target.shown
+            );
         }
         // LOCAL is a file path, or an existing directory that receives the remote name.
         let name = || {
@@ -100,7 +103,16 @@ pub(crate) async fn get(
         };
         (ItemKind::File, file)
     };
-    run(target, settings, Direction::Download, kind, local, remote, exists).await
+    run(
+        target,
+        settings,
+        Direction::Download,
+        kind,
+        local,
+        remote,
+        exists,
+    )
+    .await
 }
 
 pub(crate) async fn put(target: Target, local: &Path, args: &TransferArgs) -> anyhow::Result<()> {
@@ -140,7 +152,16 @@ pub(crate) async fn put(target: Target, local: &Path, args: &TransferArgs) -> an
         ItemKind::File
     };
     let local = local.to_path_buf();
-    run(target, settings, Direction::Upload, kind, local, remote, exists).await
+    run(
+        target,
+        settings,
+        Direction::Upload,
+        kind,
+        local,
+        remote,
+        exists,
+    )
+    .await
 }
 
 /// Runs the transfer's queue to its end. A tree reports each failed item and a summary; a
@@ -217,7 +238,10 @@ mod tests {
             newer: true,
             ..args()
         };
-        assert_eq!(exists_policy(&newer).unwrap(), ExistsPolicy::OverwriteIfNewer);
+        assert_eq!(
+            exists_policy(&newer).unwrap(),
+            ExistsPolicy::OverwriteIfNewer
+        );
         let both = TransferArgs {
             overwrite: true,
             resume: true,

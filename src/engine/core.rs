@@ -15,8 +15,8 @@ use super::item::{Direction, ExistsPolicy, ItemId, ItemKind, ItemState, Transfer
 use super::job::{self, JobDone};
 use super::queue::Queue;
 use super::{
-    ConnectionState, EngineCommand, EngineConfig, EngineEvent, ItemProgress, SessionRole,
-    browse, persist, tree,
+    ConnectionState, EngineCommand, EngineConfig, EngineEvent, ItemProgress, SessionRole, browse,
+    persist, tree,
 };
 use crate::cancel::Cancel;
 use crate::log::{ConnId, LogKind, LogLine};
@@ -191,10 +191,7 @@ pub(super) fn start(
     emitter: Emitter,
     commands: mpsc::UnboundedReceiver<EngineCommand>,
 ) {
-    let limits = Limits::new(
-        config.settings.download_limit,
-        config.settings.upload_limit,
-    );
+    let limits = Limits::new(config.settings.download_limit, config.settings.upload_limit);
     let processing = config.start_processing;
     let mut engine = Engine {
         limits,
@@ -317,9 +314,7 @@ impl Engine {
         let items = self
             .queue
             .items()
-            .map(|i| {
-                persist::StoredItem::new(&i.spec, &i.state, i.attempts, i.last_error.as_ref())
-            })
+            .map(|i| persist::StoredItem::new(&i.spec, &i.state, i.attempts, i.last_error.as_ref()))
             .collect();
         if let Err(err) = persist::save(&path, items) {
             tracing::warn!("{err:#}");
@@ -402,7 +397,10 @@ impl Engine {
 
     /// How often idle sessions are looked at for a keep-alive.
     fn keep_alive_check(&self) -> Duration {
-        self.config.settings.keep_alive.max(Duration::from_millis(10))
+        self.config
+            .settings
+            .keep_alive
+            .max(Duration::from_millis(10))
     }
 
     fn configure(&mut self, settings: super::EngineSettings) {

@@ -155,16 +155,9 @@ mod tests {
         assert_eq!(auto.for_file(b"/www/index.HTML"), D::Text);
         assert_eq!(auto.for_file(b"notes.txt"), D::Text);
         assert_eq!(auto.for_file(b"/pub/photo.jpg"), D::Binary);
-        assert_eq!(
-            auto.for_file(b"/etc/.txt"),
-            D::Binary,
-            "a dotfile"
-        );
+        assert_eq!(auto.for_file(b"/etc/.txt"), D::Binary, "a dotfile");
         assert_eq!(auto.for_file(b"Makefile"), D::Binary);
         assert_eq!(TransferMode::Ascii.for_file(b"x.jpg"), D::Text);
-        assert_eq!(
-            TransferMode::default().for_file(b"x.txt"),
-            D::Binary
-        );
+        assert_eq!(TransferMode::default().for_file(b"x.txt"), D::Binary);
     }
 }

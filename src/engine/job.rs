@@ -59,12 +59,12 @@ pub async fn run(
         on_progress,
     };
     match (spec.kind, spec.direction) {
-        (ItemKind::File, Direction::Download) => {
-            transfer::download(session, file, flow).await.map(JobDone::File)
-        }
-        (ItemKind::File, Direction::Upload) => {
-            transfer::upload(session, file, flow).await.map(JobDone::File)
-        }
+        (ItemKind::File, Direction::Download) => transfer::download(session, file, flow)
+            .await
+            .map(JobDone::File),
+        (ItemKind::File, Direction::Upload) => transfer::upload(session, file, flow)
+            .await
+            .map(JobDone::File),
         (ItemKind::DirectoryContents, Direction::Download) => {
             expand_remote(session, spec, context.id, context.tree).await
         }
@@ -241,7 +241,8 @@ async fn expand_local(
         let name = match crate::local::remote_name(&entry.file_name(), charset) {
             Ok(name) => name,
             Err(err) => {
-                session.log()
+                session
+                    .log()
                     .error(format!("Skipped {:?}: {err}", entry.path()));
                 refused.push(format!("{:?}", entry.file_name()));
                 continue;

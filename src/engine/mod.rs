@@ -106,7 +106,9 @@ pub enum ConnectionState {
     /// Logged on; what the server offers (security, features, its home folder).
     LoggedOn(Arc<Capabilities>),
     /// Closed: `None` when asked to (Disconnect, Shutdown), else why.
-    Disconnected { reason: Option<RemoteError> },
+    Disconnected {
+        reason: Option<RemoteError>,
+    },
 }
 
 /// What the engine tells its face.
@@ -206,7 +208,7 @@ impl Default for EngineSettings {
 }
 
 /// How the engine starts.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct EngineConfig {
     pub settings: EngineSettings,
     /// Where the queue is kept between runs (`None`: not kept).
@@ -216,6 +218,17 @@ pub struct EngineConfig {
     /// Take items from the queue at once (the CLI); the window starts stopped, so a queue
     /// restored from the last run waits for "Process queue", as in FileZilla.
     pub start_processing: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            settings: EngineSettings::default(),
+            queue_file: None,
+            password_lookup: None,
+            start_processing: true,
+        }
+    }
 }
 
 /// The command side, cheap to clone.

@@ -14,9 +14,9 @@ use crate::gui::actions::{DraggedFiles, Side, UiAction};
 use crate::gui::app::{LocalDone, Quickconnect, SkiffApp};
 use crate::gui::dialogs::Dialog;
 use crate::local::{bytes_os, os_bytes};
-use crate::remote::Server;
 use crate::proto::listing::Entry;
 use crate::proto::path;
+use crate::remote::Server;
 use crate::secret::Secret;
 use crate::url::FtpUrl;
 

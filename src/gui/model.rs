@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::engine::{
-    ConnectionState, Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState,
-    RequestId, SessionRole,
+    ConnectionState, Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState, RequestId,
+    SessionRole,
 };
 use crate::gui::pane::FilePane;
 use crate::gui::queue_view::QueueView;

@@ -101,7 +101,10 @@ pub fn describe_data(data: &DataSettings) -> String {
 /// A site for the connection the window has now (File > Copy current connection to Site
 /// Manager), with the password that logged on, if any.
 pub fn site_from_connection(options: &Server, remote_dir: &[u8]) -> (Site, Option<String>) {
-    let tls = options.ftp_settings().map(|ftp| ftp.tls.mode).unwrap_or_default();
+    let tls = options
+        .ftp_settings()
+        .map(|ftp| ftp.tls.mode)
+        .unwrap_or_default();
     let protocol = match tls {
         TlsMode::None => Protocol::Ftp,
         TlsMode::ExplicitIfAvailable => Protocol::FtpTlsIfAvailable,

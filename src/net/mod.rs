@@ -9,13 +9,13 @@ mod data;
 mod error;
 pub mod tls;
 
+pub use crate::secret::Credentials;
 pub use connection::{
-    ConnectOptions, Connection, DataStream, LIST_PHASE, ProbeFailure, ProbeMethod,
-    ProbeRecord, StoreMode,
+    ConnectOptions, Connection, DataStream, LIST_PHASE, ProbeFailure, ProbeMethod, ProbeRecord,
+    StoreMode,
 };
 pub use data::{DataMode, DataSettings, PortRange, PortRangeError, active_port_candidates};
 pub use error::{FtpError, RetryClass};
-pub use crate::secret::Credentials;
 
 /// Anything the control or data connection can run over: TCP now, TLS later.
 pub trait AsyncStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}

@@ -116,7 +116,6 @@ impl CertInfo {
             not_after,
         }
     }
-
 }
 
 impl fmt::Display for CertInfo {

@@ -199,7 +199,10 @@ mod tests {
 
     #[test]
     fn the_kind_decides_the_retry_class_unless_told_otherwise() {
-        let lost = RemoteError::new(ErrorKind::ConnectionLost, "the server closed the connection");
+        let lost = RemoteError::new(
+            ErrorKind::ConnectionLost,
+            "the server closed the connection",
+        );
         assert_eq!(lost.retry_class(), RetryClass::Transient);
         let refused = RemoteError::new(ErrorKind::Refused, "deleting a file: 550 No such file")
             .with_reply(550, "No such file");

@@ -9,9 +9,8 @@
 use std::time::Duration;
 
 use super::{
-    Capabilities, CertificateIssue, DataType, ErrorKind, Facts, FileStat, RawReply,
-    ReadRequest, RemoteError, RemoteSession, RetryClass, Security, Server, Sink, Source,
-    WriteAt, WriteRequest,
+    Capabilities, CertificateIssue, DataType, ErrorKind, Facts, FileStat, RawReply, ReadRequest,
+    RemoteError, RemoteSession, RetryClass, Security, Server, Sink, Source, WriteAt, WriteRequest,
 };
 use crate::cancel::Cancel;
 use crate::log::LogSink;
@@ -223,8 +222,7 @@ impl FtpSession {
             .log()
             .status("Transfer cancelled by the user; aborting it (ABOR)");
         let timeout = self.conn.timeout();
-        let failure = match tokio::time::timeout(timeout, self.conn.abort_transfer(stream)).await
-        {
+        let failure = match tokio::time::timeout(timeout, self.conn.abort_transfer(stream)).await {
             Ok(Ok(())) => return RemoteError::new(ErrorKind::Cancelled, "Cancelled by the user"),
             Ok(Err(source)) => source,
             Err(_) => FtpError::Timeout {
@@ -382,9 +380,11 @@ impl RemoteSession for FtpSession {
     }
 
     async fn raw(&mut self, command: &str) -> Result<RawReply, RemoteError> {
-        let line = self.conn.charset().encode(command).map_err(|e| {
-            RemoteError::new(ErrorKind::BadInput, e.to_string())
-        })?;
+        let line = self
+            .conn
+            .charset()
+            .encode(command)
+            .map_err(|e| RemoteError::new(ErrorKind::BadInput, e.to_string()))?;
         let reply = self.conn.raw(&Command::Raw(line)).await;
         let reply = self.checked(reply)?;
         Ok(RawReply {

@@ -223,10 +223,7 @@ pub trait RemoteSession: Send {
         let _ = command;
         Err(RemoteError::new(
             ErrorKind::Unsupported,
-            format!(
-                "{} has no raw commands",
-                self.capabilities().protocol
-            ),
+            format!("{} has no raw commands", self.capabilities().protocol),
         ))
     }
 

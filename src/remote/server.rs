@@ -232,7 +232,10 @@ mod tests {
         let ftp = back.ftp_settings().unwrap();
         assert_eq!(ftp.tls.mode, TlsMode::Explicit);
         assert_eq!(ftp.data.mode, DataMode::Active);
-        assert_eq!(ftp.data.active_port_range, Some("50200-50210".parse().unwrap()));
+        assert_eq!(
+            ftp.data.active_port_range,
+            Some("50200-50210".parse().unwrap())
+        );
         assert!(back.credentials.password.is_none());
     }
 }

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use crate::local::Replacement;
 use crate::net::{DataMode, DataSettings, PortRange};
-use crate::proto::listing::ListingLimits;
 use crate::proto::charset::CharsetError;
+use crate::proto::listing::ListingLimits;
+use crate::remote::{FtpSettings, Protocol, Server};
 use crate::secret::Secret;
 use crate::sites::config_file::{self, Loaded, SaveError};
 use crate::sites::credentials::StoreKind;
-use crate::remote::{FtpSettings, Protocol, Server};
 use crate::sites::site::Site;
 use crate::transfer::ExistsPolicy;
 use crate::url::FtpUrl;
@@ -176,7 +176,11 @@ impl Settings {
     }
 
     /// How to reach `site`, logging on with `password` (from the password store or a prompt).
-    pub fn site_server(&self, site: &Site, password: Option<Secret>) -> Result<Server, CharsetError> {
+    pub fn site_server(
+        &self,
+        site: &Site,
+        password: Option<Secret>,
+    ) -> Result<Server, CharsetError> {
         let mut server = self.server(site.host.trim(), site.port(), self.site_data_settings(site));
         server.credentials = site.credentials(password);
         server.charset = site.charset.charset()?;
@@ -215,8 +219,14 @@ mod tests {
         assert_eq!(plain.host, "ftp.example.kr");
         assert_eq!(plain.port, 21);
         assert_eq!(plain.ftp_settings().unwrap().data.mode, DataMode::Passive);
-        assert_eq!(plain.ftp_settings().unwrap().data.active_port_range, global.active_port_range);
-        assert_eq!(plain.ftp_settings().unwrap().data.external_ip, global.external_ip);
+        assert_eq!(
+            plain.ftp_settings().unwrap().data.active_port_range,
+            global.active_port_range
+        );
+        assert_eq!(
+            plain.ftp_settings().unwrap().data.external_ip,
+            global.external_ip
+        );
         assert_eq!(plain.timeout, Duration::from_secs(7));
         assert_eq!(plain.ftp_settings().unwrap().tls.mode, TlsMode::Explicit);
         assert_eq!(plain.charset.name(), "EUC-KR");
@@ -226,14 +236,23 @@ mod tests {
         site.external_ip = Some("203.0.113.5".parse().unwrap());
         let own = global.site_server(&site, None).unwrap();
         assert_eq!(own.ftp_settings().unwrap().data.mode, DataMode::Active);
-        assert_eq!(own.ftp_settings().unwrap().data.active_port_range, site.active_port_range);
-        assert_eq!(own.ftp_settings().unwrap().data.external_ip, site.external_ip);
+        assert_eq!(
+            own.ftp_settings().unwrap().data.active_port_range,
+            site.active_port_range
+        );
+        assert_eq!(
+            own.ftp_settings().unwrap().data.external_ip,
+            site.external_ip
+        );
         assert!(own.ftp_settings().unwrap().data.use_control_peer_for_pasv);
 
         site.prefer_epsv = Some(false);
         site.use_control_peer_for_pasv = Some(false);
         let own = global.site_server(&site, None).unwrap();
-        assert!(!own.ftp_settings().unwrap().data.prefer_epsv && !own.ftp_settings().unwrap().data.use_control_peer_for_pasv);
+        assert!(
+            !own.ftp_settings().unwrap().data.prefer_epsv
+                && !own.ftp_settings().unwrap().data.use_control_peer_for_pasv
+        );
     }
 
     #[test]
@@ -257,7 +276,15 @@ mod tests {
             passive_fallback: false,
             ..Settings::default()
         };
-        assert_eq!(strict.url_server(&url, false).ftp_settings().unwrap().data.mode, DataMode::Passive);
+        assert_eq!(
+            strict
+                .url_server(&url, false)
+                .ftp_settings()
+                .unwrap()
+                .data
+                .mode,
+            DataMode::Passive
+        );
     }
 
     #[test]
@@ -298,10 +325,7 @@ mod tests {
             ..Settings::default()
         };
         let url = FtpUrl::parse("ftp://u@h/x").unwrap();
-        assert_eq!(
-            settings.url_server(&url, false).name_replacement.get(),
-            '~'
-        );
+        assert_eq!(settings.url_server(&url, false).name_replacement.get(), '~');
         let site = Site {
             host: "h".into(),
             logon: LogonType::Anonymous,

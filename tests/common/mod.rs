@@ -10,6 +10,7 @@ mod libunftp_server;
 pub mod local_tree;
 pub mod log;
 mod ports;
+pub mod seam;
 pub mod secrets;
 
 use std::net::Ipv4Addr;
@@ -727,6 +728,22 @@ impl FtpServer {
             ..skiff::net::tls::TlsSettings::default()
         };
         (options, lines)
+    }
+
+    /// This server as the engine reaches it (`connect_options`, with the engine's limits and
+    /// name rules at their defaults), and the log it writes to.
+    pub fn server(&self) -> (skiff::remote::Server, LogLines) {
+        let (options, lines) = self.connect_options();
+        (skiff::remote::Server::from_ftp(options), lines)
+    }
+
+    /// `server` with TLS in `mode`, trusting this server's certificate.
+    pub fn server_with_tls(
+        &self,
+        mode: skiff::net::tls::TlsMode,
+    ) -> (skiff::remote::Server, LogLines) {
+        let (options, lines) = self.connect_options_with_tls(mode);
+        (skiff::remote::Server::from_ftp(options), lines)
     }
 
     pub fn kind(&self) -> ServerKind {

@@ -7,13 +7,14 @@ use std::time::Duration;
 use crate::common::engine_runtime;
 use crate::common::{FtpServer, ServerKind};
 use skiff::engine::{self, EngineCommand, EngineConfig, EngineEvent, RemoteOp, RequestId};
+use skiff::remote::Server;
 
 #[test]
 fn listings_and_remote_operations_are_answered_by_request() {
     let server = FtpServer::start(ServerKind::PureFtpd);
     server.write_file("docs/readme.txt", b"hello");
     let (options, _) = server.connect_options();
-    let options = Arc::new(options);
+    let options = Arc::new(Server::from_ftp(options));
     let rt = engine_runtime();
     rt.block_on(async {
         let (handle, mut events) = engine::spawn(EngineConfig::default(), Arc::new(|| {}));
@@ -70,7 +71,8 @@ fn listings_and_remote_operations_are_answered_by_request() {
             assert!(answers[&i].is_ok(), "{i}: {:?}", answers[&i]);
         }
         let err = answers[&5].clone().unwrap_err();
-        assert!(err.contains("550"), "{err}");
+        assert_eq!(err.reply().map(|r| r.code), Some(550), "{err}");
+        assert_eq!(err.kind(), skiff::remote::ErrorKind::Refused);
     });
     assert!(server.root().join("docs/new").is_dir());
     assert!(server.read_file("docs/readme.txt").is_none());

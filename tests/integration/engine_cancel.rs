@@ -11,15 +11,15 @@ use crate::common::{FtpServer, LogLines, ServerKind, ServerOptions, ServerTls};
 use crate::scripted::{ScriptedServer, Step, client_options, logon_for_binary_transfer, send};
 use crate::skiff_cmd::{pseudo_random_bytes, sha256};
 use skiff::engine::{
-    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemId, ItemKind,
-    ItemState, Priority, TransferSpec,
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, EngineSettings, ExistsPolicy,
+    ItemId, ItemKind, ItemState, Priority, TransferSpec,
 };
 use skiff::log::{ConnId, LogKind};
-use skiff::net::ConnectOptions;
 use skiff::net::tls::TlsMode;
+use skiff::remote::Server;
 
 fn spec(
-    server: &Arc<ConnectOptions>,
+    server: &Arc<Server>,
     direction: Direction,
     local: std::path::PathBuf,
     remote: &str,
@@ -64,7 +64,7 @@ fn cancel_first_and_run_the_rest(
                     EngineEvent::ItemChanged {
                         id, state, error, ..
                     } => {
-                        last.insert(id, (state, error));
+                        last.insert(id, (state, error.map(|e| e.to_string())));
                     }
                     EngineEvent::Idle(_) if cancelled => return,
                     _ => {}
@@ -147,14 +147,14 @@ fn assert_cancelled_then_done(
 }
 
 /// Options for `server`, over explicit TLS (trusting its certificate) when it offers it.
-fn tls_options(server: &FtpServer, tls: ServerTls) -> (Arc<ConnectOptions>, LogLines) {
+fn tls_options(server: &FtpServer, tls: ServerTls) -> (Arc<Server>, LogLines) {
     let mode = match tls {
         ServerTls::None => TlsMode::None,
         ServerTls::Explicit => TlsMode::Explicit,
         ServerTls::Implicit => TlsMode::Implicit,
     };
     let (options, lines) = server.connect_options_with_tls(mode);
-    (Arc::new(options), lines)
+    (Arc::new(Server::from_ftp(options)), lines)
 }
 
 /// A throttled big transfer is cancelled; a small one follows on the same connection. A
@@ -195,9 +195,12 @@ fn cancelled_transfer_reuses_the_connection(
     let (options, lines) = tls_options(&server, tls);
     let limit = Some(300_000);
     let config = EngineConfig {
-        parallel: 1,
-        download_limit: limit.filter(|_| download),
-        upload_limit: limit.filter(|_| !download),
+        settings: EngineSettings {
+            parallel: 1,
+            download_limit: limit.filter(|_| download),
+            upload_limit: limit.filter(|_| !download),
+            ..EngineSettings::default()
+        },
         ..EngineConfig::default()
     };
     let big_size = download.then_some(big.len() as u64);
@@ -336,12 +339,16 @@ fn past_an_unanswered_abor(parallel: usize, max_transfers: Option<usize>) -> Una
         send("226 done\r\n"),
     ]);
     let server = ScriptedServer::start_sequence(vec![first, second]);
-    let (mut options, lines) = client_options(&server, Duration::from_secs(1));
+    let (options, lines) = client_options(&server, Duration::from_secs(1));
+    let mut options = Server::from_ftp(options);
     options.max_transfers = max_transfers;
     let options = Arc::new(options);
     let work = tempfile::tempdir().unwrap();
     let config = EngineConfig {
-        parallel,
+        settings: EngineSettings {
+            parallel,
+            ..EngineSettings::default()
+        },
         ..EngineConfig::default()
     };
     let last = cancel_first_and_run_the_rest(

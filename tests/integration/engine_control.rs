@@ -7,9 +7,10 @@ use crate::common::engine_runtime;
 use crate::common::{FtpServer, ServerKind};
 use crate::skiff_cmd::{pseudo_random_bytes, sha256};
 use skiff::engine::{
-    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
-    Priority, TransferSpec,
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, EngineSettings, ExistsPolicy,
+    ItemKind, ItemState, Priority, TransferSpec,
 };
+use skiff::remote::Server;
 
 fn download_spec(server: &FtpServer, dir: &std::path::Path) -> TransferSpec {
     let (options, _) = server.connect_options();
@@ -18,7 +19,7 @@ fn download_spec(server: &FtpServer, dir: &std::path::Path) -> TransferSpec {
         kind: ItemKind::File,
         local: dir.join("slow.bin"),
         remote: b"/slow.bin".to_vec(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: Some(1_500_000),
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
@@ -50,8 +51,11 @@ fn progress_comes_four_times_a_second_per_running_item_in_one_event() {
         // Both at once, sharing 1,500,000 bytes/s: each runs about two seconds, and at
         // least 1.75 s (the limiter lets a quarter second's worth through at first).
         let config = EngineConfig {
-            parallel: 2,
-            download_limit: Some(1_500_000),
+            settings: EngineSettings {
+                parallel: 2,
+                download_limit: Some(1_500_000),
+                ..EngineSettings::default()
+            },
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -133,7 +137,10 @@ fn a_cancelled_transfer_stops_and_a_retry_completes_it() {
     let spec = download_spec(&server, work.path());
     engine_runtime().block_on(async {
         let config = EngineConfig {
-            download_limit: Some(500_000),
+            settings: EngineSettings {
+                download_limit: Some(500_000),
+                ..EngineSettings::default()
+            },
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -153,13 +160,12 @@ fn a_cancelled_transfer_stops_and_a_retry_completes_it() {
                         error,
                         ..
                     } => {
-                        assert_eq!(error.as_deref(), Some("Cancelled by the user"));
+                        let error = error.unwrap();
+                        assert!(error.is_cancelled(), "{error}");
+                        assert_eq!(error.to_string(), "Cancelled by the user");
                         assert!(!work.path().join("slow.bin").exists());
                         // Back into the queue, without the limit this time.
-                        handle.send(EngineCommand::SetLimits {
-                            download: None,
-                            upload: None,
-                        });
+                        handle.send(EngineCommand::Configure(EngineSettings::default()));
                         handle.send(EngineCommand::Retry(id.unwrap()));
                     }
                     EngineEvent::Idle(counts) if cancelled && counts.successful == 1 => return,
@@ -189,7 +195,7 @@ fn item(
         kind: ItemKind::File,
         local: dir.join(name),
         remote: format!("/{name}").into_bytes(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: None,
         priority: Priority::Normal,
         exists,
@@ -327,7 +333,10 @@ fn idle_pooled_connections_are_kept_alive_with_noop() {
     let spec = item(&server, work.path(), "k.txt", ExistsPolicy::Refuse);
     let noops = engine_runtime().block_on(async {
         let config = EngineConfig {
-            keep_alive: Duration::from_millis(200),
+            settings: EngineSettings {
+                keep_alive: Duration::from_millis(200),
+                ..EngineSettings::default()
+            },
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -370,12 +379,12 @@ fn a_servers_own_connection_limit_holds_back_only_its_items() {
     }
     let work = tempfile::tempdir().unwrap();
     let spec = |server: &FtpServer, name: &str, max: Option<usize>| {
-        let (mut options, _) = server.connect_options();
-        options.max_transfers = max;
+        let (mut limited, _) = server.server();
+        limited.max_transfers = max;
         TransferSpec {
             local: work.path().join(name),
             remote: format!("/{name}").into_bytes(),
-            server: Arc::new(options),
+            server: Arc::new(limited),
             size: Some(content.len() as u64),
             ..download_spec(server, work.path())
         }
@@ -390,9 +399,12 @@ fn a_servers_own_connection_limit_holds_back_only_its_items() {
     let limited_locals: Vec<_> = specs[..3].iter().map(|s| s.local.clone()).collect();
     let (max_limited, max_all) = engine_runtime().block_on(async {
         let config = EngineConfig {
-            parallel: 4,
+            settings: EngineSettings {
+                parallel: 4,
+                download_limit: Some(500_000),
+                ..EngineSettings::default()
+            },
             // Slow enough that the files overlap: 750,000 bytes over about 1.5 s.
-            download_limit: Some(500_000),
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));

@@ -12,10 +12,11 @@ use crate::scripted::{
     ScriptedServer, Step, client_options, greeting_and_logon, logon_for_binary_transfer, send,
 };
 use skiff::engine::{
-    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
-    Priority, TransferSpec,
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, EngineSettings, ExistsPolicy,
+    ItemKind, ItemState, Priority, TransferSpec,
 };
 use skiff::log::LogKind;
+use skiff::remote::Server;
 
 /// One RETR of /f.bin: SIZE says `size`, then the `rest` command if given (e.g. "REST 500"),
 /// then `data` on the data connection and `end` on the control connection.
@@ -64,7 +65,7 @@ fn run_item(scripts: Vec<Vec<Step>>, max_attempts: u32, kind: ItemKind, name: &s
         kind,
         local: work.path().join(name),
         remote: format!("/{name}").into_bytes(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
@@ -72,8 +73,11 @@ fn run_item(scripts: Vec<Vec<Step>>, max_attempts: u32, kind: ItemKind, name: &s
     let rt = engine_runtime();
     let states = rt.block_on(async {
         let config = EngineConfig {
-            first_backoff: Duration::from_millis(20),
-            max_attempts,
+            settings: EngineSettings {
+                first_backoff: Duration::from_millis(20),
+                max_attempts,
+                ..EngineSettings::default()
+            },
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -82,7 +86,9 @@ fn run_item(scripts: Vec<Vec<Step>>, max_attempts: u32, kind: ItemKind, name: &s
         let outcome = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(event) = events.recv().await {
                 match event {
-                    EngineEvent::ItemChanged { state, error, .. } => states.push((state, error)),
+                    EngineEvent::ItemChanged { state, error, .. } => {
+                        states.push((state, error.map(|e| e.to_string())));
+                    }
                     EngineEvent::Idle(_) => break,
                     _ => {}
                 }

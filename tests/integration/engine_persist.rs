@@ -11,16 +11,13 @@ use crate::skiff_cmd::{pseudo_random_bytes, sha256};
 use skiff::engine::persist::{self, StoredItem};
 use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, EngineEvents, EngineHandle,
-    ExistsPolicy, ItemKind, ItemState, Priority, TransferSpec,
+    EngineSettings, ExistsPolicy, ItemKind, ItemState, Priority, TransferSpec,
 };
 use skiff::log::LogKind;
+use skiff::remote::Server;
 use skiff::secret::Secret;
 
-fn spec(
-    options: &Arc<skiff::net::ConnectOptions>,
-    name: &str,
-    dir: &std::path::Path,
-) -> TransferSpec {
+fn spec(options: &Arc<skiff::remote::Server>, name: &str, dir: &std::path::Path) -> TransferSpec {
     TransferSpec {
         direction: Direction::Download,
         kind: ItemKind::File,
@@ -36,9 +33,12 @@ fn spec(
 fn config(queue_file: &std::path::Path, password: &str) -> EngineConfig {
     let password = password.to_owned();
     EngineConfig {
+        settings: EngineSettings {
+            first_backoff: Duration::from_millis(50),
+            ..EngineSettings::default()
+        },
         queue_file: Some(queue_file.to_path_buf()),
         password_lookup: Some(Arc::new(move |_| Some(Secret::new(password.clone())))),
-        first_backoff: Duration::from_millis(50),
         ..EngineConfig::default()
     }
 }
@@ -97,7 +97,7 @@ fn the_queue_survives_a_restart_without_the_password() {
     let work = tempfile::tempdir().unwrap();
     let queue_file = work.path().join("data/queue.json");
     let (options, _) = server.connect_options();
-    let options = Arc::new(options);
+    let options = Arc::new(Server::from_ftp(options));
     let rt = engine_runtime();
 
     // First run: queue three items with processing stopped, then quit; the engine saves the
@@ -159,7 +159,7 @@ fn an_item_that_was_running_resumes_after_a_crash() {
     // What a crash leaves: the item saved as running, a .part with the first 600,000 bytes.
     std::fs::write(work.path().join("big.bin.part"), &content[..600_000]).unwrap();
     let (options, _) = server.connect_options();
-    let options = Arc::new(options);
+    let options = Arc::new(Server::from_ftp(options));
     let item = spec(&options, "big.bin", work.path());
     persist::save(
         &queue_file,

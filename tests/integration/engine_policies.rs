@@ -13,6 +13,7 @@ use skiff::engine::{
     self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, EngineEvents, EngineHandle,
     ExistingTarget, ExistsPolicy, ItemId, ItemKind, ItemState, Priority, TransferSpec,
 };
+use skiff::remote::Server;
 
 fn spec(
     server: &FtpServer,
@@ -27,7 +28,7 @@ fn spec(
         kind: ItemKind::File,
         local: local.to_path_buf(),
         remote: remote.as_bytes().to_vec(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: None,
         priority: Priority::Normal,
         exists,
@@ -74,7 +75,10 @@ impl Driver {
                     EngineEvent::ItemChanged {
                         id, state, error, ..
                     } => {
-                        self.state.insert(*id, (state.clone(), error.clone()));
+                        self.state.insert(
+                            *id,
+                            (state.clone(), error.as_ref().map(ToString::to_string)),
+                        );
                     }
                     EngineEvent::Question {
                         id,

@@ -8,16 +8,19 @@ use std::time::Duration;
 use crate::common::engine_runtime;
 use crate::common::{FtpServer, ServerKind};
 use skiff::engine::{
-    self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, EngineEvents, ExistsPolicy,
-    ItemKind, ItemState, Priority, TransferSpec,
+    self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, EngineEvents,
+    EngineSettings, ExistsPolicy, ItemKind, ItemState, Priority, TransferSpec,
 };
+use skiff::remote::Server;
 
 async fn until_idle(events: &mut EngineEvents) -> (Counts, Vec<(ItemState, Option<String>)>) {
     let mut changes = Vec::new();
     let counts = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(event) = events.recv().await {
             match event {
-                EngineEvent::ItemChanged { state, error, .. } => changes.push((state, error)),
+                EngineEvent::ItemChanged { state, error, .. } => {
+                    changes.push((state, error.map(|e| e.to_string())));
+                }
                 EngineEvent::Idle(counts) => return counts,
                 _ => {}
             }
@@ -36,7 +39,7 @@ fn a_restored_queue_waits_and_then_uses_the_next_logons_password() {
     let work = tempfile::tempdir().unwrap();
     let queue_file = work.path().join("queue.json");
     let (with_password, _) = server.connect_options();
-    let with_password = Arc::new(with_password);
+    let with_password = Arc::new(Server::from_ftp(with_password));
     let config = || EngineConfig {
         queue_file: Some(queue_file.clone()),
         start_processing: false,
@@ -123,15 +126,18 @@ fn without_the_new_logon_a_restored_item_fails_with_the_servers_530() {
         kind: ItemKind::File,
         local: work.path().join("report.pdf"),
         remote: b"/report.pdf".to_vec(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
     };
     let config = || EngineConfig {
+        settings: EngineSettings {
+            max_attempts: 1,
+            ..EngineSettings::default()
+        },
         queue_file: Some(queue_file.clone()),
         start_processing: false,
-        max_attempts: 1,
         ..EngineConfig::default()
     };
     let rt = engine_runtime();

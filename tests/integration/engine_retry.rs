@@ -10,10 +10,11 @@ use crate::common::{FtpServer, ServerKind, log_texts};
 use crate::cut_proxy::CutProxy;
 use crate::skiff_cmd::{pseudo_random_bytes, sha256};
 use skiff::engine::{
-    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
-    Priority, TransferSpec,
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, EngineSettings, ExistsPolicy,
+    ItemKind, ItemState, Priority, TransferSpec,
 };
 use skiff::log::LogKind;
+use skiff::remote::Server;
 
 const K: usize = 700_000;
 
@@ -46,7 +47,7 @@ fn download_through_cuts(
         kind: ItemKind::File,
         local: work.path().join("file.bin"),
         remote: b"/file.bin".to_vec(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
@@ -54,7 +55,10 @@ fn download_through_cuts(
     let rt = engine_runtime();
     let (state, error) = rt.block_on(async {
         let config = EngineConfig {
-            first_backoff: Duration::from_millis(50),
+            settings: EngineSettings {
+                first_backoff: Duration::from_millis(50),
+                ..EngineSettings::default()
+            },
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -63,7 +67,9 @@ fn download_through_cuts(
         let outcome = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(event) = events.recv().await {
                 match event {
-                    EngineEvent::ItemChanged { state, error, .. } => last = (state, error),
+                    EngineEvent::ItemChanged { state, error, .. } => {
+                        last = (state, error.map(|e| e.to_string()));
+                    }
                     EngineEvent::Idle(_) => break,
                     _ => {}
                 }
@@ -130,7 +136,7 @@ fn permanent_failures_are_not_retried() {
             kind: ItemKind::File,
             local: work.path().join(local),
             remote: remote.as_bytes().to_vec(),
-            server: Arc::new(options),
+            server: Arc::new(Server::from_ftp(options)),
             size: None,
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
@@ -158,9 +164,12 @@ fn permanent_failures_are_not_retried() {
     let rt = engine_runtime();
     let finals = rt.block_on(async {
         let config = EngineConfig {
+            settings: EngineSettings {
+                first_backoff: Duration::from_millis(20),
+                parallel: 3,
+                ..EngineSettings::default()
+            },
             // Short, so that a wrong retry shows as extra attempts rather than a slow test.
-            first_backoff: Duration::from_millis(20),
-            parallel: 3,
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
@@ -197,7 +206,7 @@ fn permanent_failures_are_not_retried() {
         let (state, attempts, error) = &finals[&id];
         assert_eq!(*state, ItemState::Failed, "item {id}: {error:?}");
         assert_eq!(*attempts, 1, "item {id} was retried: {error:?}");
-        let error = error.as_deref().unwrap_or_default();
+        let error = error.as_ref().map(ToString::to_string).unwrap_or_default();
         assert!(error.contains(text), "item {id}: {error}");
     };
     expect(1, "the server replied 550 Failed to open file.");

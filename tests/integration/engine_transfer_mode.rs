@@ -12,13 +12,14 @@ use skiff::engine::{
     self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, Priority,
     TransferMode, TransferSpec,
 };
+use skiff::remote::Server;
 
 /// Uploads `files` (name, content) with `mode`; returns the server's bytes of each.
 fn upload_with(mode: TransferMode, files: &[(&str, &[u8])]) -> Vec<Vec<u8>> {
     let server = FtpServer::start(ServerKind::Vsftpd);
     let work = tempfile::tempdir().unwrap();
     let (options, _) = server.connect_options();
-    let options = Arc::new(options);
+    let options = Arc::new(Server::from_ftp(options));
     let specs: Vec<TransferSpec> = files
         .iter()
         .map(|(name, content)| {

@@ -2,12 +2,12 @@
 //! control connection's session (vsftpd's require_ssl_reuse=YES refuses any that don't),
 //! TLS 1.2 and 1.3, passive and active, and every certificate refusal.
 
+use crate::common::seam;
 use crate::common::{FtpServer, ServerKind, ServerOptions, ServerTls, log_texts};
 use crate::skiff_cmd::{pseudo_random_bytes, sha256, skiff, skiff_on_terminal, skiff_with_env};
 use skiff::log::LogKind;
 use skiff::net::tls::{TlsMode, TlsVersions};
 use skiff::net::{ConnectOptions, Connection, DataMode, FtpError};
-use skiff::transfer::{TransferOptions, download, upload};
 
 fn tls_server(kind: ServerKind, tls: ServerTls) -> FtpServer {
     FtpServer::start_with(
@@ -38,31 +38,19 @@ fn ten_transfers(kind: ServerKind, tls: ServerTls, versions: TlsVersions, data: 
     options.data.mode = data;
     let work = tempfile::tempdir().unwrap();
     runtime().block_on(async {
-        let mut conn = Connection::connect(options).await.unwrap();
+        let mut conn = seam::connect(options).await.unwrap();
         for i in 0..5u64 {
             let content = pseudo_random_bytes(300_000 + i as usize * 7919, i + 1);
             let local = work.path().join(format!("up{i}.bin"));
             std::fs::write(&local, &content).unwrap();
             let remote = format!("/f{i}.bin");
-            upload(
-                &mut conn,
-                &local,
-                remote.as_bytes(),
-                TransferOptions::default(),
-                &mut |_| {},
-            )
-            .await
-            .unwrap();
+            seam::put(conn.as_mut(), &local, remote.as_bytes())
+                .await
+                .unwrap();
             let back = work.path().join(format!("down{i}.bin"));
-            download(
-                &mut conn,
-                remote.as_bytes(),
-                &back,
-                TransferOptions::default(),
-                &mut |_| {},
-            )
-            .await
-            .unwrap();
+            seam::get(conn.as_mut(), remote.as_bytes(), &back)
+                .await
+                .unwrap();
             assert_eq!(sha256(&std::fs::read(&back).unwrap()), sha256(&content));
             assert_eq!(
                 sha256(&server.read_file(&format!("f{i}.bin")).unwrap()),
@@ -222,18 +210,12 @@ fn running_out_of_tls13_tickets_renews_the_session_with_a_status_line() {
     let local = work.path().join("u.bin");
     std::fs::write(&local, b"upload").unwrap();
     runtime().block_on(async {
-        let mut conn = Connection::connect(options).await.unwrap();
+        let mut conn = seam::connect(options).await.unwrap();
         for i in 0..4 {
             let remote = format!("/u{i}.bin");
-            upload(
-                &mut conn,
-                &local,
-                remote.as_bytes(),
-                TransferOptions::default(),
-                &mut |_| {},
-            )
-            .await
-            .unwrap();
+            seam::put(conn.as_mut(), &local, remote.as_bytes())
+                .await
+                .unwrap();
         }
     });
     let renewals = lines
@@ -308,7 +290,9 @@ fn changed_certificate_for_a_trusted_host_is_refused_loudly() {
         .unwrap();
     let (mut options, _) = server.connect_options_with_tls(TlsMode::Explicit);
     options.tls.trusted_fingerprints.clear();
-    options.tls.trust_store = Some(store);
+    options.tls.stored_fingerprint = store
+        .get(&server.host(), server.port())
+        .map(|cert| cert.sha256.clone());
     let text = connect_err(options).to_string();
     assert!(text.contains("HAS CHANGED"), "{text}");
     assert!(text.contains(&server.cert_sha256()), "{text}");

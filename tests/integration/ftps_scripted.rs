@@ -10,14 +10,15 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::seam;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{HandshakeKind, ServerConfig};
 use skiff::log::{ConnId, LogKind, LogLine, LogSink};
 use skiff::net::tls::{CertProblem, TlsMode, TlsSettings, TlsVersions, fingerprint};
-use skiff::net::{ConnectOptions, Connection, Credentials, DataMode, FtpError};
+use skiff::net::{ConnectOptions, Credentials, DataMode};
+use skiff::remote::{ErrorKind, RemoteError, RemoteSession, Security};
 use skiff::secret::Secret;
-use skiff::transfer::{TransferOptions, download};
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 
@@ -343,16 +344,8 @@ fn status_lines(lines: &Lines) -> Vec<String> {
         .collect()
 }
 
-async fn get(conn: &mut Connection, target: &Path) -> Result<(), FtpError> {
-    download(
-        conn,
-        b"/file.txt",
-        target,
-        TransferOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .map(|_| ())
+async fn get(session: &mut dyn RemoteSession, target: &Path) -> Result<(), RemoteError> {
+    seam::get(session, b"/file.txt", target).await.map(drop)
 }
 
 fn part_of(target: &Path) -> std::path::PathBuf {
@@ -376,13 +369,13 @@ async fn second_data_connection_not_resumed(v: TlsVersions) {
     let (options, lines) = options(server.port, &cert, v);
     let first = work.path().join("first.txt");
     let second = work.path().join("second.txt");
-    let mut conn = Connection::connect(options).await.unwrap();
+    let mut conn = seam::connect(options).await.unwrap();
 
-    get(&mut conn, &first).await.unwrap();
+    get(conn.as_mut(), &first).await.unwrap();
     assert_eq!(std::fs::read(&first).unwrap(), CONTENT);
 
-    let err = get(&mut conn, &second).await.unwrap_err();
-    assert!(matches!(err, FtpError::TlsNotResumed), "{err:?}");
+    let err = get(conn.as_mut(), &second).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     let message = err.to_string();
     assert!(
         message.contains("not resumed") && message.contains("aborted"),
@@ -396,7 +389,7 @@ async fn second_data_connection_not_resumed(v: TlsVersions) {
         part.display()
     );
     // The control connection is still in step with the server.
-    conn.noop().await.unwrap();
+    conn.keep_alive().await.unwrap();
     conn.quit().await;
 
     let seen = server.finish().await;
@@ -456,18 +449,25 @@ async fn data_certificate_differs(v: TlsVersions) {
     .await;
     let (options, _lines) = options(server.port, &control_cert, v);
     let target = work.path().join("file.txt");
-    let mut conn = Connection::connect(options).await.unwrap();
+    let mut conn = seam::connect(options).await.unwrap();
+    let Security::Tls { certificate, .. } = &conn.capabilities().security else {
+        panic!("a TLS session without TLS");
+    };
     assert_eq!(
-        conn.certificate().map(|c| c.sha256.clone()),
+        certificate.as_ref().map(|c| c.sha256.clone()),
         Some(control_cert.sha256())
     );
 
-    let err = get(&mut conn, &target).await.unwrap_err();
-    let FtpError::Certificate { problem, info } = &err else {
+    let err = get(conn.as_mut(), &target).await.unwrap_err();
+    let Some(issue) = err.certificate() else {
         panic!("expected a certificate error, got {err:?}");
     };
-    assert_eq!(*problem, CertProblem::DataCertificateDiffers, "{err}");
-    let info = info.as_ref().expect("the other certificate's details");
+    assert_eq!(err.kind(), ErrorKind::Certificate);
+    assert_eq!(issue.problem, CertProblem::DataCertificateDiffers, "{err}");
+    let info = issue
+        .info
+        .as_ref()
+        .expect("the other certificate's details");
     assert_eq!(info.sha256, other_cert.sha256());
     assert_eq!(info.subject, "CN=intruder");
     assert!(
@@ -477,7 +477,7 @@ async fn data_certificate_differs(v: TlsVersions) {
     );
     assert!(!target.exists());
     assert!(std::fs::metadata(part_of(&target)).map_or(true, |m| m.len() == 0));
-    conn.noop().await.unwrap();
+    conn.keep_alive().await.unwrap();
     conn.quit().await;
 
     let seen = server.finish().await;

@@ -21,6 +21,7 @@ use skiff::engine::{
     Priority, TransferSpec,
 };
 use skiff::log::LogKind;
+use skiff::remote::Server;
 
 const NFC: &str = "caf\u{e9}.txt";
 const NFD: &str = "cafe\u{301}.txt";
@@ -338,7 +339,7 @@ async fn engine_download(mlsd: bool) {
         kind: ItemKind::DirectoryContents,
         local: work.down(),
         remote: b"/src".to_vec(),
-        server: Arc::new(options),
+        server: Arc::new(Server::from_ftp(options)),
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::common::seam;
 use crate::scripted::{
     LogLines, ScriptedServer, Step, client_options, greeting_and_logon as logon, log_texts,
     logon_for_binary_transfer, runtime, send,
@@ -13,7 +14,6 @@ use crate::scripted::{
 use skiff::log::LogKind;
 use skiff::net::{ConnectOptions, Connection, DataMode, FtpError, RetryClass};
 use skiff::proto::command::TransferType;
-use skiff::transfer::{TransferOptions, download};
 
 fn options(server: &ScriptedServer) -> (ConnectOptions, LogLines) {
     client_options(server, Duration::from_secs(1))
@@ -139,19 +139,12 @@ fn a_transfer_that_stalls_mid_way_hits_the_timeout_and_keeps_the_part_file() {
     let target = work.path().join("big.bin");
     let err = runtime()
         .block_on(async {
-            let mut conn = Connection::connect(options).await?;
-            download(
-                &mut conn,
-                b"/big.bin",
-                &target,
-                TransferOptions::default(),
-                &mut |_| {},
-            )
-            .await
+            let mut conn = seam::connect(options).await?;
+            seam::get(conn.as_mut(), b"/big.bin", &target).await
         })
         .unwrap_err();
     assert_eq!(err.to_string(), "timed out after 1 s while receiving data");
-    assert_eq!(err.retry_class(), RetryClass::Transient);
+    assert_eq!(err.retry_class(), skiff::remote::RetryClass::Transient);
     assert!(!target.exists(), "a stalled download is never complete");
     let part = std::fs::read(work.path().join("big.bin.part")).unwrap();
     assert_eq!(part, vec![7u8; 1000], "what arrived is kept for a resume");
@@ -368,22 +361,15 @@ fn a_final_reply_that_stalls_mid_line_fails_the_download_after_the_timeout() {
     let target = work.path().join("f.bin");
     let err = runtime()
         .block_on(async {
-            let mut conn = Connection::connect(options).await?;
-            download(
-                &mut conn,
-                b"/f.bin",
-                &target,
-                TransferOptions::default(),
-                &mut |_| {},
-            )
-            .await
+            let mut conn = seam::connect(options).await?;
+            seam::get(conn.as_mut(), b"/f.bin", &target).await
         })
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         "timed out after 1 s while finishing the transfer"
     );
-    assert_eq!(err.retry_class(), RetryClass::Transient);
+    assert_eq!(err.retry_class(), skiff::remote::RetryClass::Transient);
     assert!(!target.exists());
     assert_eq!(
         std::fs::read(work.path().join("f.bin.part")).unwrap(),

@@ -2,12 +2,12 @@
 //! ASCII mode conversion, MDTM/MFMT, NLST, MLST, SIZE of a directory, and the same session
 //! reused for many transfers.
 
+use crate::common::seam;
 use crate::common::{FtpServer, LogLines, ServerKind};
 use skiff::log::LogKind;
 use skiff::net::{ConnectOptions, Connection, DataMode};
 use skiff::proto::command::TransferType;
 use skiff::proto::listing::{EntryKind, Timestamp};
-use skiff::transfer::{TransferOptions, download, upload};
 
 fn connect_options(server: &FtpServer) -> (ConnectOptions, LogLines) {
     server.connect_options()
@@ -28,21 +28,18 @@ fn ascii_mode_converts_line_endings_both_ways() {
     server.write_file("crlf.txt", b"one\r\ntwo\r\n");
     let work = tempfile::tempdir().unwrap();
     let (options, _) = connect_options(&server);
-    let ascii = TransferOptions {
-        transfer_type: TransferType::Ascii,
-        ..TransferOptions::default()
-    };
+    let ascii = skiff::remote::DataType::Text;
     runtime().block_on(async {
-        let mut conn = Connection::connect(options).await.unwrap();
+        let mut conn = seam::connect(options).await.unwrap();
         let local = work.path().join("crlf.txt");
-        download(&mut conn, b"/crlf.txt", &local, ascii.clone(), &mut |_| {})
+        seam::get_as(conn.as_mut(), b"/crlf.txt", &local, ascii)
             .await
             .unwrap();
         assert_eq!(std::fs::read(&local).unwrap(), b"one\ntwo\n");
 
         let lf = work.path().join("lf.txt");
         std::fs::write(&lf, b"a\nb\n").unwrap();
-        upload(&mut conn, &lf, b"/lf.txt", ascii, &mut |_| {})
+        seam::put_as(conn.as_mut(), &lf, b"/lf.txt", ascii)
             .await
             .unwrap();
     });
@@ -138,31 +135,19 @@ fn one_session_carries_many_transfers_in_both_modes() {
         let (mut options, _) = connect_options(&server);
         options.data.mode = mode;
         runtime().block_on(async {
-            let mut conn = Connection::connect(options).await.unwrap();
+            let mut conn = seam::connect(options).await.unwrap();
             for i in 0..12 {
                 let name = format!("f{i}-{mode:?}.txt");
                 let local = work.path().join(&name);
                 std::fs::write(&local, format!("content {i}")).unwrap();
                 let remote = format!("/{name}");
-                upload(
-                    &mut conn,
-                    &local,
-                    remote.as_bytes(),
-                    TransferOptions::default(),
-                    &mut |_| {},
-                )
-                .await
-                .unwrap();
+                seam::put(conn.as_mut(), &local, remote.as_bytes())
+                    .await
+                    .unwrap();
                 let back = work.path().join(format!("back-{name}"));
-                download(
-                    &mut conn,
-                    remote.as_bytes(),
-                    &back,
-                    TransferOptions::default(),
-                    &mut |_| {},
-                )
-                .await
-                .unwrap();
+                seam::get(conn.as_mut(), remote.as_bytes(), &back)
+                    .await
+                    .unwrap();
                 assert_eq!(
                     std::fs::read(&back).unwrap(),
                     format!("content {i}").as_bytes()

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use skiff::engine::{
-    self, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind, ItemState,
-    Priority, TransferSpec,
+    self, Direction, EngineCommand, EngineConfig, EngineEvent, EngineSettings, ExistsPolicy,
+    ItemKind, ItemState, Priority, TransferSpec,
 };
-use skiff::net::ConnectOptions;
+use skiff::remote::Server;
 use skiff::secret::Secret;
 
 const DIRS: usize = 10;
@@ -168,7 +168,7 @@ fn a_hundred_thousand_file_tree_expands_lazily_under_200_mib() {
         .build()
         .unwrap();
     let before = rss_kib();
-    let mut server = ConnectOptions::new("127.0.0.1", port);
+    let mut server = Server::ftp("127.0.0.1", port);
     server.credentials.user = Some("tree".into());
     server.credentials.password = Some(Secret::new("tree"));
     let root = TransferSpec {
@@ -183,7 +183,10 @@ fn a_hundred_thousand_file_tree_expands_lazily_under_200_mib() {
     };
     let (files, started, rss) = rt.block_on(async {
         let config = EngineConfig {
-            parallel: 2,
+            settings: EngineSettings {
+                parallel: 2,
+                ..EngineSettings::default()
+            },
             ..EngineConfig::default()
         };
         let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));

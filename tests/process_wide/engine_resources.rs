@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use skiff::engine::{
-    self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, ExistsPolicy, ItemKind,
-    ItemState, Priority, TransferSpec,
+    self, Counts, Direction, EngineCommand, EngineConfig, EngineEvent, EngineSettings,
+    ExistsPolicy, ItemKind, ItemState, Priority, TransferSpec,
 };
-use skiff::net::ConnectOptions;
+use skiff::remote::Server;
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
@@ -66,7 +66,7 @@ fn run_against(
     // They count the whole process's descriptors: nothing else may run meanwhile.
     let _alone = crate::alone();
     let work = tempfile::tempdir().unwrap();
-    let mut server = ConnectOptions::new(host, port);
+    let mut server = Server::ftp(host, port);
     server.credentials.user = Some("nobody".into());
     server.timeout = Duration::from_secs(1);
     let server = Arc::new(server);
@@ -102,7 +102,7 @@ fn run_against(
                         state: ItemState::Failed,
                         error,
                         ..
-                    } => errors.push(error.unwrap_or_default()),
+                    } => errors.push(error.map(|e| e.to_string()).unwrap_or_default()),
                     EngineEvent::Idle(counts) => return Some(counts),
                     _ => {}
                 }
@@ -146,9 +146,12 @@ fn two_hundred_items_against_a_port_where_nothing_listens_use_no_more_than_the_p
         probe.local_addr().unwrap().port()
     };
     let config = EngineConfig {
-        parallel: 10,
-        max_attempts: 2,
-        first_backoff: Duration::from_millis(10),
+        settings: EngineSettings {
+            parallel: 10,
+            max_attempts: 2,
+            first_backoff: Duration::from_millis(10),
+            ..EngineSettings::default()
+        },
         ..EngineConfig::default()
     };
     let (counts, errors, before, peak, after) = run_against("127.0.0.3", port, 200, config);
@@ -172,8 +175,11 @@ fn items_against_a_server_that_never_speaks_time_out_without_piling_up_sockets()
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
     let config = EngineConfig {
-        parallel: 10,
-        max_attempts: 1,
+        settings: EngineSettings {
+            parallel: 10,
+            max_attempts: 1,
+            ..EngineSettings::default()
+        },
         ..EngineConfig::default()
     };
     let (counts, errors, before, peak, after) = run_against("127.0.0.1", port, 40, config);

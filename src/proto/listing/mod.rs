@@ -104,9 +104,13 @@ impl Default for ListingLimits {
 /// A listing that went past one of its caps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ListingTooLarge {
-    #[error("the listing is larger than the limit of {limit} bytes (listing_max_bytes in settings.toml)")]
+    #[error(
+        "the listing is larger than the limit of {limit} bytes (listing_max_bytes in settings.toml)"
+    )]
     Bytes { limit: u64 },
-    #[error("the listing has more than the limit of {limit} entries (listing_max_entries in settings.toml)")]
+    #[error(
+        "the listing has more than the limit of {limit} entries (listing_max_entries in settings.toml)"
+    )]
     Entries { limit: usize },
 }
 

@@ -59,7 +59,8 @@ pub(crate) fn parse(line: &Line<'_>, now: Timestamp) -> Option<Entry> {
                     glued_group = Some(&size_tok[..size_tok.len() - digits]);
                 }
             }
-            entry.owner_group = owner_group(line, perm_tokens, owners_end, glued_group).map(Into::into);
+            entry.owner_group =
+                owner_group(line, perm_tokens, owners_end, glued_group).map(Into::into);
             (entry, name)
         }
         // No date at all: perms, links, owner, group, size, name.
