@@ -18,6 +18,8 @@ pub mod diagnose;
 pub mod engine;
 #[cfg(feature = "gui")]
 pub mod gui;
+#[cfg(test)]
+mod layering;
 pub mod local;
 pub mod local_dir;
 pub mod log;

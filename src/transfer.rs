@@ -125,7 +125,8 @@ pub async fn download(
 ) -> Result<Outcome, RemoteError> {
     let mut target = file.local.to_path_buf();
     let mut overwrite = false;
-    let mut resume = file.retrying;
+    // A retry, or the user's "resume", continues a `.part` an earlier run left.
+    let mut resume = file.retrying || file.policy == ExistsPolicy::Resume;
     if let Ok(meta) = std::fs::metadata(file.local) {
         let remote_size = async |session: &mut dyn RemoteSession| match file.size {
             Some(size) => Ok(Some(size)),

@@ -103,9 +103,9 @@ async fn run(
         None => session.insert(connect(server, SessionRole::Browsing, emitter).await?),
     };
     let result = match op {
-        RemoteOp::List(path) => match s.real_path(path).await {
+        RemoteOp::List(path) => match s.list(path).await {
             // Where the listing really is (the login directory, a symlinked path, ...).
-            Ok(real) => s.list(path).await.map(|entries| Some((real, entries))),
+            Ok(entries) => s.real_path(path).await.map(|real| Some((real, entries))),
             Err(err) => Err(err),
         },
         RemoteOp::Mkdir(path) => s.mkdir(path).await.map(|()| None),

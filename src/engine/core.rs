@@ -392,7 +392,8 @@ impl Engine {
                 quits.spawn(idle.session.quit());
             }
         }
-        quits.join_all().await;
+        // A quit that fails or is cut short by the runtime's end changes nothing.
+        while quits.join_next().await.is_some() {}
     }
 
     /// How often idle sessions are looked at for a keep-alive.
@@ -558,10 +559,14 @@ impl Engine {
                 cancel: &watched,
             };
             let result = job::run(session.as_mut(), &spec, context, &mut on_progress).await;
-            if session.is_usable() {
+            // A transient failure (a short transfer, a reset) is retried on a fresh session,
+            // as it is after a reconnect by hand.
+            let transient = matches!(&result, Err(e) if e.retry_class() == RetryClass::Transient);
+            if session.is_usable() && !transient {
                 return (result, Some(session));
             }
-            // Not worth keeping: it broke, or its replies are out of step.
+            // Not worth keeping: it broke, its replies are out of step, or it failed in a way
+            // a new session may not.
             emitter.connection(
                 &item_server,
                 session.log().conn(),
@@ -712,9 +717,23 @@ impl Engine {
             for idle in due {
                 let key = key.clone();
                 let mut session = idle.session;
+                let emitter = self.emitter.clone();
                 self.keepalives.spawn(async move {
-                    let alive = session.keep_alive().await.is_ok() && session.is_usable();
-                    (key, alive.then_some(session))
+                    match session.keep_alive().await {
+                        Ok(()) if session.is_usable() => (key, Some(session)),
+                        result => {
+                            // Dead or out of step: closed, and the face told why.
+                            emitter.connection(
+                                &key,
+                                session.log().conn(),
+                                SessionRole::Transfer,
+                                ConnectionState::Disconnected {
+                                    reason: result.err(),
+                                },
+                            );
+                            (key, None)
+                        }
+                    }
                 });
             }
         }

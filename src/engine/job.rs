@@ -195,14 +195,15 @@ async fn expand_local(
     session: &mut dyn RemoteSession,
     spec: &TransferSpec,
 ) -> Result<JobDone, RemoteError> {
-    if !spec.remote.is_empty() && spec.remote != b"/" {
-        if let Err(err) = session.mkdir(&spec.remote).await {
-            // A refusal for a folder that exists is fine: the folder must be there now.
-            if err.kind() != ErrorKind::Refused || !session.is_usable() {
-                return Err(err);
-            }
-            session.real_path(&spec.remote).await?;
+    if !spec.remote.is_empty()
+        && spec.remote != b"/"
+        && let Err(err) = session.mkdir(&spec.remote).await
+    {
+        // A refusal for a folder that exists is fine: the folder must be there now.
+        if err.kind() != ErrorKind::Refused || !session.is_usable() {
+            return Err(err);
         }
+        session.real_path(&spec.remote).await?;
     }
     let mut dir = tokio::fs::read_dir(&spec.local)
         .await

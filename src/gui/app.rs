@@ -881,22 +881,29 @@ impl eframe::App for SkiffApp {
     }
 }
 
-/// The status bar's word on encryption: what the session has once logged on, what is
-/// asked for before.
+/// The status bar's word on encryption: what the session has once logged on (with the TLS
+/// version negotiated), what is asked for before.
 fn security_text(server: &Server, capabilities: Option<&crate::remote::Capabilities>) -> String {
     use crate::net::tls::TlsMode;
     use crate::remote::Security;
+    let asked = match server.ftp_settings().map(|ftp| ftp.tls.mode) {
+        Some(TlsMode::Explicit) => "FTP over explicit TLS",
+        Some(TlsMode::Implicit) => "FTP over implicit TLS",
+        Some(TlsMode::ExplicitIfAvailable) => "TLS if available",
+        Some(TlsMode::None) | None => "Not encrypted",
+    };
     match capabilities.map(|c| &c.security) {
         Some(Security::Tls { description, .. }) => {
             let version = description.split(',').next().unwrap_or_default();
-            format!("🔒 Encrypted (FTPS, {version})")
+            let kind = match server.ftp_settings().map(|ftp| ftp.tls.mode) {
+                Some(TlsMode::Implicit) => "FTP over implicit TLS",
+                _ => "FTP over explicit TLS",
+            };
+            format!("🔒 {kind} ({version})")
         }
         Some(Security::None) => "🔓 Not encrypted".to_owned(),
-        None => match server.ftp_settings().map(|ftp| ftp.tls.mode) {
-            Some(TlsMode::Explicit) => "🔒 FTP over explicit TLS".to_owned(),
-            Some(TlsMode::Implicit) => "🔒 FTP over implicit TLS".to_owned(),
-            Some(TlsMode::ExplicitIfAvailable) => "TLS if available".to_owned(),
-            Some(TlsMode::None) | None => "🔓 Not encrypted".to_owned(),
-        },
+        None if asked == "Not encrypted" => "🔓 Not encrypted".to_owned(),
+        None if asked == "TLS if available" => asked.to_owned(),
+        None => format!("🔒 {asked}"),
     }
 }

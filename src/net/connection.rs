@@ -407,6 +407,11 @@ impl Connection {
         self.control.is_secure()
     }
 
+    /// The absolute folder the session is in, when the last CWD named one.
+    pub fn current_dir(&self) -> Option<&[u8]> {
+        self.cwd.as_deref()
+    }
+
     /// How the control connection's TLS was negotiated, when it was.
     pub fn tls_description(&self) -> Option<&str> {
         self.tls_description.as_deref()

@@ -149,10 +149,9 @@ pub enum CertProblem {
 impl fmt::Display for CertProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CertProblem::Untrusted { reason } => write!(
-                f,
-                "the server's certificate is not trusted ({reason}); check it and trust it with --trust-fingerprint if it is right"
-            ),
+            CertProblem::Untrusted { reason } => {
+                write!(f, "the server's certificate is not trusted ({reason})")
+            }
             CertProblem::Changed { trusted_sha256 } => write!(
                 f,
                 "WARNING: THE SERVER'S CERTIFICATE HAS CHANGED since you trusted it (trusted fingerprint {trusted_sha256}); this may be an attack"

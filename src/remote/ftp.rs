@@ -287,7 +287,8 @@ impl RemoteSession for FtpSession {
     }
 
     async fn real_path(&mut self, dir: &[u8]) -> Result<Vec<u8>, RemoteError> {
-        if !dir.is_empty() {
+        // A folder just entered (a listing of it, say) is not entered again.
+        if !dir.is_empty() && self.conn.current_dir() != Some(dir) {
             let entered = self.conn.cwd(dir).await;
             self.checked(entered)?;
         }

@@ -33,6 +33,10 @@ pub enum Step {
     /// Like `DataSend`, but the data connection stays open (silent) until the script ends:
     /// a transfer that stalls, or one the client cancels.
     DataSendHold(Vec<u8>),
+    /// Accept the client's data connection and send `pattern` again and again until the
+    /// client closes it or `up_to` bytes went out: an endless listing. Notes
+    /// "repeated N bytes" with what was sent.
+    DataSendRepeated { pattern: Vec<u8>, up_to: u64 },
     /// Connect to the address of the last PORT/EPRT received, send these bytes, close.
     ActiveSend(Vec<u8>),
     /// Connect to the last PORT/EPRT address from `source` (bound before connecting), send
@@ -240,6 +244,16 @@ fn serve(
                     return;
                 };
                 conn.write_all(&bytes).ok();
+            }
+            Step::DataSendRepeated { pattern, up_to } => {
+                let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
+                    return;
+                };
+                let mut sent = 0u64;
+                while sent < up_to && conn.write_all(&pattern).is_ok() {
+                    sent += pattern.len() as u64;
+                }
+                note(&format!("repeated {sent} bytes"));
             }
             Step::DataSendHold(bytes) => {
                 let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
