@@ -20,6 +20,7 @@ mod scripted;
 mod skiff_cmd;
 
 mod charsets;
+mod cli_engine;
 mod cli_errors;
 mod cli_interrupt;
 mod cli_options;
