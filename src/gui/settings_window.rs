@@ -177,11 +177,28 @@ impl SettingsWindow {
                     labelled(ui, "Attempts per transfer:", |ui| {
                         ui.add(egui::DragValue::new(&mut s.attempts).range(1..=99))
                     });
+                    labelled(ui, "Largest listing, entries:", |ui| {
+                        ui.add(
+                            egui::DragValue::new(&mut s.listing_max_entries)
+                                .range(1_000..=100_000_000)
+                                .speed(1000),
+                        )
+                    });
+                    let mut mib = s.listing_max_bytes / (1024 * 1024);
+                    labelled(ui, "Largest listing, MiB:", |ui| {
+                        let changed = ui.add(egui::DragValue::new(&mut mib).range(1..=65_536));
+                        if changed.changed() {
+                            s.listing_max_bytes = mib * 1024 * 1024;
+                        }
+                        changed
+                    });
                 });
                 ui.weak(
                     "A network step that takes longer than the timeout fails; transient \
-                     failures are retried with backoff up to the number of attempts \
-                     (from the next start of Skiff).",
+                     failures are retried with backoff up to the number of attempts. A folder \
+                     listing larger than its limits fails with an error naming the limit, so \
+                     a server that lists forever cannot fill the memory (a million entries \
+                     take about 150 MB).",
                 );
             }
             Page::Ftp => {
