@@ -322,8 +322,9 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
     step_until(&mut harness, "the listing over TLS", |h| {
         has_label(h, "secret-plans.txt")
     });
+    // Logged on, the status bar says what the session has (before, what is asked for).
     assert!(
-        has_label(&harness, "FTP over explicit TLS"),
+        has_label(&harness, "🔒 Encrypted (FTPS, TLS"),
         "the status bar says so"
     );
     step_until(&mut harness, "the trust store to be saved", |_| {
