@@ -1,5 +1,5 @@
 //! Everything the user can ask for, as one enum: menus, toolbar buttons, context menus,
-//! shortcuts and drops all produce `UiAction`s while drawing, and `app.rs` carries them out
+//! shortcuts and drops all produce `UiAction`s while drawing, and `app/commands.rs` carries them out
 //! after drawing (so no widget code talks to the engine).
 
 use std::path::PathBuf;

@@ -1,0 +1,379 @@
+//! The window: `SkiffApp`'s state and its frame. `logic()` folds the engine's events and the
+//! local jobs' results into the state; `ui()` draws it (`layout.rs`), collecting
+//! `UiAction`s, and carries them out after drawing (`commands.rs`). Nothing here waits on
+//! the network or the disk.
+//!
+//! The rest of `impl SkiffApp` is split by concern into child modules, which reach the
+//! state through `super::`; the modules beside `app` never import it back:
+//!
+//! | file | what |
+//! |---|---|
+//! | `layout.rs` | drawing the window: menus, toolbar, quickconnect bar, panes, status bar, keys, dialogs |
+//! | `commands.rs` | carrying out `UiAction`s: transfers, drops, queue, view and settings toggles |
+//! | `panes.rs` | both panes: opening and listing folders, mkdir/rename/delete |
+//! | `connect.rs` | connecting (quickconnect, a saved site, a recent server), trusting a certificate |
+//! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
+//! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
+
+mod commands;
+mod connect;
+mod diagnose;
+mod layout;
+mod panes;
+mod sites;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use eframe::egui;
+
+use crate::engine::{EngineEvents, EngineHandle};
+use crate::gui::actions::{Side, UiAction};
+use crate::gui::config::AppConfig;
+use crate::gui::diagnose_window::DiagnoseWindow;
+use crate::gui::dialogs::{Dialog, ExistsChoice};
+use crate::gui::model::Model;
+use crate::gui::pane::FilePane;
+use crate::gui::prefs::Prefs;
+use crate::gui::queue_view::QueueTab;
+use crate::gui::quickconnect::Quickconnect;
+use crate::gui::sites_state::{SitesState, StoreDone};
+use crate::gui::tree::DirTree;
+use crate::local::os_bytes;
+use crate::remote::Server;
+use crate::sites::trust::TrustStore;
+use crate::url::FtpUrl;
+
+/// Events handled per frame, so a burst cannot stall drawing; the rest wait a frame.
+const EVENTS_PER_FRAME: usize = 2_000;
+
+/// What a local job (run on the blocking pool) sends back.
+enum LocalDone {
+    Listing {
+        request: u64,
+        path: PathBuf,
+        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
+    },
+    /// A create/rename/delete finished: refresh, and show the error if any.
+    Operation(Result<(), String>),
+    /// Desktop files dropped onto the window, looked at.
+    Dropped(Vec<DroppedFile>),
+    /// A folder picked in the native dialog.
+    Chosen(PathBuf),
+    /// The trust store after a certificate was saved in it (or why it could not be).
+    TrustSaved(Result<TrustStore, String>),
+    /// A folder listed for the local tree only.
+    TreeListing {
+        path: PathBuf,
+        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
+    },
+    SitesSaved(Result<(), String>),
+    SettingsSaved(Result<(), String>),
+    /// The password store, opened (or why not).
+    StoreOpened(
+        Result<
+            crate::sites::credentials::PasswordStore,
+            crate::sites::credentials::CredentialError,
+        >,
+    ),
+    StoreDone(StoreDone),
+    /// A folder picked with Browse… for a site's default local folder.
+    SiteFolderChosen {
+        site: String,
+        dir: PathBuf,
+    },
+}
+
+/// How the window starts.
+#[derive(Default)]
+pub struct AppOptions {
+    /// Connect at once (`skiff ftp://...`).
+    pub url: Option<String>,
+    /// The local folder shown first (else the last one, else the home folder).
+    pub local_dir: Option<PathBuf>,
+    pub prefs: Prefs,
+    /// Certificates the user trusted (shared with the CLI), loaded before the window opens.
+    pub trust_store: Option<TrustStore>,
+    /// Where `sites.toml`, `settings.toml` and `passwords.vault` are; `None`: the OS config
+    /// folder (`sites::config_dir()`). Tests give a temporary folder.
+    pub config_dir: Option<PathBuf>,
+    /// The config files, when already read (`run` reads them before the engine starts, to
+    /// give it the settings); else they are read from `config_dir`.
+    pub config: Option<AppConfig>,
+}
+
+/// A file or folder dropped from the desktop, looked at on the blocking pool.
+struct DroppedFile {
+    path: PathBuf,
+    is_dir: bool,
+    /// A file's size (`None` for a folder).
+    size: Option<u64>,
+}
+
+pub struct SkiffApp {
+    engine: EngineHandle,
+    events: EngineEvents,
+    model: Model,
+    quick: Quickconnect,
+    quick_error: Option<String>,
+    /// The server connected to: what every remote command and transfer goes to.
+    server: Option<Arc<Server>>,
+    server_url: Option<FtpUrl>,
+    local: FilePane,
+    local_tree: DirTree,
+    local_request: u64,
+    local_tx: mpsc::Sender<LocalDone>,
+    local_rx: mpsc::Receiver<LocalDone>,
+    /// Wakes the UI when a local job is done.
+    wake: Arc<dyn Fn() + Send + Sync>,
+    next_request: u64,
+    /// The pane keys go to.
+    active: Side,
+    local_path_text: String,
+    remote_path_text: String,
+    queue_tab: QueueTab,
+    processing: bool,
+    dialog: Option<Dialog>,
+    exists_choice: ExistsChoice,
+    prefs: Prefs,
+    trust_store: Option<TrustStore>,
+    quit: bool,
+    /// Sites, settings, the password store and their windows.
+    cfg: SitesState,
+    /// Server > Diagnose connection, while open.
+    diagnose: Option<DiagnoseWindow>,
+}
+
+impl SkiffApp {
+    pub fn new(
+        engine: EngineHandle,
+        events: EngineEvents,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        options: AppOptions,
+    ) -> Self {
+        let (local_tx, local_rx) = mpsc::channel();
+        let config = options.config.unwrap_or_else(|| {
+            let dir = options.config_dir.clone().or_else(crate::sites::config_dir);
+            AppConfig::load(dir, &options.prefs)
+        });
+        let start_dir = options
+            .local_dir
+            .or_else(|| options.prefs.last_local_dir.clone().filter(|d| d.is_dir()))
+            .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let mut app = Self {
+            engine,
+            events,
+            model: Model::default(),
+            quick: Quickconnect::default(),
+            quick_error: None,
+            server: None,
+            server_url: None,
+            local: FilePane::default(),
+            local_tree: DirTree::default(),
+            local_request: 0,
+            local_tx,
+            local_rx,
+            wake,
+            next_request: 0,
+            active: Side::Local,
+            local_path_text: String::new(),
+            remote_path_text: String::new(),
+            queue_tab: QueueTab::Queued,
+            // As the engine starts: stopped until a transfer or "Process queue" starts it.
+            processing: false,
+            dialog: None,
+            exists_choice: ExistsChoice::default(),
+            prefs: options.prefs,
+            trust_store: options.trust_store,
+            quit: false,
+            cfg: SitesState {
+                config_dir: config.dir.clone(),
+                settings: config.settings.clone(),
+                sites: config.sites.clone(),
+                ..Default::default()
+            },
+            diagnose: None,
+        };
+        // Never silent: a file that could not be used is in the log and in a dialog, once.
+        for problem in &config.problems {
+            app.model.push_error(problem.clone());
+        }
+        if !config.problems.is_empty() {
+            app.dialog = Some(Dialog::Error {
+                title: "A configuration file could not be read".into(),
+                text: config.problems.join("\n\n"),
+            });
+        }
+        if config.migrated {
+            app.save_settings();
+        }
+        app.send_engine_settings();
+        app.open_local(start_dir);
+        app.engine
+            .send(crate::engine::EngineCommand::ProcessQueue(false));
+        if let Some(url) = options.url {
+            app.quick.host = url;
+            app.quickconnect();
+        }
+        app
+    }
+
+    /// The model, for tests that look at what the window knows.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn local_pane(&self) -> &FilePane {
+        &self.local
+    }
+
+    /// The settings in use (Edit > Settings), for tests.
+    pub fn settings(&self) -> &crate::sites::settings::Settings {
+        &self.cfg.settings
+    }
+
+    /// The saved sites, for tests.
+    pub fn sites(&self) -> &crate::sites::site::SiteList {
+        &self.cfg.sites
+    }
+
+    /// Transfers at once, as last sent to the engine.
+    pub fn parallel(&self) -> usize {
+        self.effective_parallel()
+    }
+
+    pub fn site_manager_open(&self) -> bool {
+        self.cfg.manager.is_some()
+    }
+
+    fn drain(&mut self) -> bool {
+        let now = Instant::now();
+        for _ in 0..EVENTS_PER_FRAME {
+            match self.events.try_recv() {
+                Ok(event) => self.model.apply(event, now),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    fn drain_local(&mut self) {
+        while let Ok(done) = self.local_rx.try_recv() {
+            self.local_done(done);
+        }
+    }
+
+    fn run_actions(&mut self, ctx: &egui::Context, actions: Vec<UiAction>) {
+        for action in actions {
+            self.act(ctx, action);
+        }
+    }
+
+    /// What a local job sent back.
+    fn local_done(&mut self, done: LocalDone) {
+        match done {
+            LocalDone::Listing {
+                request,
+                path,
+                result,
+            } if request == self.local_request => match result {
+                Ok(entries) => {
+                    self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
+                    self.model.local_path = path.clone();
+                    self.local
+                        .set_listing(os_bytes(path.as_os_str()), entries.into());
+                }
+                Err(err) => {
+                    self.local.loading = false;
+                    self.local.error = Some(format!("{}: {err}", path.display()));
+                }
+            },
+            LocalDone::Listing { .. } => {}
+            LocalDone::Operation(result) => {
+                if let Err(err) = result {
+                    self.model.op_error = Some(err);
+                }
+                self.refresh(Side::Local);
+            }
+            LocalDone::Chosen(dir) => self.open_local(dir),
+            LocalDone::TrustSaved(result) => match result {
+                Ok(store) => {
+                    self.model.push_status(format!(
+                        "Certificate saved in the trust store ({})",
+                        store.path().display()
+                    ));
+                    self.trust_store = Some(store);
+                }
+                Err(err) => self.model.op_error = Some(err),
+            },
+            LocalDone::SitesSaved(result) => match result {
+                Ok(()) => self.model.push_status("Sites saved".into()),
+                Err(err) => {
+                    self.model.push_error(err.clone());
+                    self.model.op_error = Some(err);
+                }
+            },
+            LocalDone::SettingsSaved(result) => {
+                if let Err(err) = result {
+                    self.model.push_error(err.clone());
+                    self.model.op_error = Some(err);
+                }
+            }
+            LocalDone::StoreOpened(result) => self.store_opened(result),
+            LocalDone::StoreDone(done) => self.store_done(done),
+            LocalDone::SiteFolderChosen { site, dir } => {
+                if let Some(manager) = &mut self.cfg.manager {
+                    manager.set_local_dir(&site, dir);
+                }
+            }
+            LocalDone::TreeListing { path, result } => {
+                if let Ok(entries) = result {
+                    self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
+                }
+            }
+            LocalDone::Dropped(files) => self.upload_dropped(files),
+        }
+    }
+}
+
+impl eframe::App for SkiffApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let more = self.drain();
+        self.drain_local();
+        if self.model.local_dirty {
+            self.model.local_dirty = false;
+            self.refresh(Side::Local);
+        }
+        if self.model.remote_dirty {
+            self.model.remote_dirty = false;
+            self.refresh(Side::Remote);
+        }
+        // Keep the path bars in step with the folders shown, unless being edited.
+        if !ctx.egui_wants_keyboard_input() {
+            self.local_path_text = String::from_utf8_lossy(&self.local.path).into_owned();
+            self.remote_path_text = String::from_utf8_lossy(&self.model.remote.path).into_owned();
+        }
+        if more {
+            ctx.request_repaint();
+        }
+        // Progress bars and rates move while anything runs.
+        if self.model.queue.total_rate() > 0.0 {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+        if self.quit {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.window_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.prefs.last_local_dir = Some(crate::local::bytes_os(&self.local.path).into());
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}
