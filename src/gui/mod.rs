@@ -6,8 +6,9 @@
 //! |---|---|
 //! | `app/` | `SkiffApp`: the window's state and frame (`mod.rs`), split by concern into child modules (its own table) |
 //! | `actions.rs` | `UiAction`: everything the user can ask for; `Side` |
-//! | `model.rs` | the engine's mirror: log ring, remote listing, queue, questions (pure) |
-//! | `pane.rs` | one pane as data: sort, filter, selection, history (pure) |
+//! | `model.rs` | what the window shows: log ring, both panes, queue, questions (pure) |
+//! | `pane_state.rs` | one side's pane: file list, tree, path bar, the requests it waits for (pure) |
+//! | `pane.rs` | a file list as data: sort, filter, selection, history (pure) |
 //! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
 //! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
@@ -36,6 +37,7 @@ pub mod model;
 #[cfg(test)]
 mod module_graph;
 pub mod pane;
+pub mod pane_state;
 pub mod prefs;
 mod queue_pane;
 pub mod queue_view;

@@ -40,18 +40,14 @@ impl SkiffApp {
             UiAction::Refresh(side) => self.refresh(side),
             UiAction::Open(side, dir) => self.open(side, dir),
             UiAction::Up(side) => {
-                let current = self.pane_path(side).to_vec();
+                let current = self.pane(side).files.path.clone();
                 let parent = path::parent(&current).to_vec();
                 if parent != current {
                     self.open(side, parent);
                 }
             }
             UiAction::Back(side) => {
-                let previous = match side {
-                    Side::Local => self.local.pop_back(),
-                    Side::Remote => self.model.remote.pop_back(),
-                };
-                if let Some(dir) = previous {
+                if let Some(dir) = self.pane_mut(side).files.pop_back() {
                     self.open(side, dir);
                 }
             }
@@ -111,7 +107,7 @@ impl SkiffApp {
                 if let Some(url) = &self.server_url {
                     ctx.copy_text(url_for(
                         url,
-                        &path::join(&self.model.remote.path, &entry.name),
+                        &path::join(&self.model.remote.files.path, &entry.name),
                     ));
                 }
             }
@@ -313,7 +309,7 @@ impl SkiffApp {
 
     /// Desktop files, looked at: uploaded to the remote folder shown.
     pub(super) fn upload_dropped(&mut self, files: Vec<DroppedFile>) {
-        let to_dir = self.model.remote.path.clone();
+        let to_dir = self.model.remote.files.path.clone();
         let Some(server) = self.server.clone() else {
             self.model.op_error =
                 Some("Connect to a server first: dropped files upload to it.".into());

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::{LocalDone, SkiffApp};
 use crate::engine::EngineCommand;
+use crate::gui::actions::Side;
 use crate::gui::dialogs::Dialog;
 use crate::gui::quickconnect::{Quickconnect, host_and_port_fields, quickconnect_target};
 use crate::gui::site_manager::SiteManager;
@@ -79,9 +80,8 @@ impl SkiffApp {
         self.server = Some(options);
         self.model.connected = false;
         self.model.capabilities = None;
-        self.model.remote = Default::default();
-        self.model.remote_tree = Default::default();
-        self.list(url.path.clone());
+        self.model.remote.clear();
+        self.open(Side::Remote, url.path.clone());
         self.server_url = Some(url);
     }
 
@@ -92,9 +92,8 @@ impl SkiffApp {
         self.model.connected = false;
         self.model.capabilities = None;
         self.model.server_key = None;
-        self.model.remote_listing = None;
-        self.model.remote = Default::default();
-        self.model.remote_tree = Default::default();
+        self.model.remote.listing = None;
+        self.model.remote.clear();
     }
 
     /// The user checked the certificate and trusts it: connect again with its fingerprint
@@ -119,7 +118,7 @@ impl SkiffApp {
             .as_ref()
             .map(|u| u.path.clone())
             .unwrap_or_default();
-        self.list(dir);
+        self.open(Side::Remote, dir);
         if always && let Some(mut store) = self.trust_store.clone() {
             let tx = self.local_tx.clone();
             let wake = Arc::clone(&self.wake);
@@ -138,7 +137,7 @@ impl SkiffApp {
         let Some(server) = self.server.clone() else {
             return;
         };
-        let (site, password) = site_from_connection(&server, &self.model.remote.path);
+        let (site, password) = site_from_connection(&server, &self.model.remote.files.path);
         self.cfg.manager = Some(SiteManager::with_new_site(
             self.cfg.sites.clone(),
             site,

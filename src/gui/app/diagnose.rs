@@ -99,7 +99,7 @@ impl SkiffApp {
         let site = self.cfg.current_site.clone();
         // Back to the folder shown, over a connection with the new settings.
         let url = crate::url::FtpUrl {
-            path: self.model.remote.path.clone(),
+            path: self.model.remote.files.path.clone(),
             ..url
         };
         self.start_connection(url, options);

@@ -346,19 +346,17 @@ impl SkiffApp {
     }
 
     fn pane_ui(&mut self, ui: &mut egui::Ui, side: Side, actions: &mut Vec<UiAction>) {
-        let connected = self.server.is_some();
+        let browsable = self.browsable(side);
+        // Where this pane's files go: the other side's folder, while it can take them.
+        let other_dir = self
+            .browsable(side.other())
+            .then(|| self.pane(side.other()).files.path.clone());
+        let show_trees = self.prefs.show_trees;
+        let pane = self.model.pane_mut(side);
         ui.horizontal(|ui| {
-            let (label, text) = match side {
-                Side::Local => ("Local site:", &mut self.local_path_text),
-                Side::Remote => ("Remote site:", &mut self.remote_path_text),
-            };
-            let label = ui.label(label);
-            let back_enabled = match side {
-                Side::Local => self.local.has_back(),
-                Side::Remote => self.model.remote.has_back(),
-            };
+            let label = ui.label(side.path_label());
             if ui
-                .add_enabled(back_enabled, egui::Button::new("⬅"))
+                .add_enabled(pane.files.has_back(), egui::Button::new("⬅"))
                 .on_hover_text("Back")
                 .clicked()
             {
@@ -371,9 +369,10 @@ impl SkiffApp {
             {
                 actions.push(UiAction::Up(side));
             }
+            let text = &mut pane.path_text;
             let edit = ui
                 .add_enabled(
-                    side == Side::Local || connected,
+                    browsable,
                     egui::TextEdit::singleline(text).desired_width(f32::INFINITY),
                 )
                 .labelled_by(label.id);
@@ -381,12 +380,9 @@ impl SkiffApp {
                 actions.push(UiAction::Open(side, text.as_bytes().to_vec()));
             }
         });
-        let pane = match side {
-            Side::Local => &mut self.local,
-            Side::Remote => &mut self.model.remote,
-        };
+        let files = &mut pane.files;
         ui.horizontal(|ui| {
-            let mut filter = pane.filter().to_owned();
+            let mut filter = files.filter().to_owned();
             let label = ui.label("🔎");
             ui.add(
                 egui::TextEdit::singleline(&mut filter)
@@ -394,48 +390,38 @@ impl SkiffApp {
                     .desired_width(160.0),
             )
             .labelled_by(label.id);
-            pane.set_filter(&filter);
-            if pane.loading {
+            files.set_filter(&filter);
+            if files.loading {
                 ui.spinner();
             }
-            let selected = pane.selection_len();
+            let selected = files.selection_len();
             let summary = if selected > 0 {
-                format!("{selected} of {} selected", pane.len())
+                format!("{selected} of {} selected", files.len())
             } else {
-                format!("{} entries", pane.len())
+                format!("{} entries", files.len())
             };
             ui.weak(summary);
         });
-        if let Some(err) = &pane.error {
+        if let Some(err) = &files.error {
             ui.colored_label(ui.visuals().error_fg_color, err);
         }
-        if side == Side::Remote && !connected {
+        if !browsable {
             welcome_ui(ui, actions);
             return;
         }
-        if self.prefs.show_trees {
-            let (tree, current) = match side {
-                Side::Local => (&mut self.local_tree, self.local.path.clone()),
-                Side::Remote => (&mut self.model.remote_tree, self.model.remote.path.clone()),
-            };
+        if show_trees {
+            let current = pane.files.path.clone();
             egui::Panel::top(("tree-panel", side))
                 .resizable(true)
                 .default_size(150.0)
                 .min_size(40.0)
                 .show(ui, |ui| {
-                    tree_ui::tree_ui(ui, tree, &current, side, actions);
+                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, actions);
                 });
         }
-        let other_dir = match side {
-            Side::Local => connected.then(|| self.model.remote.path.clone()),
-            Side::Remote => Some(self.local.path.clone()),
-        };
-        let pane = match side {
-            Side::Local => &mut self.local,
-            Side::Remote => &mut self.model.remote,
-        };
-        if pane.is_empty() && !pane.loading && pane.error.is_none() {
-            ui.weak(if pane.filter().is_empty() {
+        let files = &mut pane.files;
+        if files.is_empty() && !files.loading && files.error.is_none() {
+            ui.weak(if files.filter().is_empty() {
                 "This folder is empty."
             } else {
                 "No names match the filter."
@@ -445,7 +431,7 @@ impl SkiffApp {
             side,
             other_dir: other_dir.as_deref(),
         };
-        if file_table_ui(ui, pane, &cx, actions) {
+        if file_table_ui(ui, files, &cx, actions) {
             self.active = side;
         }
     }
@@ -456,7 +442,7 @@ impl SkiffApp {
                 (Some(server), Some(url)) => {
                     let state = if self.model.connected {
                         "Connected to"
-                    } else if self.model.remote.error.is_some() {
+                    } else if self.model.remote.files.error.is_some() {
                         "Could not connect to"
                     } else {
                         "Connecting to"
@@ -507,10 +493,7 @@ impl SkiffApp {
             return;
         }
         let side = self.active;
-        let pane = match side {
-            Side::Local => &mut self.local,
-            Side::Remote => &mut self.model.remote,
-        };
+        let pane = &mut self.model.pane_mut(side).files;
         ctx.input_mut(|i| {
             if i.consume_key(egui::Modifiers::NONE, egui::Key::F5) {
                 actions.push(UiAction::Refresh(side));

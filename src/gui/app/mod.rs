@@ -29,19 +29,17 @@ use std::time::Instant;
 
 use eframe::egui;
 
-use crate::engine::{EngineEvents, EngineHandle};
+use crate::engine::{EngineEvents, EngineHandle, RequestId};
 use crate::gui::actions::{Side, UiAction};
 use crate::gui::config::AppConfig;
 use crate::gui::diagnose_window::DiagnoseWindow;
 use crate::gui::dialogs::{Dialog, ExistsChoice};
 use crate::gui::model::Model;
-use crate::gui::pane::FilePane;
+use crate::gui::pane_state::{Answer, PaneState};
 use crate::gui::prefs::Prefs;
 use crate::gui::queue_view::QueueTab;
 use crate::gui::quickconnect::Quickconnect;
 use crate::gui::sites_state::{SitesState, StoreDone};
-use crate::gui::tree::DirTree;
-use crate::local::os_bytes;
 use crate::remote::Server;
 use crate::sites::trust::TrustStore;
 use crate::url::FtpUrl;
@@ -51,24 +49,17 @@ const EVENTS_PER_FRAME: usize = 2_000;
 
 /// What a local job (run on the blocking pool) sends back.
 enum LocalDone {
-    Listing {
-        request: u64,
-        path: PathBuf,
-        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
+    /// The answer to one of the local pane's requests (a folder read, an operation).
+    Answer {
+        request: RequestId,
+        answer: Answer,
     },
-    /// A create/rename/delete finished: refresh, and show the error if any.
-    Operation(Result<(), String>),
     /// Desktop files dropped onto the window, looked at.
     Dropped(Vec<DroppedFile>),
     /// A folder picked in the native dialog.
     Chosen(PathBuf),
     /// The trust store after a certificate was saved in it (or why it could not be).
     TrustSaved(Result<TrustStore, String>),
-    /// A folder listed for the local tree only.
-    TreeListing {
-        path: PathBuf,
-        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
-    },
     SitesSaved(Result<(), String>),
     SettingsSaved(Result<(), String>),
     /// The password store, opened (or why not).
@@ -121,18 +112,14 @@ pub struct SkiffApp {
     /// The server connected to: what every remote command and transfer goes to.
     server: Option<Arc<Server>>,
     server_url: Option<FtpUrl>,
-    local: FilePane,
-    local_tree: DirTree,
-    local_request: u64,
     local_tx: mpsc::Sender<LocalDone>,
     local_rx: mpsc::Receiver<LocalDone>,
     /// Wakes the UI when a local job is done.
     wake: Arc<dyn Fn() + Send + Sync>,
+    /// The last request id given out, to the engine (remote side) or a job (local side).
     next_request: u64,
     /// The pane keys go to.
     active: Side,
-    local_path_text: String,
-    remote_path_text: String,
     queue_tab: QueueTab,
     processing: bool,
     dialog: Option<Dialog>,
@@ -171,16 +158,11 @@ impl SkiffApp {
             quick_error: None,
             server: None,
             server_url: None,
-            local: FilePane::default(),
-            local_tree: DirTree::default(),
-            local_request: 0,
             local_tx,
             local_rx,
             wake,
             next_request: 0,
             active: Side::Local,
-            local_path_text: String::new(),
-            remote_path_text: String::new(),
             queue_tab: QueueTab::Queued,
             // As the engine starts: stopped until a transfer or "Process queue" starts it.
             processing: false,
@@ -226,8 +208,13 @@ impl SkiffApp {
         &self.model
     }
 
-    pub fn local_pane(&self) -> &FilePane {
-        &self.local
+    /// One side's pane: its file list, tree, path bar and requests in flight.
+    pub fn pane(&self, side: Side) -> &PaneState {
+        self.model.pane(side)
+    }
+
+    fn pane_mut(&mut self, side: Side) -> &mut PaneState {
+        self.model.pane_mut(side)
     }
 
     /// The settings in use (Edit > Settings), for tests.
@@ -275,28 +262,8 @@ impl SkiffApp {
     /// What a local job sent back.
     fn local_done(&mut self, done: LocalDone) {
         match done {
-            LocalDone::Listing {
-                request,
-                path,
-                result,
-            } if request == self.local_request => match result {
-                Ok(entries) => {
-                    self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
-                    self.model.local_path = path.clone();
-                    self.local
-                        .set_listing(os_bytes(path.as_os_str()), entries.into());
-                }
-                Err(err) => {
-                    self.local.loading = false;
-                    self.local.error = Some(format!("{}: {err}", path.display()));
-                }
-            },
-            LocalDone::Listing { .. } => {}
-            LocalDone::Operation(result) => {
-                if let Err(err) = result {
-                    self.model.op_error = Some(err);
-                }
-                self.refresh(Side::Local);
+            LocalDone::Answer { request, answer } => {
+                self.model.answer(Side::Local, request, answer);
             }
             LocalDone::Chosen(dir) => self.open_local(dir),
             LocalDone::TrustSaved(result) => match result {
@@ -329,11 +296,6 @@ impl SkiffApp {
                     manager.set_local_dir(&site, dir);
                 }
             }
-            LocalDone::TreeListing { path, result } => {
-                if let Ok(entries) = result {
-                    self.local_tree.learn(&os_bytes(path.as_os_str()), &entries);
-                }
-            }
             LocalDone::Dropped(files) => self.upload_dropped(files),
         }
     }
@@ -343,18 +305,17 @@ impl eframe::App for SkiffApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let more = self.drain();
         self.drain_local();
-        if self.model.local_dirty {
-            self.model.local_dirty = false;
-            self.refresh(Side::Local);
-        }
-        if self.model.remote_dirty {
-            self.model.remote_dirty = false;
-            self.refresh(Side::Remote);
+        for side in Side::BOTH {
+            let pane = self.pane_mut(side);
+            if std::mem::take(&mut pane.dirty) {
+                self.refresh(side);
+            }
         }
         // Keep the path bars in step with the folders shown, unless being edited.
         if !ctx.egui_wants_keyboard_input() {
-            self.local_path_text = String::from_utf8_lossy(&self.local.path).into_owned();
-            self.remote_path_text = String::from_utf8_lossy(&self.model.remote.path).into_owned();
+            for side in Side::BOTH {
+                self.pane_mut(side).sync_path_text();
+            }
         }
         if more {
             ctx.request_repaint();
@@ -373,7 +334,7 @@ impl eframe::App for SkiffApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        self.prefs.last_local_dir = Some(crate::local::bytes_os(&self.local.path).into());
+        self.prefs.last_local_dir = Some(self.local_dir());
         eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
     }
 }
