@@ -9,6 +9,7 @@ use eframe::egui;
 use poll_promise::Promise;
 
 use crate::diagnose::{Diagnosis, Recommendation};
+use crate::gui::jobs;
 use crate::net::DataMode;
 use crate::remote::Server;
 use crate::sites::settings::Settings;
@@ -74,11 +75,8 @@ impl DiagnoseWindow {
 
     /// Takes the report once the engine sent it.
     pub fn poll(&mut self) {
-        if let Some(pending) = self.pending.take() {
-            match pending.try_take() {
-                Ok(report) => self.report = report,
-                Err(pending) => self.pending = Some(pending),
-            }
+        if let Some(report) = jobs::take_ready(&mut self.pending) {
+            self.report = report;
         }
     }
 

@@ -12,6 +12,7 @@
 //! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
 //! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
+//! | `jobs.rs` | one-shot jobs as promises: on the runtime or the blocking pool, waking the window |
 //! | `file_table.rs`, `tree_ui.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
 //! | `prefs.rs` | what the window remembers between runs (panes, recent servers) |
 //! | `config.rs` | `sites.toml` and `settings.toml`: read at startup, written off the UI thread |
@@ -32,6 +33,7 @@ mod diagnose_window;
 mod dialogs;
 mod file_table;
 pub mod form;
+mod jobs;
 mod log_pane;
 pub mod model;
 #[cfg(test)]

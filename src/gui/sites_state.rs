@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use poll_promise::Promise;
+
 use crate::gui::config::FileWriter;
 use crate::gui::settings_window::SettingsWindow;
 use crate::gui::site_manager::{PasswordOp, SiteManager};
@@ -17,7 +19,7 @@ use crate::net::tls::TlsMode;
 use crate::net::{DataMode, DataSettings};
 use crate::remote::Server;
 use crate::secret::Secret;
-use crate::sites::credentials::PasswordStore;
+use crate::sites::credentials::{CredentialError, PasswordStore};
 use crate::sites::settings::Settings;
 use crate::sites::site::{LogonType, Protocol, Site, SiteList};
 
@@ -41,6 +43,9 @@ pub enum StoreWork {
     Connect(Box<Site>),
 }
 
+/// The password store, opened, or why not.
+pub type Opened = Result<PasswordStore, CredentialError>;
+
 /// What a store job reports.
 pub struct StoreDone {
     pub errors: Vec<String>,
@@ -56,12 +61,19 @@ pub struct SitesState {
     pub sites_writer: FileWriter,
     pub settings_writer: FileWriter,
     pub store: StoreState,
+    /// The store being opened on the blocking pool (the vault's Argon2id takes 0.2 s and
+    /// more); a newer opening replaces it.
+    pub opening: Option<Promise<Result<Opened, String>>>,
+    /// Store work running on the blocking pool (`run_store_work`).
+    pub store_jobs: Vec<Promise<Result<StoreDone, String>>>,
     /// Work waiting for the store to open.
     pub waiting: Vec<StoreWork>,
     /// "Ask for password" sites' passwords, for this session only.
     pub session_passwords: HashMap<String, Secret>,
     pub manager: Option<SiteManager>,
     pub settings_window: Option<SettingsWindow>,
+    /// The Site Manager's Browse… for a site's local folder: the site and the folder picked.
+    pub site_folder_dialog: Option<Promise<Option<(String, PathBuf)>>>,
     /// The site connected to, if the connection came from one.
     pub current_site: Option<String>,
 }

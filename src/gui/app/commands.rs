@@ -1,6 +1,5 @@
 //! Carrying out what the user asked for (`UiAction`), after a frame is drawn: remote work
-//! becomes engine commands, local work a job on the blocking pool that reports back
-//! through `LocalDone`. Transfers
+//! becomes engine commands, local work a one-shot job on the blocking pool. Transfers
 //! (dragged rows, the context menu, files dropped from the desktop) become queue items here.
 //! Nothing here blocks the UI thread.
 
@@ -9,12 +8,13 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::{DroppedFile, LocalDone, SkiffApp};
+use super::{DroppedFile, SkiffApp};
 use crate::engine::{
     Direction, EngineCommand, ExistsPolicy, ItemKind, Priority, RemoteOp, TransferSpec,
 };
 use crate::gui::actions::{DraggedFiles, Side, UiAction};
 use crate::gui::dialogs::{self, Dialog};
+use crate::gui::jobs;
 use crate::gui::queue_view::QueueTab;
 use crate::gui::quickconnect::url_for;
 use crate::gui::settings_window::SettingsWindow;
@@ -287,11 +287,9 @@ impl SkiffApp {
 
     /// Looks at desktop drops on the blocking pool (file or folder, size), then uploads
     /// them (`upload_dropped`).
-    fn look_at_dropped(&self, paths: Vec<PathBuf>) {
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
-        tokio::task::spawn_blocking(move || {
-            let files = paths
+    fn look_at_dropped(&mut self, paths: Vec<PathBuf>) {
+        let promise = jobs::spawn_blocking(&self.wake, move || {
+            paths
                 .into_iter()
                 .filter_map(|path| {
                     let meta = std::fs::metadata(&path).ok()?;
@@ -301,10 +299,9 @@ impl SkiffApp {
                         path,
                     })
                 })
-                .collect();
-            tx.send(LocalDone::Dropped(files)).ok();
-            wake();
+                .collect()
         });
+        self.jobs.dropped.push(promise);
     }
 
     /// Desktop files, looked at: uploaded to the remote folder shown.
@@ -335,21 +332,15 @@ impl SkiffApp {
         self.enqueue(specs, true);
     }
 
-    fn choose_local_folder(&self) {
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
-        let start = self.local_dir();
-        // rfd's portal dialog is async: awaited on the runtime, never on the UI thread.
-        tokio::spawn(async move {
-            let picked = rfd::AsyncFileDialog::new()
-                .set_directory(&start)
-                .pick_folder()
-                .await;
-            if let Some(folder) = picked {
-                tx.send(LocalDone::Chosen(folder.path().to_path_buf())).ok();
-                wake();
-            }
-        });
+    /// File > Choose local folder…: the native dialog, built here on the UI thread and
+    /// awaited on the runtime (`poll_jobs` opens the folder picked).
+    fn choose_local_folder(&mut self) {
+        let picked = rfd::AsyncFileDialog::new()
+            .set_directory(self.local_dir())
+            .pick_folder();
+        self.jobs.choose_folder = Some(jobs::spawn_async(&self.wake, async move {
+            picked.await.map(|folder| folder.path().to_path_buf())
+        }));
     }
 }
 

@@ -4,17 +4,18 @@
 
 use std::sync::Arc;
 
-use super::{LocalDone, SkiffApp};
+use super::SkiffApp;
 use crate::engine::EngineCommand;
 use crate::gui::actions::Side;
 use crate::gui::dialogs::Dialog;
+use crate::gui::jobs;
 use crate::gui::quickconnect::{Quickconnect, host_and_port_fields, quickconnect_target};
 use crate::gui::site_manager::SiteManager;
 use crate::gui::sites_state::{StoreWork, describe_server, site_from_connection};
 use crate::remote::Server;
 use crate::secret::Secret;
 use crate::sites::site::{LogonType, Site};
-use crate::sites::trust::TrustedCert;
+use crate::sites::trust::{TrustStore, TrustedCert};
 use crate::url::FtpUrl;
 
 impl SkiffApp {
@@ -120,16 +121,26 @@ impl SkiffApp {
             .unwrap_or_default();
         self.open(Side::Remote, dir);
         if always && let Some(mut store) = self.trust_store.clone() {
-            let tx = self.local_tx.clone();
-            let wake = Arc::clone(&self.wake);
-            tokio::task::spawn_blocking(move || {
-                let result = store
+            self.jobs.trust_saved = Some(jobs::spawn_blocking(&self.wake, move || {
+                store
                     .trust(TrustedCert::from_cert(&info))
                     .map(|()| store)
-                    .map_err(|e| e.to_string());
-                tx.send(LocalDone::TrustSaved(result)).ok();
-                wake();
-            });
+                    .map_err(|e| e.to_string())
+            }));
+        }
+    }
+
+    /// The trust store with the certificate saved in it (or why it could not be saved).
+    pub(super) fn trust_saved(&mut self, result: Result<TrustStore, String>) {
+        match result {
+            Ok(store) => {
+                self.model.push_status(format!(
+                    "Certificate saved in the trust store ({})",
+                    store.path().display()
+                ));
+                self.trust_store = Some(store);
+            }
+            Err(err) => self.model.op_error = Some(err),
         }
     }
 

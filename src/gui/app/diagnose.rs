@@ -11,6 +11,7 @@ use super::SkiffApp;
 use crate::diagnose::{DiagnoseOptions, Recommendation};
 use crate::engine::EngineCommand;
 use crate::gui::diagnose_window::{ApplyTarget, DiagnoseWindow, Outcome, apply_to_site};
+use crate::gui::jobs;
 use crate::gui::quickconnect::host_and_port_fields;
 
 impl SkiffApp {
@@ -30,12 +31,7 @@ impl SkiffApp {
             options: DiagnoseOptions { attempt_timeout },
             reply,
         });
-        let wake = Arc::clone(&self.wake);
-        let pending = poll_promise::Promise::spawn_async(async move {
-            let report = report.await.ok().flatten();
-            wake();
-            report
-        });
+        let pending = jobs::spawn_async(&self.wake, async move { report.await.ok().flatten() });
         let site = self
             .cfg
             .current_site
@@ -50,12 +46,11 @@ impl SkiffApp {
         self.diagnose = Some(window);
     }
 
-    /// Draws the window, if open, with the report once the engine sent it.
+    /// Draws the window, if open (`logic()` polls for its report).
     pub(super) fn diagnose_ui(&mut self, ctx: &egui::Context) {
         let Some(window) = &mut self.diagnose else {
             return;
         };
-        window.poll();
         match window.show(ctx) {
             Outcome::Open => {}
             Outcome::Closed => self.diagnose = None,

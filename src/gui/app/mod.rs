@@ -1,5 +1,5 @@
 //! The window: `SkiffApp`'s state and its frame. `logic()` folds the engine's events and the
-//! local jobs' results into the state; `ui()` draws it (`layout.rs`), collecting
+//! finished one-shot jobs into the state; `ui()` draws it (`layout.rs`), collecting
 //! `UiAction`s, and carries them out after drawing (`commands.rs`). Nothing here waits on
 //! the network or the disk.
 //!
@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `layout.rs` | drawing the window: menus, toolbar, quickconnect bar, panes, status bar, keys, dialogs |
 //! | `commands.rs` | carrying out `UiAction`s: transfers, drops, queue, view and settings toggles |
-//! | `panes.rs` | both panes: opening and listing folders, mkdir/rename/delete |
+//! | `panes.rs` | both panes: opening and listing folders, mkdir/rename/delete, the local side's jobs |
 //! | `connect.rs` | connecting (quickconnect, a saved site, a recent server), trusting a certificate |
 //! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
 //! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
@@ -24,58 +24,29 @@ mod sites;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use eframe::egui;
+use poll_promise::Promise;
 
 use crate::engine::{EngineEvents, EngineHandle, RequestId};
 use crate::gui::actions::{Side, UiAction};
 use crate::gui::config::AppConfig;
 use crate::gui::diagnose_window::DiagnoseWindow;
 use crate::gui::dialogs::{Dialog, ExistsChoice};
+use crate::gui::jobs::{self, Wake};
 use crate::gui::model::Model;
 use crate::gui::pane_state::{Answer, PaneState};
 use crate::gui::prefs::Prefs;
 use crate::gui::queue_view::QueueTab;
 use crate::gui::quickconnect::Quickconnect;
-use crate::gui::sites_state::{SitesState, StoreDone};
+use crate::gui::sites_state::SitesState;
 use crate::remote::Server;
 use crate::sites::trust::TrustStore;
 use crate::url::FtpUrl;
 
 /// Events handled per frame, so a burst cannot stall drawing; the rest wait a frame.
 const EVENTS_PER_FRAME: usize = 2_000;
-
-/// What a local job (run on the blocking pool) sends back.
-enum LocalDone {
-    /// The answer to one of the local pane's requests (a folder read, an operation).
-    Answer {
-        request: RequestId,
-        answer: Answer,
-    },
-    /// Desktop files dropped onto the window, looked at.
-    Dropped(Vec<DroppedFile>),
-    /// A folder picked in the native dialog.
-    Chosen(PathBuf),
-    /// The trust store after a certificate was saved in it (or why it could not be).
-    TrustSaved(Result<TrustStore, String>),
-    SitesSaved(Result<(), String>),
-    SettingsSaved(Result<(), String>),
-    /// The password store, opened (or why not).
-    StoreOpened(
-        Result<
-            crate::sites::credentials::PasswordStore,
-            crate::sites::credentials::CredentialError,
-        >,
-    ),
-    StoreDone(StoreDone),
-    /// A folder picked with Browse… for a site's default local folder.
-    SiteFolderChosen {
-        site: String,
-        dir: PathBuf,
-    },
-}
 
 /// How the window starts.
 #[derive(Default)]
@@ -103,6 +74,21 @@ struct DroppedFile {
     size: Option<u64>,
 }
 
+/// The window's own one-shot jobs, as promises polled in `logic()` (`gui::jobs`). The
+/// password store's and the config files' are in `SitesState`, the diagnosis in its window.
+#[derive(Default)]
+struct Jobs {
+    /// The local side's folder reads and operations, by request: their answers go to the
+    /// local pane, which drops those it no longer waits for.
+    local: Vec<(RequestId, Promise<Result<Answer, String>>)>,
+    /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
+    choose_folder: Option<Promise<Option<PathBuf>>>,
+    /// Files dropped from the desktop, looked at: uploaded once ready.
+    dropped: Vec<Promise<Result<Vec<DroppedFile>, String>>>,
+    /// The trust store with a certificate saved in it (or why it could not be).
+    trust_saved: Option<Promise<Result<Result<TrustStore, String>, String>>>,
+}
+
 pub struct SkiffApp {
     engine: EngineHandle,
     events: EngineEvents,
@@ -112,10 +98,9 @@ pub struct SkiffApp {
     /// The server connected to: what every remote command and transfer goes to.
     server: Option<Arc<Server>>,
     server_url: Option<FtpUrl>,
-    local_tx: mpsc::Sender<LocalDone>,
-    local_rx: mpsc::Receiver<LocalDone>,
-    /// Wakes the UI when a local job is done.
-    wake: Arc<dyn Fn() + Send + Sync>,
+    /// Wakes the UI when a job is done.
+    wake: Wake,
+    jobs: Jobs,
     /// The last request id given out, to the engine (remote side) or a job (local side).
     next_request: u64,
     /// The pane keys go to.
@@ -137,10 +122,9 @@ impl SkiffApp {
     pub fn new(
         engine: EngineHandle,
         events: EngineEvents,
-        wake: Arc<dyn Fn() + Send + Sync>,
+        wake: Wake,
         options: AppOptions,
     ) -> Self {
-        let (local_tx, local_rx) = mpsc::channel();
         let config = options.config.unwrap_or_else(|| {
             let dir = options.config_dir.clone().or_else(crate::sites::config_dir);
             AppConfig::load(dir, &options.prefs)
@@ -158,9 +142,8 @@ impl SkiffApp {
             quick_error: None,
             server: None,
             server_url: None,
-            local_tx,
-            local_rx,
             wake,
+            jobs: Jobs::default(),
             next_request: 0,
             active: Side::Local,
             queue_tab: QueueTab::Queued,
@@ -236,6 +219,7 @@ impl SkiffApp {
         self.cfg.manager.is_some()
     }
 
+    /// Folds the engine's events into the model; `true` when more are waiting.
     fn drain(&mut self) -> bool {
         let now = Instant::now();
         for _ in 0..EVENTS_PER_FRAME {
@@ -247,9 +231,24 @@ impl SkiffApp {
         true
     }
 
-    fn drain_local(&mut self) {
-        while let Ok(done) = self.local_rx.try_recv() {
-            self.local_done(done);
+    /// Takes the results of the one-shot jobs that are done.
+    fn poll_jobs(&mut self) {
+        self.poll_local_jobs();
+        if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
+            self.open_local(dir);
+        }
+        for dropped in jobs::take_all_ready(&mut self.jobs.dropped) {
+            match dropped {
+                Ok(files) => self.upload_dropped(files),
+                Err(err) => self.model.op_error = Some(err),
+            }
+        }
+        if let Some(saved) = jobs::take_ready(&mut self.jobs.trust_saved) {
+            self.trust_saved(saved.and_then(|result| result));
+        }
+        self.poll_sites();
+        if let Some(window) = &mut self.diagnose {
+            window.poll();
         }
     }
 
@@ -258,53 +257,12 @@ impl SkiffApp {
             self.act(ctx, action);
         }
     }
-
-    /// What a local job sent back.
-    fn local_done(&mut self, done: LocalDone) {
-        match done {
-            LocalDone::Answer { request, answer } => {
-                self.model.answer(Side::Local, request, answer);
-            }
-            LocalDone::Chosen(dir) => self.open_local(dir),
-            LocalDone::TrustSaved(result) => match result {
-                Ok(store) => {
-                    self.model.push_status(format!(
-                        "Certificate saved in the trust store ({})",
-                        store.path().display()
-                    ));
-                    self.trust_store = Some(store);
-                }
-                Err(err) => self.model.op_error = Some(err),
-            },
-            LocalDone::SitesSaved(result) => match result {
-                Ok(()) => self.model.push_status("Sites saved".into()),
-                Err(err) => {
-                    self.model.push_error(err.clone());
-                    self.model.op_error = Some(err);
-                }
-            },
-            LocalDone::SettingsSaved(result) => {
-                if let Err(err) = result {
-                    self.model.push_error(err.clone());
-                    self.model.op_error = Some(err);
-                }
-            }
-            LocalDone::StoreOpened(result) => self.store_opened(result),
-            LocalDone::StoreDone(done) => self.store_done(done),
-            LocalDone::SiteFolderChosen { site, dir } => {
-                if let Some(manager) = &mut self.cfg.manager {
-                    manager.set_local_dir(&site, dir);
-                }
-            }
-            LocalDone::Dropped(files) => self.upload_dropped(files),
-        }
-    }
 }
 
 impl eframe::App for SkiffApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let more = self.drain();
-        self.drain_local();
+        self.poll_jobs();
         for side in Side::BOTH {
             let pane = self.pane_mut(side);
             if std::mem::take(&mut pane.dirty) {

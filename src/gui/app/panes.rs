@@ -1,16 +1,16 @@
 //! Both panes' folders: opening, refreshing, the tree's own listings, and mkdir, rename and
 //! delete. Written once for both sides; the one difference is where the work runs, named
-//! here: the local side's on the blocking pool (`local_job`, answered through a channel), the
+//! here: the local side's on the blocking pool (`local_job`, answered by a promise), the
 //! remote side's on the engine (`remote_request`, answered by its events). Either way the
 //! pane remembers the request (`PaneState::sent`) and takes its answer
 //! (`PaneState::answer`), so a newer listing supersedes an older one on both sides alike.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use super::{LocalDone, SkiffApp};
+use super::SkiffApp;
 use crate::engine::{EngineCommand, RemoteOp, RequestId};
 use crate::gui::actions::Side;
+use crate::gui::jobs;
 use crate::gui::pane_state::{Answer, Purpose};
 use crate::local::{bytes_os, os_bytes};
 use crate::proto::charset::{Charset, CharsetError};
@@ -123,17 +123,12 @@ impl SkiffApp {
     }
 
     /// The local side's work for `purpose`, on the blocking pool; its answer comes back
-    /// through the channel (`LocalDone::Answer`).
+    /// through a promise (`poll_local_jobs`).
     fn local_job(&mut self, purpose: Purpose, job: impl FnOnce() -> Answer + Send + 'static) {
         let request = self.next_request();
         self.model.local.sent(request, purpose);
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
-        tokio::task::spawn_blocking(move || {
-            let answer = job();
-            tx.send(LocalDone::Answer { request, answer }).ok();
-            wake();
-        });
+        let promise = jobs::spawn_blocking(&self.wake, job);
+        self.jobs.local.push((request, promise));
     }
 
     /// A change in the local folder shown; it is listed again when done.
@@ -169,6 +164,14 @@ impl SkiffApp {
         match make(&self.model.remote.files.path, server.charset) {
             Ok(op) => self.remote_request(op, Purpose::Operation),
             Err(err) => self.model.op_error = Some(err.to_string()),
+        }
+    }
+
+    /// The local side's finished jobs, answered into the local pane.
+    pub(super) fn poll_local_jobs(&mut self) {
+        for (request, result) in jobs::take_all_ready_keyed(&mut self.jobs.local) {
+            let answer = result.unwrap_or_else(|err| Answer::Done(Err(err)));
+            self.model.answer(Side::Local, request, answer);
         }
     }
 }

@@ -5,18 +5,59 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{LocalDone, SkiffApp};
+use super::SkiffApp;
 use crate::engine::EngineCommand;
 use crate::gui::config::{SETTINGS_FILE, SITES_FILE};
 use crate::gui::dialogs::Dialog;
+use crate::gui::jobs;
 use crate::gui::settings_window;
 use crate::gui::site_manager::{self, SiteManager};
-use crate::gui::sites_state::{StoreDone, StoreState, StoreWork, run_store_work};
+use crate::gui::sites_state::{Opened, StoreDone, StoreState, StoreWork, run_store_work};
 use crate::secret::Secret;
 use crate::sites::credentials::{CredentialError, MasterVault, PasswordStore, StoreKind};
 use crate::sites::settings::Settings;
 
 impl SkiffApp {
+    /// The password store's and the config files' jobs that are done.
+    pub(super) fn poll_sites(&mut self) {
+        if let Some(opened) = jobs::take_ready(&mut self.cfg.opening) {
+            // The master-password dialog waited for this (or it asks again).
+            if matches!(self.dialog, Some(Dialog::MasterPassword { .. })) {
+                self.dialog = None;
+            }
+            match opened {
+                Ok(opened) => self.store_opened(opened),
+                Err(err) => self.store_failed(err),
+            }
+        }
+        for done in jobs::take_all_ready(&mut self.cfg.store_jobs) {
+            match done {
+                Ok(done) => self.store_done(done),
+                Err(err) => self.model.push_error(format!("Password store: {err}")),
+            }
+        }
+        if let Some(Some((site, dir))) = jobs::take_ready(&mut self.cfg.site_folder_dialog)
+            && let Some(manager) = &mut self.cfg.manager
+        {
+            manager.set_local_dir(&site, dir);
+        }
+        for saved in self.cfg.sites_writer.finished() {
+            match saved {
+                Ok(()) => self.model.push_status("Sites saved".into()),
+                Err(err) => {
+                    self.model.push_error(err.clone());
+                    self.model.op_error = Some(err);
+                }
+            }
+        }
+        for saved in self.cfg.settings_writer.finished() {
+            if let Err(err) = saved {
+                self.model.push_error(err.clone());
+                self.model.op_error = Some(err);
+            }
+        }
+    }
+
     /// Transfers at once (a site's own maximum travels with its `Server`).
     pub(super) fn effective_parallel(&self) -> usize {
         self.cfg.settings.parallel.clamp(1, 10)
@@ -83,24 +124,14 @@ impl SkiffApp {
             }
             Outcome::SwitchStore(kind) => self.switch_store(kind),
             Outcome::BrowseLocal { site, start } => {
-                let tx = self.local_tx.clone();
-                let wake = Arc::clone(&self.wake);
-                let start = start.unwrap_or_else(|| self.local_dir());
-                // rfd's portal dialog is async: awaited on the runtime, never here.
-                tokio::spawn(async move {
-                    let picked = rfd::AsyncFileDialog::new()
-                        .set_directory(&start)
-                        .pick_folder()
-                        .await;
-                    if let Some(folder) = picked {
-                        tx.send(LocalDone::SiteFolderChosen {
-                            site,
-                            dir: folder.path().to_path_buf(),
-                        })
-                        .ok();
-                        wake();
-                    }
-                });
+                // rfd's dialog is built here, on the UI thread, and awaited on the runtime.
+                let picked = rfd::AsyncFileDialog::new()
+                    .set_directory(start.unwrap_or_else(|| self.local_dir()))
+                    .pick_folder();
+                self.cfg.site_folder_dialog = Some(jobs::spawn_async(&self.wake, async move {
+                    let folder = picked.await?;
+                    Some((site, folder.path().to_path_buf()))
+                }));
             }
         }
     }
@@ -111,15 +142,10 @@ impl SkiffApp {
         };
         let path = dir.join(SITES_FILE);
         let sites = self.cfg.sites.clone();
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
         self.cfg.sites_writer.write(
             path,
             move |path| sites.save(path).map_err(|e| e.to_string()),
-            move |result| {
-                tx.send(LocalDone::SitesSaved(result)).ok();
-                wake();
-            },
+            &self.wake,
         );
     }
 
@@ -129,15 +155,10 @@ impl SkiffApp {
         };
         let path = dir.join(SETTINGS_FILE);
         let settings = self.cfg.settings.clone();
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
         self.cfg.settings_writer.write(
             path,
             move |path| settings.save(path).map_err(|e| e.to_string()),
-            move |result| {
-                tx.send(LocalDone::SettingsSaved(result)).ok();
-                wake();
-            },
+            &self.wake,
         );
     }
 
@@ -228,13 +249,9 @@ impl SkiffApp {
             self.store_failed("there is no config folder to keep passwords in".into());
             return;
         };
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
-        tokio::task::spawn_blocking(move || {
-            let result = PasswordStore::open(kind, &dir, master.as_ref());
-            tx.send(LocalDone::StoreOpened(result)).ok();
-            wake();
-        });
+        self.cfg.opening = Some(jobs::spawn_blocking(&self.wake, move || {
+            PasswordStore::open(kind, &dir, master.as_ref())
+        }));
     }
 
     /// The master-password dialog's answer.
@@ -249,10 +266,7 @@ impl SkiffApp {
         self.open_store(StoreKind::MasterPassword, Some(master));
     }
 
-    pub(super) fn store_opened(&mut self, result: Result<PasswordStore, CredentialError>) {
-        if matches!(self.dialog, Some(Dialog::MasterPassword { .. })) {
-            self.dialog = None;
-        }
+    fn store_opened(&mut self, result: Opened) {
         match result {
             Ok(store) => {
                 self.model
@@ -296,16 +310,11 @@ impl SkiffApp {
     }
 
     fn run_store_jobs(&mut self, store: Arc<Mutex<PasswordStore>>, works: Vec<StoreWork>) {
-        let tx = self.local_tx.clone();
-        let wake = Arc::clone(&self.wake);
-        tokio::task::spawn_blocking(move || {
-            let done = run_store_work(&store, works);
-            tx.send(LocalDone::StoreDone(done)).ok();
-            wake();
-        });
+        let promise = jobs::spawn_blocking(&self.wake, move || run_store_work(&store, works));
+        self.cfg.store_jobs.push(promise);
     }
 
-    pub(super) fn store_done(&mut self, done: StoreDone) {
+    fn store_done(&mut self, done: StoreDone) {
         for err in done.errors {
             self.model.push_error(format!("Password store: {err}"));
         }
