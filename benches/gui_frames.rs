@@ -63,7 +63,7 @@ fn main() {
     let listed = Instant::now();
     harness.get_by_label("Quickconnect").click();
     let mut frames = 0;
-    while harness.state().model().remote.len() < ENTRIES {
+    while harness.state().model().remote.files.len() < ENTRIES {
         harness.step();
         frames += 1;
         assert!(
@@ -74,7 +74,7 @@ fn main() {
     }
     println!(
         "listed {} entries (connect, LIST, parse, sort) in {:.2} s",
-        harness.state().model().remote.len(),
+        harness.state().model().remote.files.len(),
         listed.elapsed().as_secs_f64()
     );
 

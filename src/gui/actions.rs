@@ -1,5 +1,5 @@
 //! Everything the user can ask for, as one enum: menus, toolbar buttons, context menus,
-//! shortcuts and drops all produce `UiAction`s while drawing, and `app.rs` carries them out
+//! shortcuts and drops all produce `UiAction`s while drawing, and `app/commands.rs` carries them out
 //! after drawing (so no widget code talks to the engine).
 
 use std::path::PathBuf;
@@ -14,10 +14,28 @@ pub enum Side {
 }
 
 impl Side {
+    pub const BOTH: [Side; 2] = [Side::Local, Side::Remote];
+
     pub fn other(self) -> Side {
         match self {
             Side::Local => Side::Remote,
             Side::Remote => Side::Local,
+        }
+    }
+
+    /// "local" or "remote", for sentences.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Local => "local",
+            Side::Remote => "remote",
+        }
+    }
+
+    /// The label of the pane's path bar, in FileZilla's words.
+    pub fn path_label(self) -> &'static str {
+        match self {
+            Side::Local => "Local site:",
+            Side::Remote => "Remote site:",
         }
     }
 }

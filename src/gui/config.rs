@@ -1,11 +1,14 @@
 //! The window's config files: `sites.toml` and `settings.toml` in one config folder
 //! (injectable, so tests never touch the user's), read once at startup and written on the
-//! blocking pool. A damaged or newer file is reported, never silently replaced; settings that
+//! blocking pool (each save a promise the window polls for its result line). A damaged or newer file is reported, never silently replaced; settings that
 //! used to live in the window's prefs move into `settings.toml` once.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use poll_promise::Promise;
+
+use crate::gui::jobs::{self, Wake};
 use crate::gui::prefs::Prefs;
 use crate::sites::settings::{Settings, Theme};
 use crate::sites::site::SiteList;
@@ -86,36 +89,58 @@ fn migrate_prefs(prefs: &Prefs, settings: &mut Settings) -> bool {
 
 /// Writes one config file on the blocking pool. Saves carry a generation number: a slow
 /// older save never lands after a newer one.
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct FileWriter {
     next: u64,
     written: Arc<Mutex<u64>>,
+    /// Saves on their way.
+    saving: Vec<Promise<Result<Saved, String>>>,
+}
+
+/// How one save ended.
+enum Saved {
+    Done(Result<(), String>),
+    /// A newer save was written first: this one was not needed.
+    Moot,
 }
 
 impl FileWriter {
-    /// Saves with `save` on the blocking pool; `done` gets the error, if any, in words.
+    /// Saves with `save` on the blocking pool; `finished` tells how it went.
     pub fn write(
         &mut self,
         path: PathBuf,
         save: impl FnOnce(&Path) -> Result<(), String> + Send + 'static,
-        done: impl FnOnce(Result<(), String>) + Send + 'static,
+        wake: &Wake,
     ) {
         self.next += 1;
         let generation = self.next;
         let written = Arc::clone(&self.written);
-        tokio::task::spawn_blocking(move || {
+        let promise = jobs::spawn_blocking(wake, move || {
             // Held while writing, so two saves never interleave.
             let mut last = written.lock().unwrap_or_else(|e| e.into_inner());
             if *last > generation {
-                return;
+                return Saved::Moot;
             }
             let result = save(&path);
             if result.is_ok() {
                 *last = generation;
             }
-            drop(last);
-            done(result);
+            Saved::Done(result)
         });
+        self.saving.push(promise);
+    }
+
+    /// The saves finished since the last call: done, or the error in words. A save a newer
+    /// one made moot is not reported.
+    pub fn finished(&mut self) -> Vec<Result<(), String>> {
+        jobs::take_all_ready(&mut self.saving)
+            .into_iter()
+            .filter_map(|saved| match saved {
+                Ok(Saved::Done(result)) => Some(result),
+                Ok(Saved::Moot) => None,
+                Err(err) => Some(Err(err)),
+            })
+            .collect()
     }
 }
 
@@ -165,5 +190,50 @@ mod tests {
             "{:?}",
             config.problems
         );
+    }
+
+    #[test]
+    fn saves_report_once_done_and_the_newest_one_is_on_disk() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let _enter = rt.enter();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        let wake: Wake = Arc::new(|| {});
+        let mut writer = FileWriter::default();
+        for text in ["first", "second"] {
+            writer.write(
+                path.clone(),
+                move |path| std::fs::write(path, text).map_err(|e| e.to_string()),
+                &wake,
+            );
+        }
+        let mut reported = Vec::new();
+        let started = std::time::Instant::now();
+        while !writer.saving.is_empty() {
+            reported.extend(writer.finished());
+            assert!(started.elapsed().as_secs() < 10, "the saves never ended");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        reported.extend(writer.finished());
+        assert!(!reported.is_empty() && reported.iter().all(Result::is_ok));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
+
+        writer.write(
+            dir.path().join("missing").join(SITES_FILE),
+            |path| std::fs::write(path, "x").map_err(|e| e.to_string()),
+            &wake,
+        );
+        let started = std::time::Instant::now();
+        let failed = loop {
+            if let Some(result) = writer.finished().pop() {
+                break result;
+            }
+            assert!(started.elapsed().as_secs() < 10, "the save never ended");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert!(failed.is_err());
     }
 }

@@ -1,17 +1,19 @@
-//! Server > Diagnose connection: asks the engine to diagnose the connected server's data
-//! connections (`crate::diagnose`), shows the report as a table with verdicts, and applies
-//! the recommendation in one click: to the saved site (its mode, EPSV and passive-address
-//! choice, saved in `sites.toml`) and to this session's options, which then reconnects.
+//! Server > Diagnose connection's window: the report the engine sends (`crate::diagnose`)
+//! as a table with verdicts, and the button that applies the recommendation; what applying
+//! changes in a saved site. `app/diagnose.rs` starts the diagnosis and acts on the outcome
+//! (this session's options, a reconnection).
 
 use std::sync::Arc;
 
 use eframe::egui;
+use poll_promise::Promise;
 
-use crate::diagnose::{DiagnoseOptions, Diagnosis, Recommendation};
-use crate::engine::EngineCommand;
-use crate::gui::app::SkiffApp;
+use crate::diagnose::{Diagnosis, Recommendation};
+use crate::gui::jobs;
 use crate::net::DataMode;
-use crate::sites::site::SiteDataMode;
+use crate::remote::Server;
+use crate::sites::settings::Settings;
+use crate::sites::site::{Protocol, Site, SiteDataMode};
 
 /// Where an applied recommendation goes besides this session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub enum ApplyTarget {
 
 pub struct DiagnoseWindow {
     /// The engine's report, once it comes (`None` in it: nothing to diagnose).
-    pub pending: Option<poll_promise::Promise<Option<Arc<Diagnosis>>>>,
+    pub pending: Option<Promise<Option<Arc<Diagnosis>>>>,
     /// What is diagnosed, as the window names it.
     pub target: String,
     pub applies_to: ApplyTarget,
@@ -42,6 +44,42 @@ pub enum Outcome {
 }
 
 impl DiagnoseWindow {
+    /// The window for a diagnosis of `server` (from the saved `site`, if it came from one),
+    /// whose report `pending` brings.
+    pub fn new(
+        pending: Promise<Option<Arc<Diagnosis>>>,
+        server: &Server,
+        site: Option<&Site>,
+    ) -> Self {
+        let (target, applies_to) = match site {
+            Some(site) => (
+                format!("the site \"{}\" ({})", site.path(), site.display_url()),
+                ApplyTarget::Site {
+                    id: site.id.clone(),
+                    name: site.path(),
+                },
+            ),
+            None => (
+                format!("{}:{}", server.host, server.port),
+                ApplyTarget::Session,
+            ),
+        };
+        Self {
+            pending: Some(pending),
+            target,
+            applies_to,
+            report: None,
+            applied: None,
+        }
+    }
+
+    /// Takes the report once the engine sent it.
+    pub fn poll(&mut self) {
+        if let Some(report) = jobs::take_ready(&mut self.pending) {
+            self.report = report;
+        }
+    }
+
     pub fn show(&mut self, ctx: &egui::Context) -> Outcome {
         let mut open = true;
         let mut outcome = Outcome::Open;
@@ -145,133 +183,85 @@ fn wrapped_ui(ui: &mut egui::Ui, text: &str, width: f32, color: Option<egui::Col
     });
 }
 
-impl SkiffApp {
-    /// Server > Diagnose connection: the connected server, diagnosed on the engine.
-    pub(crate) fn start_diagnosis(&mut self) {
-        let Some(server) = self.server.clone() else {
-            return;
-        };
-        let attempt_timeout = self
-            .cfg
-            .settings
-            .timeout()
-            .min(DiagnoseOptions::default().attempt_timeout);
-        let (reply, report) = tokio::sync::oneshot::channel();
-        self.engine.send(EngineCommand::Diagnose {
-            server: Arc::clone(&server),
-            options: DiagnoseOptions { attempt_timeout },
-            reply,
-        });
-        let wake = Arc::clone(&self.wake);
-        let pending = poll_promise::Promise::spawn_async(async move {
-            let report = report.await.ok().flatten();
-            wake();
-            report
-        });
-        let site = self
-            .cfg
-            .current_site
-            .as_ref()
-            .and_then(|id| self.cfg.sites.get(id));
-        let (target, applies_to) = match site {
-            Some(site) => (
-                format!("the site \"{}\" ({})", site.path(), site.display_url()),
-                ApplyTarget::Site {
-                    id: site.id.clone(),
-                    name: site.path(),
-                },
-            ),
-            None => (
-                format!("{}:{}", server.host, server.port),
-                ApplyTarget::Session,
-            ),
-        };
-        self.model
-            .push_status(format!("Diagnosing the data connections to {target}…"));
-        // A window run again drops the old promise, and with it a report not wanted now.
-        self.diagnose = Some(DiagnoseWindow {
-            pending: Some(pending),
-            target,
-            applies_to,
-            report: None,
-            applied: None,
-        });
+/// The recommendation into a saved site: its protocol when TLS is needed, its mode, and its
+/// EPSV and passive-address choices where they differ from the global settings.
+pub fn apply_to_site(rec: &Recommendation, site: &mut Site, global: &Settings) {
+    if rec.requires_tls {
+        site.protocol = Protocol::FtpExplicitTls;
     }
+    site.data_mode = match rec.mode {
+        DataMode::Active => SiteDataMode::Active,
+        _ => SiteDataMode::Passive,
+    };
+    // Only what differs from the global settings becomes the site's own.
+    site.prefer_epsv = (rec.prefer_epsv != global.prefer_epsv).then_some(rec.prefer_epsv);
+    site.use_control_peer_for_pasv = (rec.use_control_peer_for_pasv
+        != global.use_control_peer_for_pasv)
+        .then_some(rec.use_control_peer_for_pasv);
+}
 
-    /// Draws the window, if open, with the report once the engine sent it.
-    pub(crate) fn diagnose_ui(&mut self, ctx: &egui::Context) {
-        let Some(window) = &mut self.diagnose else {
-            return;
-        };
-        if let Some(pending) = window.pending.take() {
-            match pending.try_take() {
-                Ok(report) => window.report = report,
-                Err(pending) => window.pending = Some(pending),
-            }
-        }
-        match window.show(ctx) {
-            Outcome::Open => {}
-            Outcome::Closed => self.diagnose = None,
-            Outcome::Again => self.start_diagnosis(),
-            Outcome::Apply(rec) => self.apply_recommendation(&rec),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advice(mode: DataMode, prefer_epsv: bool, requires_tls: bool) -> Recommendation {
+        Recommendation {
+            mode,
+            prefer_epsv,
+            use_control_peer_for_pasv: Settings::default().use_control_peer_for_pasv,
+            requires_tls,
+            text: "passive mode".into(),
         }
     }
 
-    /// The recommendation into this session's options (reconnecting with them) and, for a
-    /// saved site, into the site's mode, saved.
-    fn apply_recommendation(&mut self, rec: &Recommendation) {
-        let (Some(server), Some(url)) = (self.server.clone(), self.server_url.clone()) else {
-            return;
+    #[test]
+    fn a_site_takes_the_mode_and_only_the_choices_that_differ_from_the_settings() {
+        let global = Settings::default();
+        let mut site = Site::default();
+        apply_to_site(
+            &advice(DataMode::Active, global.prefer_epsv, false),
+            &mut site,
+            &global,
+        );
+        assert_eq!(site.data_mode, SiteDataMode::Active);
+        assert_eq!(
+            site.prefer_epsv, None,
+            "the same as the settings: not the site's own"
+        );
+        assert_eq!(site.use_control_peer_for_pasv, None);
+        assert_eq!(site.protocol, Site::default().protocol);
+
+        apply_to_site(
+            &advice(DataMode::Auto, !global.prefer_epsv, true),
+            &mut site,
+            &global,
+        );
+        assert_eq!(site.data_mode, SiteDataMode::Passive);
+        assert_eq!(site.prefer_epsv, Some(!global.prefer_epsv));
+        assert_eq!(site.protocol, Protocol::FtpExplicitTls);
+    }
+
+    #[test]
+    fn the_window_names_the_site_or_the_session() {
+        let server = Server::ftp("ftp.example.org", 2121);
+        let window = DiagnoseWindow::new(Promise::from_ready(None), &server, None);
+        assert_eq!(window.target, "ftp.example.org:2121");
+        assert_eq!(window.applies_to, ApplyTarget::Session);
+
+        let site = Site {
+            id: "s1".into(),
+            name: "Work".into(),
+            host: "ftp.example.org".into(),
+            ..Site::default()
         };
-        let Some(window) = &self.diagnose else {
-            return;
-        };
-        let applies_to = window.applies_to.clone();
-        let mut options = (*server).clone();
-        let mut url = url;
-        if let Some(ftp) = options.ftp_settings_mut() {
-            rec.apply_to(&mut ftp.data);
-            if rec.requires_tls {
-                ftp.tls.mode = crate::net::tls::TlsMode::Explicit;
-                url.scheme = crate::url::Scheme::Ftpes;
-            }
-        }
-        let mut done = format!("Applied: {}", rec.text);
-        if let ApplyTarget::Site { id, name } = &applies_to
-            && let Some(site) = self.cfg.sites.get_mut(id)
-        {
-            if rec.requires_tls {
-                site.protocol = crate::sites::site::Protocol::FtpExplicitTls;
-            }
-            site.data_mode = match rec.mode {
-                DataMode::Active => SiteDataMode::Active,
-                _ => SiteDataMode::Passive,
-            };
-            // Only what differs from the global settings becomes the site's own.
-            let global = &self.cfg.settings;
-            site.prefer_epsv = (rec.prefer_epsv != global.prefer_epsv).then_some(rec.prefer_epsv);
-            site.use_control_peer_for_pasv = (rec.use_control_peer_for_pasv
-                != global.use_control_peer_for_pasv)
-                .then_some(rec.use_control_peer_for_pasv);
-            done = format!("Applied to the site \"{name}\": {}", rec.text);
-            self.save_sites();
-        }
-        if rec.requires_tls && matches!(applies_to, ApplyTarget::Session) {
-            // The quickconnect bar shows the session: a later Quickconnect stays on TLS.
-            (self.quick.host, self.quick.port) = super::commands::host_and_port_fields(&url);
-        }
-        done.push_str("; reconnected with the new settings");
-        let site = self.cfg.current_site.clone();
-        // Back to the folder shown, over a connection with the new settings.
-        let url = crate::url::FtpUrl {
-            path: self.model.remote.path.clone(),
-            ..url
-        };
-        self.start_connection(url, options);
-        self.cfg.current_site = site;
-        self.model.push_status(done.clone());
-        if let Some(window) = &mut self.diagnose {
-            window.applied = Some(done);
-        }
+        let mut window = DiagnoseWindow::new(Promise::from_ready(None), &server, Some(&site));
+        assert!(matches!(&window.applies_to, ApplyTarget::Site { id, .. } if id == "s1"));
+        assert!(
+            window.target.starts_with("the site \"Work\""),
+            "{}",
+            window.target
+        );
+        window.poll();
+        assert!(window.pending.is_none() && window.report.is_none());
     }
 }

@@ -72,13 +72,6 @@ pub enum Outcome {
     Done(UiAction),
 }
 
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Local => "local",
-        Side::Remote => "remote",
-    }
-}
-
 pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
     let modal = egui::Modal::new(egui::Id::unique("skiff-dialog")).show(ctx, |ui| {
         ui.set_min_width(360.0);
@@ -87,7 +80,7 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 ui.heading("Create directory");
                 ui.label(format!(
                     "Name of the new directory in the {} folder:",
-                    side_name(*side)
+                    side.name()
                 ));
                 let edit = ui.add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY));
                 edit.request_focus();
@@ -133,7 +126,7 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 ui.label(what);
                 ui.label(format!(
                     "They are deleted from the {} side for good.",
-                    side_name(*side)
+                    side.name()
                 ));
                 match buttons_ui(ui, "Delete", true) {
                     Some(true) => Outcome::Done(UiAction::Delete(*side, entries.clone())),

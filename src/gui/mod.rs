@@ -4,45 +4,56 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `app.rs` | the window: layout, `logic()` draining events, keys, dialogs |
-//! | `commands.rs` | carrying out `UiAction`s: engine commands, local jobs on the blocking pool |
-//! | `actions.rs` | `UiAction`: everything the user can ask for |
-//! | `model.rs` | the engine's mirror: log ring, remote listing, queue, questions (pure) |
-//! | `pane.rs` | one pane as data: sort, filter, selection, history (pure) |
+//! | `app/` | `SkiffApp`: the window's state and frame (`mod.rs`), split by concern into child modules (its own table) |
+//! | `actions.rs` | `UiAction`: everything the user can ask for; `Side` |
+//! | `model.rs` | what the window shows: log ring, both panes, queue, questions (pure) |
+//! | `pane_state.rs` | one side's pane: file list, tree, path bar, the requests it waits for (pure) |
+//! | `pane.rs` | a file list as data: sort, filter, selection, history (pure) |
 //! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
+//! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
+//! | `jobs.rs` | one-shot jobs as promises: on the runtime or the blocking pool, waking the window |
 //! | `file_table.rs`, `tree_ui.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
 //! | `prefs.rs` | what the window remembers between runs (panes, recent servers) |
 //! | `config.rs` | `sites.toml` and `settings.toml`: read at startup, written off the UI thread |
+//! | `sites_state.rs` | sites, settings, the password store and their windows, as state |
 //! | `site_manager.rs` | the Site Manager window (folders and sites, their tabs) |
 //! | `settings_window.rs` | Edit > Settings |
-//! | `site_connect.rs` | the password store, connecting with a site, applying settings |
-//! | `diagnose_window.rs` | Server > Diagnose connection: the report, applying its advice |
+//! | `form.rs` | form rows and field parsing the two windows share |
+//! | `diagnose_window.rs` | Server > Diagnose connection's window and what applying does to a site |
+//! | `module_graph.rs` | (test) the modules above import each other without a cycle |
+//!
+//! Imports between these modules point one way: `app` imports the others; the others never
+//! import `app`, and none of them import each other in a circle (`module_graph.rs` checks).
 
 pub mod actions;
 mod app;
-mod commands;
 pub mod config;
 mod diagnose_window;
 mod dialogs;
 mod file_table;
 pub mod form;
+mod jobs;
 mod log_pane;
 pub mod model;
+#[cfg(test)]
+mod module_graph;
 pub mod pane;
+pub mod pane_state;
 pub mod prefs;
 mod queue_pane;
 pub mod queue_view;
+mod quickconnect;
 pub mod settings_window;
-mod site_connect;
 pub mod site_manager;
+mod sites_state;
 pub mod tree;
 mod tree_ui;
 
 use std::sync::Arc;
 
 pub use app::{AppOptions, SkiffApp};
-pub use commands::{quickconnect_target, url_for};
+pub use quickconnect::{quickconnect_target, url_for};
 
 /// 1,234,567 bytes → "1.2 MiB".
 pub fn human_size(bytes: u64) -> String {

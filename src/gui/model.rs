@@ -1,8 +1,9 @@
-//! The UI's mirror of the engine, rebuilt from events and never saved: the message log (a
-//! capped ring), the remote pane's listing, the queue view, the questions waiting for the
-//! user, the counts. Pure: no egui in here, and `now` comes in from outside.
+//! What the window shows, rebuilt from the engine's events and the local side's answers and
+//! never saved: the message log (a capped ring), the two panes, the queue view, the
+//! questions waiting for the user, the counts. Pure: no egui in here, and `now` comes in
+//! from outside.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -10,9 +11,9 @@ use crate::engine::{
     ConnectionState, Counts, Direction, EngineEvent, ExistingTarget, ItemId, ItemState, RequestId,
     SessionRole,
 };
-use crate::gui::pane::FilePane;
+use crate::gui::actions::Side;
+use crate::gui::pane_state::{Answer, PaneState};
 use crate::gui::queue_view::QueueView;
-use crate::gui::tree::DirTree;
 use crate::log::{LogKind, LogLine};
 use crate::proto::path;
 
@@ -34,14 +35,10 @@ pub struct Model {
     pub log: VecDeque<LogLine>,
     /// Lines pushed since the start: lets the log pane notice new lines cheaply.
     pub log_pushed: u64,
-    pub remote: FilePane,
-    /// The listing request the remote pane waits for.
-    pub remote_listing: Option<RequestId>,
-    pub remote_tree: DirTree,
-    /// Listings asked for by the tree alone (they do not change the file list).
-    pub remote_tree_requests: HashSet<RequestId>,
-    /// Remote operations (mkdir, rename, delete) in flight; a refresh follows each.
-    pub remote_ops: HashSet<RequestId>,
+    /// The local pane: the local disk's folders (OS bytes).
+    pub local: PaneState,
+    /// The remote pane: the server's folders (server bytes).
+    pub remote: PaneState,
     pub queue: QueueView,
     pub questions: VecDeque<PendingQuestion>,
     pub counts: Counts,
@@ -51,11 +48,6 @@ pub struct Model {
     pub connected: bool,
     /// What the server offers (security, features), once logged on.
     pub capabilities: Option<std::sync::Arc<crate::remote::Capabilities>>,
-    /// Set when something changed the folder a pane shows: the app refreshes it.
-    pub remote_dirty: bool,
-    pub local_dirty: bool,
-    /// The local folder shown, to know when a finished download lands in it.
-    pub local_path: PathBuf,
     /// The last error of a remote operation, for the error dialog.
     pub op_error: Option<String>,
     /// A certificate the browsing connection could not verify, for the trust dialog.
@@ -65,6 +57,28 @@ pub struct Model {
 }
 
 impl Model {
+    pub fn pane(&self, side: Side) -> &PaneState {
+        match side {
+            Side::Local => &self.local,
+            Side::Remote => &self.remote,
+        }
+    }
+
+    pub fn pane_mut(&mut self, side: Side) -> &mut PaneState {
+        match side {
+            Side::Local => &mut self.local,
+            Side::Remote => &mut self.remote,
+        }
+    }
+
+    /// An answer to one of `side`'s requests (a listing, or how a request ended); a failed
+    /// operation's error goes to the error dialog.
+    pub fn answer(&mut self, side: Side, request: RequestId, answer: Answer) {
+        if let Some(err) = self.pane_mut(side).answer(request, answer) {
+            self.op_error = Some(err);
+        }
+    }
+
     pub fn push_log(&mut self, line: LogLine) {
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
@@ -118,21 +132,14 @@ impl Model {
                 request,
                 path,
                 entries,
-            } if self.remote_listing == Some(request) => {
-                self.remote_listing = None;
-                self.connected = true;
-                self.remote_tree.learn(&path, &entries);
-                let entries = shift_times(entries, self.remote_time_offset_minutes);
-                self.remote.set_listing(path, entries);
-            }
-            EngineEvent::Listing {
-                request,
-                path,
-                entries,
             } => {
-                if self.remote_tree_requests.remove(&request) {
-                    self.remote_tree.learn(&path, &entries);
-                }
+                let entries = if self.remote.awaits(request) {
+                    self.connected = true;
+                    shift_times(entries, self.remote_time_offset_minutes)
+                } else {
+                    entries
+                };
+                self.answer(Side::Remote, request, Answer::Listing { path, entries });
             }
             EngineEvent::RemoteDone { request, result } => {
                 // A certificate nobody vouched for: the window shows it and asks.
@@ -141,19 +148,8 @@ impl Model {
                 {
                     self.untrusted_certificate = Some(info.clone());
                 }
-                let error = result.err().map(|err| err.to_string());
-                if self.remote_listing == Some(request) {
-                    self.remote_listing = None;
-                    self.remote.loading = false;
-                    self.remote.error = error;
-                } else if self.remote_tree_requests.remove(&request) {
-                    // The log has the server's reply; the tree just stays unopened.
-                } else if self.remote_ops.remove(&request) {
-                    self.remote_dirty = true;
-                    if let Some(err) = error {
-                        self.op_error = Some(err);
-                    }
-                }
+                let result = result.map_err(|err| err.to_string());
+                self.answer(Side::Remote, request, Answer::Done(result));
             }
             EngineEvent::ItemAdded {
                 id,
@@ -212,13 +208,14 @@ impl Model {
         };
         match row.direction {
             Direction::Download => {
-                if row.local.parent() == Some(self.local_path.as_path()) {
-                    self.local_dirty = true;
+                let shown = PathBuf::from(crate::local::bytes_os(&self.local.files.path));
+                if row.local.parent() == Some(shown.as_path()) {
+                    self.local.dirty = true;
                 }
             }
             Direction::Upload => {
-                if path::parent(row.remote.as_bytes()) == self.remote.path.as_slice() {
-                    self.remote_dirty = true;
+                if path::parent(row.remote.as_bytes()) == self.remote.files.path.as_slice() {
+                    self.remote.dirty = true;
                 }
             }
         }
@@ -256,6 +253,7 @@ pub fn shift_times(
 mod tests {
     use super::*;
     use crate::engine::ItemKind;
+    use crate::gui::pane_state::Purpose;
     use crate::proto::listing::{Entry, EntryKind};
     use std::sync::Arc;
     use std::time::SystemTime;
@@ -278,10 +276,8 @@ mod tests {
 
     #[test]
     fn only_the_awaited_listing_is_shown_sorted_folders_first() {
-        let mut model = Model {
-            remote_listing: Some(RequestId(2)),
-            ..Model::default()
-        };
+        let mut model = Model::default();
+        model.remote.sent(RequestId(2), Purpose::Listing);
         let entries: Arc<[Entry]> = vec![
             Entry::new("b.txt", EntryKind::File),
             Entry::new("a", EntryKind::Dir),
@@ -296,7 +292,7 @@ mod tests {
             },
             now,
         );
-        assert!(model.remote.is_empty(), "a stale listing is ignored");
+        assert!(model.remote.files.is_empty(), "a stale listing is ignored");
         model.apply(
             EngineEvent::Listing {
                 request: RequestId(2),
@@ -305,21 +301,20 @@ mod tests {
             },
             now,
         );
-        let names: Vec<String> = (0..model.remote.len())
-            .map(|r| model.remote.row(r).unwrap().name_lossy())
+        let files = &model.remote.files;
+        let names: Vec<String> = (0..files.len())
+            .map(|r| files.row(r).unwrap().name_lossy())
             .collect();
         assert_eq!(names, ["a", "b.txt"]);
-        assert_eq!(model.remote_listing, None);
+        assert_eq!(model.remote.listing, None);
         assert!(model.connected);
     }
 
     #[test]
     fn a_failed_listing_shows_its_error_and_a_finished_operation_refreshes() {
-        let mut model = Model {
-            remote_listing: Some(RequestId(1)),
-            ..Model::default()
-        };
-        model.remote_ops.insert(RequestId(2));
+        let mut model = Model::default();
+        model.remote.sent(RequestId(1), Purpose::Listing);
+        model.remote.sent(RequestId(2), Purpose::Operation);
         let now = Instant::now();
         model.apply(
             EngineEvent::RemoteDone {
@@ -331,7 +326,10 @@ mod tests {
             },
             now,
         );
-        assert_eq!(model.remote.error.as_deref(), Some("550 No such directory"));
+        assert_eq!(
+            model.remote.files.error.as_deref(),
+            Some("550 No such directory")
+        );
         model.apply(
             EngineEvent::RemoteDone {
                 request: RequestId(2),
@@ -342,16 +340,17 @@ mod tests {
             },
             now,
         );
-        assert!(model.remote_dirty);
+        assert!(model.remote.dirty);
         assert_eq!(model.op_error.as_deref(), Some("553 Not allowed"));
     }
 
     #[test]
     fn a_download_into_the_folder_shown_refreshes_the_local_pane() {
-        let mut model = Model {
-            local_path: PathBuf::from("/home/me"),
-            ..Model::default()
-        };
+        let mut model = Model::default();
+        model
+            .local
+            .files
+            .set_listing(b"/home/me".to_vec(), Arc::from(Vec::new()));
         let now = Instant::now();
         model.apply(
             EngineEvent::ItemAdded {
@@ -374,8 +373,8 @@ mod tests {
             },
             now,
         );
-        assert!(model.local_dirty);
-        assert!(!model.remote_dirty);
+        assert!(model.local.dirty);
+        assert!(!model.remote.dirty);
     }
 
     #[test]

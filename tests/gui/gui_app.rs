@@ -60,7 +60,7 @@ fn quickconnect_lists_the_server_and_the_log_shows_the_dialogue_with_pass_masked
     let docs = table_row(&harness, "🗀 docs");
     double_click_at(&mut harness, docs);
     step_until(&mut harness, "the docs folder", |h| {
-        h.state().model().remote.path == b"/docs" && has_label(h, "readme.txt")
+        h.state().model().remote.files.path == b"/docs" && has_label(h, "readme.txt")
     });
     assert!(!has_label(&harness, "top.bin"));
 }
@@ -101,6 +101,7 @@ fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
         h.state()
             .model()
             .remote
+            .files
             .entries()
             .iter()
             .any(|e| e.name == b"upload me.dat")
@@ -139,7 +140,9 @@ fn download_by_context_menu_and_answer_the_file_exists_question() {
     );
     step_until(&mut harness, "the local pane to show it", |h| {
         h.state()
-            .local_pane()
+            .model()
+            .local
+            .files
             .entries()
             .iter()
             .any(|e| e.name == b"fresh.txt")
@@ -206,7 +209,7 @@ fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
     harness.event(egui::Event::Text("日本".into()));
     harness.step();
     harness.step();
-    let remote = &harness.state().model().remote;
+    let remote = &harness.state().model().remote.files;
     assert_eq!(remote.len(), 1, "only the Japanese name passes the filter");
     assert_eq!(remote.row(0).unwrap().name_lossy(), "日本語のファイル.pdf");
 }
@@ -235,7 +238,7 @@ fn the_directory_trees_follow_the_panes_and_open_folders() {
     let music = tree_row(&harness, "🗀 music").center();
     click_at(&mut harness, music, egui::PointerButton::Primary);
     step_until(&mut harness, "music in the file list", |h| {
-        h.state().model().remote.path == b"/music" && has_label(h, "🗀 jazz")
+        h.state().model().remote.files.path == b"/music" && has_label(h, "🗀 jazz")
     });
     assert_eq!(
         shown(&harness, "🗀 jazz"),
@@ -258,11 +261,11 @@ fn the_directory_trees_follow_the_panes_and_open_folders() {
         .center();
     click_at(&mut harness, expander, egui::PointerButton::Primary);
     step_until(&mut harness, "video's contents in the tree", |h| {
-        h.state().model().remote_tree.is_expanded(b"/video")
-            && h.state().model().remote_tree_requests.is_empty()
+        h.state().model().remote.tree.is_expanded(b"/video")
+            && h.state().model().remote.tree_listings.is_empty()
     });
     assert_eq!(
-        harness.state().model().remote.path,
+        harness.state().model().remote.files.path,
         b"/music",
         "the file list stayed where it was"
     );
@@ -322,8 +325,10 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
     step_until(&mut harness, "the listing over TLS", |h| {
         has_label(h, "secret-plans.txt")
     });
+    // Logged on, the status bar says what the session has, with the TLS version
+    // negotiated (before, what is asked for).
     assert!(
-        has_label(&harness, "FTP over explicit TLS"),
+        has_label(&harness, "🔒 FTP over explicit TLS (TLSv1_"),
         "the status bar says so"
     );
     step_until(&mut harness, "the trust store to be saved", |_| {
@@ -374,7 +379,7 @@ fn files_and_folders_dropped_from_the_desktop_upload_to_the_remote_folder() {
     let incoming = table_row(&harness, "🗀 incoming");
     double_click_at(&mut harness, incoming);
     step_until(&mut harness, "the incoming folder", |h| {
-        h.state().model().remote.path == b"/incoming"
+        h.state().model().remote.files.path == b"/incoming"
     });
 
     for name in ["photo.jpg", "album"] {
@@ -478,7 +483,7 @@ fn a_multi_selection_dragged_to_the_local_side_downloads_every_selected_file() {
         .click_modifiers(egui::Modifiers::COMMAND);
     harness.step();
     harness.step();
-    assert_eq!(harness.state().model().remote.selection_len(), 2);
+    assert_eq!(harness.state().model().remote.files.selection_len(), 2);
     let from = harness.get_by_label("🗋 c.txt").rect().center();
     let to = harness.get_by_label("🗋 mine.txt").rect().center();
     drag(&mut harness, from, to);

@@ -86,7 +86,7 @@ fn diagnose_shows_the_table_and_applies_passive_mode_to_the_site() {
     settle(&mut h);
     h.get_by_label("Connect").click();
     step_until(&mut h, "the active-mode listing to fail", |h| {
-        h.state().model().remote.error.is_some()
+        h.state().model().remote.files.error.is_some()
     });
     assert!(!has_label(&h, "listed.txt"));
 
@@ -234,7 +234,7 @@ fn advice_that_needs_tls_switches_the_session_to_ftpes() {
         ),
     );
     step_until(&mut h, "the plain logon to fail", |h| {
-        h.state().model().remote.error.is_some()
+        h.state().model().remote.files.error.is_some()
     });
     diagnose_from_the_menu(&mut h, "Apply to this session");
     assert!(

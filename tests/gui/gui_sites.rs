@@ -187,6 +187,7 @@ fn a_site_made_in_the_site_manager_is_saved_reopened_and_connects() {
         h.state()
             .model()
             .remote
+            .files
             .entries()
             .iter()
             .any(|e| e.name == b"hello-from-site.txt")

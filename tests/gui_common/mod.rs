@@ -158,7 +158,7 @@ pub fn quickconnect(harness: &mut Harness<'_, SkiffApp>, server: &FtpServer) {
     }
     harness.get_by_label("Quickconnect").click();
     step_until(harness, "the remote listing", |h| {
-        h.state().model().connected && !h.state().model().remote.loading
+        h.state().model().connected && !h.state().model().remote.files.loading
     });
 }
 

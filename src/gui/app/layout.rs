@@ -1,254 +1,92 @@
-//! The window, laid out like FileZilla: menu bar, toolbar, quickconnect bar, message log,
-//! the local and the remote pane side by side, the transfer queue, the status bar.
-//!
-//! `logic()` drains the engine's events (and the local folder jobs) into the model; `ui()`
-//! draws and collects `UiAction`s; `commands.rs` carries them out after drawing. Nothing
-//! here waits on the network or the disk.
+//! The window's layout, drawn from `SkiffApp`'s state, laid out like FileZilla: menu bar,
+//! toolbar, quickconnect bar, message log, the local and the remote pane side by side, the
+//! transfer queue, the status bar; then the keys, the windows and the dialogs. Drawing only
+//! collects `UiAction`s; `commands.rs` carries them out once the frame is drawn.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::mpsc;
-use std::time::Instant;
 
 use eframe::egui;
 
-use crate::engine::{EngineEvents, EngineHandle};
+use super::SkiffApp;
 use crate::gui::actions::{Side, UiAction};
-use crate::gui::dialogs::{self, Dialog, ExistsChoice, Outcome};
+use crate::gui::dialogs::{self, Dialog, Outcome};
 use crate::gui::file_table::{TableContext, file_table_ui};
-use crate::gui::model::Model;
-use crate::gui::pane::FilePane;
-use crate::gui::prefs::Prefs;
 use crate::gui::queue_view::QueueTab;
-use crate::gui::tree::DirTree;
-use crate::gui::{human_size, log_pane, queue_pane};
+use crate::gui::{human_size, log_pane, queue_pane, tree_ui};
 use crate::remote::Server;
-use crate::url::FtpUrl;
-
-/// Events handled per frame, so a burst cannot stall drawing; the rest wait a frame.
-const EVENTS_PER_FRAME: usize = 2_000;
-
-#[derive(Debug, Default, Clone)]
-pub struct Quickconnect {
-    pub host: String,
-    pub user: String,
-    pub password: String,
-    pub port: String,
-}
-
-/// What a local job (run on the blocking pool) sends back.
-pub(crate) enum LocalDone {
-    Listing {
-        request: u64,
-        path: PathBuf,
-        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
-    },
-    /// A create/rename/delete finished: refresh, and show the error if any.
-    Operation(Result<(), String>),
-    /// Desktop files dropped onto the window, looked at: (path, is a folder, size).
-    Dropped(Vec<(PathBuf, bool, Option<u64>)>),
-    /// A folder picked in the native dialog.
-    Chosen(PathBuf),
-    /// The trust store after a certificate was saved in it (or why it could not be).
-    TrustSaved(Result<crate::sites::trust::TrustStore, String>),
-    /// A folder listed for the local tree only.
-    TreeListing {
-        path: PathBuf,
-        result: std::io::Result<Vec<crate::proto::listing::Entry>>,
-    },
-    SitesSaved(Result<(), String>),
-    SettingsSaved(Result<(), String>),
-    /// The password store, opened (or why not).
-    StoreOpened(
-        Result<
-            crate::sites::credentials::PasswordStore,
-            crate::sites::credentials::CredentialError,
-        >,
-    ),
-    StoreDone(crate::gui::site_connect::StoreDone),
-    /// A folder picked with Browse… for a site's default local folder.
-    SiteFolderChosen {
-        site: String,
-        dir: PathBuf,
-    },
-}
-
-/// How the window starts.
-#[derive(Default)]
-pub struct AppOptions {
-    /// Connect at once (`skiff ftp://...`).
-    pub url: Option<String>,
-    /// The local folder shown first (else the last one, else the home folder).
-    pub local_dir: Option<PathBuf>,
-    pub prefs: Prefs,
-    /// Certificates the user trusted (shared with the CLI), loaded before the window opens.
-    pub trust_store: Option<crate::sites::trust::TrustStore>,
-    /// Where `sites.toml`, `settings.toml` and `passwords.vault` are; `None`: the OS config
-    /// folder (`sites::config_dir()`). Tests give a temporary folder.
-    pub config_dir: Option<PathBuf>,
-    /// The config files, when already read (`run` reads them before the engine starts, to
-    /// give it the settings); else they are read from `config_dir`.
-    pub config: Option<crate::gui::config::AppConfig>,
-}
-
-pub struct SkiffApp {
-    pub(crate) engine: EngineHandle,
-    events: EngineEvents,
-    pub(crate) model: Model,
-    pub(crate) quick: Quickconnect,
-    pub(crate) quick_error: Option<String>,
-    /// The server connected to: what every remote command and transfer goes to.
-    pub(crate) server: Option<Arc<Server>>,
-    pub(crate) server_url: Option<FtpUrl>,
-    pub(crate) local: FilePane,
-    pub(crate) local_tree: DirTree,
-    pub(crate) local_request: u64,
-    pub(crate) local_tx: mpsc::Sender<LocalDone>,
-    local_rx: mpsc::Receiver<LocalDone>,
-    /// Wakes the UI when a local job is done.
-    pub(crate) wake: Arc<dyn Fn() + Send + Sync>,
-    pub(crate) next_request: u64,
-    /// The pane keys go to.
-    active: Side,
-    pub(crate) local_path_text: String,
-    pub(crate) remote_path_text: String,
-    queue_tab: QueueTab,
-    pub(crate) processing: bool,
-    pub(crate) dialog: Option<Dialog>,
-    exists_choice: ExistsChoice,
-    pub(crate) prefs: Prefs,
-    pub(crate) trust_store: Option<crate::sites::trust::TrustStore>,
-    pub(crate) quit: bool,
-    /// Sites, settings, the password store and their windows.
-    pub(crate) cfg: crate::gui::site_connect::SitesState,
-    /// Server > Diagnose connection, while open.
-    pub(crate) diagnose: Option<crate::gui::diagnose_window::DiagnoseWindow>,
-}
 
 impl SkiffApp {
-    pub fn new(
-        engine: EngineHandle,
-        events: EngineEvents,
-        wake: Arc<dyn Fn() + Send + Sync>,
-        options: AppOptions,
-    ) -> Self {
-        let (local_tx, local_rx) = mpsc::channel();
-        let config = options.config.unwrap_or_else(|| {
-            let dir = options.config_dir.clone().or_else(crate::sites::config_dir);
-            crate::gui::config::AppConfig::load(dir, &options.prefs)
+    /// Draws the whole window and carries out what the user asked for, after drawing.
+    pub(super) fn window_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        ctx.set_theme(match self.cfg.settings.theme {
+            crate::sites::settings::Theme::System => egui::ThemePreference::System,
+            crate::sites::settings::Theme::Light => egui::ThemePreference::Light,
+            crate::sites::settings::Theme::Dark => egui::ThemePreference::Dark,
         });
-        let start_dir = options
-            .local_dir
-            .or_else(|| options.prefs.last_local_dir.clone().filter(|d| d.is_dir()))
-            .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_path_buf()))
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let mut app = Self {
-            engine,
-            events,
-            model: Model::default(),
-            quick: Quickconnect::default(),
-            quick_error: None,
-            server: None,
-            server_url: None,
-            local: FilePane::default(),
-            local_tree: DirTree::default(),
-            local_request: 0,
-            local_tx,
-            local_rx,
-            wake,
-            next_request: 0,
-            active: Side::Local,
-            local_path_text: String::new(),
-            remote_path_text: String::new(),
-            queue_tab: QueueTab::Queued,
-            // As the engine starts: stopped until a transfer or "Process queue" starts it.
-            processing: false,
-            dialog: None,
-            exists_choice: ExistsChoice::default(),
-            prefs: options.prefs,
-            trust_store: options.trust_store,
-            quit: false,
-            cfg: crate::gui::site_connect::SitesState {
-                config_dir: config.dir.clone(),
-                settings: config.settings.clone(),
-                sites: config.sites.clone(),
-                ..Default::default()
-            },
-            diagnose: None,
-        };
-        // Never silent: a file that could not be used is in the log and in a dialog, once.
-        for problem in &config.problems {
-            app.model.push_error(problem.clone());
+        let mut actions = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
+        egui::Panel::top("quickconnect").show(ui, |ui| self.quickconnect_ui(ui, &mut actions));
+        if self.prefs.show_log {
+            egui::Panel::top("log")
+                .resizable(true)
+                .default_size(150.0)
+                .min_size(60.0)
+                .show(ui, |ui| {
+                    log_pane::log_ui(ui, &self.model, self.cfg.settings.log_timestamps)
+                });
         }
-        if !config.problems.is_empty() {
-            app.dialog = Some(Dialog::Error {
-                title: "A configuration file could not be read".into(),
-                text: config.problems.join("\n\n"),
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        if self.prefs.show_queue {
+            egui::Panel::bottom("queue")
+                .resizable(true)
+                .default_size(190.0)
+                .min_size(80.0)
+                .show(ui, |ui| {
+                    queue_pane::queue_ui(
+                        ui,
+                        &self.model.queue,
+                        &mut self.queue_tab,
+                        self.processing,
+                        &mut actions,
+                    );
+                });
+        }
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                // The same margins on both sides, so the two path bars line up.
+                let frame = egui::Frame::new()
+                    .inner_margin(6)
+                    .fill(ui.visuals().panel_fill);
+                let half = ui.available_width() / 2.0;
+                egui::Panel::left("local-pane")
+                    .resizable(true)
+                    .default_size(half)
+                    .min_size(200.0)
+                    .frame(frame)
+                    .show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
+                egui::CentralPanel::default()
+                    .frame(frame)
+                    .show(ui, |ui| self.pane_ui(ui, Side::Remote, &mut actions));
             });
+        // Files dropped from the desktop's file manager upload to the remote folder shown.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            actions.push(UiAction::UploadDropped(dropped));
         }
-        if config.migrated {
-            app.save_settings();
-        }
-        app.send_engine_settings();
-        app.open_local(start_dir);
-        app.engine
-            .send(crate::engine::EngineCommand::ProcessQueue(false));
-        if let Some(url) = options.url {
-            app.quick.host = url;
-            app.quickconnect();
-        }
-        app
-    }
-
-    /// The model, for tests that look at what the window knows.
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
-    pub fn local_pane(&self) -> &FilePane {
-        &self.local
-    }
-
-    /// The settings in use (Edit > Settings), for tests.
-    pub fn settings(&self) -> &crate::sites::settings::Settings {
-        &self.cfg.settings
-    }
-
-    /// The saved sites, for tests.
-    pub fn sites(&self) -> &crate::sites::site::SiteList {
-        &self.cfg.sites
-    }
-
-    /// Transfers at once, as last sent to the engine.
-    pub fn parallel(&self) -> usize {
-        self.effective_parallel()
-    }
-
-    pub fn site_manager_open(&self) -> bool {
-        self.cfg.manager.is_some()
-    }
-
-    fn drain(&mut self) -> bool {
-        let now = Instant::now();
-        for _ in 0..EVENTS_PER_FRAME {
-            match self.events.try_recv() {
-                Ok(event) => self.model.apply(event, now),
-                Err(_) => return false,
-            }
-        }
-        true
-    }
-
-    fn drain_local(&mut self) {
-        while let Ok(done) = self.local_rx.try_recv() {
-            self.local_done(done);
-        }
-    }
-
-    fn run_actions(&mut self, ctx: &egui::Context, actions: Vec<UiAction>) {
-        for action in actions {
-            self.act(ctx, action);
-        }
+        self.keys(&ctx, &mut actions);
+        self.windows_ui(&ctx);
+        self.diagnose_ui(&ctx);
+        self.dialogs_ui(&ctx, &mut actions);
+        self.run_actions(&ctx, actions);
     }
 
     fn menu_bar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
@@ -508,19 +346,17 @@ impl SkiffApp {
     }
 
     fn pane_ui(&mut self, ui: &mut egui::Ui, side: Side, actions: &mut Vec<UiAction>) {
-        let connected = self.server.is_some();
+        let browsable = self.browsable(side);
+        // Where this pane's files go: the other side's folder, while it can take them.
+        let other_dir = self
+            .browsable(side.other())
+            .then(|| self.pane(side.other()).files.path.clone());
+        let show_trees = self.prefs.show_trees;
+        let pane = self.model.pane_mut(side);
         ui.horizontal(|ui| {
-            let (label, text) = match side {
-                Side::Local => ("Local site:", &mut self.local_path_text),
-                Side::Remote => ("Remote site:", &mut self.remote_path_text),
-            };
-            let label = ui.label(label);
-            let back_enabled = match side {
-                Side::Local => self.local.has_back(),
-                Side::Remote => self.model.remote.has_back(),
-            };
+            let label = ui.label(side.path_label());
             if ui
-                .add_enabled(back_enabled, egui::Button::new("⬅"))
+                .add_enabled(pane.files.has_back(), egui::Button::new("⬅"))
                 .on_hover_text("Back")
                 .clicked()
             {
@@ -533,9 +369,10 @@ impl SkiffApp {
             {
                 actions.push(UiAction::Up(side));
             }
+            let text = &mut pane.path_text;
             let edit = ui
                 .add_enabled(
-                    side == Side::Local || connected,
+                    browsable,
                     egui::TextEdit::singleline(text).desired_width(f32::INFINITY),
                 )
                 .labelled_by(label.id);
@@ -543,12 +380,9 @@ impl SkiffApp {
                 actions.push(UiAction::Open(side, text.as_bytes().to_vec()));
             }
         });
-        let pane = match side {
-            Side::Local => &mut self.local,
-            Side::Remote => &mut self.model.remote,
-        };
+        let files = &mut pane.files;
         ui.horizontal(|ui| {
-            let mut filter = pane.filter().to_owned();
+            let mut filter = files.filter().to_owned();
             let label = ui.label("🔎");
             ui.add(
                 egui::TextEdit::singleline(&mut filter)
@@ -556,48 +390,38 @@ impl SkiffApp {
                     .desired_width(160.0),
             )
             .labelled_by(label.id);
-            pane.set_filter(&filter);
-            if pane.loading {
+            files.set_filter(&filter);
+            if files.loading {
                 ui.spinner();
             }
-            let selected = pane.selection_len();
+            let selected = files.selection_len();
             let summary = if selected > 0 {
-                format!("{selected} of {} selected", pane.len())
+                format!("{selected} of {} selected", files.len())
             } else {
-                format!("{} entries", pane.len())
+                format!("{} entries", files.len())
             };
             ui.weak(summary);
         });
-        if let Some(err) = &pane.error {
+        if let Some(err) = &files.error {
             ui.colored_label(ui.visuals().error_fg_color, err);
         }
-        if side == Side::Remote && !connected {
+        if !browsable {
             welcome_ui(ui, actions);
             return;
         }
-        if self.prefs.show_trees {
-            let (tree, current) = match side {
-                Side::Local => (&mut self.local_tree, self.local.path.clone()),
-                Side::Remote => (&mut self.model.remote_tree, self.model.remote.path.clone()),
-            };
+        if show_trees {
+            let current = pane.files.path.clone();
             egui::Panel::top(("tree-panel", side))
                 .resizable(true)
                 .default_size(150.0)
                 .min_size(40.0)
                 .show(ui, |ui| {
-                    crate::gui::tree_ui::tree_ui(ui, tree, &current, side, actions);
+                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, actions);
                 });
         }
-        let other_dir = match side {
-            Side::Local => connected.then(|| self.model.remote.path.clone()),
-            Side::Remote => Some(self.local.path.clone()),
-        };
-        let pane = match side {
-            Side::Local => &mut self.local,
-            Side::Remote => &mut self.model.remote,
-        };
-        if pane.is_empty() && !pane.loading && pane.error.is_none() {
-            ui.weak(if pane.filter().is_empty() {
+        let files = &mut pane.files;
+        if files.is_empty() && !files.loading && files.error.is_none() {
+            ui.weak(if files.filter().is_empty() {
                 "This folder is empty."
             } else {
                 "No names match the filter."
@@ -607,7 +431,7 @@ impl SkiffApp {
             side,
             other_dir: other_dir.as_deref(),
         };
-        if file_table_ui(ui, pane, &cx, actions) {
+        if file_table_ui(ui, files, &cx, actions) {
             self.active = side;
         }
     }
@@ -618,7 +442,7 @@ impl SkiffApp {
                 (Some(server), Some(url)) => {
                     let state = if self.model.connected {
                         "Connected to"
-                    } else if self.model.remote.error.is_some() {
+                    } else if self.model.remote.files.error.is_some() {
                         "Could not connect to"
                     } else {
                         "Connecting to"
@@ -669,10 +493,7 @@ impl SkiffApp {
             return;
         }
         let side = self.active;
-        let pane = match side {
-            Side::Local => &mut self.local,
-            Side::Remote => &mut self.model.remote,
-        };
+        let pane = &mut self.model.pane_mut(side).files;
         ctx.input_mut(|i| {
             if i.consume_key(egui::Modifiers::NONE, egui::Key::F5) {
                 actions.push(UiAction::Refresh(side));
@@ -772,113 +593,6 @@ fn welcome_ui(ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         ui.weak("Then drag files between the two sides to upload or download them,");
         ui.weak("or drop files from your desktop here.");
     });
-}
-
-impl eframe::App for SkiffApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        let more = self.drain();
-        self.drain_local();
-        if self.model.local_dirty {
-            self.model.local_dirty = false;
-            self.refresh(Side::Local);
-        }
-        if self.model.remote_dirty {
-            self.model.remote_dirty = false;
-            self.refresh(Side::Remote);
-        }
-        // Keep the path bars in step with the folders shown, unless being edited.
-        if !ctx.egui_wants_keyboard_input() {
-            self.local_path_text = String::from_utf8_lossy(&self.local.path).into_owned();
-            self.remote_path_text = String::from_utf8_lossy(&self.model.remote.path).into_owned();
-        }
-        if more {
-            ctx.request_repaint();
-        }
-        // Progress bars and rates move while anything runs.
-        if self.model.queue.total_rate() > 0.0 {
-            ctx.request_repaint_after(std::time::Duration::from_millis(250));
-        }
-        if self.quit {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-        }
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let ctx = ui.ctx().clone();
-        ctx.set_theme(match self.cfg.settings.theme {
-            crate::sites::settings::Theme::System => egui::ThemePreference::System,
-            crate::sites::settings::Theme::Light => egui::ThemePreference::Light,
-            crate::sites::settings::Theme::Dark => egui::ThemePreference::Dark,
-        });
-        let mut actions = Vec::new();
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
-        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
-        egui::Panel::top("quickconnect").show(ui, |ui| self.quickconnect_ui(ui, &mut actions));
-        if self.prefs.show_log {
-            egui::Panel::top("log")
-                .resizable(true)
-                .default_size(150.0)
-                .min_size(60.0)
-                .show(ui, |ui| {
-                    log_pane::log_ui(ui, &self.model, self.cfg.settings.log_timestamps)
-                });
-        }
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        if self.prefs.show_queue {
-            egui::Panel::bottom("queue")
-                .resizable(true)
-                .default_size(190.0)
-                .min_size(80.0)
-                .show(ui, |ui| {
-                    queue_pane::queue_ui(
-                        ui,
-                        &self.model.queue,
-                        &mut self.queue_tab,
-                        self.processing,
-                        &mut actions,
-                    );
-                });
-        }
-        egui::CentralPanel::default()
-            .frame(egui::Frame::NONE)
-            .show(ui, |ui| {
-                // The same margins on both sides, so the two path bars line up.
-                let frame = egui::Frame::new()
-                    .inner_margin(6)
-                    .fill(ui.visuals().panel_fill);
-                let half = ui.available_width() / 2.0;
-                egui::Panel::left("local-pane")
-                    .resizable(true)
-                    .default_size(half)
-                    .min_size(200.0)
-                    .frame(frame)
-                    .show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
-                egui::CentralPanel::default()
-                    .frame(frame)
-                    .show(ui, |ui| self.pane_ui(ui, Side::Remote, &mut actions));
-            });
-        // Files dropped from the desktop's file manager upload to the remote folder shown.
-        let dropped: Vec<PathBuf> = ctx.input(|i| {
-            i.raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .collect()
-        });
-        if !dropped.is_empty() {
-            actions.push(UiAction::UploadDropped(dropped));
-        }
-        self.keys(&ctx, &mut actions);
-        self.windows_ui(&ctx);
-        self.diagnose_ui(&ctx);
-        self.dialogs_ui(&ctx, &mut actions);
-        self.run_actions(&ctx, actions);
-    }
-
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        self.prefs.last_local_dir = Some(crate::local::bytes_os(&self.local.path).into());
-        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
-    }
 }
 
 /// The status bar's word on encryption: what the session has once logged on (with the TLS

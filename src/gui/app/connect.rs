@@ -1,0 +1,260 @@
+//! Connecting the browsing session: quickconnect, a saved site (its password from the store,
+//! the session or a dialog), a recent server; reconnecting with a certificate the user
+//! trusts; disconnecting. Each connection starts by listing its folder in the remote pane.
+
+use std::sync::Arc;
+
+use super::SkiffApp;
+use crate::engine::EngineCommand;
+use crate::gui::actions::Side;
+use crate::gui::dialogs::Dialog;
+use crate::gui::jobs;
+use crate::gui::quickconnect::{Quickconnect, host_and_port_fields, quickconnect_target};
+use crate::gui::site_manager::SiteManager;
+use crate::gui::sites_state::{StoreWork, describe_server, site_from_connection};
+use crate::remote::Server;
+use crate::secret::Secret;
+use crate::sites::site::{LogonType, Site};
+use crate::sites::trust::{TrustStore, TrustedCert};
+use crate::url::FtpUrl;
+
+impl SkiffApp {
+    pub(super) fn quickconnect(&mut self) {
+        let (url, _) = match quickconnect_target(&self.quick) {
+            Ok(target) => target,
+            Err(err) => {
+                self.quick_error = Some(err);
+                return;
+            }
+        };
+        // A URL's credentials move into their fields: the password never stays visible.
+        if let Some(user) = &url.user {
+            self.quick.user = user.clone();
+        }
+        if let Some(password) = &url.password {
+            self.quick.password = password.expose().to_owned();
+        }
+        (self.quick.host, self.quick.port) = host_and_port_fields(&url);
+        let server = self.trusting(self.cfg.settings.url_server(&url, false));
+        self.quick_error = None;
+        let remembered = FtpUrl {
+            password: None,
+            path: Vec::new(),
+            ..url.clone()
+        };
+        self.prefs.remember_server(remembered.redacted());
+        self.model.push_status(format!(
+            "Connecting to {}: {}",
+            url.host_port(),
+            describe_server(&server)
+        ));
+        self.start_connection(url, server);
+    }
+
+    /// `server` with the fingerprint trusted earlier for its host (the trust store), so a
+    /// changed certificate is refused loudly.
+    pub(super) fn trusting(&self, mut server: Server) -> Server {
+        let stored = self
+            .trust_store
+            .as_ref()
+            .and_then(|store| store.get(&server.host, server.port))
+            .map(|cert| cert.sha256.clone());
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.tls.stored_fingerprint = stored;
+        }
+        server
+    }
+
+    /// Connects the browsing connection to a server (quickconnect or a site) and lists
+    /// `url.path` (the login folder when empty).
+    pub(super) fn start_connection(&mut self, url: FtpUrl, options: Server) {
+        self.cfg.current_site = None;
+        self.model.remote_time_offset_minutes = 0;
+        if self.server.is_some() {
+            self.disconnect();
+        }
+        let options = Arc::new(options);
+        // Queued items of this server (restored from the last run) take this logon.
+        self.engine
+            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.model.server_key = Some(options.key());
+        self.server = Some(options);
+        self.model.connected = false;
+        self.model.capabilities = None;
+        self.model.remote.clear();
+        self.open(Side::Remote, url.path.clone());
+        self.server_url = Some(url);
+    }
+
+    pub(super) fn disconnect(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.engine.send(EngineCommand::Disconnect(server));
+        }
+        self.model.connected = false;
+        self.model.capabilities = None;
+        self.model.server_key = None;
+        self.model.remote.listing = None;
+        self.model.remote.clear();
+    }
+
+    /// The user checked the certificate and trusts it: connect again with its fingerprint
+    /// (every transfer connection gets it too), and with `always`, save it on the blocking
+    /// pool so the next connection is silent.
+    pub(super) fn trust_certificate(&mut self, info: crate::net::tls::CertInfo, always: bool) {
+        let Some(server) = self.server.clone() else {
+            return;
+        };
+        let mut options = (*server).clone();
+        if let Some(ftp) = options.ftp_settings_mut() {
+            ftp.tls.trusted_fingerprints.push(info.sha256.clone());
+        }
+        // The old browsing connection keeps its options: close it first.
+        self.engine.send(EngineCommand::Disconnect(server));
+        let options = Arc::new(options);
+        self.engine
+            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.server = Some(options);
+        let dir = self
+            .server_url
+            .as_ref()
+            .map(|u| u.path.clone())
+            .unwrap_or_default();
+        self.open(Side::Remote, dir);
+        if always && let Some(mut store) = self.trust_store.clone() {
+            self.jobs.trust_saved = Some(jobs::spawn_blocking(&self.wake, move || {
+                store
+                    .trust(TrustedCert::from_cert(&info))
+                    .map(|()| store)
+                    .map_err(|e| e.to_string())
+            }));
+        }
+    }
+
+    /// The trust store with the certificate saved in it (or why it could not be saved).
+    pub(super) fn trust_saved(&mut self, result: Result<TrustStore, String>) {
+        match result {
+            Ok(store) => {
+                self.model.push_status(format!(
+                    "Certificate saved in the trust store ({})",
+                    store.path().display()
+                ));
+                self.trust_store = Some(store);
+            }
+            Err(err) => self.model.op_error = Some(err),
+        }
+    }
+
+    pub(super) fn copy_connection_to_site_manager(&mut self) {
+        let Some(server) = self.server.clone() else {
+            return;
+        };
+        let (site, password) = site_from_connection(&server, &self.model.remote.files.path);
+        self.cfg.manager = Some(SiteManager::with_new_site(
+            self.cfg.sites.clone(),
+            site,
+            password,
+        ));
+    }
+
+    pub(super) fn ask_password(&mut self, site: Site, note: Option<String>) {
+        self.dialog = Some(Dialog::AskPassword {
+            site: Box::new(site),
+            password: String::new(),
+            note,
+        });
+    }
+
+    /// Connects with a saved site; `typed` is a password just typed in the Site Manager.
+    pub(super) fn connect_site(&mut self, id: &str, typed: Option<Secret>) {
+        let Some(site) = self.cfg.sites.get(id).cloned() else {
+            self.model.op_error = Some("That site is not in the Site Manager any more.".into());
+            return;
+        };
+        if let Some(password) = typed {
+            self.connect_with_site(site, Some(password));
+            return;
+        }
+        match site.logon {
+            LogonType::Anonymous => self.connect_with_site(site, None),
+            LogonType::AskForPassword => match self.cfg.session_passwords.get(id).cloned() {
+                Some(password) => self.connect_with_site(site, Some(password)),
+                None => self.ask_password(site, None),
+            },
+            LogonType::Interactive => self.ask_password(site, None),
+            LogonType::Normal | LogonType::Account => {
+                self.with_store(StoreWork::Connect(Box::new(site)))
+            }
+        }
+    }
+
+    /// The password dialog's answer for `site`.
+    pub(super) fn connect_with_password(&mut self, site: Site, password: Secret) {
+        if site.logon == LogonType::AskForPassword {
+            self.cfg
+                .session_passwords
+                .insert(site.id.clone(), password.clone());
+        }
+        self.connect_with_site(site, Some(password));
+    }
+
+    pub(super) fn connect_with_site(&mut self, site: Site, password: Option<Secret>) {
+        let options = match self.cfg.settings.site_server(&site, password) {
+            Ok(server) => self.trusting(server),
+            Err(err) => {
+                self.model.op_error = Some(format!("{}: {err}", site.name));
+                return;
+            }
+        };
+        let remote_dir = site
+            .remote_dir
+            .as_deref()
+            .map(|dir| {
+                options
+                    .charset
+                    .encode(dir)
+                    .unwrap_or_else(|_| dir.as_bytes().to_vec())
+            })
+            .unwrap_or_default();
+        let url = FtpUrl {
+            scheme: site.protocol.scheme(),
+            host: options.host.clone(),
+            port: options.port,
+            user: options.credentials.user.clone(),
+            password: None,
+            path: remote_dir,
+        };
+        self.model.push_status(format!(
+            "Connecting with the site {:?}: {}",
+            site.path(),
+            describe_server(&options)
+        ));
+        self.prefs.remember_server(site.display_url());
+        if let Some(dir) = site.local_dir.clone() {
+            self.open_local(dir);
+        }
+        self.start_connection(url, options);
+        self.model.remote_time_offset_minutes = site.timezone_offset_minutes;
+        self.cfg.current_site = Some(site.id);
+    }
+
+    /// A recent server (File menu, quickconnect history): the saved site with that address
+    /// if there is one (it knows the password), else quickconnect.
+    pub(super) fn open_recent(&mut self, entry: String) {
+        if let Some(id) = self
+            .cfg
+            .sites
+            .sites
+            .iter()
+            .find(|s| s.display_url() == entry)
+            .map(|s| s.id.clone())
+        {
+            self.connect_site(&id, None);
+        } else {
+            self.quick = Quickconnect {
+                host: entry,
+                ..Default::default()
+            };
+            self.quickconnect();
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The window: `SkiffApp`'s state and its frame. `logic()` folds the engine's events and the
+//! finished one-shot jobs into the state; `ui()` draws it (`layout.rs`), collecting
+//! `UiAction`s, and carries them out after drawing (`commands.rs`). Nothing here waits on
+//! the network or the disk.
+//!
+//! The rest of `impl SkiffApp` is split by concern into child modules, which reach the
+//! state through `super::`; the modules beside `app` never import it back:
+//!
+//! | file | what |
+//! |---|---|
+//! | `layout.rs` | drawing the window: menus, toolbar, quickconnect bar, panes, status bar, keys, dialogs |
+//! | `commands.rs` | carrying out `UiAction`s: transfers, drops, queue, view and settings toggles |
+//! | `panes.rs` | both panes: opening and listing folders, mkdir/rename/delete, the local side's jobs |
+//! | `connect.rs` | connecting (quickconnect, a saved site, a recent server), trusting a certificate |
+//! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
+//! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
+
+mod commands;
+mod connect;
+mod diagnose;
+mod layout;
+mod panes;
+mod sites;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use eframe::egui;
+use poll_promise::Promise;
+
+use crate::engine::{EngineEvents, EngineHandle, RequestId};
+use crate::gui::actions::{Side, UiAction};
+use crate::gui::config::AppConfig;
+use crate::gui::diagnose_window::DiagnoseWindow;
+use crate::gui::dialogs::{Dialog, ExistsChoice};
+use crate::gui::jobs::{self, Wake};
+use crate::gui::model::Model;
+use crate::gui::pane_state::{Answer, PaneState};
+use crate::gui::prefs::Prefs;
+use crate::gui::queue_view::QueueTab;
+use crate::gui::quickconnect::Quickconnect;
+use crate::gui::sites_state::SitesState;
+use crate::remote::Server;
+use crate::sites::trust::TrustStore;
+use crate::url::FtpUrl;
+
+/// Events handled per frame, so a burst cannot stall drawing; the rest wait a frame.
+const EVENTS_PER_FRAME: usize = 2_000;
+
+/// How the window starts.
+#[derive(Default)]
+pub struct AppOptions {
+    /// Connect at once (`skiff ftp://...`).
+    pub url: Option<String>,
+    /// The local folder shown first (else the last one, else the home folder).
+    pub local_dir: Option<PathBuf>,
+    pub prefs: Prefs,
+    /// Certificates the user trusted (shared with the CLI), loaded before the window opens.
+    pub trust_store: Option<TrustStore>,
+    /// Where `sites.toml`, `settings.toml` and `passwords.vault` are; `None`: the OS config
+    /// folder (`sites::config_dir()`). Tests give a temporary folder.
+    pub config_dir: Option<PathBuf>,
+    /// The config files, when already read (`run` reads them before the engine starts, to
+    /// give it the settings); else they are read from `config_dir`.
+    pub config: Option<AppConfig>,
+}
+
+/// A file or folder dropped from the desktop, looked at on the blocking pool.
+struct DroppedFile {
+    path: PathBuf,
+    is_dir: bool,
+    /// A file's size (`None` for a folder).
+    size: Option<u64>,
+}
+
+/// The window's own one-shot jobs, as promises polled in `logic()` (`gui::jobs`). The
+/// password store's and the config files' are in `SitesState`, the diagnosis in its window.
+#[derive(Default)]
+struct Jobs {
+    /// The local side's folder reads and operations, by request: their answers go to the
+    /// local pane, which drops those it no longer waits for.
+    local: Vec<(RequestId, Promise<Result<Answer, String>>)>,
+    /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
+    choose_folder: Option<Promise<Option<PathBuf>>>,
+    /// Files dropped from the desktop, looked at: uploaded once ready.
+    dropped: Vec<Promise<Result<Vec<DroppedFile>, String>>>,
+    /// The trust store with a certificate saved in it (or why it could not be).
+    trust_saved: Option<Promise<Result<Result<TrustStore, String>, String>>>,
+}
+
+pub struct SkiffApp {
+    engine: EngineHandle,
+    events: EngineEvents,
+    model: Model,
+    quick: Quickconnect,
+    quick_error: Option<String>,
+    /// The server connected to: what every remote command and transfer goes to.
+    server: Option<Arc<Server>>,
+    server_url: Option<FtpUrl>,
+    /// Wakes the UI when a job is done.
+    wake: Wake,
+    jobs: Jobs,
+    /// The last request id given out, to the engine (remote side) or a job (local side).
+    next_request: u64,
+    /// The pane keys go to.
+    active: Side,
+    queue_tab: QueueTab,
+    processing: bool,
+    dialog: Option<Dialog>,
+    exists_choice: ExistsChoice,
+    prefs: Prefs,
+    trust_store: Option<TrustStore>,
+    quit: bool,
+    /// Sites, settings, the password store and their windows.
+    cfg: SitesState,
+    /// Server > Diagnose connection, while open.
+    diagnose: Option<DiagnoseWindow>,
+}
+
+impl SkiffApp {
+    pub fn new(
+        engine: EngineHandle,
+        events: EngineEvents,
+        wake: Wake,
+        options: AppOptions,
+    ) -> Self {
+        let config = options.config.unwrap_or_else(|| {
+            let dir = options.config_dir.clone().or_else(crate::sites::config_dir);
+            AppConfig::load(dir, &options.prefs)
+        });
+        let start_dir = options
+            .local_dir
+            .or_else(|| options.prefs.last_local_dir.clone().filter(|d| d.is_dir()))
+            .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let mut app = Self {
+            engine,
+            events,
+            model: Model::default(),
+            quick: Quickconnect::default(),
+            quick_error: None,
+            server: None,
+            server_url: None,
+            wake,
+            jobs: Jobs::default(),
+            next_request: 0,
+            active: Side::Local,
+            queue_tab: QueueTab::Queued,
+            // As the engine starts: stopped until a transfer or "Process queue" starts it.
+            processing: false,
+            dialog: None,
+            exists_choice: ExistsChoice::default(),
+            prefs: options.prefs,
+            trust_store: options.trust_store,
+            quit: false,
+            cfg: SitesState {
+                config_dir: config.dir.clone(),
+                settings: config.settings.clone(),
+                sites: config.sites.clone(),
+                ..Default::default()
+            },
+            diagnose: None,
+        };
+        // Never silent: a file that could not be used is in the log and in a dialog, once.
+        for problem in &config.problems {
+            app.model.push_error(problem.clone());
+        }
+        if !config.problems.is_empty() {
+            app.dialog = Some(Dialog::Error {
+                title: "A configuration file could not be read".into(),
+                text: config.problems.join("\n\n"),
+            });
+        }
+        if config.migrated {
+            app.save_settings();
+        }
+        app.send_engine_settings();
+        app.open_local(start_dir);
+        app.engine
+            .send(crate::engine::EngineCommand::ProcessQueue(false));
+        if let Some(url) = options.url {
+            app.quick.host = url;
+            app.quickconnect();
+        }
+        app
+    }
+
+    /// The model, for tests that look at what the window knows.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// One side's pane: its file list, tree, path bar and requests in flight.
+    pub fn pane(&self, side: Side) -> &PaneState {
+        self.model.pane(side)
+    }
+
+    fn pane_mut(&mut self, side: Side) -> &mut PaneState {
+        self.model.pane_mut(side)
+    }
+
+    /// The settings in use (Edit > Settings), for tests.
+    pub fn settings(&self) -> &crate::sites::settings::Settings {
+        &self.cfg.settings
+    }
+
+    /// The saved sites, for tests.
+    pub fn sites(&self) -> &crate::sites::site::SiteList {
+        &self.cfg.sites
+    }
+
+    /// Transfers at once, as last sent to the engine.
+    pub fn parallel(&self) -> usize {
+        self.effective_parallel()
+    }
+
+    pub fn site_manager_open(&self) -> bool {
+        self.cfg.manager.is_some()
+    }
+
+    /// Folds the engine's events into the model; `true` when more are waiting.
+    fn drain(&mut self) -> bool {
+        let now = Instant::now();
+        for _ in 0..EVENTS_PER_FRAME {
+            match self.events.try_recv() {
+                Ok(event) => self.model.apply(event, now),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Takes the results of the one-shot jobs that are done.
+    fn poll_jobs(&mut self) {
+        self.poll_local_jobs();
+        if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
+            self.open_local(dir);
+        }
+        for dropped in jobs::take_all_ready(&mut self.jobs.dropped) {
+            match dropped {
+                Ok(files) => self.upload_dropped(files),
+                Err(err) => self.model.op_error = Some(err),
+            }
+        }
+        if let Some(saved) = jobs::take_ready(&mut self.jobs.trust_saved) {
+            self.trust_saved(saved.and_then(|result| result));
+        }
+        self.poll_sites();
+        if let Some(window) = &mut self.diagnose {
+            window.poll();
+        }
+    }
+
+    fn run_actions(&mut self, ctx: &egui::Context, actions: Vec<UiAction>) {
+        for action in actions {
+            self.act(ctx, action);
+        }
+    }
+}
+
+impl eframe::App for SkiffApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let more = self.drain();
+        self.poll_jobs();
+        for side in Side::BOTH {
+            let pane = self.pane_mut(side);
+            if std::mem::take(&mut pane.dirty) {
+                self.refresh(side);
+            }
+        }
+        // Keep the path bars in step with the folders shown, unless being edited.
+        if !ctx.egui_wants_keyboard_input() {
+            for side in Side::BOTH {
+                self.pane_mut(side).sync_path_text();
+            }
+        }
+        if more {
+            ctx.request_repaint();
+        }
+        // Progress bars and rates move while anything runs.
+        if self.model.queue.total_rate() > 0.0 {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+        if self.quit {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.window_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.prefs.last_local_dir = Some(self.local_dir());
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}
