@@ -169,20 +169,24 @@ fn privilege() -> &'static Privilege {
         // Cached sudo credentials (or passwordless sudo) let `sudo -n` through; otherwise
         // sudo asks for the password once, on the terminal (not through the captured test
         // output), and fails at once when there is none.
-        let sudo = |args: &[&str]| {
+        let sudo = |args: &[&str], stderr: Stdio| {
             Command::new("sudo")
                 .args(args)
                 .stdin(Stdio::null())
+                .stderr(stderr)
                 .status()
         };
-        let ready = match sudo(&["-n", "true"]) {
+        let ready = match sudo(&["-n", "true"], Stdio::null()) {
             Ok(status) if status.success() => true,
-            Ok(_) => sudo(&[
-                "-v",
-                "-p",
-                "Skiff's tests start the FTP servers as root (they chroot): \
+            Ok(_) => sudo(
+                &[
+                    "-v",
+                    "-p",
+                    "Skiff's tests start the FTP servers as root (they chroot): \
                  [sudo] password for %u: ",
-            ])
+                ],
+                Stdio::inherit(),
+            )
             .is_ok_and(|status| status.success()),
             Err(err) => panic!(
                 "the FTP servers need root (they chroot): run the tests as root, or as a \
@@ -192,9 +196,9 @@ fn privilege() -> &'static Privilege {
         assert!(
             ready,
             "the FTP servers need root (they chroot), and the tests run as {name}: they start \
-             the servers with `sudo -n`, which needs sudo without a password prompt (run \
-             `sudo -v` right before `cargo test`, or give {name} passwordless sudo), or run \
-             the tests as root"
+             the servers with `sudo -n`, which needs passwordless sudo for {name}, or sudo \
+             credentials cached on this terminal (`sudo -v`; without a terminal sudo cannot \
+             ask), or run the tests as root"
         );
         Privilege::User {
             uid,
