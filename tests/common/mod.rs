@@ -3,6 +3,12 @@
 //! packages unpacked by `tests/servers/install.sh`; libunftp runs in-process.
 //!
 //! A missing server binary is a test failure with instructions, never a skip.
+//!
+//! The three servers chroot into the test's root and switch to a session user, which takes
+//! root. Run as root (CI, containers), the harness starts them directly and their sessions
+//! run as the system user `skiffftp`. Run as any other user, it starts them through
+//! `sudo -n` and their sessions run as that user, so the files in a server's root stay the
+//! user's (see `Privilege`).
 
 #![allow(dead_code)]
 
@@ -125,7 +131,84 @@ fn package_root() -> PathBuf {
     }
 }
 
-const INSTALL_HINT: &str = "run `sudo tests/servers/install.sh` first";
+const INSTALL_HINT: &str = "run `bash tests/servers/install.sh` first";
+
+/// What the server processes run with. Decided once per test process, at the first server
+/// started (libunftp, in-process, needs neither).
+enum Privilege {
+    /// The tests run as root: the servers start directly, their sessions run as the system
+    /// user `skiffftp`, and the files a test puts in a server's root are chowned to it.
+    Root,
+    /// The tests run as this user: the servers start through `sudo -n`, and their sessions
+    /// run as the user (vsftpd: the `skiffftp` login becomes a guest login mapped to the
+    /// user; pure-ftpd and proftpd: virtual users with the user's uid and gid). Whatever a
+    /// server writes in its root is the user's, like what the test writes there.
+    User {
+        uid: u32,
+        gid: u32,
+        name: String,
+        group: String,
+    },
+}
+
+/// `id ARGS`, trimmed; panics with `why` when it fails.
+fn id(args: &[&str], why: &str) -> String {
+    let out = Command::new("id").args(args).output().expect("run id");
+    assert!(out.status.success(), "{why}");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn privilege() -> &'static Privilege {
+    static PRIVILEGE: std::sync::OnceLock<Privilege> = std::sync::OnceLock::new();
+    PRIVILEGE.get_or_init(|| {
+        let number = |text: String| -> u32 { text.parse().expect("a number from id") };
+        let uid = number(id(&["-u"], "id -u failed"));
+        if uid == 0 {
+            return Privilege::Root;
+        }
+        let name = id(&["-un"], "id -un failed");
+        // Cached sudo credentials (or passwordless sudo) let `sudo -n` through; otherwise
+        // sudo asks for the password once, on the terminal (not through the captured test
+        // output), and fails at once when there is none.
+        let sudo = |args: &[&str], stderr: Stdio| {
+            Command::new("sudo")
+                .args(args)
+                .stdin(Stdio::null())
+                .stderr(stderr)
+                .status()
+        };
+        let ready = match sudo(&["-n", "true"], Stdio::null()) {
+            Ok(status) if status.success() => true,
+            Ok(_) => sudo(
+                &[
+                    "-v",
+                    "-p",
+                    "Skiff's tests start the FTP servers as root (they chroot): \
+                 [sudo] password for %u: ",
+                ],
+                Stdio::inherit(),
+            )
+            .is_ok_and(|status| status.success()),
+            Err(err) => panic!(
+                "the FTP servers need root (they chroot): run the tests as root, or as a \
+                 user who has sudo; `sudo` cannot be run here ({err})"
+            ),
+        };
+        assert!(
+            ready,
+            "the FTP servers need root (they chroot), and the tests run as {name}: they start \
+             the servers with `sudo -n`, which needs passwordless sudo for {name}, or sudo \
+             credentials cached on this terminal (`sudo -v`; without a terminal sudo cannot \
+             ask), or run the tests as root"
+        );
+        Privilege::User {
+            uid,
+            gid: number(id(&["-g"], "id -g failed")),
+            name,
+            group: id(&["-gn"], "id -gn failed"),
+        }
+    })
+}
 
 /// Fails the test unless this machine has an IPv6 loopback (`::1`): the IPv6 tests need it,
 /// CI has it, and a test that cannot run must fail rather than pass without running.
@@ -175,9 +258,21 @@ fn sys_ids() -> (u32, u32) {
     })
 }
 
+/// uid and gid the server sessions run as (see `Privilege`).
+fn session_ids() -> (u32, u32) {
+    match privilege() {
+        Privilege::Root => sys_ids(),
+        Privilege::User { uid, gid, .. } => (*uid, *gid),
+    }
+}
+
+/// Makes `path` the server sessions' own: as root, chowned to the system user; as a user,
+/// it is the user's already.
 fn chown(path: &Path) {
-    let (uid, gid) = sys_ids();
-    std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to the ftp user");
+    if let Privilege::Root = privilege() {
+        let (uid, gid) = sys_ids();
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to the ftp user");
+    }
 }
 
 /// A template from tests/servers with its `{{NAME}}` placeholders filled.
@@ -448,7 +543,9 @@ impl FtpServer {
 
     fn spawn_process(&self, opts: &ServerOptions) -> Child {
         let work = self.work().to_path_buf();
-        let (uid, gid) = sys_ids();
+        // The system user must exist either way: vsftpd logs it in through PAM.
+        sys_ids();
+        let (uid, gid) = session_ids();
         let mut command = match self.kind {
             ServerKind::Vsftpd => {
                 let empty = work.join("empty");
@@ -486,6 +583,12 @@ impl FtpServer {
                 let mut conf = conf;
                 if opts.port_promiscuous {
                     conf.push_str("port_promiscuous=YES\n");
+                }
+                if let Privilege::User { name, .. } = privilege() {
+                    // The skiffftp login runs as the test user, with a local user's rights.
+                    conf.push_str(&format!(
+                        "guest_enable=YES\nguest_username={name}\nvirtual_use_local_privs=YES\n"
+                    ));
                 }
                 if self.tls != ServerTls::None {
                     conf.push_str(&format!(
@@ -577,8 +680,11 @@ impl FtpServer {
                     ),
                 )
                 .unwrap();
-                std::fs::write(work.join("proftpd.group"), format!("{SYS_USER}:x:{gid}:\n"))
-                    .unwrap();
+                let group = match privilege() {
+                    Privilege::Root => SYS_USER,
+                    Privilege::User { group, .. } => group.as_str(),
+                };
+                std::fs::write(work.join("proftpd.group"), format!("{group}:x:{gid}:\n")).unwrap();
                 // proftpd refuses world-readable password files.
                 for file in ["proftpd.passwd", "proftpd.group"] {
                     std::fs::set_permissions(
@@ -630,6 +736,31 @@ impl FtpServer {
             }
             ServerKind::Libunftp => unreachable!("in-process"),
         };
+        if let Privilege::User { .. } = privilege() {
+            // Through sudo, in a session of its own (`setsid -f`: its process group, with
+            // the per-session children, is its pid), its pid written to `server.pid` for
+            // `Drop`; `setsid -w` and sudo end when it ends. vsftpd run as root reads only
+            // a config file root owns: it is given to root first.
+            let root_owned = match self.kind {
+                ServerKind::Vsftpd => vec![work.join("vsftpd.conf")],
+                _ => Vec::new(),
+            };
+            let mut elevated = Command::new("sudo");
+            elevated
+                .args(["-n", "--", "setsid", "-f", "-w", "sh", "-c"])
+                .arg(
+                    r#"pid=$1; shift
+                    while [ "$1" != -- ]; do chown 0:0 -- "$1" || exit 1; shift; done; shift
+                    echo $$ >"$pid" && exec "$@""#,
+                )
+                .arg("sh")
+                .arg(work.join("server.pid"))
+                .args(root_owned)
+                .arg("--")
+                .arg(command.get_program())
+                .args(command.get_args());
+            command = elevated;
+        }
         let out = std::fs::File::create(work.join("server.out")).unwrap();
         command
             .stdin(Stdio::null())
@@ -876,9 +1007,18 @@ impl FtpServer {
 }
 
 /// Sends `signal` to the process group `pgid` through the shell's own `kill` (a builtin in
-/// dash and bash, so this does not need procps).
+/// dash and bash, so this does not need procps); through `sudo -n` when the servers run
+/// that way.
 fn kill_group(pgid: u32, signal: &str) {
-    Command::new("sh")
+    let mut command = match privilege() {
+        Privilege::Root => Command::new("sh"),
+        Privilege::User { .. } => {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "--", "sh"]);
+            sudo
+        }
+    };
+    command
         .args(["-c", "kill -s \"$1\" -- \"-$2\" 2>/dev/null", "sh", signal])
         .arg(pgid.to_string())
         .stdin(Stdio::null())
@@ -895,8 +1035,19 @@ impl Drop for FtpServer {
     fn drop(&mut self) {
         match self.running.take() {
             Some(Running::Process(mut child)) => {
-                let pgid = child.id();
-                kill_group(pgid, "TERM");
+                // Through sudo, the server's own group (its pid, in server.pid); without it,
+                // the group the child leads. (No server.pid: it never started.)
+                let pgid = match privilege() {
+                    Privilege::Root => Some(child.id()),
+                    Privilege::User { .. } => {
+                        std::fs::read_to_string(self.work().join("server.pid"))
+                            .ok()
+                            .and_then(|pid| pid.trim().parse().ok())
+                    }
+                };
+                if let Some(pgid) = pgid {
+                    kill_group(pgid, "TERM");
+                }
                 for _ in 0..150 {
                     if let Ok(Some(_)) = child.try_wait() {
                         break;
@@ -905,7 +1056,9 @@ impl Drop for FtpServer {
                 }
                 // Whatever is left of the group (sessions that ignored TERM), and the leader
                 // itself even if the shell's kill failed: then wait() cannot hang.
-                kill_group(pgid, "KILL");
+                if let Some(pgid) = pgid {
+                    kill_group(pgid, "KILL");
+                }
                 child.kill().ok();
                 child.wait().ok();
             }

@@ -15,6 +15,8 @@ fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
     let target = work.path().join("big.bin");
     let part = work.path().join("big.bin.part");
 
+    // A config folder of its own, as skiff_cmd gives every run: not the real user's.
+    let config = tempfile::tempdir().unwrap();
     // 2 MiB/s: the download takes about six seconds, so it is surely killed midway.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
         .args([
@@ -25,6 +27,8 @@ fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
             "2M",
         ])
         .current_dir(work.path())
+        .env("XDG_CONFIG_HOME", config.path())
+        .env_remove("SKIFF_PASSWORD")
         .stdin(std::process::Stdio::null())
         .spawn()
         .unwrap();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/servers/install.sh — installs what Skiff's integration tests need on Debian 12.
-# Run as root, once per machine (CI and developers); it is idempotent, and quick the
-# second time:   sudo tests/servers/install.sh
+# Run it once per machine (CI and developers), as root or as a user who has sudo (it then
+# runs itself again through sudo); it is idempotent, and quick the second time:
+#   bash tests/servers/install.sh
 #
 # What it does:
 #  * apt-get update when the package lists are missing (a fresh machine or container) or
@@ -23,6 +24,10 @@
 #    /etc/pam.d file, so /etc/pam.d/other, i.e. pam_unix, applies), and the pure-ftpd and
 #    proftpd test logins map to its uid.
 #
+# Run through sudo, it gives the cache back to the user who ran it (the tests only read it,
+# and the user can delete it). The tests run as root or as that user (tests/common/mod.rs
+# then starts the servers with `sudo -n`).
+#
 # It prints what it did and exits non-zero on any failure.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -35,7 +40,14 @@ log() { echo "install.sh: $*"; }
 die() { echo "install.sh: error: $*" >&2; exit 1; }
 trap 'echo "install.sh: FAILED (line $LINENO: $BASH_COMMAND)" >&2' ERR
 
-[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
+# Root is needed (apt-get, useradd): run again through sudo when there is one.
+if [[ $EUID -ne 0 ]]; then
+  command -v sudo >/dev/null \
+    || die "this needs root (it installs packages and creates a system user), and sudo is not installed: run it as root"
+  log "not root: running again through sudo"
+  exec sudo -- env "SKIFF_SERVER_CACHE=$CACHE" "SKIFF_INSTALL_OWNER=$(id -u):$(id -g)" \
+    bash "$REPO/tests/servers/install.sh" "$@"
+fi
 if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
   die "needs a Debian-based system (apt-get, dpkg-deb)"
 fi
@@ -136,6 +148,10 @@ for bin in usr/sbin/vsftpd usr/sbin/pure-ftpd usr/bin/pure-pw usr/sbin/proftpd \
   fi
 done
 flock -u 9
+# Run for a user through sudo: the cache goes to that user (the tests only read it).
+if [[ -n ${SKIFF_INSTALL_OWNER:-} ]]; then
+  chown -R "$SKIFF_INSTALL_OWNER" "$CACHE"
+fi
 
 # The system user.
 NOLOGIN=/usr/sbin/nologin
