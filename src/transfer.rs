@@ -113,6 +113,14 @@ fn local_err<'a>(
     move |source| RemoteError::local(what, path, &source)
 }
 
+/// The size of a remote file; `None` when there is no such file (or it has no size).
+async fn remote_size(
+    session: &mut dyn RemoteSession,
+    path: &[u8],
+) -> Result<Option<u64>, RemoteError> {
+    Ok(session.stat(path, Facts::SIZE).await?.and_then(|s| s.size))
+}
+
 fn target_exists(target: &str) -> RemoteError {
     RemoteError::new(ErrorKind::TargetExists, format!("{target} already exists"))
 }
@@ -128,13 +136,6 @@ pub async fn download(
     // A retry, or the user's "resume", continues a `.part` an earlier run left.
     let mut resume = file.retrying || file.policy == ExistsPolicy::Resume;
     if let Ok(meta) = std::fs::metadata(file.local) {
-        let remote_size = async |session: &mut dyn RemoteSession| match file.size {
-            Some(size) => Ok(Some(size)),
-            None => Ok(session
-                .stat(file.remote, Facts::SIZE)
-                .await?
-                .and_then(|s| s.size)),
-        };
         match file.policy {
             ExistsPolicy::Refuse => {
                 return Err(target_exists(&file.local.display().to_string()));
@@ -154,7 +155,11 @@ pub async fn download(
                 }));
             }
             ExistsPolicy::OverwriteIfSizeDiffers => {
-                if remote_size(session).await? == Some(meta.len()) {
+                let size = match file.size {
+                    Some(size) => Some(size),
+                    None => remote_size(session, file.remote).await?,
+                };
+                if size == Some(meta.len()) {
                     return Ok(skipped("the local file has the same size"));
                 }
                 overwrite = true;
@@ -180,10 +185,7 @@ pub async fn download(
             }
             ExistsPolicy::Resume => {
                 // Continue the existing file: it becomes the .part that is resumed.
-                let size = session
-                    .stat(file.remote, Facts::SIZE)
-                    .await?
-                    .and_then(|s| s.size);
+                let size = remote_size(session, file.remote).await?;
                 if size == Some(meta.len()) {
                     return Ok(skipped("the local file is already complete"));
                 }
@@ -245,10 +247,7 @@ async fn fetch(
     let expected = match (binary, known_size) {
         (false, _) => None,
         (true, Some(size)) => Some(size),
-        (true, None) => session
-            .stat(file.remote, Facts::SIZE)
-            .await?
-            .and_then(|s| s.size),
+        (true, None) => remote_size(session, file.remote).await?,
     };
     let part = part_path(target);
     // Only a resume looks at an earlier .part; otherwise it is truncated unread.
@@ -427,15 +426,7 @@ pub async fn upload(
     // A retry continues what the last attempt sent.
     let mut resume = file.retrying;
     // The remote size, once asked: `Some(None)` means there is no such file.
-    let mut remote_size: Option<Option<u64>> = None;
-    let size_of = async |session: &mut dyn RemoteSession, remote: &[u8]| {
-        Ok::<_, RemoteError>(
-            session
-                .stat(remote, Facts::SIZE)
-                .await?
-                .and_then(|s| s.size),
-        )
-    };
+    let mut known_size: Option<Option<u64>> = None;
     if !file.retrying {
         match file.policy {
             ExistsPolicy::Refuse => {}
@@ -451,25 +442,25 @@ pub async fn upload(
                         target_modified: stat.modified.map(|t| t.to_unix_secs()),
                     }));
                 }
-                remote_size = Some(None);
+                known_size = Some(None);
             }
             ExistsPolicy::OverwriteIfSizeDiffers => {
                 let local_size = tokio::fs::metadata(file.local).await.ok().map(|m| m.len());
-                let size = size_of(session, file.remote).await?;
+                let size = remote_size(session, file.remote).await?;
                 if size.is_some() && size == local_size {
                     return Ok(skipped("the remote file has the same size"));
                 }
                 overwrite = true;
             }
             ExistsPolicy::Rename => {
-                let size = size_of(session, file.remote).await?;
+                let size = remote_size(session, file.remote).await?;
                 if size.is_some() {
                     let dir = path::parent(file.remote).to_vec();
                     let name = path::file_name(file.remote).to_vec();
                     let mut found = None;
                     for n in 1..=999 {
                         let candidate = path::join(&dir, &numbered_name(&name, n));
-                        if size_of(session, &candidate).await?.is_none() {
+                        if remote_size(session, &candidate).await?.is_none() {
                             found = Some(candidate);
                             break;
                         }
@@ -481,14 +472,14 @@ pub async fn upload(
                         )
                     })?;
                 }
-                remote_size = Some(None);
+                known_size = Some(None);
             }
             ExistsPolicy::Skip => {
-                let size = size_of(session, file.remote).await?;
+                let size = remote_size(session, file.remote).await?;
                 if size.is_some() {
                     return Ok(skipped("the remote file exists"));
                 }
-                remote_size = Some(size);
+                known_size = Some(size);
             }
             ExistsPolicy::OverwriteIfNewer => {
                 let remote = session
@@ -510,16 +501,7 @@ pub async fn upload(
             }
         }
     }
-    let bytes = send(
-        session,
-        &file,
-        &target,
-        remote_size,
-        overwrite,
-        resume,
-        flow,
-    )
-    .await?;
+    let bytes = send(session, &file, &target, known_size, overwrite, resume, flow).await?;
     Ok(Outcome::Transferred { bytes })
 }
 
@@ -544,17 +526,14 @@ async fn send(
         .len();
     let binary = file.data_type == DataType::Binary;
     // Replacing needs no look at the target; anything else does.
-    let remote_size = match known_remote_size {
+    let existing = match known_remote_size {
         Some(known) => known,
         None if overwrite && !resume => None,
-        None => session
-            .stat(target, Facts::SIZE)
-            .await?
-            .and_then(|s| s.size),
+        None => remote_size(session, target).await?,
     };
     let mut at = WriteAt::Start;
     let mut offset = 0;
-    match remote_size {
+    match existing {
         Some(size) if resume && binary => {
             if size > local_size {
                 return Err(RemoteError::new(
@@ -608,10 +587,7 @@ async fn send(
     // A server can store less than it was sent and still say 226 (a TLS close race seen
     // with pyftpdlib): check when the size is comparable.
     if binary
-        && let Some(stored) = session
-            .stat(target, Facts::SIZE)
-            .await?
-            .and_then(|s| s.size)
+        && let Some(stored) = remote_size(session, target).await?
         && stored != total
     {
         return Err(size_mismatch(total, stored));

@@ -140,19 +140,9 @@ impl FtpSession {
             }
             Ok::<(), (bool, RemoteError)>(())
         };
-        match unless_cancelled(request.cancel, copy).await {
-            None => Err(self.abort_cancelled(stream).await),
-            Some(Ok(())) => {
-                let finished = self.conn.finish_transfer(stream, Ok(())).await;
-                self.checked(finished)?;
-                Ok(received)
-            }
-            Some(Err((survived, err))) => {
-                self.conn.fail_transfer(stream).await;
-                self.usable &= survived;
-                Err(err)
-            }
-        }
+        let copied = unless_cancelled(request.cancel, copy).await;
+        self.end_transfer(stream, copied).await?;
+        Ok(received)
     }
 
     async fn write_file(
@@ -200,12 +190,24 @@ impl FtpSession {
                     .map_err(|e| (survives(&e), remote_error(e)))?;
             }
         };
-        match unless_cancelled(request.cancel, copy).await {
+        let copied = unless_cancelled(request.cancel, copy).await;
+        self.end_transfer(stream, copied).await?;
+        Ok(sent)
+    }
+
+    /// Ends a transfer as its copy loop ended: cancelled (ABOR), complete (the final
+    /// reply), or failed (the data connection closed, the owed reply read; the session
+    /// stays usable when the failure left the connection in step).
+    async fn end_transfer(
+        &mut self,
+        stream: DataStream,
+        copied: Option<Result<(), (bool, RemoteError)>>,
+    ) -> Result<(), RemoteError> {
+        match copied {
             None => Err(self.abort_cancelled(stream).await),
             Some(Ok(())) => {
                 let finished = self.conn.finish_transfer(stream, Ok(())).await;
-                self.checked(finished)?;
-                Ok(sent)
+                self.checked(finished)
             }
             Some(Err((survived, err))) => {
                 self.conn.fail_transfer(stream).await;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::common::{FtpServer, ServerKind};
 use crate::cut_proxy::CutProxy;
-use crate::skiff_cmd::{pseudo_random_bytes, sha256, skiff};
+use crate::skiff_cmd::{pseudo_random_bytes, set_mtime, sha256, skiff};
 
 #[test]
 fn a_single_file_download_retries_cut_connections_and_resumes_them() {
@@ -42,16 +42,6 @@ fn a_single_file_download_retries_cut_connections_and_resumes_them() {
     assert!(!work.path().join("file.bin.part").exists());
 }
 
-/// Sets a file's modification time.
-fn touch(path: &std::path::Path, time: SystemTime) {
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(time)
-        .unwrap();
-}
-
 #[test]
 fn a_single_file_takes_every_file_exists_policy() {
     let server = FtpServer::start(ServerKind::Vsftpd);
@@ -66,10 +56,10 @@ fn a_single_file_takes_every_file_exists_policy() {
     skiff(work.path(), &["get", &url, "--skip-existing"]).assert_ok();
     assert_eq!(read(), b"mine", "skipped");
     // Newer here than there: --newer leaves it; older: --newer replaces it.
-    touch(&local, SystemTime::now() + Duration::from_secs(3600));
+    set_mtime(&local, SystemTime::now() + Duration::from_secs(3600));
     skiff(work.path(), &["get", &url, "--newer"]).assert_ok();
     assert_eq!(read(), b"mine", "the local file is newer");
-    touch(
+    set_mtime(
         &local,
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000),
     );

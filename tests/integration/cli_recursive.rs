@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::common::local_tree::{Found, walk_tree};
 use crate::common::{FtpServer, ServerKind, free_port_range};
-use crate::skiff_cmd::{pseudo_random_bytes, sha256, skiff, skiff_on_terminal};
+use crate::skiff_cmd::{pseudo_random_bytes, set_mtime, sha256, skiff, skiff_on_terminal};
 
 /// Relative path → sha256 of every file, and every folder (as "dir"), links as "symlink".
 fn snapshot(root: &Path) -> BTreeMap<String, String> {
@@ -263,15 +263,6 @@ fn resume_and_newer_policies_on_a_tree() {
     )
     .assert_ok();
     assert_eq!(std::fs::read(down.join("old.txt")).unwrap(), b"server copy");
-}
-
-fn set_mtime(path: &Path, time: std::time::SystemTime) {
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(time)
-        .unwrap();
 }
 
 /// `put -r` into a remote folder that already holds some of the files: refused by default,

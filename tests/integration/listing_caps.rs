@@ -59,9 +59,10 @@ fn skiff_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     (status.code(), stderr, peak)
 }
 
-#[test]
-fn an_endless_listing_fails_at_the_entry_cap_with_memory_bounded() {
-    let mut script = greeting_and_logon(&["EPSV", "MLST type*;size*;modify*;"]);
+/// A server whose listing (`command`: LIST or MLSD) sends `pattern` again and again, up to
+/// 4 GiB: far more than the default caps allow.
+fn endless_listing(features: &[&str], command: &'static str, pattern: Vec<u8>) -> ScriptedServer {
+    let mut script = greeting_and_logon(features);
     script.extend([
         Step::Expect("PWD"),
         send("257 \"/\"\r\n"),
@@ -71,18 +72,23 @@ fn an_endless_listing_fails_at_the_entry_cap_with_memory_bounded() {
         send("200 ok\r\n"),
         Step::Expect("EPSV"),
         Step::Epsv,
-        Step::Expect("MLSD"),
+        Step::Expect(command),
         send("150 here it comes, forever\r\n"),
-        // Far more than the default caps allow: 1,000,000 entries are about 110 MB of these.
         Step::DataSendRepeated {
-            pattern: mlsd_lines(),
+            pattern,
             up_to: 4 << 30,
         },
         send("426 the listing was cut\r\n"),
         Step::Expect("QUIT"),
         send("221 bye\r\n"),
     ]);
-    let server = ScriptedServer::start(script);
+    ScriptedServer::start(script)
+}
+
+#[test]
+fn an_endless_listing_fails_at_the_entry_cap_with_memory_bounded() {
+    // 1,000,000 entries are about 110 MB of these lines.
+    let server = endless_listing(&["EPSV", "MLST type*;size*;modify*;"], "MLSD", mlsd_lines());
     let (code, stderr, peak_kib) = skiff_measured(&["ls", &server.url("/"), "--timeout", "10"]);
     eprintln!("skiff ls of an endless listing: peak RSS {} KiB", peak_kib);
     assert_eq!(code, Some(1), "{stderr}");
@@ -115,30 +121,10 @@ fn an_endless_listing_fails_at_the_entry_cap_with_memory_bounded() {
 
 #[test]
 fn an_endless_line_fails_at_the_byte_cap_with_memory_bounded() {
-    let mut script = greeting_and_logon(&["EPSV"]);
-    script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("CWD /"),
-        send("250 ok\r\n"),
-        Step::Expect("TYPE A"),
-        send("200 ok\r\n"),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("LIST"),
-        send("150 here it comes, all on one line\r\n"),
-        // No line end at all: nothing to parse, only bytes (the default cap is 512 MiB).
-        Step::DataSendRepeated {
-            pattern: vec![b'x'; 1 << 16],
-            up_to: 4 << 30,
-        },
-        send("426 the listing was cut\r\n"),
-        Step::Expect("QUIT"),
-        send("221 bye\r\n"),
-    ]);
-    let server = ScriptedServer::start(script);
+    // No line end at all: nothing to parse, only bytes (the default cap is 512 MiB).
+    let server = endless_listing(&["EPSV"], "LIST", vec![b'x'; 1 << 16]);
     let (code, stderr, peak_kib) = skiff_measured(&["ls", &server.url("/"), "--timeout", "10"]);
-    eprintln!("skiff ls of an endless listing: peak RSS {} KiB", peak_kib);
+    eprintln!("skiff ls of an endless line: peak RSS {} KiB", peak_kib);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("the listing is larger than the limit of 536870912 bytes")

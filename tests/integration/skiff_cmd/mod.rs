@@ -199,3 +199,13 @@ pub fn announced_port(command: &str) -> Option<u16> {
     let delim = arg.chars().next()?;
     arg.split(delim).nth(3)?.parse().ok()
 }
+
+/// Sets a local file's modification time.
+pub fn set_mtime(path: &Path, time: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open the file to set its time")
+        .set_modified(time)
+        .expect("set the modification time");
+}
