@@ -61,11 +61,12 @@ fn a_restored_queue_waits_and_then_uses_the_next_logons_password() {
             exists: ExistsPolicy::Refuse,
         }]));
         let added = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                if let Some(EngineEvent::ItemAdded { .. }) = events.recv().await {
+            while let Some(event) = events.recv().await {
+                if let EngineEvent::ItemAdded { .. } = event {
                     return;
                 }
             }
+            panic!("the engine ended before announcing the item");
         })
         .await;
         assert!(added.is_ok());
@@ -89,11 +90,12 @@ fn a_restored_queue_waits_and_then_uses_the_next_logons_password() {
     rt.block_on(async {
         let (handle, mut events) = engine::spawn(config(), Arc::new(|| {}));
         let restored = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                if let Some(EngineEvent::ItemAdded { remote, .. }) = events.recv().await {
+            while let Some(event) = events.recv().await {
+                if let EngineEvent::ItemAdded { remote, .. } = event {
                     return remote;
                 }
             }
+            panic!("the engine ended before restoring the item");
         })
         .await
         .unwrap();
