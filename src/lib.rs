@@ -32,3 +32,4 @@ pub mod setup;
 pub mod sites;
 pub mod transfer;
 pub mod url;
+pub mod visible;

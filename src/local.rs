@@ -9,8 +9,10 @@ use crate::proto::charset::{Charset, CharsetError};
 mod atomic;
 mod collide;
 mod names;
+mod open;
 
 pub use atomic::write_atomically;
+pub use open::{open_listed_file, open_partial, partial_len};
 
 pub use collide::{FolderNames, fold_key};
 pub use names::{

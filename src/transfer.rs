@@ -78,6 +78,9 @@ pub struct FileTransfer<'a> {
     /// An earlier attempt may have left data to continue from.
     pub retrying: bool,
     pub data_type: DataType,
+    /// The local name came from a folder's listing, not from the user: an upload does not
+    /// follow a symbolic link found there.
+    pub from_listing: bool,
 }
 
 /// What the transfer's data passes through on our side.
@@ -251,8 +254,11 @@ async fn fetch(
     };
     let part = part_path(target);
     // Only a resume looks at an earlier .part; otherwise it is truncated unread.
+    // A link (or anything but a regular file) under the partial file's name is not
+    // something an earlier run left: resuming into it is refused.
     let mut offset = match resume && binary {
-        true => std::fs::metadata(&part).map_or(0, |m| m.len()),
+        true => crate::local::partial_len(&part)
+            .map_err(local_err("cannot resume the partial file", &part))?,
         false => 0,
     };
     if expected.is_some_and(|size| offset > size) {
@@ -399,20 +405,10 @@ impl Sink for PartFile<'_> {
     }
 }
 
-/// Opens (or creates) the partial file, at `offset`.
+/// Opens (or creates) the partial file, at `offset`, never through a planted link.
 fn open_part(part: &Path, offset: u64) -> Result<std::fs::File, RemoteError> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(offset == 0)
-        .open(part)
-        .map_err(local_err("cannot create the partial file", part))?;
-    if offset > 0 {
-        use std::io::Seek as _;
-        file.seek(std::io::SeekFrom::Start(offset))
-            .map_err(local_err("cannot seek in the partial file", part))?;
-    }
-    Ok(file)
+    crate::local::open_partial(part, offset)
+        .map_err(local_err("cannot open the partial file", part))
 }
 
 /// Uploads `file.local` to `file.remote` under `file.policy`.
@@ -516,9 +512,11 @@ async fn send(
     flow: Flow<'_>,
 ) -> Result<u64, RemoteError> {
     let source = file.local;
-    let mut local = tokio::fs::File::open(source)
-        .await
-        .map_err(local_err("cannot open the file to upload", source))?;
+    let opened = match file.from_listing {
+        true => crate::local::open_listed_file(source).map(tokio::fs::File::from_std),
+        false => tokio::fs::File::open(source).await,
+    };
+    let mut local = opened.map_err(local_err("cannot open the file to upload", source))?;
     let local_size = local
         .metadata()
         .await

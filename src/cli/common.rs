@@ -2,6 +2,7 @@
 //! the global settings, the flags over both), saved passwords, the message log on stderr,
 //! errors in the CLI's words.
 
+use crate::visible::visible;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -164,7 +165,7 @@ pub(crate) fn resolve(
     server.log = if args.log {
         LogSink::new(ConnId(1), |line| {
             let mut err = std::io::stderr().lock();
-            writeln!(err, "{}", printable(&line.to_string())).ok();
+            writeln!(err, "{}", visible(&line.to_string())).ok();
         })
     } else {
         LogSink::discard()
@@ -249,7 +250,12 @@ fn tls_settings(
 /// Prints a warning line on stderr.
 pub(crate) fn warn(text: &str) {
     let mut err = std::io::stderr().lock();
-    writeln!(err, "skiff: warning: {}", text.replace('\n', " / ")).ok();
+    writeln!(
+        err,
+        "skiff: warning: {}",
+        visible(&text.replace('\n', " / "))
+    )
+    .ok();
 }
 
 /// A non-empty environment variable as a secret.
@@ -434,20 +440,6 @@ fn stty(arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// A server's text (names, replies) for the terminal: control characters (ESC sequences, CR, tabs) as
-/// escapes, so a listing cannot move the cursor, recolour or rewrite what the user reads.
-pub(crate) fn printable(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// Prints the one-line error scripts can show, and returns the failure exit code.
 pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
@@ -456,7 +448,7 @@ pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     writeln!(
         stderr,
         "skiff: error: {}",
-        printable(&text.join(": ").replace('\n', " / "))
+        visible(&text.join(": ").replace('\n', " / "))
     )
     .ok();
     ExitCode::FAILURE
@@ -476,21 +468,16 @@ pub(crate) fn remote_name_in(local: &std::ffi::OsStr, charset: Charset) -> anyho
     Ok(crate::local::remote_name(local, charset)?)
 }
 
+/// One line of text on stdout, with what a server (or an imported file) put in it made
+/// visible: see `crate::visible`.
 pub(crate) fn stdout_line(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}").context("cannot write to stdout")
+    writeln!(out, "{}", visible(text)).context("cannot write to stdout")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_text_reaches_the_terminal_without_control_characters() {
-        assert_eq!(
-            printable("esc\x1b[31mred\ttab\r"),
-            "esc\\u{1b}[31mred\\ttab\\r"
-        );
-        assert_eq!(printable("名前 ok.txt"), "名前 ok.txt");
-    }
+/// `value` as JSON on stdout: exact, as a program reading it needs (JSON escapes controls).
+pub(crate) fn stdout_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out).context("cannot write to stdout")
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::cli::common::{printable, resolve, stdout_line};
+use crate::cli::common::{resolve, stdout_line};
 use crate::cli::engine::CliEngine;
 use crate::cli::{ActiveArgs, CommonArgs};
 use crate::diagnose::DiagnoseOptions;
@@ -32,7 +32,7 @@ pub(crate) async fn run(
     // The report quotes the server: escaped line by line, so it cannot drive the terminal.
     let report = diagnosis.to_text();
     for line in report.trim_end().lines() {
-        stdout_line(&printable(line))?;
+        stdout_line(line)?;
     }
     if let Some(rec) = &diagnosis.judgement.recommendation {
         let tls = if rec.requires_tls {

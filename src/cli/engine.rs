@@ -4,11 +4,12 @@
 //! shown and the user asked, and the operation (or item) tried again once trusted; one the
 //! user vouched for is remembered once a logon accepted it.
 
+use crate::visible::visible;
 use std::io::{IsTerminal as _, Write as _};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::common::{Target, printable};
+use crate::cli::common::Target;
 use crate::cli::progress::ProgressView;
 use crate::engine::{
     self, ConnectionState, Counts, EngineCommand, EngineConfig, EngineEvent, EngineEvents,
@@ -293,8 +294,8 @@ fn ask_to_trust(info: &CertInfo) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
     writeln!(err, "The server's certificate could not be verified.")?;
     writeln!(err, "  Host:        {}:{}", info.host, info.port)?;
-    writeln!(err, "  Subject:     {}", printable(&info.subject))?;
-    writeln!(err, "  Issuer:      {}", printable(&info.issuer))?;
+    writeln!(err, "  Subject:     {}", visible(&info.subject))?;
+    writeln!(err, "  Issuer:      {}", visible(&info.issuer))?;
     writeln!(
         err,
         "  Valid:       {} to {}",

@@ -1,7 +1,7 @@
 //! `skiff ls URL [--json]`, `skiff ls --site NAME [PATH] [--json]`: a listing from the
 //! engine's browsing session, as the window gets it.
 
-use crate::cli::common::{Target, printable, stdout_line};
+use crate::cli::common::{Target, stdout_json, stdout_line};
 use crate::cli::engine::CliEngine;
 use crate::engine::RemoteOp;
 use crate::proto::charset::Charset;
@@ -61,7 +61,7 @@ pub(crate) async fn run(target: Target, json: bool) -> anyhow::Result<()> {
     });
     if json {
         let rows: Vec<JsonEntry> = entries.iter().map(|e| JsonEntry::new(e, charset)).collect();
-        stdout_line(&serde_json::to_string_pretty(&rows)?)?;
+        stdout_json(&rows)?;
         return Ok(());
     }
     for entry in &entries {
@@ -77,10 +77,10 @@ pub(crate) async fn run(target: Target, json: bool) -> anyhow::Result<()> {
             .as_ref()
             .map(|t| format!(" -> {}", charset.decode(t)))
             .unwrap_or_default();
-        stdout_line(&printable(&format!(
+        stdout_line(&format!(
             "{kind} {size:>12}  {modified:<19}  {}{target}",
             charset.decode(&entry.name)
-        )))?;
+        ))?;
     }
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! What a terminal shows of a running queue: indicatif bars (one per running file and one
 //! overall) on a terminal, plain lines otherwise.
 
+use crate::visible::visible;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::cli::common::printable;
 use crate::engine::{ItemId, ItemKind, ItemProgress, ItemState};
 
 /// What the terminal shows of the queue.
@@ -67,7 +67,7 @@ impl ProgressView {
         let Some((kind, remote, local, size)) = self.items.get(&id).cloned() else {
             return;
         };
-        let name = printable(&charset.decode(&remote));
+        let name = visible(&charset.decode(&remote)).into_owned();
         let is_dir = kind == ItemKind::DirectoryContents;
         match state {
             ItemState::Running if !is_dir => {
@@ -127,7 +127,7 @@ impl ProgressView {
     }
 
     fn print(&self, line: &str) {
-        let line = printable(line);
+        let line = visible(line);
         match &self.bars {
             Some((multi, _)) => {
                 multi.println(&line).ok();

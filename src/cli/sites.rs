@@ -12,7 +12,8 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
 use crate::cli::common::{
-    StorePurpose, env_secret, load_settings, load_sites, open_store, read_secret, stdout_line, warn,
+    StorePurpose, env_secret, load_settings, load_sites, open_store, read_secret, stdout_json,
+    stdout_line, warn,
 };
 use crate::net::{DataMode, PortRange};
 use crate::proto::charset::Charset;
@@ -324,7 +325,7 @@ fn list(json: bool) -> anyhow::Result<()> {
                 comments: &s.comments,
             })
             .collect();
-        return stdout_line(&serde_json::to_string_pretty(&rows)?);
+        return stdout_json(&rows);
     }
     let rows: Vec<[String; 3]> = sites
         .iter()

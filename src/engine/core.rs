@@ -521,7 +521,13 @@ impl Engine {
                 .entry(id)
                 .or_insert_with(tree::TreeSlot::root)
                 .clone(),
-            ItemKind::File => tree::TreeSlot::root(),
+            // A file from a folder's listing has its parent's child slot; one the face
+            // queued is a tree of its own.
+            ItemKind::File => self
+                .trees
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(tree::TreeSlot::root),
         };
         let key = spec.server.key();
         let pooled = self.pools.get_mut(&key).and_then(Vec::pop);
@@ -787,11 +793,8 @@ impl Engine {
                 let slot = self.trees.remove(&id).unwrap_or_else(tree::TreeSlot::root);
                 self.dirty |= !children.is_empty();
                 for child in children {
-                    let is_dir = child.kind == ItemKind::DirectoryContents;
                     let child_id = self.queue.add(child);
-                    if is_dir {
-                        self.trees.insert(child_id, slot.child());
-                    }
+                    self.trees.insert(child_id, slot.child());
                     self.emit_added(child_id);
                 }
                 return;
@@ -809,10 +812,14 @@ impl Engine {
                     .min(Duration::from_secs(30));
                 self.queue.retry_at(id, Instant::now() + backoff, err);
             }
-            Err(err) => {
-                self.trees.remove(&id);
-                self.queue.finish(id, ItemState::Failed, Some(err));
-            }
+            Err(err) => self.queue.finish(id, ItemState::Failed, Some(err)),
+        }
+        if self
+            .queue
+            .get(id)
+            .is_none_or(|item| item.state.is_finished())
+        {
+            self.trees.remove(&id);
         }
         self.emit_item(id);
     }

@@ -52,6 +52,7 @@ pub async fn run(
         policy: spec.exists,
         retrying: context.retrying,
         data_type: context.data_type,
+        from_listing: context.tree.depth > 0,
     };
     let flow = Flow {
         limit: context.limit,

@@ -2,6 +2,7 @@
 //! the engine's "target file exists" question. Each is modal, draws itself and returns
 //! the `UiAction` it ends with; Escape or a click outside cancels.
 
+use crate::visible::visible;
 use eframe::egui;
 
 use crate::engine::{Direction, ExistsPolicy};
@@ -97,7 +98,7 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
             }
             Dialog::Rename { side, entry, name } => {
                 ui.heading("Rename");
-                ui.label(format!("New name for {}:", entry.name_lossy()));
+                ui.label(format!("New name for {}:", visible(&entry.name_lossy())));
                 let edit = ui.add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY));
                 edit.request_focus();
                 let valid = !name.trim().is_empty() && name.as_bytes() != entry.name.as_slice();
@@ -118,9 +119,9 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 let what = match entries.as_slice() {
                     [one] if one.is_dir() => format!(
                         "Really delete the directory {} and everything in it?",
-                        one.name_lossy()
+                        visible(&one.name_lossy())
                     ),
-                    [one] => format!("Really delete {}?", one.name_lossy()),
+                    [one] => format!("Really delete {}?", visible(&one.name_lossy())),
                     many => format!("Really delete these {} items?", many.len()),
                 };
                 ui.label(what);
@@ -136,7 +137,7 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
             }
             Dialog::Error { title, text } => {
                 ui.heading(title.as_str());
-                ui.add(egui::Label::new(text.as_str()).wrap());
+                ui.add(egui::Label::new(visible(text)).wrap());
                 if ui.button("OK").clicked() {
                     Outcome::Closed
                 } else {
@@ -150,7 +151,7 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
             } => {
                 ui.heading("Change file attributes");
                 let what = match entries.as_slice() {
-                    [one] => one.name_lossy(),
+                    [one] => visible(&one.name_lossy()).into_owned(),
                     many => format!("{} files", many.len()),
                 };
                 ui.label(format!("Permissions of {what} (sent as SITE CHMOD):"));

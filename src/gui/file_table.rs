@@ -2,6 +2,7 @@
 //! context menu, drag and drop, rows drawn only while visible (egui_extras' virtualized
 //! `body.rows`), so a 100,000-entry folder scrolls as smoothly as a 10-entry one.
 
+use crate::visible::visible;
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
@@ -127,7 +128,7 @@ pub fn file_table_ui(
                         EntryKind::File => "🗋",
                     };
                     ui.add(
-                        egui::Label::new(format!("{icon} {}", entry.name_lossy()))
+                        egui::Label::new(format!("{icon} {}", visible(&entry.name_lossy())))
                             .selectable(false)
                             .truncate(),
                     );

@@ -3,6 +3,7 @@
 //! ring costs the same to draw as ten lines; it follows new lines until the user scrolls up
 //! to read, and follows again once they scroll back to the bottom.
 
+use crate::visible::visible;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use eframe::egui;
@@ -32,9 +33,9 @@ pub fn clock(time: SystemTime) -> String {
 pub fn line_text(line: &LogLine, timestamps: bool) -> String {
     let kind = format!("{}:", line.kind.label());
     if timestamps {
-        format!("{} {kind:<9} {}", clock(line.time), line.text)
+        format!("{} {kind:<9} {}", clock(line.time), visible(&line.text))
     } else {
-        format!("{kind:<9} {}", line.text)
+        format!("{kind:<9} {}", visible(&line.text))
     }
 }
 
@@ -85,5 +86,19 @@ mod tests {
         };
         assert_eq!(line_text(&line, false), "Command:  PASS ****");
         assert_eq!(line_text(&line, true), "03:04:05 Command:  PASS ****");
+    }
+
+    #[test]
+    fn a_servers_control_characters_show_as_escapes() {
+        let line = LogLine {
+            time: UNIX_EPOCH,
+            conn: crate::log::ConnId(1),
+            kind: LogKind::Response,
+            text: "550 \x1b]0;owned\x07 rtl-\u{202e}txt.exe".into(),
+        };
+        assert_eq!(
+            line_text(&line, false),
+            "Response: 550 \\u{1b}]0;owned\\u{7} rtl-\\u{202e}txt.exe"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! questions waiting for the user, the counts. Pure: no egui in here, and `now` comes in
 //! from outside.
 
+use crate::visible::visible;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -163,7 +164,7 @@ impl Model {
                 direction,
                 kind,
                 local,
-                String::from_utf8_lossy(&remote).into_owned(),
+                visible(&String::from_utf8_lossy(&remote)).into_owned(),
                 size,
             ),
             EngineEvent::ItemChanged {
@@ -176,7 +177,7 @@ impl Model {
                 if state == ItemState::Successful {
                     self.note_arrival(id);
                 }
-                let error = error.map(|err| err.to_string());
+                let error = error.map(|err| visible(&err.to_string()).into_owned());
                 self.queue.changed(id, state, attempts, error, bytes_done);
             }
             EngineEvent::Progress(progress) => {
@@ -194,7 +195,7 @@ impl Model {
                 id,
                 direction,
                 local,
-                remote: String::from_utf8_lossy(&remote).into_owned(),
+                remote: visible(&String::from_utf8_lossy(&remote)).into_owned(),
                 existing,
             }),
             EngineEvent::Idle(counts) => self.counts = counts,

@@ -184,6 +184,13 @@ impl SettingsWindow {
                                 .speed(1000),
                         )
                     });
+                    labelled(ui, "Slowest listing, bytes/s (0: none):", |ui| {
+                        ui.add(
+                            egui::DragValue::new(&mut s.listing_min_rate)
+                                .range(0..=1_048_576)
+                                .speed(64),
+                        )
+                    });
                     let mut mib = s.listing_max_bytes / (1024 * 1024);
                     labelled(ui, "Largest listing, MiB:", |ui| {
                         let changed = ui.add(egui::DragValue::new(&mut mib).range(1..=65_536));

@@ -1,6 +1,7 @@
 //! Draws a pane's directory tree: one row per visible folder, indented by depth, with an
 //! expander; a click opens the folder in the pane, the expander opens it in the tree.
 
+use crate::visible::visible;
 use eframe::egui;
 
 use crate::gui::actions::{Side, UiAction};
@@ -32,6 +33,7 @@ pub fn tree_ui(
                         ui.add_space(14.0);
                     }
                     let name = String::from_utf8_lossy(&row.name);
+                    let name = visible(&name);
                     let label = ui.selectable_label(row.path == current, format!("🗀 {name}"));
                     if label.clicked() && row.path != current {
                         actions.push(UiAction::Open(side, row.path.clone()));

@@ -108,6 +108,8 @@ pub struct Connection {
     cwd: Option<Vec<u8>>,
     /// How this session was made, to make it again when TLS 1.3 tickets run out.
     options: ConnectOptions,
+    /// The byte count in the reply that started the latest transfer ("150 ... (1234 bytes)").
+    announced_size: Option<u64>,
 }
 
 /// The TLS state a session shares with its data connections.
@@ -161,12 +163,26 @@ impl Connection {
             system: None,
             home: None,
             final_reply_early: false,
+            announced_size: None,
             tls: None,
             control_tls13: false,
             tls_description: None,
             cwd: None,
             options: options.clone(),
         };
+        // Each reply has its deadline (the timeout); the logon as a whole gets twice that, so
+        // a server answering every step just in time cannot hold the connection for long.
+        let limit = options.timeout.saturating_mul(2);
+        match tokio::time::timeout(limit, conn.set_up(&options)).await {
+            Ok(result) => result.map(|()| conn),
+            Err(_) => Err(FtpError::LogonTooSlow {
+                secs: limit.as_secs(),
+            }),
+        }
+    }
+
+    /// TLS, the welcome, AUTH TLS, the logon, PBSZ/PROT and what the server offers.
+    async fn set_up(&mut self, options: &ConnectOptions) -> Result<(), FtpError> {
         let mode = options.tls.mode;
         let session = match mode {
             TlsMode::None => None,
@@ -175,51 +191,51 @@ impl Connection {
         if mode == TlsMode::Implicit
             && let Some(session) = session.as_ref()
         {
-            conn.secure_control(session).await?;
+            self.secure_control(session).await?;
         }
-        conn.read_welcome().await?;
+        self.read_welcome().await?;
         if matches!(mode, TlsMode::Explicit | TlsMode::ExplicitIfAvailable)
             && let Some(session) = session.as_ref()
         {
-            let reply = conn
+            let reply = self
                 .control
                 .command(&Command::Auth("TLS".into()), "asking for TLS")
                 .await?;
             if reply.code.0 == 234 {
-                conn.secure_control(session).await?;
+                self.secure_control(session).await?;
             } else if mode == TlsMode::Explicit {
                 // Never a silent downgrade: nothing more is sent, the password least of all.
                 return Err(FtpError::TlsRefused { reply });
             } else {
-                conn.control.log.status(format!(
+                self.control.log.status(format!(
                     "The server does not offer TLS ({reply}); continuing without encryption as configured"
                 ));
             }
         }
-        if conn.control.is_secure() {
-            conn.tls = session.map(|mut s| {
-                s.tls13 = conn.control_tls13;
+        if self.control.is_secure() {
+            self.tls = session.map(|mut s| {
+                s.tls13 = self.control_tls13;
                 s
             });
-            if let Some(tls) = conn.tls.as_mut() {
+            if let Some(tls) = self.tls.as_mut() {
                 tls.certificate = tls
                     .verifier
                     .control_certificate()
                     .map(|der| CertInfo::from_der(&der, &tls.host, tls.port));
             }
         }
-        conn.logon(&options.credentials).await?;
-        if conn.tls.is_some() {
-            conn.protect_data().await?;
+        self.logon(&options.credentials).await?;
+        if self.tls.is_some() {
+            self.protect_data().await?;
         }
-        conn.learn_server().await?;
+        self.learn_server().await?;
         // Which mode, ports and address this connection's transfers use, so a user reading
         // the log after a failed transfer sees what Skiff tried.
         let mut planned = options.data.clone();
         // A server whose FEAT lacks EPSV gets PASV straight away: say so, not "EPSV first".
-        planned.prefer_epsv &= conn.epsv.worth_trying() || conn.peer.ip().is_ipv6();
-        conn.control.log.status(planned.describe());
-        Ok(conn)
+        planned.prefer_epsv &= self.epsv.worth_trying() || self.peer.ip().is_ipv6();
+        self.control.log.status(planned.describe());
+        Ok(())
     }
 
     /// TLS on the control connection, with the certificate checked and remembered.
@@ -454,6 +470,12 @@ impl Connection {
     /// The timeout every read, write, connect and accept of this session gets.
     pub fn timeout(&self) -> Duration {
         self.control.timeout
+    }
+
+    /// The size the server announced when the latest transfer started ("150 Opening BINARY
+    /// mode data connection for f (1234 bytes)"), where it did.
+    pub fn announced_size(&self) -> Option<u64> {
+        self.announced_size
     }
 
     pub fn data_settings(&self) -> &DataSettings {
@@ -708,10 +730,30 @@ impl Connection {
     ) -> Result<(), FtpError> {
         let mut stream = self.open_transfer(command, transfer_type, None).await?;
         let mut buf = vec![0u8; 64 * 1024];
+        let limits = self.options.listing_limits;
+        let started = tokio::time::Instant::now();
+        let mut received = 0u64;
         let result = loop {
-            match self.read_data(&mut stream, &mut buf).await {
+            // Each read has the timeout; the listing as a whole may not fall below the
+            // floor rate, so a drip of a few bytes a second ends too.
+            let read = self.read_data(&mut stream, &mut buf);
+            let read = match limits.allowed_time(received, self.control.timeout) {
+                None => read.await,
+                Some(allowed) => match tokio::time::timeout_at(started + allowed, read).await {
+                    Ok(read) => read,
+                    Err(_) => {
+                        break Err(FtpError::ListingTooSlow {
+                            min_rate: limits.min_rate,
+                            received,
+                            secs: started.elapsed().as_secs(),
+                        });
+                    }
+                },
+            };
+            match read {
                 Ok(0) => break Ok(()),
                 Ok(n) => {
+                    received += n as u64;
                     if let Err(err) = take(&buf[..n]) {
                         break Err(err);
                     }
@@ -836,7 +878,7 @@ impl Connection {
         if final_reply_early {
             return Ok(None);
         }
-        let reply = self.control.read_reply(during).await?;
+        let reply = self.control.read_final_reply(during).await?;
         if reply.code.is_success() {
             Ok(Some(reply))
         } else {
@@ -861,9 +903,9 @@ impl Connection {
         self.control.send(&Command::Abor).await?;
         self.final_reply_early = false;
         self.control.send(&Command::Pwd).await?;
-        // At most: the transfer's reply, the ABOR's, then the 257.
+        // At most: the transfer's reply, the ABOR's, then the 257 (1xx replies not counted).
         for _ in 0..4 {
-            let reply = self.control.read_reply(during).await?;
+            let reply = self.control.read_final_reply(during).await?;
             if reply.code.0 == 257 {
                 return Ok(());
             }
@@ -877,7 +919,7 @@ impl Connection {
         let short = Duration::from_secs(2).min(self.control.timeout);
         let saved = std::mem::replace(&mut self.control.timeout, short);
         self.control
-            .read_reply("cleaning up after a failed transfer")
+            .read_final_reply("cleaning up after a failed transfer")
             .await
             .ok();
         self.control.timeout = saved;
@@ -920,6 +962,7 @@ impl Connection {
         let during = "starting the transfer";
         self.control.send(&command).await?;
         let reply = self.control.read_reply(during).await?;
+        self.announced_size = crate::proto::reply::announced_size(&reply);
         if !reply.code.is_preliminary() {
             // Some servers answer an empty listing with 226 at once; anything else is a refusal.
             if !(reply.code.is_success() && matches!(pending, PendingData::Connected(_))) {

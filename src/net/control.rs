@@ -1,5 +1,5 @@
 //! The control connection: writes commands, reads replies through the pure `ReplyParser`,
-//! logs both, and puts a timeout on every read and write.
+//! logs both, and puts a timeout on every read and write, and a deadline on every reply.
 
 use std::time::Duration;
 
@@ -14,6 +14,10 @@ use crate::net::error::FtpError;
 use crate::proto::charset::Charset;
 use crate::proto::command::Command;
 use crate::proto::reply::{Reply, ReplyParser};
+
+/// More preliminary replies than this before a final one is a server out of step (or one
+/// stalling with an endless stream of them).
+const MAX_PRELIMINARY_REPLIES: usize = 16;
 
 /// The control connection's transport: plain TCP, upgraded in place by AUTH TLS.
 pub(crate) enum ControlStream {
@@ -115,7 +119,12 @@ impl ControlChannel {
     }
 
     /// Reads the next complete reply, logging each of its lines as it is returned.
+    ///
+    /// The whole reply must arrive within the timeout from when the wait began, not only
+    /// each read: a server dripping a byte a second into a banner, or a multi-line reply
+    /// that never ends, would otherwise hold the connection for hours before the size cap.
     pub(crate) async fn read_reply(&mut self, during: &'static str) -> Result<Reply, FtpError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
         loop {
             if let Some(reply) = self.parser.next_reply()? {
                 for line in &reply.lines {
@@ -124,8 +133,14 @@ impl ControlChannel {
                 }
                 return Ok(reply);
             }
-            let read = tokio::time::timeout(self.timeout, self.stream.read(&mut self.read_buf));
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut self.read_buf));
             let n = match read.await {
+                Err(_) if self.parser.has_partial() => {
+                    return Err(FtpError::ReplyTooSlow {
+                        phase: during,
+                        secs: self.timeout_secs(),
+                    });
+                }
                 Err(_) => {
                     return Err(FtpError::Timeout {
                         phase: during,
@@ -142,19 +157,29 @@ impl ControlChannel {
         }
     }
 
-    /// Sends a command and returns its reply, skipping informational 1xx replies.
+    /// Reads replies up to the final one (2xx-5xx): RFC 959 allows several preliminary 1xx
+    /// replies ("125" then "150", "110 MARK ..."), but not without end.
+    pub(crate) async fn read_final_reply(
+        &mut self,
+        during: &'static str,
+    ) -> Result<Reply, FtpError> {
+        for _ in 0..MAX_PRELIMINARY_REPLIES {
+            let reply = self.read_reply(during).await?;
+            if !reply.code.is_preliminary() {
+                return Ok(reply);
+            }
+        }
+        Err(FtpError::OutOfStep { during })
+    }
+
+    /// Sends a command and returns its final reply, skipping informational 1xx replies.
     pub(crate) async fn command(
         &mut self,
         command: &Command,
         during: &'static str,
     ) -> Result<Reply, FtpError> {
         self.send(command).await?;
-        loop {
-            let reply = self.read_reply(during).await?;
-            if !reply.code.is_preliminary() {
-                return Ok(reply);
-            }
-        }
+        self.read_final_reply(during).await
     }
 
     /// Replaces the plain stream with TLS over it (AUTH TLS accepted, or implicit FTPS).

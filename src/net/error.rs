@@ -26,6 +26,17 @@ pub enum FtpError {
     Connect { addr: String, source: io::Error },
     #[error("timed out after {secs} s while {phase}")]
     Timeout { phase: &'static str, secs: u64 },
+    /// Bytes of the reply came, but not all of it within the timeout.
+    #[error(
+        "the server's reply was still incomplete after {secs} s while {phase} (it sends too \
+         slowly, or its reply never ends)"
+    )]
+    ReplyTooSlow { phase: &'static str, secs: u64 },
+    /// Every reply came in time, but logging on as a whole took too long.
+    #[error(
+        "logging on took longer than {secs} s (twice the timeout): the server answers too slowly"
+    )]
+    LogonTooSlow { secs: u64 },
     #[error("the server closed the connection while {during}")]
     Closed { during: &'static str },
     #[error("control connection failed while {during}: {source}")]
@@ -81,6 +92,15 @@ pub enum FtpError {
     /// Active mode has no command for this address (PORT is IPv4 only, and EPRT was refused).
     #[error("active mode: the server refused EPRT, and PORT cannot announce {addr}")]
     CannotAnnounce { addr: SocketAddr },
+    #[error(
+        "the listing came slower than {min_rate} bytes/s ({received} bytes in {secs} s); \
+         stopped (listing_min_rate in settings.toml)"
+    )]
+    ListingTooSlow {
+        min_rate: u64,
+        received: u64,
+        secs: u64,
+    },
     #[error(transparent)]
     ListingTooLarge(#[from] crate::proto::listing::ListingTooLarge),
     /// The user cancelled a running transfer and the server confirmed the ABOR: the
@@ -115,6 +135,9 @@ impl FtpError {
         match self {
             FtpError::Connect { .. }
             | FtpError::Timeout { .. }
+            | FtpError::ReplyTooSlow { .. }
+            | FtpError::ListingTooSlow { .. }
+            | FtpError::LogonTooSlow { .. }
             | FtpError::Closed { .. }
             | FtpError::ControlIo { .. }
             | FtpError::DataConnect { .. }

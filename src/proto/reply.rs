@@ -305,6 +305,27 @@ fn parse_code(line: &[u8]) -> Option<(ReplyCode, u8)> {
     Some((ReplyCode(code), sep))
 }
 
+/// The byte count a reply that starts a transfer announces, as vsftpd, proftpd and
+/// FileZilla Server write it: "150 Opening BINARY mode data connection for f (1234 bytes)".
+/// The last "(N bytes)" of the reply counts; anything else ("kbytes", no number) is none.
+pub fn announced_size(reply: &Reply) -> Option<u64> {
+    reply.lines.iter().rev().find_map(|line| {
+        let end = find_last(line, b" bytes)")?;
+        let open = line[..end].iter().rposition(|&b| b == b'(')?;
+        let digits = &line[open + 1..end];
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse().ok()
+    })
+}
+
+fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .rposition(|w| w.eq_ignore_ascii_case(needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,5 +533,24 @@ mod tests {
         parser.push(b"211-Features:\r\n MDTM\r\n").unwrap();
         assert_eq!(parser.next_reply().unwrap(), None);
         assert!(parser.has_partial());
+    }
+
+    #[test]
+    fn a_transfer_reply_announces_its_size_or_none() {
+        let size = |text: &str| announced_size(&Reply::new(150, text));
+        assert_eq!(
+            size("Opening BINARY mode data connection for big.bin (1073741824 bytes)."),
+            Some(1_073_741_824)
+        );
+        assert_eq!(size("Opening data connection for a (b) (0 bytes)"), Some(0));
+        assert_eq!(
+            size("Opening data connection for (12 bytes) (34 bytes)"),
+            Some(34)
+        );
+        assert_eq!(size("Accepted data connection"), None);
+        assert_eq!(size("1000.0 kbytes to download"), None);
+        assert_eq!(size("for x ( bytes)"), None);
+        assert_eq!(size("for x (-5 bytes)"), None);
+        assert_eq!(size("for x (99999999999999999999999 bytes)"), None);
     }
 }

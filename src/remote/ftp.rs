@@ -109,7 +109,19 @@ impl FtpSession {
             .await;
         let mut stream = self.checked(started)?;
         let mut buf = buffer_for(request.expected);
-        let mut ascii = (transfer_type == TransferType::Ascii).then(AsciiDecoder::default);
+        let binary = transfer_type == TransferType::Binary;
+        let mut ascii = (!binary).then(AsciiDecoder::default);
+        // No more than the size known before (SIZE, the listing) or the one the 150 reply
+        // announces (a total, so never less than what is owed from the offset): a server
+        // that keeps sending past it is stopped, not allowed to fill the disk. Text changes
+        // size on the way, so only a binary transfer is held to it.
+        let most = match (
+            request.expected,
+            self.conn.announced_size().filter(|_| binary),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut converted = Vec::new();
         let mut received = 0u64;
         let conn = &self.conn;
@@ -123,6 +135,10 @@ impl FtpSession {
                     break;
                 }
                 received += n as u64;
+                if let Some(most) = most.filter(|&most| received > most) {
+                    // The connection stays in step: closing the data connection ends it.
+                    return Err((true, overran(most)));
+                }
                 let chunk = match ascii.as_mut() {
                     Some(decoder) => {
                         converted.clear();
@@ -242,6 +258,16 @@ impl FtpSession {
             .error(format!("{err}; closing the connection"));
         err
     }
+}
+
+fn overran(announced: u64) -> RemoteError {
+    RemoteError::new(
+        ErrorKind::SizeMismatch,
+        format!(
+            "the server sent more than the {announced} bytes it announced; the download was \
+             stopped (if the file is growing, download it again)"
+        ),
+    )
 }
 
 fn transfer_type(data_type: DataType) -> TransferType {
@@ -430,7 +456,10 @@ pub(crate) fn remote_error(err: FtpError) -> RemoteError {
     let kind = match &err {
         FtpError::Resolve { .. } => ErrorKind::UnknownHost,
         FtpError::Connect { .. } => ErrorKind::ConnectFailed,
-        FtpError::Timeout { .. } => ErrorKind::Timeout,
+        FtpError::Timeout { .. }
+        | FtpError::ReplyTooSlow { .. }
+        | FtpError::LogonTooSlow { .. }
+        | FtpError::ListingTooSlow { .. } => ErrorKind::Timeout,
         FtpError::Closed { .. } | FtpError::ControlIo { .. } => ErrorKind::ConnectionLost,
         FtpError::Reply(_) | FtpError::Pasv(_) => ErrorKind::BadReply,
         FtpError::UnexpectedReply { during, reply } => {

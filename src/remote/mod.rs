@@ -137,7 +137,8 @@ pub struct ReadRequest<'a> {
     /// Skip this many bytes (resuming).
     pub offset: u64,
     pub data_type: DataType,
-    /// The bytes expected from `offset`, when known: sizes the buffers.
+    /// The bytes expected from `offset`, when known: sizes the buffers, and is the most the
+    /// session takes: a server that sends more is stopped with `ErrorKind::SizeMismatch`.
     pub expected: Option<u64>,
     /// A cancel stops the transfer; the session stays usable when the protocol can stop a
     /// transfer cleanly (FTP: ABOR).

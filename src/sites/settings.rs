@@ -68,6 +68,9 @@ pub struct Settings {
     /// endless listing fails there instead of taking all memory.
     pub listing_max_bytes: u64,
     pub listing_max_entries: usize,
+    /// The slowest a listing may come, in bytes per second, once the timeout has passed
+    /// (0: no floor): a listing dripped slowly ends with an error instead of never.
+    pub listing_min_rate: u64,
 }
 
 impl Default for Settings {
@@ -92,6 +95,7 @@ impl Default for Settings {
             invalid_char_replacement: Replacement::DEFAULT,
             listing_max_bytes: ListingLimits::DEFAULT.max_bytes,
             listing_max_entries: ListingLimits::DEFAULT.max_entries,
+            listing_min_rate: ListingLimits::DEFAULT.min_rate,
         }
     }
 }
@@ -147,6 +151,7 @@ impl Settings {
         ListingLimits {
             max_bytes: self.listing_max_bytes.max(1),
             max_entries: self.listing_max_entries.max(1),
+            min_rate: self.listing_min_rate,
         }
     }
 

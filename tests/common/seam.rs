@@ -20,6 +20,7 @@ fn file<'a>(local: &'a Path, remote: &'a [u8], data_type: DataType) -> FileTrans
         policy: ExistsPolicy::Refuse,
         retrying: false,
         data_type,
+        from_listing: false,
     }
 }
 

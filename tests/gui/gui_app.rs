@@ -215,6 +215,29 @@ fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
 }
 
 #[test]
+fn control_and_bidi_characters_in_names_show_as_escapes() {
+    // A name can hold ESC sequences or a right-to-left override ("rtl-\u{202e}txt.exe"
+    // would read as "rtl-exe.txt"): the window shows them as escapes, as the CLI does.
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("remote-\u{202e}txt.exe", b"x");
+    server.write_file("remote-\x1b]0;owned\x07.txt", b"x");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("local-\x1b[31m.txt"), b"x").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    step_until(&mut harness, "the local listing", |h| {
+        has_label(h, "local-\\u{1b}[31m.txt")
+    });
+    quickconnect(&mut harness, &server);
+    assert!(has_label(&harness, "remote-\\u{202e}txt.exe"));
+    assert!(has_label(&harness, "remote-\\u{1b}]0;owned\\u{7}.txt"));
+    for raw in ["\u{202e}", "\x1b", "\x07"] {
+        assert!(!has_label(&harness, raw), "{raw:?} is shown raw");
+    }
+}
+
+#[test]
 fn the_directory_trees_follow_the_panes_and_open_folders() {
     let server = FtpServer::start(ServerKind::Libunftp);
     server.write_file("music/jazz/take5.flac", b"x");

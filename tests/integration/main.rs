@@ -44,6 +44,7 @@ mod ftps_scripted;
 mod harness_smoke;
 mod hostile_listings;
 mod hostile_real;
+mod hostile_round_two;
 mod ipv6;
 mod listing_caps;
 mod net_hostile;

@@ -77,7 +77,11 @@ fn a_multi_line_reply_is_not_ended_by_another_code() {
         send("331-Password required\r\n230 Logged in (not really)\r\n"),
         Step::Stall(Duration::from_secs(3)),
     ]);
-    assert_eq!(err.to_string(), "timed out after 1 s while logging in");
+    assert_eq!(
+        err.to_string(),
+        "the server's reply was still incomplete after 1 s while logging in \
+         (it sends too slowly, or its reply never ends)"
+    );
     assert_eq!(server.finish(), ["USER user"]);
 
     // When the same code closes it later, the other code's line is part of the reply.
@@ -109,7 +113,8 @@ fn a_server_that_stalls_mid_reply_hits_the_timeout() {
     ]);
     assert_eq!(
         err.to_string(),
-        "timed out after 1 s while waiting for the welcome message"
+        "the server's reply was still incomplete after 1 s while waiting for the welcome message \
+         (it sends too slowly, or its reply never ends)"
     );
     assert_eq!(err.retry_class(), RetryClass::Transient);
     assert!(server.finish().is_empty());
@@ -367,7 +372,8 @@ fn a_final_reply_that_stalls_mid_line_fails_the_download_after_the_timeout() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "timed out after 1 s while finishing the transfer"
+        "the server's reply was still incomplete after 1 s while finishing the transfer \
+         (it sends too slowly, or its reply never ends)"
     );
     assert_eq!(err.retry_class(), skiff::remote::RetryClass::Transient);
     assert!(!target.exists());

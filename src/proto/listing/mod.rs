@@ -31,6 +31,7 @@ pub use mlsd::parse_mlsx_line;
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokens::Line;
 
@@ -81,18 +82,33 @@ pub struct ListingLimits {
     pub max_bytes: u64,
     /// Entries parsed.
     pub max_entries: usize,
+    /// The slowest a listing may come, in bytes per second, after a first timeout's grace:
+    /// a listing dripped a few bytes a second would otherwise never end. 0: no floor.
+    pub min_rate: u64,
 }
 
 impl ListingLimits {
     pub const DEFAULT: ListingLimits = ListingLimits {
         max_bytes: 512 * 1024 * 1024,
         max_entries: 1_000_000,
+        min_rate: 1024,
     };
     /// No cap: for parsing data already in memory (tests, conformance, fuzzing).
     pub const UNLIMITED: ListingLimits = ListingLimits {
         max_bytes: u64::MAX,
         max_entries: usize::MAX,
+        min_rate: 0,
     };
+
+    /// How long a listing that has brought `received` bytes may have taken so far: the
+    /// timeout, plus what those bytes take at the floor rate. `None`: no floor.
+    pub fn allowed_time(&self, received: u64, timeout: Duration) -> Option<Duration> {
+        (self.min_rate > 0).then(|| {
+            timeout.saturating_add(Duration::from_secs_f64(
+                received as f64 / self.min_rate as f64,
+            ))
+        })
+    }
 }
 
 impl Default for ListingLimits {
@@ -655,12 +671,26 @@ Type=file;Size=25730;Modify=19940728095854;Perm=; capmux.tar.z\r\n";
     }
 
     #[test]
+    fn a_listing_may_take_the_timeout_plus_its_bytes_at_the_floor_rate() {
+        let timeout = Duration::from_secs(20);
+        let limits = ListingLimits::DEFAULT;
+        assert_eq!(limits.allowed_time(0, timeout), Some(timeout));
+        // A drip of 2 bytes a second has 40 bytes after 20 s: it is out of time.
+        assert!(limits.allowed_time(40, timeout).unwrap() < Duration::from_secs(21));
+        // 100 MiB at the floor of 1 KiB/s: over a day, so any real link is fine.
+        let big = limits.allowed_time(100 << 20, timeout).unwrap();
+        assert_eq!(big, timeout + Duration::from_secs(102_400));
+        assert_eq!(ListingLimits::UNLIMITED.allowed_time(1, timeout), None);
+    }
+
+    #[test]
     fn a_listing_past_its_caps_stops_growing_and_says_which_cap() {
         let now = Timestamp::from_unix_secs(1_700_000_000);
         let line = b"-rw-r--r-- 1 u g 5 Jan 01 2020 a\r\n";
         let limits = ListingLimits {
             max_bytes: 1 << 20,
             max_entries: 3,
+            min_rate: 0,
         };
         let mut parser =
             ListingParser::new(ListingFormat::List, ServerType::Auto, now).with_limits(limits);
@@ -678,6 +708,7 @@ Type=file;Size=25730;Modify=19940728095854;Perm=; capmux.tar.z\r\n";
         let limits = ListingLimits {
             max_bytes: 100,
             max_entries: 1_000,
+            min_rate: 0,
         };
         let mut parser =
             ListingParser::new(ListingFormat::List, ServerType::Auto, now).with_limits(limits);

@@ -37,6 +37,20 @@ pub enum Step {
     /// client closes it or `up_to` bytes went out: an endless listing. Notes
     /// "repeated N bytes" with what was sent.
     DataSendRepeated { pattern: Vec<u8>, up_to: u64 },
+    /// Send `pattern` a byte at a time, one every `every`, over and over, until the client
+    /// closes or `for_at_most` has passed: a server dripping its reply. Notes "dripped N
+    /// bytes until the client closed" (or "for the whole time").
+    Drip {
+        pattern: Vec<u8>,
+        every: Duration,
+        for_at_most: Duration,
+    },
+    /// `Drip` on the client's data connection (then closed): a listing that never ends.
+    DataDrip {
+        pattern: Vec<u8>,
+        every: Duration,
+        for_at_most: Duration,
+    },
     /// Connect to the address of the last PORT/EPRT received, send these bytes, close.
     ActiveSend(Vec<u8>),
     /// Connect to the last PORT/EPRT address from `source` (bound before connecting), send
@@ -255,6 +269,21 @@ fn serve(
                 }
                 note(&format!("repeated {sent} bytes"));
             }
+            Step::Drip {
+                pattern,
+                every,
+                for_at_most,
+            } => drip(&mut writer, &pattern, every, for_at_most, note),
+            Step::DataDrip {
+                pattern,
+                every,
+                for_at_most,
+            } => {
+                let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
+                    return;
+                };
+                drip(&mut conn, &pattern, every, for_at_most, note);
+            }
             Step::DataSendHold(bytes) => {
                 let Some(mut conn) = data_listener.take().and_then(|l| accept_data(&l)) else {
                     return;
@@ -299,6 +328,32 @@ fn serve(
         rest.clear();
     }
     drop(held);
+}
+
+/// Writes `pattern` a byte at a time, one every `every`, until a write fails or
+/// `for_at_most` has passed; notes how many bytes went out.
+fn drip(
+    to: &mut TcpStream,
+    pattern: &[u8],
+    every: Duration,
+    for_at_most: Duration,
+    note: impl Fn(&str),
+) {
+    let until = Instant::now() + for_at_most;
+    let mut sent = 0usize;
+    let mut ended = "for the whole time";
+    for &byte in pattern.iter().cycle() {
+        if Instant::now() >= until {
+            break;
+        }
+        if to.write_all(&[byte]).is_err() {
+            ended = "until the client closed";
+            break;
+        }
+        sent += 1;
+        std::thread::sleep(every);
+    }
+    note(&format!("dripped {sent} bytes {ended}"));
 }
 
 /// Accepts the client's data connection, waiting at most ten seconds.
