@@ -273,17 +273,30 @@ async fn fetch(
             .log()
             .status(format!("Resuming download at byte {offset}"));
     }
-    let mut sink = PartFile::open(&part, offset, flow.limit, flow.on_progress);
-    let request = ReadRequest {
-        path: file.remote,
-        offset,
-        data_type: file.data_type,
-        expected: expected.map(|size| size.saturating_sub(offset)),
-        cancel: flow.cancel,
+    let (read, closed) = loop {
+        let mut sink = PartFile::open(&part, offset, flow.limit.clone(), &mut *flow.on_progress);
+        let request = ReadRequest {
+            path: file.remote,
+            offset,
+            data_type: file.data_type,
+            expected: expected.map(|size| size.saturating_sub(offset)),
+            cancel: flow.cancel,
+        };
+        let read = session.read(request, &mut sink).await;
+        // The file is complete on disk (or the reason it is not) before anything else.
+        let closed = sink.close().await;
+        match read {
+            // A server that cannot resume (REST refused) still has the whole file: the
+            // partial one is replaced by a download from the start, and the log says so.
+            Err(err) if offset > 0 && err.kind() == ErrorKind::CannotResume => {
+                session
+                    .log()
+                    .status(format!("{err}; downloading the whole file again"));
+                offset = 0;
+            }
+            read => break (read, closed),
+        }
     };
-    let read = session.read(request, &mut sink).await;
-    // The file is complete on disk (or the reason it is not) before anything else.
-    let closed = sink.close().await;
     let received = match (read, closed) {
         (Ok(received), Ok(())) => received,
         (Err(err), _) | (Ok(_), Err(err)) => {
@@ -573,14 +586,27 @@ async fn send(
         limit: flow.limit,
         on_progress: flow.on_progress,
     };
-    let request = WriteRequest {
-        path: target,
-        at,
-        data_type: file.data_type,
-        expected: Some(local_size.saturating_sub(offset)),
-        cancel: flow.cancel,
+    let sent = loop {
+        let request = WriteRequest {
+            path: target,
+            at,
+            data_type: file.data_type,
+            expected: Some(local_size.saturating_sub(offset)),
+            cancel: flow.cancel,
+        };
+        match session.write(request, &mut reader).await {
+            // The server cannot continue the file (REST refused): it is sent whole.
+            Err(err) if offset > 0 && err.kind() == ErrorKind::CannotResume => {
+                session
+                    .log()
+                    .status(format!("{err}; uploading the whole file again"));
+                offset = 0;
+                at = WriteAt::Start;
+                reader.rewind().await?;
+            }
+            written => break written?,
+        }
     };
-    let sent = session.write(request, &mut reader).await?;
     let total = offset + sent;
     // A server can store less than it was sent and still say 226 (a TLS close race seen
     // with pyftpdlib): check when the size is comparable.
@@ -600,6 +626,18 @@ struct LocalFile<'a> {
     done: u64,
     limit: Option<Arc<RateLimiter>>,
     on_progress: &'a mut (dyn FnMut(u64) + Send),
+}
+
+impl LocalFile<'_> {
+    /// Back to the first byte, for a transfer that starts again from the beginning.
+    async fn rewind(&mut self) -> Result<(), RemoteError> {
+        self.file
+            .seek(std::io::SeekFrom::Start(0))
+            .await
+            .map_err(local_err("cannot seek in the file to upload", self.path))?;
+        self.done = 0;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]

@@ -87,10 +87,27 @@ fn valid_host(host: &str, bracketed: bool) -> bool {
     if bracketed {
         return host.parse::<std::net::Ipv6Addr>().is_ok();
     }
-    !host.is_empty()
-        && !host
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ':' | '[' | ']' | '\\'))
+    !host.contains(':') && is_host(host)
+}
+
+/// A host Skiff may hand to the resolver or connect to: an IP address, or a DNS name made
+/// of labels of letters (of any script: internationalized names), digits, `-` and `_`,
+/// 1-63 characters each, 253 at most. Anything else (`%zz%`, a slash, a space) is refused
+/// before any lookup.
+pub fn is_host(host: &str) -> bool {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let name = host.strip_suffix('.').unwrap_or(host);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.chars().count() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        })
 }
 
 impl FtpUrl {
@@ -280,6 +297,10 @@ mod tests {
             "ftp://x]y/",
             "ftp://a b/",
             "ftp://a\tb/",
+            "ftp://%zz%/",
+            "ftp://a..b/",
+            "ftp://a%2fb/",
+            "ftp://host,name/",
         ] {
             assert!(
                 matches!(FtpUrl::parse(text), Err(UrlError::BadHost(_))),

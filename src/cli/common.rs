@@ -443,15 +443,51 @@ fn stty(arg: &str) -> bool {
 /// Prints the one-line error scripts can show, and returns the failure exit code.
 pub(crate) fn fail(err: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
-    let text: Vec<String> = err.chain().map(ToString::to_string).collect();
-    // One line: multi-line server replies are joined.
-    writeln!(
-        stderr,
-        "skiff: error: {}",
-        visible(&text.join(": ").replace('\n', " / "))
-    )
-    .ok();
+    writeln!(stderr, "skiff: error: {}", visible(&one_line(err))).ok();
     ExitCode::FAILURE
+}
+
+/// An error and its causes on one line (multi-line server replies joined by " / "). A
+/// cause whose text the line already holds is not repeated: most errors quote their
+/// source in their own message, and the chain would give it a second time.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " / ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As most errors are: the source quoted in the message, and the source of the chain.
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not connect to 127.0.0.1:1: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_line_names_each_cause_once() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let err =
+            anyhow::Error::new(Quoting { source: refused }).context("listing ftp://127.0.0.1:1/");
+        assert_eq!(
+            one_line(&err),
+            "listing ftp://127.0.0.1:1/: could not connect to 127.0.0.1:1: connection refused"
+        );
+        let err = anyhow::anyhow!("550 no\nsuch file").context("cannot list /x");
+        assert_eq!(one_line(&err), "cannot list /x: 550 no / such file");
+    }
 }
 
 /// A remote name as a local file name in the given charset (see `crate::local`).

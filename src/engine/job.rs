@@ -106,11 +106,24 @@ async fn expand_remote(
     // again (a server that cannot say leaves the path asked for; the depth limit holds).
     let real = session.real_path(&spec.remote).await?;
     if !tree.visit(&real, id) {
-        let text = format!(
-            "Skipped the folder {}: the server listed it before as {} (a link loop, or a second link to one folder)",
-            shown(&spec.remote),
-            shown(&real)
-        );
+        let text = if path::is_ancestor(&real, &spec.remote) {
+            // Entering a subfolder and landing in a folder above it: a link back up, or a
+            // server whose PWD does not follow CWD, which makes every subfolder look so.
+            format!(
+                "Skipped the folder {}: after entering it the server's PWD says {}, a folder \
+                 above it that this download listed already: a link loop, or a server fault \
+                 (its PWD does not follow CWD, so every subfolder looks like a loop; \
+                 download the subfolders one at a time)",
+                shown(&spec.remote),
+                shown(&real)
+            )
+        } else {
+            format!(
+                "Skipped the folder {}: the server listed it before as {} (a link loop, or a second link to one folder)",
+                shown(&spec.remote),
+                shown(&real)
+            )
+        };
         session.log().error(text.clone());
         return Err(RemoteError::new(ErrorKind::Loop, text));
     }

@@ -955,6 +955,9 @@ impl Connection {
                 .control
                 .command(&Command::Rest(offset), "restarting the transfer")
                 .await?;
+            if reply.code.is_permanent_failure() {
+                return Err(FtpError::RestartRefused { reply });
+            }
             if reply.code.0 != 350 {
                 return Err(FtpError::unexpected("restarting the transfer", reply));
             }
@@ -1159,6 +1162,12 @@ async fn connect_tcp(
         host: host.to_owned(),
         source,
     };
+    if !crate::url::is_host(host) {
+        return Err(resolve_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a host name or IP address; nothing was looked up",
+        )));
+    }
     if is_reserved_invalid_name(host) {
         // RFC 6761 6.4: resolvers should answer names under .invalid negatively at once,
         // without asking a DNS server.
@@ -1229,5 +1238,22 @@ mod tests {
         assert!(is_reserved_invalid_name("nosuchhost.invalid"));
         assert!(is_reserved_invalid_name("x.INVALID."));
         assert!(!is_reserved_invalid_name("invalid.example.com"));
+    }
+
+    #[tokio::test]
+    async fn a_host_that_is_no_host_is_refused_before_any_lookup() {
+        let log = LogSink::discard();
+        for host in ["%zz%", "a b", "x/y", "a..b"] {
+            let err = connect_tcp(host, 21, Duration::from_secs(5), &log)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "could not resolve host {host:?}: not a host name or IP address; nothing \
+                     was looked up"
+                )
+            );
+        }
     }
 }

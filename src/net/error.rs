@@ -83,6 +83,10 @@ pub enum FtpError {
          sending the user name or password"
     )]
     TlsRefused { reply: Reply },
+    /// REST was refused for good (502 not implemented, 504, 550): the transfer can only
+    /// start from the beginning.
+    #[error("the server cannot resume a transfer: it answered REST with {reply}")]
+    RestartRefused { reply: Reply },
     /// The server asks for an account (332) and none is configured.
     #[error("logging in: the server asks for an account (ACCT), but none is configured: {reply}")]
     AccountRequired { reply: Reply },

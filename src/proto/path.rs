@@ -56,8 +56,30 @@ pub fn parent(path: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether `ancestor` is a folder strictly above `path` (`/` is above every other
+/// absolute path; `/a` is above `/a/b`, not above `/ab`).
+pub fn is_ancestor(ancestor: &[u8], path: &[u8]) -> bool {
+    let ancestor = match ancestor {
+        [rest @ .., b'/'] => rest,
+        _ => ancestor,
+    };
+    path.len() > ancestor.len() + 1 && path.starts_with(ancestor) && path[ancestor.len()] == b'/'
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ancestors_are_folders_strictly_above() {
+        use super::is_ancestor;
+        assert!(is_ancestor(b"/", b"/pub"));
+        assert!(is_ancestor(b"/pub", b"/pub/a"));
+        assert!(is_ancestor(b"/pub/", b"/pub/a/b"));
+        assert!(!is_ancestor(b"/pub", b"/pub"));
+        assert!(!is_ancestor(b"/pub", b"/public"));
+        assert!(!is_ancestor(b"/pub", b"/pub/"));
+        assert!(!is_ancestor(b"/a/b", b"/a"));
+    }
+
     use super::*;
 
     #[test]

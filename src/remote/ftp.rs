@@ -488,6 +488,7 @@ pub(crate) fn remote_error(err: FtpError) -> RemoteError {
         FtpError::Certificate { .. } => ErrorKind::Certificate,
         FtpError::TlsRefused { .. } => ErrorKind::TlsRequired,
         FtpError::AccountRequired { .. } => ErrorKind::AccountRequired,
+        FtpError::RestartRefused { .. } => ErrorKind::CannotResume,
         FtpError::OutOfStep { .. } => ErrorKind::OutOfStep,
         FtpError::ListingTooLarge(_) => ErrorKind::TooLarge,
     };
@@ -495,7 +496,8 @@ pub(crate) fn remote_error(err: FtpError) -> RemoteError {
     let reply = match &err {
         FtpError::UnexpectedReply { reply, .. }
         | FtpError::TlsRefused { reply }
-        | FtpError::AccountRequired { reply } => Some(reply),
+        | FtpError::AccountRequired { reply }
+        | FtpError::RestartRefused { reply } => Some(reply),
         _ => None,
     };
     if let Some(reply) = reply {

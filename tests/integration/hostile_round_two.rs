@@ -426,3 +426,96 @@ fn a_planted_part_link_is_never_written_through() {
     planted.assert_precious_untouched();
     assert!(!work.join("dl/f.txt").exists());
 }
+
+#[test]
+fn a_resume_the_server_cannot_do_downloads_the_whole_file_and_says_so() {
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
+    script.extend([
+        Step::Expect("SIZE"),
+        send("213 1000\r\n"),
+        Step::Expect("SIZE"),
+        send("213 1000\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("REST 400"),
+        send("502 REST not implemented\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR"),
+        send("150 Opening\r\n"),
+        Step::DataSend(vec![3u8; 1000]),
+        send("226 done\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, lines) = client_options(&server, Duration::from_secs(5));
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("f.bin");
+    std::fs::write(&target, vec![3u8; 400]).unwrap();
+    let file = skiff::transfer::FileTransfer {
+        local: &target,
+        remote: b"/f.bin",
+        size: None,
+        policy: skiff::transfer::ExistsPolicy::Resume,
+        retrying: false,
+        data_type: skiff::remote::DataType::Binary,
+        from_listing: false,
+    };
+    let outcome = runtime()
+        .block_on(async {
+            let mut conn = seam::connect(options).await?;
+            let flow = skiff::transfer::Flow {
+                limit: None,
+                cancel: None,
+                on_progress: &mut |_| {},
+            };
+            skiff::transfer::download(conn.as_mut(), file, flow).await
+        })
+        .unwrap_or_else(|err| panic!("{err}\n{:?}", server.received()));
+    assert!(
+        matches!(
+            outcome,
+            skiff::transfer::Outcome::Transferred { bytes: 1000 }
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), vec![3u8; 1000]);
+    let statuses = crate::scripted::log_texts(&lines, skiff::log::LogKind::Status);
+    assert!(
+        statuses.iter().any(|l| l
+            == "the server cannot resume a transfer: it answered REST with 502 REST not \
+                implemented; downloading the whole file again"),
+        "{statuses:#?}"
+    );
+}
+
+#[test]
+fn a_server_whose_pwd_never_follows_cwd_is_named_in_the_loop_message() {
+    let tree = Tree {
+        list: Arc::new(|dir: &[u8]| match dir {
+            b"/" => Some([mlsd_line("dir", b"a", 0), mlsd_line("dir", b"b", 0)].concat()),
+            b"/a" | b"/b" => Some(mlsd_line("file", b"f.txt", 3)),
+            _ => None,
+        }),
+        file: Arc::new(|_: &[u8]| Some(b"abc".to_vec())),
+        // Whatever CWD entered, PWD says "/".
+        real: Arc::new(|_: &[u8]| b"/".to_vec()),
+        mlsd: true,
+    };
+    let server = TreeServer::start(tree);
+    let work = tempfile::tempdir().unwrap();
+    let run = skiff_in(
+        work.path(),
+        &["get", "-r", &server.url("/"), "dl", "--log"],
+        LIMIT,
+    );
+    assert!(!run.ok(), "{}", run.stderr);
+    let errors = run.log_lines("Error:");
+    assert_eq!(
+        errors
+            .iter()
+            .filter(|l| l.contains("its PWD does not follow CWD"))
+            .count(),
+        2,
+        "{errors:#?}"
+    );
+}
