@@ -14,7 +14,7 @@
 use libfuzzer_sys::fuzz_target;
 use skiff::proto::feat::Features;
 use skiff::proto::reply::{
-    MAX_LINE_BYTES, MAX_REPLY_BYTES, Reply, ReplyError, ReplyParser, wire_len,
+    MAX_LINE_BYTES, MAX_REPLY_BYTES, Reply, ReplyError, ReplyParser, announced_size, wire_len,
 };
 use skiff_fuzz::Chunked;
 
@@ -127,6 +127,11 @@ fn check_reply(reply: &Reply, limits: Limits) {
     assert!(format!("{reply:?}").chars().count() <= 200 * 10 + 32);
     let _ = reply.to_string();
     let _ = Features::parse(reply);
+    // A size is announced only by an "(N bytes)" the reply holds.
+    if announced_size(reply).is_some() {
+        let lower: Vec<Vec<u8>> = reply.lines.iter().map(|l| l.to_ascii_lowercase()).collect();
+        assert!(lower.iter().any(|l| l.windows(7).any(|w| w == b" bytes)")));
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -42,6 +42,15 @@ pub enum SitesCommand {
         /// NAME, or FOLDER/NAME where names repeat.
         name: String,
     },
+    /// Change a site's saved password (asked without echo on a terminal, else taken from
+    /// SKIFF_PASSWORD), or with --forget delete it, in the password store.
+    Password {
+        /// NAME, or FOLDER/NAME where names repeat.
+        name: String,
+        /// Delete the saved password instead (it is asked at the next connect).
+        #[arg(long)]
+        forget: bool,
+    },
     /// Import FileZilla's sitemanager.xml (FileZilla 3.x): folders, sites, settings; its
     /// passwords go to the password store. Sites whose names are taken get "name (2)".
     ImportFilezilla {
@@ -179,6 +188,7 @@ pub(crate) fn run(command: SitesCommand) -> anyhow::Result<()> {
         SitesCommand::List { json } => list(json),
         SitesCommand::Add(args) => add(&args),
         SitesCommand::Remove { name } => remove(&name),
+        SitesCommand::Password { name, forget } => password(&name, forget),
         SitesCommand::ImportFilezilla { file, store } => import(&file, &store),
         SitesCommand::Export {
             file,
@@ -520,6 +530,50 @@ fn remove(name: &str) -> anyhow::Result<()> {
     list.sites.retain(|s| s.id != site.id);
     list.save(&sites_path()?)?;
     stdout_line(&format!("Removed site {}{note}", site.path()))
+}
+
+fn password(name: &str, forget: bool) -> anyhow::Result<()> {
+    let (list, _) = load_sites();
+    let site = list.find(name)?.clone();
+    if !site.logon.saves_password() {
+        anyhow::bail!(
+            "site {} has a {} logon, which saves no password",
+            site.path(),
+            site.logon.label().to_lowercase()
+        );
+    }
+    let settings = load_settings();
+    if settings.password_store == StoreKind::DontSave {
+        anyhow::bail!(
+            "passwords are not saved (password_store = \"dont-save\" in settings.toml); choose \
+             a store with `skiff sites add --password-store`"
+        );
+    }
+    let mut store = open_store(settings.password_store, StorePurpose::Save)?;
+    if forget {
+        store.remove(&site.id)?;
+        return stdout_line(&format!(
+            "Forgot the saved password of site {} ({})",
+            site.path(),
+            store.kind()
+        ));
+    }
+    let password = if std::io::stdin().is_terminal() {
+        read_secret(&format!("New password for {}: ", site.display_url()))?
+    } else {
+        env_secret("SKIFF_PASSWORD").context(
+            "without a terminal the new password comes from SKIFF_PASSWORD, which is not set",
+        )?
+    };
+    if password.is_empty() {
+        anyhow::bail!("an empty password is not saved; use --forget to delete the saved one");
+    }
+    store.set(&site.id, &password)?;
+    stdout_line(&format!(
+        "Saved the new password of site {} in: {}",
+        site.path(),
+        store.kind()
+    ))
 }
 
 fn import(file: &Path, store_args: &StoreArgs) -> anyhow::Result<()> {

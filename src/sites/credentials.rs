@@ -79,6 +79,14 @@ pub enum CredentialError {
     /// master-password store instead.
     #[error("the OS keyring is not reachable ({reason}); use a master password instead")]
     KeyringUnavailable { reason: String },
+    /// The keyring answered but would not open its storage: locked, and the unlock prompt
+    /// was dismissed or cannot be shown (no desktop session).
+    #[error(
+        "the OS keyring is locked and could not be unlocked ({reason}); unlock it (log in to \
+         the desktop session), or keep passwords with a master password instead \
+         (password_store = \"master-password\" in settings.toml)"
+    )]
+    KeyringLocked { reason: String },
     #[error("the OS keyring failed: {reason}")]
     Keyring { reason: String },
     #[error("the master password is wrong")]
@@ -313,8 +321,13 @@ fn keyring_get(key: &str) -> Result<Option<Secret>, CredentialError> {
 
 /// The keyring's error as text: its `Display` never includes the secret's bytes.
 fn keyring_failure(e: keyring::Error) -> CredentialError {
-    CredentialError::Keyring {
-        reason: e.to_string(),
+    match e {
+        keyring::Error::NoStorageAccess(_) => CredentialError::KeyringLocked {
+            reason: e.to_string(),
+        },
+        e => CredentialError::Keyring {
+            reason: e.to_string(),
+        },
     }
 }
 

@@ -46,6 +46,7 @@ mod hostile_listings;
 mod hostile_real;
 mod hostile_round_two;
 mod ipv6;
+mod keyring;
 mod listing_caps;
 mod net_hostile;
 mod net_scripted;

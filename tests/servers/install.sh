@@ -11,7 +11,11 @@
 #    test certificates), iproute2 (ss), util-linux (setsid, flock), bsdutils (script: a
 #    terminal for the trust-prompt test), passwd (useradd, chpasswd), procps (ps, kill),
 #    curl and lftp (benchmark baselines), time (peak RSS), ca-certificates, and
-#    fonts-wqy-microhei (a CJK font: the window tests fail on any glyph drawn as tofu);
+#    fonts-wqy-microhei (a CJK font: the window tests fail on any glyph drawn as tofu),
+#    and a Secret Service for the keyring tests: dbus-daemon (a private session bus) and
+#    dbus-bin (dbus-send, to lock the keyring),
+#    gnome-keyring (its daemon, started unlocked by the tests) and libsecret-tools
+#    (secret-tool, to read what Skiff stored there independently);
 #  * fetches the vsftpd, pure-ftpd (which also ships pure-pw), proftpd-core and
 #    proftpd-mod-crypto (mod_tls) packages with `apt-get download` and unpacks them with
 #    `dpkg-deb -x` into the cache, default <repo>/.server-cache/root (override:
@@ -129,7 +133,7 @@ deb_extract() {
 }
 
 apt_install openssl iproute2 util-linux bsdutils passwd procps curl lftp time ca-certificates \
-  fonts-wqy-microhei
+  fonts-wqy-microhei dbus-daemon dbus-bin gnome-keyring libsecret-tools
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
