@@ -465,31 +465,6 @@ fn one_line(err: &anyhow::Error) -> String {
     line.replace('\n', " / ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// As most errors are: the source quoted in the message, and the source of the chain.
-    #[derive(Debug, thiserror::Error)]
-    #[error("could not connect to 127.0.0.1:1: {source}")]
-    struct Quoting {
-        source: std::io::Error,
-    }
-
-    #[test]
-    fn an_error_line_names_each_cause_once() {
-        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        let err =
-            anyhow::Error::new(Quoting { source: refused }).context("listing ftp://127.0.0.1:1/");
-        assert_eq!(
-            one_line(&err),
-            "listing ftp://127.0.0.1:1/: could not connect to 127.0.0.1:1: connection refused"
-        );
-        let err = anyhow::anyhow!("550 no\nsuch file").context("cannot list /x");
-        assert_eq!(one_line(&err), "cannot list /x: 550 no / such file");
-    }
-}
-
 /// A remote name as a local file name in the given charset (see `crate::local`).
 pub(crate) fn local_name_in(
     remote_name: &[u8],
@@ -516,4 +491,29 @@ pub(crate) fn stdout_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out).context("cannot write to stdout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As most errors are: the source quoted in the message, and the source of the chain.
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not connect to 127.0.0.1:1: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_line_names_each_cause_once() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let err =
+            anyhow::Error::new(Quoting { source: refused }).context("listing ftp://127.0.0.1:1/");
+        assert_eq!(
+            one_line(&err),
+            "listing ftp://127.0.0.1:1/: could not connect to 127.0.0.1:1: connection refused"
+        );
+        let err = anyhow::anyhow!("550 no\nsuch file").context("cannot list /x");
+        assert_eq!(one_line(&err), "cannot list /x: 550 no / such file");
+    }
 }

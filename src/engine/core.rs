@@ -793,8 +793,14 @@ impl Engine {
                 let slot = self.trees.remove(&id).unwrap_or_else(tree::TreeSlot::root);
                 self.dirty |= !children.is_empty();
                 for child in children {
+                    // A folder carries its place in the tree; so does an uploaded file,
+                    // which then reads no link (its name came from the folder's listing).
+                    let slotted = child.kind == ItemKind::DirectoryContents
+                        || child.direction == Direction::Upload;
                     let child_id = self.queue.add(child);
-                    self.trees.insert(child_id, slot.child());
+                    if slotted {
+                        self.trees.insert(child_id, slot.child());
+                    }
                     self.emit_added(child_id);
                 }
                 return;

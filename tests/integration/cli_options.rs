@@ -510,3 +510,59 @@ fn tls_if_available_upgrades_when_the_server_accepts_auth_tls() {
         sha256(&upload)
     );
 }
+
+/// `--limit-rate` holds both directions: 2 MiB at 512 KiB/s cannot take less than the
+/// limit allows, less the quarter second of burst the limiter grants (3.75 s). A lower
+/// bound on the time: a loaded machine only makes it slower, never faster.
+#[test]
+fn a_limited_transfer_is_never_faster_than_its_limit() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let content = pseudo_random_bytes(2 * 1024 * 1024, 7);
+    server.write_file("big.bin", &content);
+    let work = tempfile::tempdir().unwrap();
+    let least = Duration::from_secs_f64((2.0 * 1024.0 - 128.0) / 512.0);
+
+    let started = std::time::Instant::now();
+    skiff(
+        work.path(),
+        &[
+            "get",
+            &server.url("big.bin"),
+            "got.bin",
+            "--limit-rate",
+            "512K",
+        ],
+    )
+    .assert_ok();
+    let took = started.elapsed();
+    assert!(
+        took >= least,
+        "a 512K-limited download of 2 MiB took {took:?}"
+    );
+    assert_eq!(
+        sha256(&std::fs::read(work.path().join("got.bin")).unwrap()),
+        sha256(&content)
+    );
+
+    let started = std::time::Instant::now();
+    skiff(
+        work.path(),
+        &[
+            "put",
+            "got.bin",
+            &server.url("up.bin"),
+            "--limit-rate",
+            "512K",
+        ],
+    )
+    .assert_ok();
+    let took = started.elapsed();
+    assert!(
+        took >= least,
+        "a 512K-limited upload of 2 MiB took {took:?}"
+    );
+    assert_eq!(
+        sha256(&server.read_file("up.bin").unwrap()),
+        sha256(&content)
+    );
+}

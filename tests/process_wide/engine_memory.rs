@@ -1,5 +1,5 @@
 //! A 100,000-file remote tree, expanded lazily by the engine (each directory listed when
-//! its item runs), stays within the 200 MiB budget (the whole test process's RSS).
+//! its item runs), stays within the 80 MiB budget (the whole test process's RSS).
 //!
 //! The tree is made up on the fly by a small FTP server in this file (loopback only): ten
 //! directories of 10,000 files, listed with MLSD. Its downloads never send a byte, so the
@@ -157,7 +157,7 @@ fn start_server() -> (u16, Arc<Mutex<Vec<String>>>) {
 }
 
 #[test]
-fn a_hundred_thousand_file_tree_expands_lazily_under_200_mib() {
+fn a_hundred_thousand_file_tree_expands_lazily_under_80_mib() {
     // It reads the whole process's RSS: nothing else may run meanwhile.
     let _alone = crate::alone();
     let (port, listed) = start_server();
@@ -236,5 +236,6 @@ fn a_hundred_thousand_file_tree_expands_lazily_under_200_mib() {
     expected.extend((0..DIRS).map(|d| format!("/d{d:03}")));
     assert_eq!(listed, expected);
     assert!(started > 0, "no file started");
-    assert!(rss < 200 * 1024, "RSS {rss} KiB");
+    // The README's figure: measured 59 MiB (5 MiB of it the process before), budget 80.
+    assert!(rss < 80 * 1024, "RSS {rss} KiB");
 }
