@@ -14,6 +14,7 @@ use crate::gui::file_table::{TableContext, file_table_ui};
 use crate::gui::queue_view::QueueTab;
 use crate::gui::{human_size, log_pane, queue_pane, tree_ui};
 use crate::remote::Server;
+use crate::visible::visible;
 
 impl SkiffApp {
     /// Draws the whole window and carries out what the user asked for, after drawing.
@@ -403,7 +404,7 @@ impl SkiffApp {
             ui.weak(summary);
         });
         if let Some(err) = &files.error {
-            ui.colored_label(ui.visuals().error_fg_color, err);
+            ui.colored_label(ui.visuals().error_fg_color, visible(err));
         }
         if !browsable {
             welcome_ui(ui, actions);
