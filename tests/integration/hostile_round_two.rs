@@ -10,11 +10,11 @@ use std::time::Duration;
 use crate::common::seam;
 use crate::scripted::tree::{Tree, TreeServer, list_line, mlsd_line};
 use crate::scripted::{
-    ScriptedServer, Step, client_options, greeting_and_logon, logon_for_binary_transfer, runtime,
-    send,
+    ScriptedServer, Step, client_options, connect_error, greeting_and_logon, list_steps,
+    logon_for_binary_transfer, retr_steps, runtime, send,
 };
 use crate::skiff_cmd::skiff_in;
-use skiff::net::{Connection, FtpError, RetryClass};
+use skiff::net::{FtpError, RetryClass};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -116,16 +116,6 @@ fn drip_note(server: &mut ScriptedServer) -> String {
         .unwrap_or_else(|| panic!("no drip noted: {:?}", server.notes()))
 }
 
-fn connect_error(script: Vec<Step>, timeout: Duration) -> (FtpError, ScriptedServer) {
-    let server = ScriptedServer::start(script);
-    let (options, _) = client_options(&server, timeout);
-    let err = runtime()
-        .block_on(Connection::connect(options))
-        .err()
-        .expect("the connection must fail");
-    (err, server)
-}
-
 #[test]
 fn a_banner_dripped_a_byte_at_a_time_fails_at_the_reply_deadline() {
     // Each byte comes well inside the 1 s timeout; the reply as a whole never does.
@@ -206,26 +196,19 @@ fn a_logon_answered_just_in_time_at_every_step_fails_at_the_logon_deadline() {
 
 #[test]
 fn a_listing_dripped_below_the_floor_rate_ends_with_an_error_naming_the_setting() {
-    let mut script = greeting_and_logon(&["EPSV"]);
-    script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("CWD /"),
-        send("250 ok\r\n"),
-        Step::Expect("TYPE A"),
-        send("200 ok\r\n"),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("LIST"),
-        send("150 here it comes\r\n"),
-        // 20 bytes a second, each inside the timeout: the listing would take days.
-        Step::DataDrip {
-            pattern: list_line("file", b"slow.txt", 1),
-            every: Duration::from_millis(50),
-            for_at_most: Duration::from_secs(40),
-        },
-        send("226 done\r\n"),
-    ]);
+    // 20 bytes a second, each inside the timeout: the listing would take days.
+    let drip = Step::DataDrip {
+        pattern: list_line("file", b"slow.txt", 1),
+        every: Duration::from_millis(50),
+        for_at_most: Duration::from_secs(40),
+    };
+    let script = list_steps(
+        &["EPSV"],
+        "LIST",
+        "150 here it comes\r\n",
+        drip,
+        "226 done\r\n",
+    );
     let mut server = ScriptedServer::start(script);
     let work = tempfile::tempdir().unwrap();
     let run = skiff_in(
@@ -241,49 +224,61 @@ fn a_listing_dripped_below_the_floor_rate_ends_with_an_error_naming_the_setting(
 
 /// A RETR whose data never stops: `size_reply` answers SIZE, `opening` is the 150.
 fn endless_download(size_reply: &str, opening: &str) -> (skiff::remote::RemoteError, u64) {
-    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
-    script.extend([
-        Step::Expect("SIZE"),
-        send(size_reply),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("RETR"),
-        send(opening),
-        Step::DataSendRepeated {
-            pattern: vec![b'x'; 64 * 1024],
-            up_to: 8 << 30,
-        },
-        send("226 sent it all\r\n"),
-    ]);
-    let mut server = ScriptedServer::start(script);
-    let (options, _) = client_options(&server, Duration::from_secs(5));
-    let work = tempfile::tempdir().unwrap();
-    let target = work.path().join("f.bin");
-    let err = runtime()
-        .block_on(async {
-            let mut conn = seam::connect(options).await?;
-            seam::get(conn.as_mut(), b"/f.bin", &target).await
-        })
-        .unwrap_err();
-    assert!(!target.exists(), "nothing under the final name");
-    let part = work.path().join("f.bin.part");
-    let kept = std::fs::metadata(&part).map_or(0, |m| m.len());
+    let endless = Step::DataSendRepeated {
+        pattern: vec![b'x'; 64 * 1024],
+        up_to: 8 << 30,
+    };
+    let (err, work, mut server) = download_err(retr_steps(
+        size_reply,
+        opening,
+        endless,
+        "226 sent it all\r\n",
+    ));
+    let kept = std::fs::metadata(work.path().join("f.bin.part")).map_or(0, |m| m.len());
     server.join();
-    let sent: u64 = server
-        .notes()
-        .iter()
-        .find_map(|n| {
-            n.strip_prefix("repeated ")?
-                .strip_suffix(" bytes")?
-                .parse()
-                .ok()
-        })
-        .expect("the data connection was used");
+    let sent = server.repeated_bytes();
     assert!(
         sent < 1 << 30,
         "{sent} bytes went out before the client stopped"
     );
     (err, kept)
+}
+
+/// `/f.bin` downloaded through the seam from a server playing `script`: the result, the
+/// folder it went to, and the server.
+fn download(
+    script: Vec<Step>,
+) -> (
+    Result<skiff::transfer::Outcome, skiff::remote::RemoteError>,
+    tempfile::TempDir,
+    ScriptedServer,
+) {
+    let server = ScriptedServer::start(script);
+    let (options, _) = client_options(&server, Duration::from_secs(5));
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("f.bin");
+    let result = runtime().block_on(async {
+        let mut conn = seam::connect(options).await?;
+        seam::get(conn.as_mut(), b"/f.bin", &target).await
+    });
+    (result, work, server)
+}
+
+/// A download that must fail, with nothing under the final name.
+fn download_err(
+    script: Vec<Step>,
+) -> (
+    skiff::remote::RemoteError,
+    tempfile::TempDir,
+    ScriptedServer,
+) {
+    let (result, work, server) = download(script);
+    let err = result.expect_err("the download must fail");
+    assert!(
+        !work.path().join("f.bin").exists(),
+        "nothing under the final name"
+    );
+    (err, work, server)
 }
 
 #[test]
@@ -314,28 +309,10 @@ fn a_download_past_the_size_its_150_reply_announced_is_stopped() {
 
 /// A download whose RETR is answered by `before` (1xx replies), the data, then `after`.
 fn download_with_replies(before: &str, after: &str) -> Result<Vec<u8>, String> {
-    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
-    script.extend([
-        Step::Expect("SIZE"),
-        send("213 1000\r\n"),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("RETR"),
-        send(before),
-        Step::DataSend(vec![5u8; 1000]),
-        send(after),
-    ]);
-    let server = ScriptedServer::start(script);
-    let (options, _) = client_options(&server, Duration::from_secs(5));
-    let work = tempfile::tempdir().unwrap();
-    let target = work.path().join("f.bin");
-    runtime()
-        .block_on(async {
-            let mut conn = seam::connect(options).await?;
-            seam::get(conn.as_mut(), b"/f.bin", &target).await
-        })
-        .map_err(|e| e.to_string())?;
-    Ok(std::fs::read(&target).unwrap())
+    let data = Step::DataSend(vec![5u8; 1000]);
+    let (result, work, _server) = download(retr_steps("213 1000\r\n", before, data, after));
+    result.map_err(|e| e.to_string())?;
+    Ok(std::fs::read(work.path().join("f.bin")).unwrap())
 }
 
 #[test]

@@ -349,48 +349,24 @@ fn without_a_keyring_the_error_offers_the_master_password_store() {
     // No session bus at all (a headless box): the keyring is absent.
     let config = tempfile::tempdir().unwrap();
     let config = config.path();
-    let env = [
-        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
-        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
-        ("SKIFF_PASSWORD", "no keyring here"),
-    ];
-    let run = skiff_with_env(
-        config,
-        &[
-            "sites",
-            "add",
-            "prod",
-            "ftp://bob@127.0.0.1:2121/",
-            "--ask-password",
-        ],
-        &env,
-        LIMIT,
-    );
-    run.assert_fails_with("the OS keyring is not reachable")
+    let add = |extra: &[&str]| {
+        let mut args = vec!["sites", "add", "prod", "ftp://bob@127.0.0.1:2121/"];
+        args.push("--ask-password");
+        args.extend(extra);
+        let env = [
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+            ("SKIFF_PASSWORD", "no keyring here"),
+            ("SKIFF_MASTER_PASSWORD", "master of this test"),
+        ];
+        skiff_with_env(config, &args, &env, LIMIT)
+    };
+    add(&[])
+        .assert_fails_with("the OS keyring is not reachable")
         .assert_fails_with("master-password");
     assert_no_file_holds(&files_under(config), "no keyring here");
 
     // The master-password store is the way out, and works.
-    let env = [
-        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
-        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
-        ("SKIFF_PASSWORD", "no keyring here"),
-        ("SKIFF_MASTER_PASSWORD", "master of this test"),
-    ];
-    let run = skiff_with_env(
-        config,
-        &[
-            "sites",
-            "add",
-            "prod",
-            "ftp://bob@127.0.0.1:2121/",
-            "--ask-password",
-            "--password-store",
-            "master-password",
-        ],
-        &env,
-        LIMIT,
-    );
-    run.assert_ok();
+    add(&["--password-store", "master-password"]).assert_ok();
     assert_no_file_holds(&files_under(config), "no keyring here");
 }

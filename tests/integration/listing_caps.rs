@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::scripted::{ScriptedServer, Step, greeting_and_logon, send};
+use crate::scripted::{ScriptedServer, Step, list_steps, send};
 
 /// One thousand MLSD lines with distinct names, as proftpd sends them.
 fn mlsd_lines() -> Vec<u8> {
@@ -62,26 +62,14 @@ fn skiff_measured(args: &[&str]) -> (Option<i32>, String, u64) {
 /// A server whose listing (`command`: LIST or MLSD) sends `pattern` again and again, up to
 /// 4 GiB: far more than the default caps allow.
 fn endless_listing(features: &[&str], command: &'static str, pattern: Vec<u8>) -> ScriptedServer {
-    let mut script = greeting_and_logon(features);
-    script.extend([
-        Step::Expect("PWD"),
-        send("257 \"/\"\r\n"),
-        Step::Expect("CWD /"),
-        send("250 ok\r\n"),
-        Step::Expect("TYPE A"),
-        send("200 ok\r\n"),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect(command),
-        send("150 here it comes, forever\r\n"),
-        Step::DataSendRepeated {
-            pattern,
-            up_to: 4 << 30,
-        },
-        send("426 the listing was cut\r\n"),
-        Step::Expect("QUIT"),
-        send("221 bye\r\n"),
-    ]);
+    let endless = Step::DataSendRepeated {
+        pattern,
+        up_to: 4 << 30,
+    };
+    let opening = "150 here it comes, forever\r\n";
+    let cut = "426 the listing was cut\r\n";
+    let mut script = list_steps(features, command, opening, endless, cut);
+    script.extend([Step::Expect("QUIT"), send("221 bye\r\n")]);
     ScriptedServer::start(script)
 }
 
@@ -102,16 +90,7 @@ fn an_endless_listing_fails_at_the_entry_cap_with_memory_bounded() {
         "peak RSS {} MiB (limit 200 MiB)",
         peak_kib / 1024
     );
-    let sent: u64 = server
-        .notes()
-        .iter()
-        .find_map(|n| {
-            n.strip_prefix("repeated ")?
-                .strip_suffix(" bytes")?
-                .parse()
-                .ok()
-        })
-        .expect("the data connection was used");
+    let sent = server.repeated_bytes();
     // The client stopped reading soon after the cap, long before the server's 4 GiB.
     assert!(
         sent < 1 << 30,

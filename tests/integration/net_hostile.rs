@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::common::seam;
 use crate::scripted::{
     LogLines, ScriptedServer, Step, client_options, greeting_and_logon as logon, log_texts,
-    logon_for_binary_transfer, runtime, send,
+    logon_for_binary_transfer, retr_steps, runtime, send,
 };
 use skiff::log::LogKind;
 use skiff::net::{ConnectOptions, Connection, DataMode, FtpError, RetryClass};
@@ -20,13 +20,7 @@ fn options(server: &ScriptedServer) -> (ConnectOptions, LogLines) {
 }
 
 fn connect_error(script: Vec<Step>) -> (FtpError, ScriptedServer) {
-    let server = ScriptedServer::start(script);
-    let (options, _) = options(&server);
-    let err = runtime()
-        .block_on(Connection::connect(options))
-        .err()
-        .expect("the connection must fail");
-    (err, server)
+    crate::scripted::connect_error(script, Duration::from_secs(1))
 }
 
 #[test]
@@ -122,17 +116,9 @@ fn a_server_that_stalls_mid_reply_hits_the_timeout() {
 
 /// A RETR whose data connection delivers 1,000 bytes and then goes silent, open.
 fn stalled_download_script() -> Vec<Step> {
-    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
-    script.extend([
-        Step::Expect("SIZE"),
-        send("213 100000\r\n"),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("RETR"),
-        send("150 sending\r\n"),
-        Step::DataSendHold(vec![7u8; 1000]),
-        Step::Stall(Duration::from_secs(4)),
-    ]);
+    let data = Step::DataSendHold(vec![7u8; 1000]);
+    let mut script = retr_steps("213 100000\r\n", "150 sending\r\n", data, "");
+    script.push(Step::Stall(Duration::from_secs(4)));
     script
 }
 
@@ -348,18 +334,14 @@ fn an_abort_answered_by_one_426_ends_at_the_pwd_without_waiting() {
 /// word the download is not complete, and nothing appears under the final name.
 #[test]
 fn a_final_reply_that_stalls_mid_line_fails_the_download_after_the_timeout() {
-    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
-    script.extend([
-        Step::Expect("SIZE"),
-        send("213 1000\r\n"),
-        Step::Expect("EPSV"),
-        Step::Epsv,
-        Step::Expect("RETR"),
-        send("150 sending\r\n"),
-        Step::DataSend(vec![9u8; 1000]),
-        send("226 Transfer compl"),
-        Step::Stall(Duration::from_secs(3)),
-    ]);
+    let data = Step::DataSend(vec![9u8; 1000]);
+    let mut script = retr_steps(
+        "213 1000\r\n",
+        "150 sending\r\n",
+        data,
+        "226 Transfer compl",
+    );
+    script.push(Step::Stall(Duration::from_secs(3)));
     let server = ScriptedServer::start(script);
     let (options, _) = options(&server);
     let work = tempfile::tempdir().unwrap();

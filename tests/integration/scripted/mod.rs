@@ -165,6 +165,19 @@ impl ScriptedServer {
         self.notes.lock().expect("notes lock").clone()
     }
 
+    /// The bytes a `DataSendRepeated` sent before the client stopped reading (or its end).
+    pub fn repeated_bytes(&self) -> u64 {
+        self.notes()
+            .iter()
+            .find_map(|n| {
+                n.strip_prefix("repeated ")?
+                    .strip_suffix(" bytes")?
+                    .parse()
+                    .ok()
+            })
+            .expect("the data connection was used")
+    }
+
     /// Waits for every script to end and returns everything received.
     pub fn finish(mut self) -> Vec<String> {
         self.join();
@@ -444,6 +457,67 @@ pub fn logon_for_binary_transfer(features: &[&str]) -> Vec<Step> {
         send("200 ok\r\n"),
     ]);
     steps
+}
+
+/// A download of a `size`-byte file (`size_reply` answers SIZE): EPSV, RETR answered by
+/// `opening` (its 1xx replies), then `data` on the data connection and `after` on the
+/// control connection.
+pub fn retr_steps(size_reply: &str, opening: &str, data: Step, after: &str) -> Vec<Step> {
+    let mut script = logon_for_binary_transfer(&["SIZE", "EPSV"]);
+    script.extend([
+        Step::Expect("SIZE"),
+        send(size_reply),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect("RETR"),
+        send(opening),
+        data,
+        send(after),
+    ]);
+    script
+}
+
+/// A listing of `/` (`command`: LIST or MLSD, as `features` lead the client to choose):
+/// logon, PWD, CWD, TYPE A, EPSV, the command answered by `opening`, then `data` on the
+/// data connection and `after` on the control connection.
+pub fn list_steps(
+    features: &[&str],
+    command: &'static str,
+    opening: &str,
+    data: Step,
+    after: &str,
+) -> Vec<Step> {
+    let mut script = greeting_and_logon(features);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Expect("CWD /"),
+        send("250 ok\r\n"),
+        Step::Expect("TYPE A"),
+        send("200 ok\r\n"),
+        Step::Expect("EPSV"),
+        Step::Epsv,
+        Step::Expect(command),
+        send(opening),
+        data,
+        send(after),
+    ]);
+    script
+}
+
+/// `Connection::connect` to a server playing `script`, which must fail: the error, and
+/// the server (for what it noted).
+pub fn connect_error(
+    script: Vec<Step>,
+    timeout: Duration,
+) -> (skiff::net::FtpError, ScriptedServer) {
+    let server = ScriptedServer::start(script);
+    let (options, _) = client_options(&server, timeout);
+    let err = runtime()
+        .block_on(skiff::net::Connection::connect(options))
+        .err()
+        .expect("the connection must fail");
+    (err, server)
 }
 
 /// Options for a library client of `server` (user "user", password "pass", every wait
