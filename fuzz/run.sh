@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time and fails on the first crash, leak or
-# out-of-memory (CI: `bash fuzz/run.sh 60`). Usage: fuzz/run.sh [SECONDS] [TARGET...]
+# out-of-memory. Usage: fuzz/run.sh [--quick] [SECONDS] [TARGET...]
+#
+# By default the targets are release code with overflow checks and debug assertions, under
+# AddressSanitizer (which also finds leaks): the thorough run, for a long session. --quick
+# builds them unoptimised and without AddressSanitizer, in a few minutes rather than twenty
+# on 2 cores: every property, panic, overflow and memory limit is still checked (Skiff's
+# code has no `unsafe`, which is what AddressSanitizer watches), at fewer executions per
+# second. CI runs `bash fuzz/run.sh --quick 45`.
 #
 # Toolchain: `cargo +nightly fuzz` when a nightly toolchain is installed, else stable with
 # RUSTC_BOOTSTRAP=1 (sanitizers are nightly flags). SKIFF_FUZZ_TOOLCHAIN=stable forces the
@@ -11,6 +18,11 @@
 # artifacts/<target>/; replay it with `cargo fuzz run TARGET artifacts/TARGET/crash-...`.
 set -euo pipefail
 cd "$(dirname "$0")"
+build=(-a)
+if [ "${1:-}" = --quick ]; then
+    build=(--dev -s none)
+    shift
+fi
 seconds=${1:-60}
 shift || true
 targets=("$@")
@@ -26,10 +38,9 @@ else
     export RUSTC_BOOTSTRAP=1
     fuzz=(cargo fuzz)
 fi
-echo "== fuzz: ${fuzz[*]} (${RUSTC_BOOTSTRAP:+RUSTC_BOOTSTRAP=1, }$seconds s per target)"
+echo "== fuzz: ${fuzz[*]} ${build[*]} (${RUSTC_BOOTSTRAP:+RUSTC_BOOTSTRAP=1, }$seconds s per target)"
 
-# Release code with overflow checks and debug assertions (-a), AddressSanitizer (default).
-"${fuzz[@]}" build -a
+"${fuzz[@]}" build "${build[@]}"
 
 mkdir -p target/run-corpus target/run-logs
 run_one() {
@@ -37,7 +48,7 @@ run_one() {
     mkdir -p "target/run-corpus/$target"
     # rss/malloc limits turn unbounded allocation into a failure (AddressSanitizer alone
     # takes a few hundred MiB of rss); -timeout catches stalls.
-    if "${fuzz[@]}" run -a "$target" "target/run-corpus/$target" "corpus/$target" -- \
+    if "${fuzz[@]}" run "${build[@]}" "$target" "target/run-corpus/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10 \
         -max_len=8192 -print_final_stats=1 >"$log" 2>&1; then
         local execs rate

@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# packaging/build-deb.sh [--validate]: builds target/debian/skiff_<version>_<arch>.deb with
-# cargo-deb (installed when missing) from a release build. With --validate, unpacks the .deb
+# packaging/build-deb.sh [--validate] [--test-build]: builds target/debian/skiff_<version>_<arch>.deb
+# with cargo-deb (installed when missing) from a release build. --test-build packages the
+# binary `cargo test` built instead (target/debug/skiff, no new compile): CI checks the
+# package's layout that way, not the optimiser. With --validate, unpacks the .deb
 # into a temporary root with dpkg -x and checks the desktop entry (desktop-file-validate), the
 # AppStream metainfo (appstreamcli validate --no-net), the ftp:// scheme handlers and that the
 # binary, icons and files named in the desktop entry are where they say.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+validate=false profile=release
+for arg in "$@"; do
+  case "$arg" in
+    --validate) validate=true ;;
+    --test-build) profile=dev ;;
+    *) echo "usage: packaging/build-deb.sh [--validate] [--test-build]" >&2; exit 2 ;;
+  esac
+done
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
-cargo build --release --locked
-deb=$(cargo deb --no-build 2>/dev/null | tail -n 1)
-[[ -f "$deb" ]] || deb=$(ls -t target/debian/skiff_*.deb | head -n 1)
+# After `cargo test` the dev build is current: this is then a no-op.
+cargo build --locked --profile "$profile"
+rm -f target/debian/skiff_*.deb
+cargo deb --no-build --profile "$profile"
+deb=$(ls -t target/debian/skiff_*.deb | head -n 1)
 echo "built $deb"
-[[ "${1:-}" == "--validate" ]] || exit 0
+$validate || exit 0
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
