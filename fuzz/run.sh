@@ -7,7 +7,7 @@
 # builds them unoptimised and without AddressSanitizer, in a few minutes rather than twenty
 # on 2 cores: every property, panic, overflow and memory limit is still checked (Skiff's
 # code has no `unsafe`, which is what AddressSanitizer watches), at fewer executions per
-# second. CI runs `bash fuzz/run.sh --quick 45`.
+# second. CI runs `bash fuzz/run.sh --quick 30`.
 #
 # Toolchain: `cargo +nightly fuzz` when a nightly toolchain is installed, else stable with
 # RUSTC_BOOTSTRAP=1 (sanitizers are nightly flags). SKIFF_FUZZ_TOOLCHAIN=stable forces the

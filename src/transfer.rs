@@ -300,8 +300,12 @@ async fn fetch(
     let received = match (read, closed) {
         (Ok(received), Ok(())) => received,
         (Err(err), _) | (Ok(_), Err(err)) => {
-            // An empty .part that this run created holds nothing worth resuming.
-            if offset == 0 && tokio::fs::metadata(&part).await.is_ok_and(|m| m.len() == 0) {
+            // An empty .part that this run created holds nothing worth resuming; nor does
+            // one from a server that sent more than it announced (the session stopped it):
+            // a retry starts over.
+            let overran = err.kind() == ErrorKind::SizeMismatch;
+            let empty = offset == 0 && tokio::fs::metadata(&part).await.is_ok_and(|m| m.len() == 0);
+            if overran || empty {
                 tokio::fs::remove_file(&part).await.ok();
             }
             return Err(err);
