@@ -17,10 +17,22 @@ for arg in "$@"; do
   esac
 done
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
-# After `cargo test` the dev build is current: this is then a no-op.
-cargo build --locked --profile "$profile"
 rm -f target/debian/skiff_*.deb
-cargo deb --no-build --profile "$profile"
+if [[ $profile == release ]]; then
+  cargo build --release --locked
+  cargo deb --no-build
+else
+  # After `cargo test` the dev build is current: this is then a no-op. Its binary, stripped
+  # (the debug line tables would make the package slow to compress), is staged where
+  # cargo-deb looks for a release binary, in a target folder of its own.
+  cargo build --locked
+  stage=$(mktemp -d)
+  mkdir -p "$stage/release" target/debian
+  strip -o "$stage/release/skiff" target/debug/skiff
+  CARGO_TARGET_DIR="$stage" cargo deb --no-build --fast
+  mv "$stage"/debian/skiff_*.deb target/debian/
+  rm -rf "$stage"
+fi
 deb=$(ls -t target/debian/skiff_*.deb | head -n 1)
 echo "built $deb"
 $validate || exit 0
