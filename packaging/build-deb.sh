@@ -22,10 +22,11 @@ if [[ $profile == release ]]; then
   cargo build --release --locked
   cargo deb --no-build
 else
-  # After `cargo test` the dev build is current: this is then a no-op. Its binary, stripped
-  # (the debug line tables would make the package slow to compress), is staged where
-  # cargo-deb looks for a release binary, in a target folder of its own.
-  cargo build --locked
+  # The binary `cargo test` built and ran (a plain `cargo build` would build it again: the
+  # tests' dev-dependencies turn on other features of eframe's crates). Stripped (the debug
+  # line tables would make the package slow to compress), it is staged where cargo-deb
+  # looks for a release binary, in a target folder of its own.
+  [[ -x target/debug/skiff ]] || cargo build --locked
   stage=$(mktemp -d)
   mkdir -p "$stage/release" target/debian
   strip -o "$stage/release/skiff" target/debug/skiff
