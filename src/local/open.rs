@@ -41,10 +41,7 @@ pub fn partial_len(part: &Path) -> io::Result<u64> {
         Ok(meta) if meta.is_symlink() => {
             Err(link_refused(io::Error::from_raw_os_error(ELOOP), part))
         }
-        Ok(_) => Err(io::Error::other(format!(
-            "{} is not a regular file; not resuming into it",
-            part.display()
-        ))),
+        Ok(_) => Err(not_regular(part)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(0),
         Err(err) => Err(err),
     }
@@ -94,13 +91,17 @@ fn link_refused(err: io::Error, path: &Path) -> io::Error {
     err
 }
 
+fn not_regular(path: &Path) -> io::Error {
+    io::Error::other(format!(
+        "{} is not a regular file; not resuming into it",
+        path.display()
+    ))
+}
+
 fn check_own_regular_file(file: &File, path: &Path) -> io::Result<()> {
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::other(format!(
-            "{} is not a regular file; not resuming into it",
-            path.display()
-        )));
+        return Err(not_regular(path));
     }
     #[cfg(unix)]
     {
