@@ -128,7 +128,7 @@ impl FtpSession {
         let copy = async {
             loop {
                 let n = conn
-                    .read_data(&mut stream, &mut buf)
+                    .read_data_gathered(&mut stream, &mut buf)
                     .await
                     .map_err(|e| (survives(&e), remote_error(e)))?;
                 if n == 0 {
