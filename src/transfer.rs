@@ -81,6 +81,9 @@ pub struct FileTransfer<'a> {
     /// The local name came from a folder's listing, not from the user: an upload does not
     /// follow a symbolic link found there.
     pub from_listing: bool,
+    /// The remote target did not exist when the tree was expanded (an upload's folder was
+    /// just created, or listed without it): no policy needs to ask the server about it.
+    pub target_absent: bool,
 }
 
 /// What the transfer's data passes through on our side.
@@ -440,7 +443,9 @@ pub async fn upload(
     let mut resume = file.retrying;
     // The remote size, once asked: `Some(None)` means there is no such file.
     let mut known_size: Option<Option<u64>> = None;
-    if !file.retrying {
+    if file.target_absent && !file.retrying {
+        known_size = Some(None);
+    } else if !file.retrying {
         match file.policy {
             ExistsPolicy::Refuse => {}
             ExistsPolicy::Overwrite => overwrite = true,
@@ -613,8 +618,15 @@ async fn send(
     };
     let total = offset + sent;
     // A server can store less than it was sent and still say 226 (a TLS close race seen
-    // with pyftpdlib): check when the size is comparable.
+    // with pyftpdlib), and a continued upload is only right if the offsets were: check
+    // those. A whole file over plain TCP reached the server before its end did, and the
+    // 226 says it was stored: asking again would cost a round trip per file.
+    let tls_data = matches!(
+        session.capabilities().security,
+        crate::remote::Security::Tls { data: true, .. }
+    );
     if binary
+        && (offset > 0 || tls_data)
         && let Some(stored) = remote_size(session, target).await?
         && stored != total
     {

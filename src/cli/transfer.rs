@@ -190,6 +190,7 @@ async fn run(
         size,
         priority: Priority::Normal,
         exists,
+        target_absent: false,
     };
     let mut view = ProgressView::new(std::io::stderr().is_terminal() && !target.log, tree);
     let ended = engine.transfer(root, &mut view).await;

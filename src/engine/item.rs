@@ -109,6 +109,10 @@ pub struct TransferSpec {
     pub size: Option<u64>,
     pub priority: Priority,
     pub exists: ExistsPolicy,
+    /// The target did not exist when the tree was expanded: its folder was just created,
+    /// or listed without it. The upload then skips asking the server about it (a SIZE per
+    /// file). Only a tree's expansion knows this; everything else says `false`.
+    pub target_absent: bool,
 }
 
 /// FileZilla's three lists, plus the states an item passes through on the way.

@@ -53,6 +53,7 @@ pub async fn run(
         retrying: context.retrying,
         data_type: context.data_type,
         from_listing: context.tree.depth > 0,
+        target_absent: spec.target_absent,
     };
     let flow = Flow {
         limit: context.limit,
@@ -209,15 +210,19 @@ async fn expand_local(
     session: &mut dyn RemoteSession,
     spec: &TransferSpec,
 ) -> Result<JobDone, RemoteError> {
-    if !spec.remote.is_empty()
-        && spec.remote != b"/"
-        && let Err(err) = session.mkdir(&spec.remote).await
-    {
-        // A refusal for a folder that exists is fine: the folder must be there now.
-        if err.kind() != ErrorKind::Refused || !session.is_usable() {
-            return Err(err);
+    let mut existing = RemoteNames::Unknown;
+    if !spec.remote.is_empty() && spec.remote != b"/" {
+        match session.mkdir(&spec.remote).await {
+            Ok(()) => existing = RemoteNames::NewFolder,
+            // A refusal for a folder that exists is fine: the folder must be there now.
+            Err(err) if err.kind() == ErrorKind::Refused && session.is_usable() => {
+                session.real_path(&spec.remote).await?;
+            }
+            Err(err) => return Err(err),
         }
-        session.real_path(&spec.remote).await?;
+    }
+    if matches!(existing, RemoteNames::Unknown) {
+        existing = RemoteNames::listed(session, &spec.remote).await?;
     }
     let mut dir = tokio::fs::read_dir(&spec.local)
         .await
@@ -264,13 +269,56 @@ async fn expand_local(
             }
         };
         let size = entry.metadata().await.ok().map(|m| m.len());
-        children.push(child(
+        let mut child = child(
             spec,
             kind,
             &entry.path(),
             path::join(&spec.remote, &name),
             size,
-        ));
+        );
+        child.target_absent = kind == ItemKind::File && existing.surely_absent(&name);
+        children.push(child);
     }
     Ok(JobDone::Expanded { children, refused })
+}
+
+/// What an upload's target folder held when its tree was expanded: which files surely do
+/// not exist there, so their uploads need not ask the server first (a SIZE per file was
+/// a quarter of the round trips of a small-file upload).
+enum RemoteNames {
+    /// The folder was just created (MKD succeeded): it is empty.
+    NewFolder,
+    /// The folder existed: the names its listing showed, folded as a case-insensitive
+    /// server might (`local::fold_key`), so `A.TXT` there counts as present for `a.txt`.
+    Listed(std::collections::HashSet<Vec<u8>>),
+    /// Not known (the listing failed): every upload asks.
+    Unknown,
+}
+
+impl RemoteNames {
+    async fn listed(session: &mut dyn RemoteSession, folder: &[u8]) -> Result<Self, RemoteError> {
+        let folder = if folder.is_empty() {
+            b"/".as_slice()
+        } else {
+            folder
+        };
+        match session.list(folder).await {
+            Ok(entries) => Ok(Self::Listed(
+                entries
+                    .iter()
+                    .map(|e| crate::local::fold_key(&e.name))
+                    .collect(),
+            )),
+            Err(err) if !session.is_usable() => Err(err),
+            Err(_) => Ok(Self::Unknown),
+        }
+    }
+
+    fn surely_absent(&self, name: &[u8]) -> bool {
+        match self {
+            Self::NewFolder => true,
+            Self::Listed(names) => !names.contains(&crate::local::fold_key(name)),
+            Self::Unknown => false,
+        }
+    }
 }

@@ -86,6 +86,7 @@ impl StoredItem {
             size: self.size,
             priority: self.priority,
             exists: self.exists,
+            target_absent: false,
         })
     }
 

@@ -320,6 +320,7 @@ mod tests {
             size: None,
             priority,
             exists: ExistsPolicy::Refuse,
+            target_absent: false,
         }
     }
 

@@ -21,6 +21,7 @@ fn file<'a>(local: &'a Path, remote: &'a [u8], data_type: DataType) -> FileTrans
         retrying: false,
         data_type,
         from_listing: false,
+        target_absent: false,
     }
 }
 

@@ -305,6 +305,68 @@ fn upload_existing_files_follow_the_chosen_policy() {
     assert_eq!(server.read_file("dst/two.txt").unwrap(), b"local two");
 }
 
+/// A tree upload asks the server nothing the tree's expansion already knows: into a folder
+/// it just created, each file costs EPSV and STOR alone (no SIZE before, to see whether it
+/// exists, nor after, over plain FTP); into an existing folder, one listing says which names
+/// are free, and only a name the listing has, or has in another case (one file on a
+/// case-insensitive server), is asked about.
+#[test]
+fn a_tree_upload_asks_only_what_it_does_not_know() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let work = tempfile::tempdir().unwrap();
+    let up = work.path().join("up");
+    std::fs::create_dir_all(up.join("sub")).unwrap();
+    for name in ["one.txt", "two.txt", "sub/three.txt"] {
+        std::fs::write(up.join(name), name.as_bytes()).unwrap();
+    }
+    let run = skiff(
+        work.path(),
+        &["put", "-r", "up", &server.url("fresh"), "--log"],
+    );
+    run.assert_ok();
+    let commands = run.log_lines("Command:");
+    let count = |verb: &str| commands.iter().filter(|c| c.starts_with(verb)).count();
+    assert_eq!(count("STOR "), 3, "{}", run.stderr);
+    assert_eq!(count("EPSV") + count("PASV"), 3, "{}", run.stderr);
+    assert_eq!(count("SIZE "), 0, "{}", run.stderr);
+    assert_eq!(count("LIST") + count("MLSD"), 0, "{}", run.stderr);
+    assert_eq!(
+        server.read_file("fresh/sub/three.txt").unwrap(),
+        b"sub/three.txt"
+    );
+
+    // An existing folder: listed once. ONE.TXT there may be one.txt on another server.
+    server.write_file("dst/ONE.TXT", b"remote");
+    server.write_file("dst/two.txt", b"remote two");
+    std::fs::remove_dir_all(up.join("sub")).unwrap();
+    std::fs::write(up.join("new.txt"), b"new").unwrap();
+    let run = skiff(
+        work.path(),
+        &[
+            "put",
+            "-r",
+            "up",
+            &server.url("dst"),
+            "--skip-existing",
+            "--log",
+        ],
+    );
+    run.assert_ok();
+    let commands = run.log_lines("Command:");
+    let has = |c: &str| commands.iter().any(|x| x == c);
+    assert!(has("SIZE /dst/one.txt"), "{}", run.stderr);
+    assert!(has("SIZE /dst/two.txt"), "{}", run.stderr);
+    assert!(!has("SIZE /dst/new.txt"), "{}", run.stderr);
+    assert!(
+        has("STOR /dst/one.txt") && has("STOR /dst/new.txt"),
+        "{}",
+        run.stderr
+    );
+    assert!(!has("STOR /dst/two.txt"), "{}", run.stderr);
+    assert_eq!(server.read_file("dst/two.txt").unwrap(), b"remote two");
+    assert_eq!(server.read_file("dst/ONE.TXT").unwrap(), b"remote");
+}
+
 /// `put -r --newer` replaces a remote file only when the local one is newer (MDTM), and
 /// `put -r --resume` continues a shorter remote file with REST, leaves a complete one alone
 /// and refuses a larger one.

@@ -34,6 +34,7 @@ fn spec(
         size,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     }
 }
 

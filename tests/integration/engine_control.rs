@@ -23,6 +23,7 @@ fn download_spec(server: &FtpServer, dir: &std::path::Path) -> TransferSpec {
         size: Some(1_500_000),
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     }
 }
 
@@ -199,6 +200,7 @@ fn item(
         size: None,
         priority: Priority::Normal,
         exists,
+        target_absent: false,
     }
 }
 

@@ -69,6 +69,7 @@ fn run_item(scripts: Vec<Vec<Step>>, max_attempts: u32, kind: ItemKind, name: &s
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     };
     let rt = engine_runtime();
     let states = rt.block_on(async {

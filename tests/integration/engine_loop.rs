@@ -23,6 +23,7 @@ fn download(server: &Arc<Server>, local: std::path::PathBuf, remote: &str) -> Tr
         size: Some(5),
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     }
 }
 

@@ -27,6 +27,7 @@ fn spec(options: &Arc<skiff::remote::Server>, name: &str, dir: &std::path::Path)
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     }
 }
 

@@ -32,6 +32,7 @@ fn spec(
         size: None,
         priority: Priority::Normal,
         exists,
+        target_absent: false,
     }
 }
 

@@ -59,6 +59,7 @@ fn a_restored_queue_waits_and_then_uses_the_next_logons_password() {
             size: None,
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
+            target_absent: false,
         }]));
         let added = tokio::time::timeout(Duration::from_secs(10), async {
             while let Some(event) = events.recv().await {
@@ -132,6 +133,7 @@ fn without_the_new_logon_a_restored_item_fails_with_the_servers_530() {
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     };
     let config = || EngineConfig {
         settings: EngineSettings {

@@ -51,6 +51,7 @@ fn download_through_cuts(
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     };
     let rt = engine_runtime();
     let (state, error) = rt.block_on(async {
@@ -140,6 +141,7 @@ fn permanent_failures_are_not_retried() {
             size: None,
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
+            target_absent: false,
         };
     let (missing_opts, missing_log) = server.connect_options();
     let (store_opts, store_log) = server.connect_options();

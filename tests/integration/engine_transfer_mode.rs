@@ -33,6 +33,7 @@ fn upload_with(mode: TransferMode, files: &[(&str, &[u8])]) -> Vec<Vec<u8>> {
                 size: Some(content.len() as u64),
                 priority: Priority::Normal,
                 exists: ExistsPolicy::Refuse,
+                target_absent: false,
             }
         })
         .collect();

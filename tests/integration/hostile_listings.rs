@@ -343,6 +343,7 @@ async fn engine_download(mlsd: bool) {
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     }]));
     let counts: Counts = tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(event) = events.recv().await {

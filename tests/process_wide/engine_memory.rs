@@ -180,6 +180,7 @@ fn a_hundred_thousand_file_tree_expands_lazily_under_80_mib() {
         size: None,
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
+        target_absent: false,
     };
     let (files, started, rss) = rt.block_on(async {
         let config = EngineConfig {

@@ -80,6 +80,7 @@ fn run_against(
             size: None,
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
+            target_absent: false,
         })
         .collect();
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -386,6 +386,7 @@ fn spec(
         size: if is_dir { None } else { size },
         priority: Priority::Normal,
         exists,
+        target_absent: false,
     }
 }
 
