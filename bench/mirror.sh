@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/mirror.sh [RUNS] — 1,000 files of 4 KiB, recursive download over loopback from vsftpd:
-# skiff get -r --parallel 4 and --parallel 1 against lftp mirror --parallel=4 and serial lftp
-# mirror, in the same run, alternating; medians and skiff's peak RSS. Needs root and
+# bench/mirror.sh [RUNS] — 1,000 files of 4 KiB, recursively over loopback with vsftpd, both
+# ways: skiff get -r / put -r with --parallel 4 and --parallel 1 against lftp mirror (-R for
+# uploads) with --parallel=4 and serial, in the same run, alternating; medians, ratios and
+# skiff's peak RSS, with one `case` line per comparison for bench/all.sh. Needs root and
 # tests/servers/install.sh (which installs lftp). Not a test: nothing here asserts a time.
 set -euo pipefail
 RUNS=${1:-5}
@@ -25,7 +26,7 @@ mkdir -p "$WORK/root/small" "$WORK/empty"
 # rm -rf between runs that scan was a third of the CPU time of whichever client ran next.
 # The kernel skips inodes freed in the last five minutes, so leave five minutes after a big
 # delete (this script's own cleanup included) before measuring again.
-rm -rf "$WORK/out"
+rm -rf "$WORK/out" "$WORK"/root/up-*
 chown -R "$USER_NAME" "$WORK/root"
 if [[ $(find "$WORK/root/small" -type f | wc -l) -ne 1000 ]]; then
   echo "bench: creating 1000 files of 4 KiB" >&2
@@ -40,13 +41,14 @@ URL="ftp://$USER_NAME:$USER_PASS@127.0.0.1:$PORT/small"
 declare -A times
 rss_max=0
 run=0
-timed() {  # timed NAME COMMAND...: runs into a new folder $OUT, records seconds
-  local name=$1; shift
-  OUT="$WORK/out/$name-$run"; mkdir -p "$OUT"; sync
+count_files() { find "$1" -type f | wc -l; }
+timed() {  # timed NAME DIR COMMAND...: runs (its files land in DIR), records seconds
+  local name=$1 dir=$2; shift 2
+  sync
   local t0 t1
   t0=$(now); "$@" > /dev/null 2> "$WORK/last.err" || { cat "$WORK/last.err" >&2; exit 1; }; t1=$(now)
-  local n; n=$(find "$OUT" -type f | wc -l)
-  [[ $n -eq 1000 ]] || { echo "bench: $name fetched $n files" >&2; exit 1; }
+  local n; n=$(count_files "$dir")
+  [[ $n -eq 1000 ]] || { echo "bench: $name moved $n files" >&2; exit 1; }
   times[$name]+="$(calc "$t1 - $t0") "
 }
 skiff_rss() {  # skiff under GNU time, keeping the peak RSS
@@ -55,27 +57,38 @@ skiff_rss() {  # skiff under GNU time, keeping the peak RSS
   (( rss > rss_max )) && rss_max=$rss
   return 0
 }
-lftp_mirror() {
-  lftp -e "set ftp:passive-mode on; set net:max-retries 1; mirror --parallel=$1 /small $OUT; quit" \
+lftp_cmd() {
+  lftp -e "set ftp:passive-mode on; set net:max-retries 1; $1; quit" \
     -u "$USER_NAME,$USER_PASS" -p "$PORT" 127.0.0.1
 }
-skiff_get() { skiff_rss "$SKIFF" get -r "$URL" "$OUT" --parallel "$1"; }
+# Downloads go to a new local folder per run, uploads to a new remote one.
+get_lftp() { OUT="$WORK/out/$1-$run"; timed "$1" "$OUT" lftp_cmd "mirror --parallel=$2 /small $OUT"; }
+get_skiff() { OUT="$WORK/out/$1-$run"; timed "$1" "$OUT" skiff_rss "$SKIFF" get -r "$URL" "$OUT" --parallel "$2"; }
+put_lftp() { timed "$1" "$WORK/root/up-$1-$run" lftp_cmd "mirror -R --parallel=$2 $WORK/root/small /up-$1-$run"; }
+put_skiff() {
+  timed "$1" "$WORK/root/up-$1-$run" skiff_rss "$SKIFF" put -r "$WORK/root/small" \
+    "ftp://$USER_NAME:$USER_PASS@127.0.0.1:$PORT/up-$1-$run" --parallel "$2"
+}
 for run in $(seq 1 "$RUNS"); do
-  timed lftp4 lftp_mirror 4
-  timed skiff4 skiff_get 4
-  timed lftp1 lftp_mirror 1
-  timed skiff1 skiff_get 1
+  get_lftp lftp-get4 4; get_skiff skiff-get4 4
+  get_lftp lftp-get1 1; get_skiff skiff-get1 1
+  put_lftp lftp-put4 4; put_skiff skiff-put4 4
+  put_lftp lftp-put1 1; put_skiff skiff-put1 1
   echo "run $run done" >&2
 done
 
-rm -rf "$WORK/out"
+rm -rf "$WORK/out" "$WORK"/root/up-*
 med() { printf '%s\n' ${times[$1]} | median; }
-l4=$(med lftp4); s4=$(med skiff4); l1=$(med lftp1); s1=$(med skiff1)
-printf '\n1000 x 4 KiB recursive download from vsftpd over loopback, median of %d runs\n' "$RUNS"
+printf '\n1000 x 4 KiB recursively, vsftpd over loopback, median of %d runs\n' "$RUNS"
 printf '| client | median s | files/s |\n|---|---:|---:|\n'
-printf '| lftp mirror --parallel=4 | %.3f | %.0f |\n' "$l4" "$(calc "1000 / $l4")"
-printf '| lftp mirror (serial) | %.3f | %.0f |\n' "$l1" "$(calc "1000 / $l1")"
-printf '| skiff get -r --parallel 4 | %.3f | %.0f |\n' "$s4" "$(calc "1000 / $s4")"
-printf '| skiff get -r --parallel 1 | %.3f | %.0f |\n' "$s1" "$(calc "1000 / $s1")"
-printf '\nskiff -P4 / lftp -P4: %.2f   skiff -P4 / serial lftp: %.2f   skiff peak RSS: %.1f MiB\n' \
-  "$(calc "$s4 / $l4")" "$(calc "$s4 / $l1")" "$(calc "$rss_max / 1024")"
+for name in lftp-get4 skiff-get4 lftp-get1 skiff-get1 lftp-put4 skiff-put4 lftp-put1 skiff-put1; do
+  m=$(med "$name"); printf '| %s | %.3f | %.0f |\n' "$name" "$m" "$(calc "1000 / $m")"
+done
+echo
+for pair in get4 get1 put4 put1; do
+  s=$(med "skiff-$pair"); l=$(med "lftp-$pair")
+  printf 'case 1,000 x 4 KiB %s | lftp %.3f s | skiff %.3f s | ratio %.2f | skiff peak RSS %.1f MiB\n' \
+    "$pair" "$l" "$s" "$(calc "$s / $l")" "$(calc "$rss_max / 1024")"
+done
+printf 'case 1,000 x 4 KiB get4 against serial lftp | lftp %.3f s | skiff %.3f s | ratio %.2f |\n' \
+  "$(med lftp-get1)" "$(med skiff-get4)" "$(calc "$(med skiff-get4) / $(med lftp-get1)")"

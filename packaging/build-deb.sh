@@ -17,7 +17,7 @@ for arg in "$@"; do
   esac
 done
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
-rm -f target/debian/skiff_*.deb
+rm -f target/debian/skiff_*.deb target/debian/skiff-dbgsym_*.ddeb
 if [[ $profile == release ]]; then
   cargo build --release --locked
   cargo deb --no-build
@@ -30,7 +30,7 @@ else
   stage=$(mktemp -d)
   mkdir -p "$stage/release" target/debian
   strip -o "$stage/release/skiff" target/debug/skiff
-  CARGO_TARGET_DIR="$stage" cargo deb --no-build --fast
+  CARGO_TARGET_DIR="$stage" cargo deb --no-build --fast --no-dbgsym
   mv "$stage"/debian/skiff_*.deb target/debian/
   rm -rf "$stage"
 fi
@@ -56,5 +56,18 @@ for size in 16x16 32x32 48x48 128x128 256x256 512x512; do
 done
 [[ -s "$root/usr/share/icons/hicolor/scalable/apps/$icon.svg" ]]
 "$root/usr/bin/skiff" --version
+# Shipped stripped (the debug line tables live in the -dbgsym package), and small.
+if readelf -S "$root/usr/bin/skiff" | grep -q '\.debug_'; then
+  echo "/usr/bin/skiff carries debug sections: it must ship stripped" >&2; exit 1
+fi
+installed_kib=$(dpkg-deb --field "$deb" Installed-Size)
+# (The test build's binary is unoptimised: three times the size of a release one.)
+if [[ $profile == release ]] && (( installed_kib > 40 * 1024 )); then
+  echo "Installed-Size $installed_kib KiB is over 40 MiB" >&2; exit 1
+fi
+echo "binary $(stat -c %s "$root/usr/bin/skiff") bytes, Installed-Size $installed_kib KiB, package $(stat -c %s "$deb") bytes"
+for ddeb in target/debian/skiff-dbgsym_*.ddeb; do
+  [[ -f $ddeb ]] && echo "debug symbols: $ddeb ($(stat -c %s "$ddeb") bytes)"
+done
 dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Recommends\):/\1:/p'
 echo "validated $deb"
