@@ -107,7 +107,7 @@ impl ListingKeys {
             ends,
             name_rank,
             by_name,
-            type_rank: ranks(entries, |e| type_label(e)),
+            type_rank: ranks(entries, type_label),
             permissions_rank: ranks(entries, |e| e.permissions.clone()),
             owner_rank: ranks(entries, |e| e.owner_group.clone()),
         }

@@ -77,6 +77,9 @@ struct DroppedFile {
 
 /// The window's own one-shot jobs, as promises polled in `logic()` (`gui::jobs`). The
 /// password store's and the config files' are in `SitesState`, the diagnosis in its window.
+/// A remote folder and its listing with the keys made (`Jobs::remote_listings`).
+type MadeListing = (Vec<u8>, Listing);
+
 #[derive(Default)]
 struct Jobs {
     /// The local side's folder reads and operations, by request: their answers go to the
@@ -84,7 +87,7 @@ struct Jobs {
     local: Vec<(RequestId, Promise<Result<Answer, String>>)>,
     /// Big remote listings whose keys are being made on the blocking pool, by request: the
     /// folder and its listing once made.
-    remote_listings: Vec<(RequestId, Promise<Result<(Vec<u8>, Listing), String>>)>,
+    remote_listings: Vec<(RequestId, Promise<Result<MadeListing, String>>)>,
     /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
     choose_folder: Option<Promise<Option<PathBuf>>>,
     /// Files dropped from the desktop, looked at: uploaded once ready.
