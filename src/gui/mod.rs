@@ -9,6 +9,7 @@
 //! | `model.rs` | what the window shows: log ring, both panes, queue, questions (pure) |
 //! | `pane_state.rs` | one side's pane: file list, tree, path bar, the requests it waits for (pure) |
 //! | `pane.rs` | a file list as data: sort, filter, selection, history (pure) |
+//! | `listing.rs` | a listing's sort and filter keys, made once per listing (pure) |
 //! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
 //! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
@@ -34,6 +35,7 @@ mod dialogs;
 mod file_table;
 pub mod form;
 mod jobs;
+pub mod listing;
 mod log_pane;
 pub mod model;
 #[cfg(test)]
@@ -135,7 +137,7 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
                 ..crate::engine::EngineConfig::default()
             };
             let (engine, events) = crate::engine::spawn(engine_config, Arc::clone(&wake));
-            Ok(Box::new(SkiffApp::new(
+            let mut app = SkiffApp::new(
                 engine,
                 events,
                 wake,
@@ -147,7 +149,12 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
                     config_dir: files.dir.clone(),
                     config: Some(files),
                 },
-            )))
+            );
+            // For bench/window.sh: when the first frame was presented, written to this file.
+            if let Some(path) = std::env::var_os("SKIFF_REPORT_FIRST_FRAME") {
+                app.report_first_frame_to(path.into());
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))

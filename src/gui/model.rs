@@ -6,6 +6,7 @@
 use crate::visible::visible;
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::{
@@ -13,9 +14,11 @@ use crate::engine::{
     SessionRole,
 };
 use crate::gui::actions::Side;
+use crate::gui::listing::Listing;
 use crate::gui::pane_state::{Answer, PaneState};
 use crate::gui::queue_view::QueueView;
 use crate::log::{LogKind, LogLine};
+use crate::proto::listing::Entry;
 use crate::proto::path;
 
 /// The log pane keeps this many lines; older ones drop off.
@@ -80,6 +83,29 @@ impl Model {
         }
     }
 
+    /// What turns the engine's entries for `request` into the listing a pane shows: the
+    /// site's time offset applied (to the listing the file list awaits) and the sort keys
+    /// made. Owns what it needs, so the window can run it off the UI thread for a big one.
+    pub fn listing_maker(
+        &self,
+        request: RequestId,
+    ) -> impl FnOnce(Arc<[Entry]>) -> Listing + Send + 'static {
+        let minutes = if self.remote.awaits(request) {
+            self.remote_time_offset_minutes
+        } else {
+            0
+        };
+        move |entries| Listing::new(shift_times(entries, minutes))
+    }
+
+    /// A remote listing, its keys made (`listing_maker`), answered into the remote pane.
+    pub fn remote_listed(&mut self, request: RequestId, path: Vec<u8>, listing: Listing) {
+        if self.remote.awaits(request) {
+            self.connected = true;
+        }
+        self.answer(Side::Remote, request, Answer::Listing { path, listing });
+    }
+
     pub fn push_log(&mut self, line: LogLine) {
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
@@ -134,13 +160,8 @@ impl Model {
                 path,
                 entries,
             } => {
-                let entries = if self.remote.awaits(request) {
-                    self.connected = true;
-                    shift_times(entries, self.remote_time_offset_minutes)
-                } else {
-                    entries
-                };
-                self.answer(Side::Remote, request, Answer::Listing { path, entries });
+                let listing = self.listing_maker(request)(entries);
+                self.remote_listed(request, path, listing);
             }
             EngineEvent::RemoteDone { request, result } => {
                 // A certificate nobody vouched for: the window shows it and asks.

@@ -2,28 +2,24 @@
 //! filter, the selection and the back history. Pure (no egui), so it is tested the way a
 //! file manager is used: click, Ctrl+click, Shift+click, Ctrl+A, arrows, sort, filter.
 //!
-//! Entries stay in the order they were listed; `view` holds the indices of the visible ones,
-//! folders first, sorted by the chosen column. The selection holds entry indices, so it
-//! survives re-sorting and filtering.
+//! Entries stay in the order they were listed; `sorted` holds all their indices, folders
+//! first, sorted by the chosen column, and `view` the visible ones in that order. The
+//! selection holds entry indices, so it survives re-sorting and filtering.
+//!
+//! Sorting and filtering use the listing's keys (`Listing`), made once per listing: a sort is
+//! one `sort_unstable` of integers, the filter a search in lowercased names kept end to end,
+//! and a filter that contains the previous one only narrows the rows already shown.
 
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::proto::listing::{Entry, EntryKind};
+pub use crate::gui::listing::{SortColumn, type_label};
+
+use crate::gui::listing::Listing;
+use crate::proto::listing::Entry;
 
 /// How many folders the back history remembers.
 const HISTORY_LIMIT: usize = 50;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SortColumn {
-    Name,
-    Size,
-    Type,
-    Modified,
-    Permissions,
-    Owner,
-}
 
 /// The keyboard modifiers that change what a click on a row does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,7 +34,10 @@ pub struct ClickMods {
 pub struct FilePane {
     /// The folder shown: server bytes (remote) or OS bytes (local).
     pub path: Vec<u8>,
-    entries: Arc<[Entry]>,
+    listing: Listing,
+    /// Every entry, folders first, in the chosen order.
+    sorted: Vec<u32>,
+    /// The visible entries (those the filter keeps), in that order.
     view: Vec<usize>,
     sort: SortColumn,
     ascending: bool,
@@ -59,7 +58,8 @@ impl Default for FilePane {
     fn default() -> Self {
         Self {
             path: Vec::new(),
-            entries: Arc::from(Vec::new()),
+            listing: Listing::default(),
+            sorted: Vec::new(),
             view: Vec::new(),
             sort: SortColumn::Name,
             ascending: true,
@@ -77,8 +77,13 @@ impl Default for FilePane {
 impl FilePane {
     /// Shows a new listing of `path`. Going to another folder records the old one in the
     /// history and clears the selection; a refresh of the same folder keeps the selected
-    /// names selected.
+    /// names selected. (Makes the listing's keys; `show` takes a listing whose keys are made.)
     pub fn set_listing(&mut self, path: Vec<u8>, entries: Arc<[Entry]>) {
+        self.show(path, Listing::new(entries));
+    }
+
+    /// Shows `listing` of `path`, as `set_listing`.
+    pub fn show(&mut self, path: Vec<u8>, listing: Listing) {
         let same_folder = path == self.path;
         let keep: BTreeSet<Vec<u8>> = if same_folder {
             self.selected_entries().map(|e| e.name.clone()).collect()
@@ -92,19 +97,23 @@ impl FilePane {
             }
         }
         self.path = path;
-        self.entries = entries;
-        self.selected = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| keep.contains(&e.name))
-            .map(|(i, _)| i)
-            .collect();
+        self.listing = listing;
+        self.selected = if keep.is_empty() {
+            BTreeSet::new()
+        } else {
+            self.listing
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| keep.contains(&e.name))
+                .map(|(i, _)| i)
+                .collect()
+        };
         self.anchor = None;
         self.cursor = None;
         self.loading = false;
         self.error = None;
-        self.rebuild_view();
+        self.resort();
     }
 
     /// The folder to return to with "back", taken off the history.
@@ -120,7 +129,7 @@ impl FilePane {
     }
 
     pub fn entries(&self) -> &Arc<[Entry]> {
-        &self.entries
+        &self.listing.entries
     }
 
     /// Visible rows, after the filter.
@@ -134,7 +143,7 @@ impl FilePane {
 
     /// The entry shown in visible row `row`.
     pub fn row(&self, row: usize) -> Option<&Entry> {
-        self.view.get(row).map(|&i| &self.entries[i])
+        self.view.get(row).map(|&i| &self.listing.entries[i])
     }
 
     pub fn sort(&self) -> (SortColumn, bool) {
@@ -149,13 +158,13 @@ impl FilePane {
             self.sort = column;
             self.ascending = true;
         }
-        self.rebuild_view();
+        self.resort();
     }
 
     pub fn set_sort(&mut self, column: SortColumn, ascending: bool) {
         self.sort = column;
         self.ascending = ascending;
-        self.rebuild_view();
+        self.resort();
     }
 
     pub fn filter(&self) -> &str {
@@ -168,10 +177,22 @@ impl FilePane {
         if text == self.filter {
             return;
         }
+        let (old, new) = (self.filter.to_lowercase(), text.to_lowercase());
         self.filter = text.to_owned();
-        self.rebuild_view();
-        let visible: BTreeSet<usize> = self.view.iter().copied().collect();
-        self.selected.retain(|i| visible.contains(i));
+        if new.contains(&old) {
+            // Every name the new text matches, the old one matched: narrow the rows shown.
+            let keys = &self.listing.keys;
+            self.view.retain(|&i| keys.name_contains(i, &new));
+        } else {
+            self.refilter();
+        }
+        if !self.selected.is_empty() {
+            let mut visible = vec![false; self.listing.entries.len()];
+            for &i in &self.view {
+                visible[i] = true;
+            }
+            self.selected.retain(|&i| visible[i]);
+        }
     }
 
     pub fn is_selected(&self, row: usize) -> bool {
@@ -186,7 +207,7 @@ impl FilePane {
     }
 
     pub fn selected_entries(&self) -> impl Iterator<Item = &Entry> {
-        self.selected.iter().map(|&i| &self.entries[i])
+        self.selected.iter().map(|&i| &self.listing.entries[i])
     }
 
     pub fn selection_len(&self) -> usize {
@@ -259,69 +280,32 @@ impl FilePane {
         );
     }
 
-    fn rebuild_view(&mut self) {
+    /// Sorts every entry by the chosen column, then filters.
+    fn resort(&mut self) {
+        let listing = &self.listing;
+        self.sorted = listing
+            .keys
+            .sorted(&listing.entries, self.sort, self.ascending);
+        self.refilter();
+    }
+
+    /// The rows the filter keeps, in the sorted order.
+    fn refilter(&mut self) {
         let needle = self.filter.to_lowercase();
-        let entries = &self.entries;
-        let mut view: Vec<usize> = (0..entries.len())
-            .filter(|&i| {
-                needle.is_empty() || entries[i].name_lossy().to_lowercase().contains(&needle)
-            })
-            .collect();
-        let (column, ascending) = (self.sort, self.ascending);
-        view.sort_by(|&a, &b| {
-            let (a, b) = (&entries[a], &entries[b]);
-            // Folders first whatever the order, as FileZilla and every file manager.
-            b.is_dir().cmp(&a.is_dir()).then_with(|| {
-                let by_column = compare(a, b, column).then_with(|| compare_names(a, b));
-                if ascending {
-                    by_column
-                } else {
-                    by_column.reverse()
-                }
-            })
-        });
-        self.view = view;
+        let keys = &self.listing.keys;
+        let sorted = self.sorted.iter().map(|&i| i as usize);
+        self.view = if needle.is_empty() {
+            sorted.collect()
+        } else {
+            sorted.filter(|&i| keys.name_contains(i, &needle)).collect()
+        };
     }
-}
-
-/// The Type column's text: "Folder", "Link", or the extension as FileZilla shows it.
-pub fn type_label(entry: &Entry) -> String {
-    match entry.kind {
-        EntryKind::Dir => "Folder".to_owned(),
-        EntryKind::Link => "Link".to_owned(),
-        EntryKind::File => {
-            let name = entry.name_lossy();
-            match name
-                .rfind('.')
-                .filter(|&dot| dot > 0 && dot + 1 < name.len())
-            {
-                Some(dot) => format!("{}-file", name[dot + 1..].to_uppercase()),
-                None => "File".to_owned(),
-            }
-        }
-    }
-}
-
-fn compare(a: &Entry, b: &Entry, column: SortColumn) -> Ordering {
-    match column {
-        SortColumn::Name => compare_names(a, b),
-        SortColumn::Size => a.size.cmp(&b.size),
-        SortColumn::Type => type_label(a).cmp(&type_label(b)),
-        SortColumn::Modified => a.modified.cmp(&b.modified),
-        SortColumn::Permissions => a.permissions.cmp(&b.permissions),
-        SortColumn::Owner => a.owner_group.cmp(&b.owner_group),
-    }
-}
-
-/// Case-insensitive first, then by bytes, so `a` and `A` keep a stable order.
-fn compare_names(a: &Entry, b: &Entry) -> Ordering {
-    let lower = |e: &Entry| e.name.to_ascii_lowercase();
-    lower(a).cmp(&lower(b)).then_with(|| a.name.cmp(&b.name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::listing::EntryKind;
 
     fn file(name: &str, size: u64) -> Entry {
         let mut e = Entry::new(name, EntryKind::File);

@@ -9,12 +9,11 @@
 //! one) is dropped the same way on both sides. Pure: no egui, no I/O.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use crate::engine::RequestId;
+use crate::gui::listing::Listing;
 use crate::gui::pane::FilePane;
 use crate::gui::tree::DirTree;
-use crate::proto::listing::Entry;
 
 /// What a pane asked for with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +29,9 @@ pub enum Purpose {
 /// How a request ended.
 #[derive(Debug, Clone)]
 pub enum Answer {
-    /// A folder's entries (`path` as the side names it: server bytes or OS bytes).
-    Listing {
-        path: Vec<u8>,
-        entries: Arc<[Entry]>,
-    },
+    /// A folder's entries and their keys (`path` as the side names it: server bytes or OS
+    /// bytes).
+    Listing { path: Vec<u8>, listing: Listing },
     /// Ended without a listing: an operation's result, or why a listing failed.
     Done(Result<(), String>),
 }
@@ -84,9 +81,9 @@ impl PaneState {
         if self.awaits(request) {
             self.listing = None;
             match answer {
-                Answer::Listing { path, entries } => {
-                    self.tree.learn(&path, &entries);
-                    self.files.set_listing(path, entries);
+                Answer::Listing { path, listing } => {
+                    self.tree.learn(&path, &listing.entries);
+                    self.files.show(path, listing);
                 }
                 Answer::Done(result) => {
                     self.files.loading = false;
@@ -95,8 +92,8 @@ impl PaneState {
             }
         } else if self.tree_listings.remove(&request) {
             // A failed one leaves the folder unopened; the log or the pane says why.
-            if let Answer::Listing { path, entries } = answer {
-                self.tree.learn(&path, &entries);
+            if let Answer::Listing { path, listing } = answer {
+                self.tree.learn(&path, &listing.entries);
             }
         } else if self.operations.remove(&request) {
             self.dirty = true;
@@ -126,16 +123,18 @@ impl PaneState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::listing::EntryKind;
+    use crate::proto::listing::{Entry, EntryKind};
 
     fn listing(path: &str, names: &[&str]) -> Answer {
         Answer::Listing {
             path: path.as_bytes().to_vec(),
-            entries: names
-                .iter()
-                .map(|n| Entry::new(*n, EntryKind::Dir))
-                .collect::<Vec<_>>()
-                .into(),
+            listing: Listing::new(
+                names
+                    .iter()
+                    .map(|n| Entry::new(*n, EntryKind::Dir))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
         }
     }
 

@@ -29,12 +29,13 @@ use std::time::Instant;
 use eframe::egui;
 use poll_promise::Promise;
 
-use crate::engine::{EngineEvents, EngineHandle, RequestId};
+use crate::engine::{EngineEvent, EngineEvents, EngineHandle, RequestId};
 use crate::gui::actions::{Side, UiAction};
 use crate::gui::config::AppConfig;
 use crate::gui::diagnose_window::DiagnoseWindow;
 use crate::gui::dialogs::{Dialog, ExistsChoice};
 use crate::gui::jobs::{self, Wake};
+use crate::gui::listing::Listing;
 use crate::gui::model::Model;
 use crate::gui::pane_state::{Answer, PaneState};
 use crate::gui::prefs::Prefs;
@@ -76,11 +77,17 @@ struct DroppedFile {
 
 /// The window's own one-shot jobs, as promises polled in `logic()` (`gui::jobs`). The
 /// password store's and the config files' are in `SitesState`, the diagnosis in its window.
+/// A remote folder and its listing with the keys made (`Jobs::remote_listings`).
+type MadeListing = (Vec<u8>, Listing);
+
 #[derive(Default)]
 struct Jobs {
     /// The local side's folder reads and operations, by request: their answers go to the
     /// local pane, which drops those it no longer waits for.
     local: Vec<(RequestId, Promise<Result<Answer, String>>)>,
+    /// Big remote listings whose keys are being made on the blocking pool, by request: the
+    /// folder and its listing once made.
+    remote_listings: Vec<(RequestId, Promise<Result<MadeListing, String>>)>,
     /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
     choose_folder: Option<Promise<Option<PathBuf>>>,
     /// Files dropped from the desktop, looked at: uploaded once ready.
@@ -116,6 +123,8 @@ pub struct SkiffApp {
     cfg: SitesState,
     /// Server > Diagnose connection, while open.
     diagnose: Option<DiagnoseWindow>,
+    /// Where to write when the first frame was presented (`report_first_frame_to`).
+    report_first_frame: Option<PathBuf>,
 }
 
 impl SkiffApp {
@@ -161,6 +170,7 @@ impl SkiffApp {
                 ..Default::default()
             },
             diagnose: None,
+            report_first_frame: None,
         };
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
@@ -184,6 +194,13 @@ impl SkiffApp {
             app.quickconnect();
         }
         app
+    }
+
+    /// Writes to `path`, once the first frame is on screen, the wall-clock time then
+    /// (seconds since the Unix epoch): how bench/window.sh times the window's start
+    /// (`SKIFF_REPORT_FIRST_FRAME`, read by `gui::run`).
+    pub fn report_first_frame_to(&mut self, path: PathBuf) {
+        self.report_first_frame = Some(path);
     }
 
     /// The model, for tests that look at what the window knows.
@@ -224,6 +241,17 @@ impl SkiffApp {
         let now = Instant::now();
         for _ in 0..EVENTS_PER_FRAME {
             match self.events.try_recv() {
+                // A big listing's keys (a sort of its names) would take more than a frame:
+                // they are made on the blocking pool, and the listing shown when they are.
+                Ok(EngineEvent::Listing {
+                    request,
+                    path,
+                    entries,
+                }) if entries.len() >= Listing::OFF_THREAD => {
+                    let make = self.model.listing_maker(request);
+                    let job = jobs::spawn_blocking(&self.wake, move || (path, make(entries)));
+                    self.jobs.remote_listings.push((request, job));
+                }
                 Ok(event) => self.model.apply(event, now),
                 Err(_) => return false,
             }
@@ -234,6 +262,14 @@ impl SkiffApp {
     /// Takes the results of the one-shot jobs that are done.
     fn poll_jobs(&mut self) {
         self.poll_local_jobs();
+        for (request, made) in jobs::take_all_ready_keyed(&mut self.jobs.remote_listings) {
+            match made {
+                Ok((path, listing)) => self.model.remote_listed(request, path, listing),
+                Err(err) => self
+                    .model
+                    .answer(Side::Remote, request, Answer::Done(Err(err))),
+            }
+        }
         if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
             self.open_local(dir);
         }
@@ -261,6 +297,19 @@ impl SkiffApp {
 
 impl eframe::App for SkiffApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.report_first_frame.is_some() {
+            // The second frame begins once the first has been presented.
+            if ctx.cumulative_frame_nr() == 0 {
+                ctx.request_repaint();
+            } else if let Some(path) = self.report_first_frame.take() {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                if let Err(err) = std::fs::write(&path, format!("{:.6}\n", now.as_secs_f64())) {
+                    tracing::warn!("SKIFF_REPORT_FIRST_FRAME {}: {err}", path.display());
+                }
+            }
+        }
         let more = self.drain();
         self.poll_jobs();
         for side in Side::BOTH {

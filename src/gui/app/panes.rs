@@ -11,6 +11,7 @@ use super::SkiffApp;
 use crate::engine::{EngineCommand, RemoteOp, RequestId};
 use crate::gui::actions::Side;
 use crate::gui::jobs;
+use crate::gui::listing::Listing;
 use crate::gui::pane_state::{Answer, Purpose};
 use crate::local::{bytes_os, os_bytes};
 use crate::proto::charset::{Charset, CharsetError};
@@ -184,9 +185,10 @@ fn read_folder(dir: PathBuf, resolve: bool) -> Answer {
         dir
     };
     match crate::local_dir::list(&path) {
+        // The keys made here, on the blocking pool, not in a frame.
         Ok(entries) => Answer::Listing {
             path: os_bytes(path.as_os_str()),
-            entries: entries.into(),
+            listing: Listing::new(entries.into()),
         },
         Err(err) => Answer::Done(Err(format!("{}: {err}", path.display()))),
     }
