@@ -20,10 +20,8 @@ step "1 GiB put, and get/put over TLS, $RUNS runs"
 bash bench/big.sh "$RUNS" put,tls-get,tls-put | tee -a "$results"
 step "1,000 small files, $RUNS runs"
 bash bench/mirror.sh "$RUNS" | tee -a "$results"
-if [[ -f bench/window.sh ]]; then
-  step "the window: first frame and memory"
-  bash bench/window.sh | tee -a "$results"
-fi
+step "the window: first frame and memory"
+bash bench/window.sh | tee -a "$results"
 step "the window's frames with 100,000 entries"
 cargo bench --quiet --bench gui_frames 2>/dev/null | tee -a "$results"
 step "the package"

@@ -61,7 +61,12 @@ fn main() {
             "\n== {name}: created {ENTRIES} entries in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+        *SEEN.lock().unwrap() = (0.0, 0, 0);
         run(&rt, &server);
+        let (max, over, all) = *SEEN.lock().unwrap();
+        println!(
+            "case window 100,000 entries, {name} | slowest frame {max:.1} ms | {over} of {all} frames over 16 ms"
+        );
     }
 }
 
@@ -286,8 +291,22 @@ fn frame(harness: &mut Harness<'_, SkiffApp>, event: Option<egui::Event>) -> Dur
     start.elapsed()
 }
 
+/// Every frame `report` saw for the current server: the slowest, how many took over 16 ms,
+/// how many in all (for the one `case` line bench/all.sh collects).
+static SEEN: std::sync::Mutex<(f64, usize, usize)> = std::sync::Mutex::new((0.0, 0, 0));
+
 fn report(what: &str, mut times: Vec<Duration>) {
     times.sort();
+    {
+        let mut seen = SEEN.lock().unwrap();
+        let max = times.last().map_or(0.0, |t| t.as_secs_f64() * 1000.0);
+        seen.0 = seen.0.max(max);
+        seen.1 += times
+            .iter()
+            .filter(|t| t.as_secs_f64() * 1000.0 > 16.0)
+            .count();
+        seen.2 += times.len();
+    }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let median = times[times.len() / 2];
     let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];

@@ -57,7 +57,7 @@ done
 [[ -s "$root/usr/share/icons/hicolor/scalable/apps/$icon.svg" ]]
 "$root/usr/bin/skiff" --version
 # Shipped stripped (the debug line tables live in the -dbgsym package), and small.
-if readelf -S "$root/usr/bin/skiff" | grep -q '\.debug_'; then
+if readelf -S "$root/usr/bin/skiff" | grep -Eq '\.debug_(info|line)'; then
   echo "/usr/bin/skiff carries debug sections: it must ship stripped" >&2; exit 1
 fi
 installed_kib=$(dpkg-deb --field "$deb" Installed-Size)

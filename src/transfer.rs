@@ -11,8 +11,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
-
 use crate::cancel::Cancel;
 use crate::local::{numbered_name, part_path};
 use crate::proto::path;
@@ -534,14 +532,16 @@ async fn send(
     flow: Flow<'_>,
 ) -> Result<u64, RemoteError> {
     let source = file.local;
+    // Opened and read inline, as downloads write inline: each step is a page-cache
+    // operation of microseconds, while a hop to the blocking pool per step (and tokio's
+    // copy through its own buffer per read) cost more than a small file's transfer.
     let opened = match file.from_listing {
-        true => crate::local::open_listed_file(source).map(tokio::fs::File::from_std),
-        false => tokio::fs::File::open(source).await,
+        true => crate::local::open_listed_file(source),
+        false => std::fs::File::open(source),
     };
     let mut local = opened.map_err(local_err("cannot open the file to upload", source))?;
     let local_size = local
         .metadata()
-        .await
         .map_err(local_err("cannot read the file to upload", source))?
         .len();
     let binary = file.data_type == DataType::Binary;
@@ -583,9 +583,7 @@ async fn send(
         _ => {}
     }
     if offset > 0 {
-        local
-            .seek(std::io::SeekFrom::Start(offset))
-            .await
+        std::io::Seek::seek(&mut local, std::io::SeekFrom::Start(offset))
             .map_err(local_err("cannot seek in the file to upload", source))?;
     }
     let mut reader = LocalFile {
@@ -637,7 +635,7 @@ async fn send(
 
 /// The local file an upload reads, through the speed limit.
 struct LocalFile<'a> {
-    file: tokio::fs::File,
+    file: std::fs::File,
     path: &'a Path,
     done: u64,
     limit: Option<Arc<RateLimiter>>,
@@ -647,9 +645,7 @@ struct LocalFile<'a> {
 impl LocalFile<'_> {
     /// Back to the first byte, for a transfer that starts again from the beginning.
     async fn rewind(&mut self) -> Result<(), RemoteError> {
-        self.file
-            .seek(std::io::SeekFrom::Start(0))
-            .await
+        std::io::Seek::seek(&mut self.file, std::io::SeekFrom::Start(0))
             .map_err(local_err("cannot seek in the file to upload", self.path))?;
         self.done = 0;
         Ok(())
@@ -659,10 +655,7 @@ impl LocalFile<'_> {
 #[async_trait::async_trait]
 impl Source for LocalFile<'_> {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, RemoteError> {
-        let n = self
-            .file
-            .read(buf)
-            .await
+        let n = std::io::Read::read(&mut self.file, buf)
             .map_err(local_err("cannot read the file to upload", self.path))?;
         if n > 0 {
             if let Some(limit) = &self.limit {
