@@ -12,17 +12,13 @@ set -euo pipefail
 RUNS=${1:-5}
 CASES=${2:-get,put,tls-get,tls-put}
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
-VSFTPD="$CACHE/usr/sbin/vsftpd"
+source "$REPO/bench/lib.sh"
 WORK="$REPO/bench/work"
 PORT=${BENCH_PORT:-31021}
 PASV_MIN=${BENCH_PASV_MIN:-31100}
 PASV_MAX=$((PASV_MIN + 9))
-USER_NAME=skiffftp
-USER_PASS=skiffftp
 SIZE=1073741824
 
-source "$REPO/bench/lib.sh"
 bench_prepare
 
 mkdir -p "$WORK/root" "$WORK/empty" "$WORK/out" "$WORK/home"

@@ -1,7 +1,13 @@
 # bench/lib.sh — shared by the bench scripts: a vsftpd for one benchmark, on loopback.
 # Usage: source it, then `start_vsftpd WORK PORT PASV_MIN PASV_MAX` (serves WORK/root as
 # user skiffftp; stopped when the script exits). Lines in $VSFTPD_EXTRA are added to its
-# configuration (e.g. pasv_address=127.0.0.2).
+# configuration (e.g. pasv_address=127.0.0.2). Sourced after REPO is set.
+
+CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
+VSFTPD="$CACHE/usr/sbin/vsftpd"
+# The login vsftpd serves (tests/servers/install.sh creates it).
+USER_NAME=skiffftp
+USER_PASS=skiffftp
 
 bench_prepare() {
   [[ $EUID -eq 0 ]] || { echo "bench: run as root (vsftpd chroots)" >&2; exit 1; }

@@ -7,16 +7,12 @@
 set -euo pipefail
 RUNS=${1:-5}
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
-VSFTPD="$CACHE/usr/sbin/vsftpd"
+source "$REPO/bench/lib.sh"
 WORK="$REPO/bench/work-mirror"
 PORT=${BENCH_PORT:-31022}
 PASV_MIN=${BENCH_PASV_MIN:-31200}
 PASV_MAX=$((PASV_MIN + 49))
-USER_NAME=skiffftp
-USER_PASS=skiffftp
 
-source "$REPO/bench/lib.sh"
 bench_prepare
 
 mkdir -p "$WORK/root/small" "$WORK/empty"

@@ -15,15 +15,13 @@
 set -euo pipefail
 RUNS=${1:-3}
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${SKIFF_SERVER_CACHE:-$REPO/.server-cache}/root"
-VSFTPD="$CACHE/usr/sbin/vsftpd"
+# shellcheck source=lib.sh
+source "$REPO/bench/lib.sh"
 PORT=${BENCH_PORT:-31321}
 PASV_MIN=${BENCH_PASV_MIN:-31400}
 PASV_MAX=$((PASV_MIN + 9))
 ENTRIES=100000
 SKIFF="${SKIFF:-$REPO/target/release/skiff}"
-# shellcheck source=lib.sh
-source "$REPO/bench/lib.sh"
 [[ $EUID -eq 0 ]] || { echo "window: run as root (vsftpd chroots)" >&2; exit 1; }
 [[ -x $VSFTPD ]] || bash "$REPO/tests/servers/install.sh"
 command -v Xvfb >/dev/null || apt-get install -y -qq --no-install-recommends xvfb >/dev/null
