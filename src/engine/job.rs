@@ -11,7 +11,7 @@ use crate::proto::listing::EntryKind;
 use crate::proto::path;
 use crate::rate::RateLimiter;
 use crate::remote::{DataType, ErrorKind, RemoteError, RemoteSession};
-use crate::transfer::{self, FileTransfer, Flow, Outcome};
+use crate::transfer::{self, ExistsPolicy, FileTransfer, Flow, Outcome};
 
 /// How a job ended (errors are returned separately).
 #[derive(Debug)]
@@ -221,7 +221,9 @@ async fn expand_local(
             Err(err) => return Err(err),
         }
     }
-    if matches!(existing, RemoteNames::Unknown) {
+    // Replacing needs no look at the targets (`transfer::send` asks nothing then), so a
+    // listing would be a wasted round trip.
+    if matches!(existing, RemoteNames::Unknown) && spec.exists != ExistsPolicy::Overwrite {
         existing = RemoteNames::listed(session, &spec.remote).await?;
     }
     let mut dir = tokio::fs::read_dir(&spec.local)
