@@ -142,6 +142,7 @@ fn run(rt: &tokio::runtime::Runtime, server: &FtpServer) {
         std::thread::sleep(Duration::from_millis(2));
     }
     let took = listed.elapsed();
+    let shown_at = arrival.len() - 1;
     for _ in 0..10 {
         arrival.push(frame(&mut harness, None));
     }
@@ -151,6 +152,15 @@ fn run(rt: &tokio::runtime::Runtime, server: &FtpServer) {
         took.as_secs_f64(),
         arrival.len()
     );
+    // Which frame was the slowest, counted from the one that showed the rows: a slow frame
+    // before them is connecting or listing, at 0 it is showing them.
+    if let Some((slowest, time)) = arrival.iter().enumerate().max_by_key(|(_, t)| **t) {
+        println!(
+            "slowest frame while listing: {:.2} ms, {:+} frames from the one that showed the rows",
+            time.as_secs_f64() * 1000.0,
+            slowest as i64 - shown_at as i64
+        );
+    }
     report("frames while the listing arrives", arrival);
 
     let rightmost = |h: &Harness<'_, SkiffApp>, label: &str| {

@@ -177,15 +177,8 @@ impl FilePane {
         if text == self.filter {
             return;
         }
-        let (old, new) = (self.filter.to_lowercase(), text.to_lowercase());
         self.filter = text.to_owned();
-        if new.contains(&old) {
-            // Every name the new text matches, the old one matched: narrow the rows shown.
-            let keys = &self.listing.keys;
-            self.view.retain(|&i| keys.name_contains(i, &new));
-        } else {
-            self.refilter();
-        }
+        self.refilter();
         if !self.selected.is_empty() {
             let mut visible = vec![false; self.listing.entries.len()];
             for &i in &self.view {
@@ -297,7 +290,8 @@ impl FilePane {
         self.view = if needle.is_empty() {
             sorted.collect()
         } else {
-            sorted.filter(|&i| keys.name_contains(i, &needle)).collect()
+            let matching = keys.matching(&needle);
+            sorted.filter(|&i| matching[i]).collect()
         };
     }
 }

@@ -3,7 +3,9 @@
 //! teaches the tree that folder's subfolders and opens the way down to it, as FileZilla's
 //! trees follow the file list. Pure: no egui, no I/O.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::proto::listing::Entry;
 use crate::proto::path;
@@ -31,6 +33,9 @@ pub struct TreeRow {
 #[derive(Debug, Default, Clone)]
 pub struct DirTree {
     nodes: BTreeMap<Vec<u8>, Node>,
+    /// The visible rows, made when first drawn after a change (a folder with thousands of
+    /// subfolders made them anew every frame: a quarter of a frame's time).
+    rows: OnceCell<Arc<[TreeRow]>>,
 }
 
 /// The folder and its ancestors, root first: `/a/b` → `/`, `/a`, `/a/b`.
@@ -56,6 +61,7 @@ impl DirTree {
         if dir.is_empty() {
             return;
         }
+        self.rows.take();
         let children: BTreeSet<Vec<u8>> = entries
             .iter()
             .filter(|e| e.is_dir() && e.name != b"." && e.name != b"..")
@@ -79,6 +85,7 @@ impl DirTree {
 
     /// Opens or closes `dir`; returns `true` when it must be listed first.
     pub fn toggle(&mut self, dir: &[u8]) -> bool {
+        self.rows.take();
         let node = self.nodes.entry(dir.to_vec()).or_default();
         node.expanded = !node.expanded;
         node.expanded && !node.listed
@@ -89,13 +96,14 @@ impl DirTree {
     }
 
     /// The visible rows, depth first, folders in name order (case-insensitive).
-    pub fn rows(&self) -> Vec<TreeRow> {
-        let mut rows = Vec::new();
-        let Some(root) = self.nodes.keys().find(|p| path::parent(p) == p.as_slice()) else {
-            return rows;
-        };
-        self.push_rows(root.clone(), root.clone(), 0, &mut rows);
-        rows
+    pub fn rows(&self) -> Arc<[TreeRow]> {
+        Arc::clone(self.rows.get_or_init(|| {
+            let mut rows = Vec::new();
+            if let Some(root) = self.nodes.keys().find(|p| path::parent(p) == p.as_slice()) {
+                self.push_rows(root.clone(), root.clone(), 0, &mut rows);
+            }
+            rows.into()
+        }))
     }
 
     fn push_rows(&self, dir: Vec<u8>, name: Vec<u8>, depth: usize, rows: &mut Vec<TreeRow>) {
@@ -117,7 +125,7 @@ impl DirTree {
         };
         let children = &node.children;
         let mut sorted: Vec<&Vec<u8>> = children.iter().collect();
-        sorted.sort_by_key(|name| name.to_ascii_lowercase());
+        sorted.sort_by_cached_key(|name| name.to_ascii_lowercase());
         for child in sorted {
             self.push_rows(path::join(&dir, child), child.clone(), depth + 1, rows);
         }
@@ -140,7 +148,7 @@ mod tests {
 
     fn shown(tree: &DirTree) -> Vec<(usize, String)> {
         tree.rows()
-            .into_iter()
+            .iter()
             .map(|r| (r.depth, String::from_utf8_lossy(&r.path).into_owned()))
             .collect()
     }
@@ -168,6 +176,8 @@ mod tests {
     fn learning_a_parent_later_keeps_the_child_and_adds_siblings() {
         let mut tree = DirTree::default();
         tree.learn(b"/home/me", &dirs(&[]));
+        // The rows seen now are made and kept; learning more must make them anew.
+        assert_eq!(shown(&tree).len(), 3);
         tree.learn(b"/home", &dirs(&["me", "you"]));
         let paths: Vec<String> = shown(&tree).into_iter().map(|(_, p)| p).collect();
         assert_eq!(paths, ["/", "/home", "/home/me", "/home/you"]);
@@ -178,6 +188,7 @@ mod tests {
     fn toggling_asks_for_a_listing_only_when_unknown() {
         let mut tree = DirTree::default();
         tree.learn(b"/", &dirs(&["pub"]));
+        assert_eq!(shown(&tree).len(), 2);
         assert!(tree.toggle(b"/pub"), "never listed: list it");
         tree.learn(b"/pub", &dirs(&["x"]));
         assert!(tree.is_expanded(b"/pub"));
