@@ -535,15 +535,18 @@ async fn send(
     // Opened and read inline, as downloads write inline: each step is a page-cache
     // operation of microseconds, while a hop to the blocking pool per step (and tokio's
     // copy through its own buffer per read) cost more than a small file's transfer.
-    let opened = match file.from_listing {
-        true => crate::local::open_listed_file(source),
-        false => std::fs::File::open(source),
+    let (mut local, local_size) = if file.from_listing {
+        let (local, meta) = crate::local::open_listed_file(source)
+            .map_err(local_err("cannot open the file to upload", source))?;
+        (local, meta.len())
+    } else {
+        let local = std::fs::File::open(source)
+            .map_err(local_err("cannot open the file to upload", source))?;
+        let meta = local
+            .metadata()
+            .map_err(local_err("cannot read the file to upload", source))?;
+        (local, meta.len())
     };
-    let mut local = opened.map_err(local_err("cannot open the file to upload", source))?;
-    let local_size = local
-        .metadata()
-        .map_err(local_err("cannot read the file to upload", source))?
-        .len();
     let binary = file.data_type == DataType::Binary;
     // Replacing needs no look at the target; anything else does.
     let existing = match known_remote_size {

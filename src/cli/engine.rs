@@ -45,6 +45,8 @@ impl CliEngine {
         let config = EngineConfig {
             settings,
             start_processing: true,
+            // The log goes to --log from the sessions themselves; the CLI shows no pane.
+            log_events: false,
             ..EngineConfig::default()
         };
         // The CLI blocks on the receiver: nothing to wake.

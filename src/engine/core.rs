@@ -35,14 +35,21 @@ const SAVE_INTERVAL: Duration = Duration::from_millis(500);
 pub(super) struct Emitter {
     events: mpsc::UnboundedSender<EngineEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
+    /// `EngineConfig::log_events`.
+    log_events: bool,
 }
 
 impl Emitter {
     pub(super) fn new(
         events: mpsc::UnboundedSender<EngineEvent>,
         wake: Arc<dyn Fn() + Send + Sync>,
+        log_events: bool,
     ) -> Self {
-        Self { events, wake }
+        Self {
+            events,
+            wake,
+            log_events,
+        }
     }
 
     /// `false` when the face is gone.
@@ -72,10 +79,13 @@ impl Emitter {
     /// A copy of `server` whose log lines (labelled `conn`) also go out as events.
     pub(super) fn logging(&self, server: &Server, conn: ConnId) -> Server {
         let mut server = server.clone();
-        let events = self.clone();
-        server.log = server.log.for_conn(conn).tee(move |line| {
-            events.emit(EngineEvent::Log(line));
-        });
+        server.log = server.log.for_conn(conn);
+        if self.log_events {
+            let events = self.clone();
+            server.log = server.log.tee(move |line| {
+                events.emit(EngineEvent::Log(line));
+            });
+        }
         server
     }
 }

@@ -226,62 +226,84 @@ async fn expand_local(
     if matches!(existing, RemoteNames::Unknown) && spec.exists != ExistsPolicy::Overwrite {
         existing = RemoteNames::listed(session, &spec.remote).await?;
     }
-    let mut dir = tokio::fs::read_dir(&spec.local)
+    // One trip to the blocking pool for the whole folder (tokio's read_dir makes one per
+    // entry's metadata: a thousand thread hand-offs for a thousand small files).
+    let folder = spec.local.clone();
+    let entries = tokio::task::spawn_blocking(move || read_upload_folder(&folder))
         .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the folder read stopped")))
         .map_err(|source| RemoteError::local("cannot read the folder", &spec.local, &source))?;
     let charset = session.charset();
     let mut children = Vec::new();
     let mut refused = Vec::new();
-    loop {
-        let entry = match dir.next_entry().await {
-            Ok(Some(entry)) => entry,
-            Ok(None) => break,
-            Err(source) => {
-                return Err(RemoteError::local(
-                    "cannot read the folder",
-                    &spec.local,
-                    &source,
-                ));
-            }
-        };
-        let file_type = match entry.file_type().await {
-            Ok(t) => t,
-            Err(_) => continue,
-        };
-        let kind = if file_type.is_dir() {
+    for entry in entries {
+        let kind = if entry.file_type.is_dir() {
             ItemKind::DirectoryContents
-        } else if file_type.is_file() {
+        } else if entry.file_type.is_file() {
             ItemKind::File
         } else {
             session.log().status(format!(
                 "Skipped {}: not a regular file",
-                entry.path().display()
+                entry.path.display()
             ));
             continue;
         };
         // Checked before anything is sent for it: CR/LF would end the command early.
-        let name = match crate::local::remote_name(&entry.file_name(), charset) {
+        let name = match crate::local::remote_name(&entry.name, charset) {
             Ok(name) => name,
             Err(err) => {
                 session
                     .log()
-                    .error(format!("Skipped {:?}: {err}", entry.path()));
-                refused.push(format!("{:?}", entry.file_name()));
+                    .error(format!("Skipped {:?}: {err}", entry.path));
+                refused.push(format!("{:?}", entry.name));
                 continue;
             }
         };
-        let size = entry.metadata().await.ok().map(|m| m.len());
         let mut child = child(
             spec,
             kind,
-            &entry.path(),
+            &entry.path,
             path::join(&spec.remote, &name),
-            size,
+            entry.size,
         );
         child.target_absent = kind == ItemKind::File && existing.surely_absent(&name);
         children.push(child);
     }
     Ok(JobDone::Expanded { children, refused })
+}
+
+/// An entry of a local folder being uploaded, as `read_upload_folder` saw it.
+struct LocalChild {
+    path: std::path::PathBuf,
+    name: std::ffi::OsString,
+    /// Not followed: a symbolic link is neither a file nor a folder here.
+    file_type: std::fs::FileType,
+    /// A file's size.
+    size: Option<u64>,
+}
+
+/// The entries of `folder`, in the order the system lists them (blocking). An entry that
+/// vanishes while being read is left out.
+fn read_upload_folder(folder: &std::path::Path) -> std::io::Result<Vec<LocalChild>> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        let size = if file_type.is_file() {
+            entry.metadata().ok().map(|m| m.len())
+        } else {
+            None
+        };
+        children.push(LocalChild {
+            path: entry.path(),
+            name: entry.file_name(),
+            file_type,
+            size,
+        });
+    }
+    Ok(children)
 }
 
 /// What an upload's target folder held when its tree was expanded: which files surely do

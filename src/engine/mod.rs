@@ -218,6 +218,10 @@ pub struct EngineConfig {
     /// Take items from the queue at once (the CLI); the window starts stopped, so a queue
     /// restored from the last run waits for "Process queue", as in FileZilla.
     pub start_processing: bool,
+    /// Send every connection's log lines as `EngineEvent::Log` (the window's log pane). The
+    /// CLI writes its log from the session's own sink and says no: a line per command and
+    /// reply was most of the events it woke for, several per small file.
+    pub log_events: bool,
 }
 
 impl Default for EngineConfig {
@@ -227,6 +231,7 @@ impl Default for EngineConfig {
             queue_file: None,
             password_lookup: None,
             start_processing: true,
+            log_events: true,
         }
     }
 }
@@ -256,7 +261,8 @@ pub fn spawn(
     // change, no per-chunk events, progress coalesced), so neither channel needs backpressure.
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
-    core::start(config, core::Emitter::new(event_tx, wake), command_rx);
+    let emitter = core::Emitter::new(event_tx, wake, config.log_events);
+    core::start(config, emitter, command_rx);
     (
         EngineHandle {
             commands: command_tx,

@@ -48,18 +48,20 @@ pub fn partial_len(part: &Path) -> io::Result<u64> {
 }
 
 /// A file to upload whose name came from a folder's listing: opened without following a
-/// link, and only when it is a regular file (a FIFO or a device would never end).
-pub fn open_listed_file(path: &Path) -> io::Result<File> {
+/// link, and only when it is a regular file (a FIFO or a device would never end). With
+/// its metadata, as checked.
+pub fn open_listed_file(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
     let mut options = OpenOptions::new();
     options.read(true);
     no_follow(&mut options);
     let file = options.open(path).map_err(|err| link_refused(err, path))?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::other(
             "not a regular file (it changed since the folder was listed)",
         ));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 #[cfg(unix)]
@@ -189,10 +191,9 @@ mod tests {
         std::fs::remove_file(&listed).unwrap();
         std::fs::write(&listed, b"plain").unwrap();
         let mut text = String::new();
-        open_listed_file(&listed)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
+        let (mut file, meta) = open_listed_file(&listed).unwrap();
+        file.read_to_string(&mut text).unwrap();
         assert_eq!(text, "plain");
+        assert_eq!(meta.len(), 5);
     }
 }

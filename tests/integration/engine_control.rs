@@ -365,6 +365,56 @@ fn idle_pooled_connections_are_kept_alive_with_noop() {
     assert_eq!(std::fs::read(work.path().join("k.txt")).unwrap(), b"keep");
 }
 
+/// The CLI's engine sends no log events (its log is written from the sessions' own sink),
+/// and the sessions still log every command there.
+#[test]
+fn an_engine_without_log_events_still_logs_through_the_sessions_sink() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("q.txt", b"quiet");
+    let work = tempfile::tempdir().unwrap();
+    let mut spec = item(&server, work.path(), "q.txt", ExistsPolicy::Refuse);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let mut logged = (*spec.server).clone();
+    logged.log = logged
+        .log
+        .tee(move |line| sink.lock().unwrap().push(line.text));
+    spec.server = Arc::new(logged);
+    let (log_events, idle) = engine_runtime().block_on(async {
+        let config = EngineConfig {
+            log_events: false,
+            ..EngineConfig::default()
+        };
+        let (handle, mut events) = engine::spawn(config, Arc::new(|| {}));
+        handle.send(EngineCommand::Enqueue(vec![spec]));
+        let (mut log_events, mut idle) = (0, false);
+        // Bounded: at most 20 s, stopping when the queue is done.
+        let _ = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(event) = events.recv().await {
+                match event {
+                    EngineEvent::Log(_) => log_events += 1,
+                    EngineEvent::Idle(_) => {
+                        idle = true;
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        handle.send(EngineCommand::Shutdown);
+        (log_events, idle)
+    });
+    assert!(idle, "the queue never finished");
+    assert_eq!(log_events, 0, "log lines were sent as events");
+    assert_eq!(std::fs::read(work.path().join("q.txt")).unwrap(), b"quiet");
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter().any(|l| l == "RETR /q.txt") && seen.iter().any(|l| l.starts_with("226")),
+        "the session's sink missed commands: {seen:?}"
+    );
+}
+
 /// A site's "maximum simultaneous connections" holds back its own items only: with room for
 /// four transfers, a server limited to one runs its files one after another while another
 /// server's files run beside it.
