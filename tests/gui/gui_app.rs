@@ -66,6 +66,38 @@ fn quickconnect_lists_the_server_and_the_log_shows_the_dialogue_with_pass_masked
 }
 
 #[test]
+fn the_title_names_the_server_and_the_panes_count_entries_in_words() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("one.txt", b"1");
+    server.write_file("two.txt", b"2");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("only.txt"), b"alone").unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    step_until(&mut harness, "the local listing", |h| {
+        has_label(h, "only.txt")
+    });
+    assert_eq!(harness.state().title(), "Skiff");
+    assert!(has_label(&harness, "1 entry"), "one local file");
+    assert!(!has_label(&harness, "1 entries"));
+    quickconnect(&mut harness, &server);
+    step_until(&mut harness, "the title to follow the connection", |h| {
+        h.state().title() != "Skiff"
+    });
+    assert_eq!(
+        harness.state().title(),
+        format!("{}@127.0.0.1:{} - Skiff", server.user(), server.port())
+    );
+    assert!(has_label(&harness, "2 entries"), "two remote files");
+    let row = harness.get_by_label_contains("one.txt").rect().center();
+    click_at(&mut harness, row, egui::PointerButton::Primary);
+    step_until(&mut harness, "the selection count", |h| {
+        has_label(h, "1 of 2 selected")
+    });
+}
+
+#[test]
 fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
     let server = FtpServer::start(ServerKind::Libunftp);
     server.write_file("existing.txt", b"already there");

@@ -396,10 +396,10 @@ impl SkiffApp {
                 ui.spinner();
             }
             let selected = files.selection_len();
-            let summary = if selected > 0 {
-                format!("{selected} of {} selected", files.len())
-            } else {
-                format!("{} entries", files.len())
+            let summary = match (selected, files.len()) {
+                (0, 1) => "1 entry".to_owned(),
+                (0, shown) => format!("{shown} entries"),
+                (selected, shown) => format!("{selected} of {shown} selected"),
             };
             ui.weak(summary);
         });

@@ -125,6 +125,8 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// Where to write when the first frame was presented (`report_first_frame_to`).
     report_first_frame: Option<PathBuf>,
+    /// The window title last sent to the viewport (`window_title`).
+    title: String,
 }
 
 impl SkiffApp {
@@ -151,6 +153,7 @@ impl SkiffApp {
             quick_error: None,
             server: None,
             server_url: None,
+            title: "Skiff".to_owned(),
             wake,
             jobs: Jobs::default(),
             next_request: 0,
@@ -295,6 +298,25 @@ impl SkiffApp {
     }
 }
 
+impl SkiffApp {
+    /// The title the window should have: the server connected to, as in FileZilla's
+    /// "user@host - FileZilla", so a window among many says where it is.
+    pub fn window_title(&self) -> String {
+        match &self.server_url {
+            Some(url) if self.model.connected => {
+                let user = url.user.as_deref().map(|u| format!("{u}@"));
+                format!("{}{} - Skiff", user.unwrap_or_default(), url.host_port())
+            }
+            _ => "Skiff".to_owned(),
+        }
+    }
+
+    /// The title last given to the window.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+}
+
 impl eframe::App for SkiffApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self.report_first_frame.is_some() {
@@ -330,6 +352,11 @@ impl eframe::App for SkiffApp {
         // Progress bars and rates move while anything runs.
         if self.model.queue.total_rate() > 0.0 {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
         }
         if self.quit {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
