@@ -367,6 +367,43 @@ fn a_tree_upload_asks_only_what_it_does_not_know() {
     assert_eq!(server.read_file("dst/ONE.TXT").unwrap(), b"remote");
 }
 
+/// A tree upload sends regular files and folders only: a symbolic link (here to a file
+/// outside the folder) and a FIFO (which would never end) are skipped and said so.
+#[test]
+fn a_tree_upload_skips_links_and_fifos_and_says_so() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let work = tempfile::tempdir().unwrap();
+    let up = work.path().join("up");
+    std::fs::create_dir_all(up.join("sub")).unwrap();
+    std::fs::write(up.join("a.txt"), b"a").unwrap();
+    std::fs::write(up.join("sub/b.txt"), b"b").unwrap();
+    std::fs::write(work.path().join("secret.txt"), b"not for the server").unwrap();
+    std::os::unix::fs::symlink(work.path().join("secret.txt"), up.join("link.txt")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(up.join("pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let run = skiff(work.path(), &["put", "-r", "up", &server.url("t"), "--log"]);
+    run.assert_ok();
+    assert_eq!(server.read_file("t/a.txt").unwrap(), b"a");
+    assert_eq!(server.read_file("t/sub/b.txt").unwrap(), b"b");
+    assert!(
+        server.read_file("t/link.txt").is_none(),
+        "the link was followed"
+    );
+    assert!(server.read_file("t/pipe").is_none(), "the FIFO was sent");
+    let status = run.log_lines("Status:");
+    for name in ["link.txt", "pipe"] {
+        assert!(
+            status
+                .iter()
+                .any(|l| l.starts_with("Skipped") && l.contains(name)),
+            "no word about {name}: {status:?}"
+        );
+    }
+}
+
 /// `put -r --newer` replaces a remote file only when the local one is newer (MDTM), and
 /// `put -r --resume` continues a shorter remote file with REST, leaves a complete one alone
 /// and refuses a larger one.
