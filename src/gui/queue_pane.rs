@@ -18,10 +18,16 @@ const PRIORITIES: [(Priority, &str); 5] = [
     (Priority::Lowest, "Lowest"),
 ];
 
-pub fn tab_title(tab: QueueTab, count: usize) -> String {
+/// A tab's title with its count. The Successful tab also holds the items skipped under the
+/// file-exists policy, but counts them apart: a skipped file was not transferred.
+pub fn tab_title(tab: QueueTab, count: usize, skipped: usize) -> String {
     match tab {
         QueueTab::Queued => format!("Queued files ({count})"),
         QueueTab::Failed => format!("Failed transfers ({count})"),
+        QueueTab::Successful if skipped > 0 => {
+            let transferred = count.saturating_sub(skipped);
+            format!("Successful transfers ({transferred}, {skipped} skipped)")
+        }
         QueueTab::Successful => format!("Successful transfers ({count})"),
     }
 }
@@ -45,7 +51,13 @@ pub fn queue_ui(
 ) {
     ui.horizontal(|ui| {
         for t in [QueueTab::Queued, QueueTab::Failed, QueueTab::Successful] {
-            ui.selectable_value(tab, t, tab_title(t, queue.count(t)));
+            let count = queue.count(t);
+            let mut title = egui::RichText::new(tab_title(t, count, queue.skipped()));
+            if t == QueueTab::Failed && count > 0 {
+                // A failure must be seen without opening its tab.
+                title = title.color(ui.visuals().error_fg_color).strong();
+            }
+            ui.selectable_value(tab, t, title);
         }
         ui.separator();
         match *tab {
@@ -220,7 +232,15 @@ mod tests {
 
     #[test]
     fn tab_titles_and_etas_read_like_filezilla() {
-        assert_eq!(tab_title(QueueTab::Failed, 3), "Failed transfers (3)");
+        assert_eq!(tab_title(QueueTab::Failed, 3, 0), "Failed transfers (3)");
+        assert_eq!(
+            tab_title(QueueTab::Successful, 3, 0),
+            "Successful transfers (3)"
+        );
+        assert_eq!(
+            tab_title(QueueTab::Successful, 3, 1),
+            "Successful transfers (2, 1 skipped)"
+        );
         assert_eq!(eta_text(90), "1:30");
         assert_eq!(eta_text(3723), "1:02:03");
     }

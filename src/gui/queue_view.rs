@@ -160,6 +160,14 @@ impl QueueView {
         self.rows.values().filter(|r| tab.holds(&r.state)).count()
     }
 
+    /// Items skipped under the file-exists policy (shown in the Successful tab).
+    pub fn skipped(&self) -> usize {
+        self.rows
+            .values()
+            .filter(|r| r.state == ItemState::Skipped)
+            .count()
+    }
+
     pub fn get(&self, id: ItemId) -> Option<&QueueRow> {
         self.rows.get(&id)
     }
@@ -230,6 +238,14 @@ mod tests {
             Some("550 No")
         );
         assert_eq!(view.count(QueueTab::Successful), 1);
+        assert_eq!(view.skipped(), 0);
+        view.changed(ItemId(0), ItemState::Skipped, 1, None, 0);
+        assert_eq!(
+            view.count(QueueTab::Successful),
+            2,
+            "skipped ones are shown there"
+        );
+        assert_eq!(view.skipped(), 1);
         view.clear_successful();
         assert_eq!(view.count(QueueTab::Successful), 0);
         assert_eq!(view.failed_ids(), [ItemId(1)]);

@@ -202,6 +202,24 @@ fn download_by_context_menu_and_answer_the_file_exists_question() {
         b"the server's version"
     );
     assert!(!has_label(&harness, "Target file already exists"));
+
+    // Again, answered Skip: the file stays, and the tab counts it as skipped, not copied.
+    std::fs::write(local.path().join("report.txt"), b"mine again").unwrap();
+    let at = remote_row(&harness, "report.txt");
+    double_click_at(&mut harness, at);
+    step_until(&mut harness, "the file-exists question", |h| {
+        has_label(h, "Target file already exists")
+    });
+    harness.get_by_label("Skip").click();
+    harness.step();
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the skip to be counted", |h| {
+        has_label(h, "Successful transfers (2, 1 skipped)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"mine again"
+    );
 }
 
 #[test]
