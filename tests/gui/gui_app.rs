@@ -97,6 +97,25 @@ fn the_title_names_the_server_and_the_panes_count_entries_in_words() {
     });
 }
 
+/// As in every desktop menu bar: with one menu open, pointing at another menu's title opens
+/// that one, without a second click.
+#[test]
+fn with_a_menu_open_pointing_at_another_title_opens_it() {
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    harness.get_by_label("File").click();
+    harness.run();
+    assert!(has_label(&harness, "Quit"), "the File menu opened");
+    assert!(!has_label(&harness, "Settings…"));
+    let edit = harness.get_by_label("Edit").rect().center();
+    harness.hover_at(edit);
+    harness.run();
+    assert!(has_label(&harness, "Settings…"), "the Edit menu opened");
+    assert!(!has_label(&harness, "Quit"), "the File menu closed");
+}
+
 #[test]
 fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
     let server = FtpServer::start(ServerKind::Libunftp);
