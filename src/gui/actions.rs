@@ -107,6 +107,10 @@ pub enum UiAction {
     ToggleQueue,
     ToggleTrees,
     About,
+    /// Help > Keyboard shortcuts.
+    Shortcuts,
+    /// Help > Open the settings folder, in the desktop's file manager.
+    OpenConfigFolder,
     Quit,
     /// File > Site Manager… (Ctrl+S, the toolbar's first button).
     OpenSiteManager,

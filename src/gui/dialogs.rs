@@ -11,6 +11,22 @@ use crate::gui::human_size;
 use crate::gui::model::PendingQuestion;
 use crate::proto::listing::{Entry, Timestamp};
 
+/// The window's keyboard shortcuts, as Help > Keyboard shortcuts lists them (the keys are
+/// handled in `app::layout`'s `keys`, and by the dialogs and windows themselves).
+pub const SHORTCUTS: [(&str, &str); 11] = [
+    ("Ctrl+S", "Open the Site Manager"),
+    ("F5", "Refresh the active pane"),
+    ("Ctrl+A", "Select every entry of the active pane"),
+    ("Up, Down", "Move the cursor in the file list"),
+    ("Shift+Up, Shift+Down", "Extend the selection"),
+    ("Enter", "Open the folder under the cursor"),
+    ("Backspace", "Go up to the parent folder"),
+    ("Delete", "Delete the selected entries (asks first)"),
+    ("F2", "Rename the selected entry"),
+    ("Enter in the path bar", "Go to the folder typed"),
+    ("Escape", "Close the Site Manager, Settings or a dialog"),
+];
+
 #[derive(Debug, Clone)]
 pub enum Dialog {
     Mkdir {
@@ -43,6 +59,8 @@ pub enum Dialog {
         can_save: bool,
     },
     About,
+    /// Help > Keyboard shortcuts: `SHORTCUTS`.
+    Shortcuts,
     /// The master password of the password vault: asked once per session (twice, to
     /// create the vault on first use).
     MasterPassword {
@@ -317,6 +335,25 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     }
                 });
                 outcome
+            }
+            Dialog::Shortcuts => {
+                ui.heading("Keyboard shortcuts");
+                egui::Grid::new("shortcuts")
+                    .striped(true)
+                    .spacing([16.0, 4.0])
+                    .show(ui, |ui| {
+                        for (keys, what) in SHORTCUTS {
+                            ui.strong(keys);
+                            ui.label(what);
+                            ui.end_row();
+                        }
+                    });
+                ui.add_space(6.0);
+                if ui.button("OK").clicked() {
+                    Outcome::Closed
+                } else {
+                    Outcome::Open
+                }
             }
             Dialog::About => {
                 ui.heading("Skiff");

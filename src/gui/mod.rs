@@ -148,6 +148,7 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
                     trust_store,
                     config_dir: files.dir.clone(),
                     config: Some(files),
+                    opener: None,
                 },
             );
             // For bench/window.sh: when the first frame was presented, written to this file.

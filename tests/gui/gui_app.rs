@@ -117,6 +117,76 @@ fn with_a_menu_open_pointing_at_another_title_opens_it() {
 }
 
 #[test]
+fn help_lists_the_shortcuts_and_opens_the_settings_folder() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let local = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    // A stand-in for the desktop's file manager: it writes down the folder it was given.
+    let said = tools.path().join("opened");
+    let opener = tools.path().join("opener.sh");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", said.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut window = window_with_opener(&rt, local.path(), &opener);
+    let config_dir = window.config_dir().display().to_string();
+    let harness = &mut window.harness;
+
+    harness.get_by_label("Help").click();
+    harness.run();
+    harness.get_by_label("Keyboard shortcuts").click();
+    harness.run();
+    assert!(has_label(harness, "Refresh the active pane"));
+    assert!(has_label(harness, "Ctrl+S") && has_label(harness, "F2"));
+    harness.get_by_label("OK").click();
+    harness.run();
+    assert!(
+        !has_label(harness, "Refresh the active pane"),
+        "OK closes it"
+    );
+
+    harness.get_by_label("Help").click();
+    harness.run();
+    harness.get_by_label("Open the settings folder").click();
+    step_until(harness, "the file manager to be given the folder", |_| {
+        std::fs::read_to_string(&said).is_ok_and(|s| s == config_dir)
+    });
+    assert!(
+        harness
+            .state()
+            .model()
+            .log
+            .iter()
+            .any(|l| l.text.starts_with("Opened the settings folder")),
+        "the log says so"
+    );
+
+    // No file manager: one Error line in words.
+    let mut window = window_with_opener(&rt, local.path(), &tools.path().join("missing"));
+    let harness = &mut window.harness;
+    harness.get_by_label("Help").click();
+    harness.run();
+    harness.get_by_label("Open the settings folder").click();
+    harness.run();
+    let errors: Vec<String> = harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .filter(|l| l.kind == skiff::log::LogKind::Error)
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(
+        errors.len() == 1 && errors[0].contains("the program was not found"),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
     let server = FtpServer::start(ServerKind::Libunftp);
     server.write_file("existing.txt", b"already there");

@@ -25,6 +25,13 @@ pub struct Window {
     _config: Option<tempfile::TempDir>,
 }
 
+impl Window {
+    /// The window's own settings folder (a temporary one).
+    pub fn config_dir(&self) -> &Path {
+        self._config.as_ref().map(|c| c.path()).unwrap()
+    }
+}
+
 impl Deref for Window {
     type Target = Harness<'static, SkiffApp>;
     fn deref(&self) -> &Self::Target {
@@ -66,7 +73,35 @@ pub fn window_with_config(
     config_dir: &Path,
     trust_store: Option<TrustStore>,
 ) -> Harness<'static, SkiffApp> {
+    // Never the desktop's file manager from a test.
+    build_window(
+        rt,
+        local_dir,
+        config_dir,
+        trust_store,
+        Path::new("/bin/false"),
+    )
+}
+
+/// A window that opens folders (Help > Open the settings folder) with `opener`.
+pub fn window_with_opener(rt: &tokio::runtime::Runtime, local_dir: &Path, opener: &Path) -> Window {
+    let config = tempfile::tempdir().unwrap();
+    let harness = build_window(rt, local_dir, config.path(), None, opener);
+    Window {
+        harness,
+        _config: Some(config),
+    }
+}
+
+fn build_window(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    config_dir: &Path,
+    trust_store: Option<TrustStore>,
+    opener: &Path,
+) -> Harness<'static, SkiffApp> {
     let _enter = rt.enter();
+    let opener = opener.to_path_buf();
     let local_dir = local_dir.to_path_buf();
     let config_dir = config_dir.to_path_buf();
     Harness::builder()
@@ -94,6 +129,7 @@ pub fn window_with_config(
                     trust_store,
                     config_dir: Some(config_dir),
                     config: None,
+                    opener: Some(opener),
                 },
             )
         })

@@ -188,6 +188,8 @@ impl SkiffApp {
                 self.save_settings();
             }
             UiAction::About => self.dialog = Some(Dialog::About),
+            UiAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
+            UiAction::OpenConfigFolder => self.open_config_folder(),
             UiAction::Quit => self.quit = true,
             UiAction::OpenSiteManager => self.open_site_manager(),
             UiAction::CopyToSiteManager => self.copy_connection_to_site_manager(),
@@ -203,6 +205,48 @@ impl SkiffApp {
             UiAction::UnlockStore(master, create) => self.unlock_store(master, create),
             UiAction::CancelStore => self.store_failed("cancelled".into()),
             UiAction::SwitchStore(kind) => self.switch_store(kind),
+        }
+    }
+
+    /// Help > Open the settings folder: the desktop's file manager shows where sites.toml,
+    /// settings.toml and the password vault are (made first, if nothing was saved yet).
+    fn open_config_folder(&mut self) {
+        let Some(dir) = self.cfg.config_dir.clone() else {
+            self.model
+                .push_error("This system has no folder for settings (no home folder).".into());
+            return;
+        };
+        let opener = self.opener.clone().unwrap_or_else(|| {
+            PathBuf::from(match std::env::consts::OS {
+                "macos" => "open",
+                "windows" => "explorer",
+                _ => "xdg-open",
+            })
+        });
+        // Starting a program is quick; waiting for it is not, so a thread reaps it.
+        let started = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::process::Command::new(&opener).arg(&dir).spawn());
+        match started {
+            Ok(mut child) => {
+                let reaper = std::thread::Builder::new().name("opener-wait".into());
+                // Without the thread the child stays a zombie until the window closes.
+                reaper.spawn(move || child.wait()).ok();
+                self.model
+                    .push_status(format!("Opened the settings folder {}", dir.display()));
+            }
+            Err(err) => {
+                let why = match err.kind() {
+                    std::io::ErrorKind::NotFound => "the program was not found".to_owned(),
+                    std::io::ErrorKind::PermissionDenied => "it may not be run".to_owned(),
+                    _ => err.to_string(),
+                };
+                self.model.push_error(format!(
+                    "Could not open the settings folder {} with {}: {why}. It holds \
+                     sites.toml and settings.toml; open it in your file manager.",
+                    dir.display(),
+                    opener.display()
+                ));
+            }
         }
     }
 

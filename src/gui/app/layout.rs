@@ -237,6 +237,13 @@ impl SkiffApp {
                 }
             });
             ui.menu_button("Help", |ui| {
+                if ui.button("Keyboard shortcuts").clicked() {
+                    actions.push(UiAction::Shortcuts);
+                }
+                if ui.button("Open the settings folder").clicked() {
+                    actions.push(UiAction::OpenConfigFolder);
+                }
+                ui.separator();
                 if ui.button("About Skiff").clicked() {
                     actions.push(UiAction::About);
                 }

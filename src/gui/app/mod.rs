@@ -65,6 +65,9 @@ pub struct AppOptions {
     /// The config files, when already read (`run` reads them before the engine starts, to
     /// give it the settings); else they are read from `config_dir`.
     pub config: Option<AppConfig>,
+    /// The program that opens a folder in the desktop's file manager, given the folder;
+    /// `None`: the platform's (`xdg-open`, `open`, `explorer`). Tests give a script.
+    pub opener: Option<PathBuf>,
 }
 
 /// A file or folder dropped from the desktop, looked at on the blocking pool.
@@ -125,6 +128,8 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// Where to write when the first frame was presented (`report_first_frame_to`).
     report_first_frame: Option<PathBuf>,
+    /// `AppOptions::opener`.
+    opener: Option<PathBuf>,
     /// The window title last sent to the viewport (`window_title`).
     title: String,
 }
@@ -174,6 +179,7 @@ impl SkiffApp {
             },
             diagnose: None,
             report_first_frame: None,
+            opener: options.opener,
         };
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
