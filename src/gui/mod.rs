@@ -49,6 +49,7 @@ mod quickconnect;
 pub mod settings_window;
 pub mod site_manager;
 mod sites_state;
+pub mod theme;
 pub mod tree;
 mod tree_ui;
 

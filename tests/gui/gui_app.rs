@@ -79,6 +79,20 @@ fn the_title_names_the_server_and_the_panes_count_entries_in_words() {
         has_label(h, "only.txt")
     });
     assert_eq!(harness.state().title(), "Skiff");
+    // The light theme's fields have an outline (egui's has none).
+    assert_eq!(
+        harness
+            .ctx
+            .style_of(egui::Theme::Light)
+            .visuals
+            .widgets
+            .inactive
+            .bg_stroke,
+        skiff::gui::theme::light_visuals()
+            .widgets
+            .inactive
+            .bg_stroke
+    );
     assert!(has_label(&harness, "1 entry"), "one local file");
     assert!(!has_label(&harness, "1 entries"));
     quickconnect(&mut harness, &server);

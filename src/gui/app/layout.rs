@@ -20,6 +20,10 @@ impl SkiffApp {
     /// Draws the whole window and carries out what the user asked for, after drawing.
     pub(super) fn window_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if !self.styled {
+            crate::gui::theme::install(&ctx);
+            self.styled = true;
+        }
         ctx.set_theme(match self.cfg.settings.theme {
             crate::sites::settings::Theme::System => egui::ThemePreference::System,
             crate::sites::settings::Theme::Light => egui::ThemePreference::Light,

@@ -130,6 +130,8 @@ pub struct SkiffApp {
     report_first_frame: Option<PathBuf>,
     /// `AppOptions::opener`.
     opener: Option<PathBuf>,
+    /// The window's visuals are installed (`theme::install`, in the first frame).
+    styled: bool,
     /// The window title last sent to the viewport (`window_title`).
     title: String,
 }
@@ -180,6 +182,7 @@ impl SkiffApp {
             diagnose: None,
             report_first_frame: None,
             opener: options.opener,
+            styled: false,
         };
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
