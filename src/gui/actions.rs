@@ -109,6 +109,11 @@ pub enum UiAction {
     About,
     /// Help > Keyboard shortcuts.
     Shortcuts,
+    /// A recent server, with the password the user typed for it.
+    ConnectRecent {
+        entry: String,
+        password: String,
+    },
     /// Help > Open the settings folder, in the desktop's file manager.
     OpenConfigFolder,
     Quit,

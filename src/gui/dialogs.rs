@@ -59,6 +59,13 @@ pub enum Dialog {
         can_save: bool,
     },
     About,
+    /// A recent server with a user name and no saved site: its password, asked before
+    /// connecting (a recent entry never keeps one).
+    RecentPassword {
+        entry: String,
+        user: String,
+        password: String,
+    },
     /// Help > Keyboard shortcuts: `SHORTCUTS`.
     Shortcuts,
     /// The master password of the password vault: asked once per session (twice, to
@@ -282,21 +289,10 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 if let Some(note) = note {
                     ui.weak(note.as_str());
                 }
-                let label = ui.label("Password:");
-                let edit = ui
-                    .add(
-                        egui::TextEdit::singleline(password)
-                            .password(true)
-                            .desired_width(f32::INFINITY),
-                    )
-                    .labelled_by(label.id);
-                if !edit.has_focus() && !edit.lost_focus() {
-                    edit.request_focus();
-                }
+                let enter = password_field_ui(ui, password);
                 if site.logon == crate::sites::site::LogonType::AskForPassword {
                     ui.weak("Kept until Skiff closes; never saved.");
                 }
-                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 match buttons_ui(ui, "Connect", true) {
                     Some(false) => Outcome::Closed,
                     Some(true) => Outcome::Done(UiAction::ConnectSiteWith(
@@ -335,6 +331,31 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     }
                 });
                 outcome
+            }
+            Dialog::RecentPassword {
+                entry,
+                user,
+                password,
+            } => {
+                ui.heading("Enter password");
+                ui.label(format!(
+                    "Password for {} on {}:",
+                    visible(user),
+                    visible(entry)
+                ));
+                let enter = password_field_ui(ui, password);
+                match buttons_ui(ui, "Connect", true) {
+                    Some(true) => Outcome::Done(UiAction::ConnectRecent {
+                        entry: entry.clone(),
+                        password: std::mem::take(password),
+                    }),
+                    _ if enter => Outcome::Done(UiAction::ConnectRecent {
+                        entry: entry.clone(),
+                        password: std::mem::take(password),
+                    }),
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
             }
             Dialog::Shortcuts => {
                 ui.heading("Keyboard shortcuts");
@@ -491,6 +512,22 @@ pub fn parse_octal_mode(text: &str) -> Option<u32> {
         return None;
     }
     u32::from_str_radix(text, 8).ok()
+}
+
+/// A masked password field that keeps the focus; `true` when Enter was pressed in it.
+fn password_field_ui(ui: &mut egui::Ui, password: &mut String) -> bool {
+    let label = ui.label("Password:");
+    let edit = ui
+        .add(
+            egui::TextEdit::singleline(password)
+                .password(true)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    if !edit.has_focus() && !edit.lost_focus() {
+        edit.request_focus();
+    }
+    edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
 }
 
 /// OK/Cancel: `Some(true)` for OK, `Some(false)` for Cancel.

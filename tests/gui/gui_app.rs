@@ -200,6 +200,54 @@ fn help_lists_the_shortcuts_and_opens_the_settings_folder() {
     );
 }
 
+/// A recent server keeps no password: choosing it asks for one (FileZilla's "Enter
+/// password"), instead of a logon without one failing with 530.
+#[test]
+fn a_recent_server_asks_for_its_password() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("hello.txt", b"hi");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    harness.get_by_label_contains("Disconnect").click();
+    step_until(&mut harness, "the disconnection", |h| {
+        !h.state().model().connected
+    });
+    let logons = |h: &Harness<'_, SkiffApp>| {
+        h.state()
+            .model()
+            .log
+            .iter()
+            .filter(|l| l.text.starts_with("PASS"))
+            .count()
+    };
+    let before = logons(&harness);
+
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Recent servers").click();
+    harness.run();
+    let entry = format!("ftp://{}@127.0.0.1:{}", server.user(), server.port());
+    harness.get_by_label(&entry).click();
+    harness.run();
+    assert!(has_label(&harness, "Enter password"), "no password asked");
+    assert_eq!(
+        logons(&harness),
+        before,
+        "a logon was tried without a password"
+    );
+    // The field has the focus: type into it, then Connect.
+    harness.event(egui::Event::Text(server.password().to_owned()));
+    harness.run();
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "the listing", |h| {
+        h.state().model().connected && has_label(h, "hello.txt")
+    });
+    assert!(!has_label(&harness, "Enter password"));
+}
+
 #[test]
 fn dragging_a_local_row_onto_the_remote_table_uploads_it() {
     let server = FtpServer::start(ServerKind::Libunftp);

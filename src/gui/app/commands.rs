@@ -189,6 +189,7 @@ impl SkiffApp {
             }
             UiAction::About => self.dialog = Some(Dialog::About),
             UiAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
+            UiAction::ConnectRecent { entry, password } => self.quickconnect_to(entry, password),
             UiAction::OpenConfigFolder => self.open_config_folder(),
             UiAction::Quit => self.quit = true,
             UiAction::OpenSiteManager => self.open_site_manager(),

@@ -238,7 +238,8 @@ impl SkiffApp {
     }
 
     /// A recent server (File menu, quickconnect history): the saved site with that address
-    /// if there is one (it knows the password), else quickconnect.
+    /// if there is one (it knows the password); else quickconnect, asking first for the
+    /// password of a named user (the list keeps none, and a logon without one fails).
     pub(super) fn open_recent(&mut self, entry: String) {
         if let Some(id) = self
             .cfg
@@ -249,12 +250,28 @@ impl SkiffApp {
             .map(|s| s.id.clone())
         {
             self.connect_site(&id, None);
-        } else {
-            self.quick = Quickconnect {
-                host: entry,
-                ..Default::default()
-            };
-            self.quickconnect();
+            return;
         }
+        let user = FtpUrl::parse(&entry).ok().and_then(|url| url.user);
+        match user {
+            Some(user) if !user.eq_ignore_ascii_case("anonymous") => {
+                self.dialog = Some(Dialog::RecentPassword {
+                    entry,
+                    user,
+                    password: String::new(),
+                });
+            }
+            _ => self.quickconnect_to(entry, String::new()),
+        }
+    }
+
+    /// Quickconnect to `entry` (a URL without a password) with `password`.
+    pub(super) fn quickconnect_to(&mut self, entry: String, password: String) {
+        self.quick = Quickconnect {
+            host: entry,
+            password,
+            ..Default::default()
+        };
+        self.quickconnect();
     }
 }
