@@ -5,7 +5,8 @@
 //!
 //! The window edits a copy of the site list and hands it back on OK or Connect; passwords
 //! typed here go to the password store then (never into `sites.toml`). Unsaved changes are
-//! asked about (Save / Discard / Cancel) when the window closes or another site is chosen.
+//! asked about (Save / Discard / Cancel) when the window is closed with Escape or its ×, or
+//! another site is chosen; the Cancel button discards them without asking.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -476,7 +477,7 @@ impl SiteManager {
         }
     }
 
-    /// Cancel, Escape or the window's ×: asks first when something is unsaved.
+    /// Escape or the window's ×: asks first when something is unsaved.
     fn close(&mut self) -> Outcome {
         if self.is_dirty() {
             self.prompt = Some(Prompt::Unsaved(After::Close));
@@ -573,8 +574,14 @@ impl SiteManager {
                     .and_then(|id| self.draft.get(id))
                     .is_some_and(|s| !s.host.trim().is_empty());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Cancel").clicked() {
-                    outcome = self.close();
+                // Cancel means what it says, as in FileZilla: the changes go, unasked. (Escape
+                // and the window's × may be slips, so they ask.)
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Close without saving the changes")
+                    .clicked()
+                {
+                    outcome = Outcome::Closed;
                 }
                 if ui.add_enabled(valid, egui::Button::new("OK")).clicked() {
                     outcome = self.save_outcome(None, true);

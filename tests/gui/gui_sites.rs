@@ -243,7 +243,7 @@ fn the_saved_password_is_in_no_config_file_in_plain_base64_or_hex() {
 }
 
 #[test]
-fn unsaved_changes_are_asked_about_on_cancel_and_when_choosing_another_entry() {
+fn unsaved_changes_are_asked_about_on_escape_and_another_entry_and_cancel_discards_them() {
     let local = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
     settings_with_store(config.path(), StoreKind::DontSave);
@@ -258,8 +258,8 @@ fn unsaved_changes_are_asked_about_on_cancel_and_when_choosing_another_entry() {
     settle(&mut harness);
     fill(&mut harness, "Host:", "ftp.example.org");
 
-    // Cancel with changes: asked. "Cancel" in the prompt keeps the window and the edit.
-    site_manager(&harness).get_by_label("Cancel").click();
+    // Escape with changes: asked. "Cancel" in the prompt keeps the window and the edit.
+    harness.key_press(egui::Key::Escape);
     settle(&mut harness);
     assert!(harness.query_by_label("Unsaved changes").is_some());
     outside_site_manager(&harness, "Cancel").click();
@@ -283,14 +283,26 @@ fn unsaved_changes_are_asked_about_on_cancel_and_when_choosing_another_entry() {
     });
     assert!(harness.state().site_manager_open(), "Save keeps it open");
 
-    // Another change, then Cancel and Discard: closed, the file as saved.
+    // A change, Escape, Discard: closed, the change gone.
+    site_manager(&harness).get_by_label("🖥 New site").click();
+    settle(&mut harness);
+    fill(&mut harness, "Host:", ".escaped");
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+    outside_site_manager(&harness, "Discard").click();
+    settle(&mut harness);
+    assert!(!harness.state().site_manager_open());
+    assert_eq!(harness.state().sites().sites[0].host, "ftp.example.org");
+
+    // Another change, then the Cancel button: closed at once, nothing asked, the file as
+    // saved.
+    open_site_manager(&mut harness);
     site_manager(&harness).get_by_label("🖥 New site").click();
     settle(&mut harness);
     fill(&mut harness, "Host:", ".test");
     site_manager(&harness).get_by_label("Cancel").click();
     settle(&mut harness);
-    outside_site_manager(&harness, "Discard").click();
-    settle(&mut harness);
+    assert!(harness.query_by_label("Unsaved changes").is_none());
     assert!(!harness.state().site_manager_open());
     assert_eq!(harness.state().sites().sites[0].host, "ftp.example.org");
     let text = std::fs::read_to_string(&sites_file).unwrap();
