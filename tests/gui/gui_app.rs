@@ -186,14 +186,7 @@ fn help_lists_the_shortcuts_and_opens_the_settings_folder() {
     harness.run();
     harness.get_by_label("Open the settings folder").click();
     harness.run();
-    let errors: Vec<String> = harness
-        .state()
-        .model()
-        .log
-        .iter()
-        .filter(|l| l.kind == skiff::log::LogKind::Error)
-        .map(|l| l.text.clone())
-        .collect();
+    let errors = error_lines(harness);
     assert!(
         errors.len() == 1 && errors[0].contains("the program was not found"),
         "{errors:?}"
@@ -744,14 +737,7 @@ fn the_first_run_welcomes_with_quickconnect_and_the_site_manager_and_no_errors()
             .next()
             .is_some()
     );
-    let errors: Vec<String> = harness
-        .state()
-        .model()
-        .log
-        .iter()
-        .filter(|l| l.kind == skiff::log::LogKind::Error)
-        .map(|l| l.to_string())
-        .collect();
+    let errors = error_lines(&harness);
     assert!(errors.is_empty(), "{errors:?}");
     harness.get_by_label("Open the Site Manager…").click();
     harness.run_steps(3);

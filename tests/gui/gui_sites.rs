@@ -402,14 +402,7 @@ fn a_damaged_sites_file_is_reported_in_the_log_and_kept_as_a_backup() {
     let _enter = rt.enter();
     let mut harness = window_with_config(&rt, local.path(), config.path(), None);
     settle(&mut harness);
-    let errors: Vec<String> = harness
-        .state()
-        .model()
-        .log
-        .iter()
-        .filter(|l| l.kind == skiff::log::LogKind::Error)
-        .map(|l| l.text.clone())
-        .collect();
+    let errors = error_lines(&harness);
     let backup = config.path().join("sites.toml.damaged-1.bak");
     assert!(
         errors

@@ -174,6 +174,18 @@ pub fn step_until(
     );
 }
 
+/// The texts of the message log's Error lines.
+pub fn error_lines(harness: &Harness<'_, SkiffApp>) -> Vec<String> {
+    harness
+        .state()
+        .model()
+        .log
+        .iter()
+        .filter(|l| l.kind == skiff::log::LogKind::Error)
+        .map(|l| l.text.clone())
+        .collect()
+}
+
 pub fn has_label(harness: &Harness<'_, SkiffApp>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
