@@ -535,18 +535,13 @@ async fn send(
     // Opened and read inline, as downloads write inline: each step is a page-cache
     // operation of microseconds, while a hop to the blocking pool per step (and tokio's
     // copy through its own buffer per read) cost more than a small file's transfer.
-    let (mut local, local_size) = if file.from_listing {
-        let (local, meta) = crate::local::open_listed_file(source)
-            .map_err(local_err("cannot open the file to upload", source))?;
-        (local, meta.len())
+    let opened = if file.from_listing {
+        crate::local::open_listed_file(source)
     } else {
-        let local = std::fs::File::open(source)
-            .map_err(local_err("cannot open the file to upload", source))?;
-        let meta = local
-            .metadata()
-            .map_err(local_err("cannot read the file to upload", source))?;
-        (local, meta.len())
+        std::fs::File::open(source).and_then(|f| f.metadata().map(|meta| (f, meta)))
     };
+    let (mut local, meta) = opened.map_err(local_err("cannot open the file to upload", source))?;
+    let local_size = meta.len();
     let binary = file.data_type == DataType::Binary;
     // Replacing needs no look at the target; anything else does.
     let existing = match known_remote_size {

@@ -345,16 +345,13 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 ));
                 let enter = password_field_ui(ui, password);
                 match buttons_ui(ui, "Connect", true) {
-                    Some(true) => Outcome::Done(UiAction::ConnectRecent {
-                        entry: entry.clone(),
-                        password: std::mem::take(password),
-                    }),
-                    _ if enter => Outcome::Done(UiAction::ConnectRecent {
-                        entry: entry.clone(),
-                        password: std::mem::take(password),
-                    }),
                     Some(false) => Outcome::Closed,
-                    None => Outcome::Open,
+                    None if !enter => Outcome::Open,
+                    // Connect, or Enter in the field.
+                    _ => Outcome::Done(UiAction::ConnectRecent {
+                        entry: entry.clone(),
+                        password: std::mem::take(password),
+                    }),
                 }
             }
             Dialog::Shortcuts => {

@@ -50,9 +50,10 @@ pub fn queue_ui(
     actions: &mut Vec<UiAction>,
 ) {
     ui.horizontal(|ui| {
+        let skipped = queue.skipped();
         for t in [QueueTab::Queued, QueueTab::Failed, QueueTab::Successful] {
             let count = queue.count(t);
-            let mut title = egui::RichText::new(tab_title(t, count, queue.skipped()));
+            let mut title = egui::RichText::new(tab_title(t, count, skipped));
             if t == QueueTab::Failed && count > 0 {
                 // A failure must be seen without opening its tab.
                 title = title.color(ui.visuals().error_fg_color).strong();
