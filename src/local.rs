@@ -17,7 +17,7 @@ pub use open::{open_listed_file, open_partial, partial_len};
 pub use collide::{FolderNames, fold_key};
 pub use names::{
     BadReplacement, MAX_NAME_BYTES, Replacement, fit_name, numbered_name, part_name, part_path,
-    safe_name,
+    safe_name, typed_name_problem,
 };
 
 /// Why a remote name cannot become a local file name.

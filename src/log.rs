@@ -3,6 +3,8 @@
 //! This is a product feature, not diagnostics: the GUI's log pane, `skiff --log` and the
 //! tests all read this one stream. Diagnostics go through `tracing` instead.
 
+pub mod file;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;

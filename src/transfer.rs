@@ -33,6 +33,9 @@ pub enum ExistsPolicy {
     OverwriteIfNewer,
     /// Overwrite only when the sizes differ.
     OverwriteIfSizeDiffers,
+    /// Overwrite when the source is newer or the sizes differ (FileZilla's eighth action):
+    /// what an update of a folder copied before wants.
+    OverwriteIfNewerOrSizeDiffers,
     /// Continue from the target's size.
     Resume,
     /// Transfer under a free name: `name (1).ext`.
@@ -210,6 +213,20 @@ pub async fn download(
                         file.local,
                     ))?;
                 resume = true;
+            }
+            ExistsPolicy::OverwriteIfNewerOrSizeDiffers => {
+                let stat = session
+                    .stat(file.remote, Facts::ALL)
+                    .await?
+                    .unwrap_or_default();
+                let newer = match (stat.modified, local_mtime(&meta)) {
+                    (Some(remote), Some(local)) => remote.to_unix_secs() > local,
+                    _ => false,
+                };
+                if !newer && file.size.or(stat.size) == Some(meta.len()) {
+                    return Ok(skipped("the local file is not older and has the same size"));
+                }
+                overwrite = true;
             }
             ExistsPolicy::OverwriteIfNewer => {
                 let remote_time = session
@@ -496,6 +513,24 @@ pub async fn upload(
                     return Ok(skipped("the remote file exists"));
                 }
                 known_size = Some(size);
+            }
+            ExistsPolicy::OverwriteIfNewerOrSizeDiffers => {
+                match session.stat(file.remote, Facts::ALL).await? {
+                    Some(stat) => {
+                        let meta = tokio::fs::metadata(file.local).await.ok();
+                        let newer = match (meta.as_ref().and_then(local_mtime), stat.modified) {
+                            (Some(local), Some(remote)) => local > remote.to_unix_secs(),
+                            _ => false,
+                        };
+                        if !newer && stat.size.is_some() && stat.size == meta.map(|m| m.len()) {
+                            return Ok(skipped(
+                                "the remote file is not older and has the same size",
+                            ));
+                        }
+                        overwrite = true;
+                    }
+                    None => known_size = Some(None),
+                }
             }
             ExistsPolicy::OverwriteIfNewer => {
                 let remote = session

@@ -162,6 +162,10 @@ pub struct TransferArgs {
     /// Replace an existing target only when the source is newer.
     #[arg(long)]
     pub newer: bool,
+    /// Replace an existing target when the source is newer or its size differs (an update
+    /// of a copy made before).
+    #[arg(long)]
+    pub newer_or_size: bool,
     /// Transfer in ASCII mode (TYPE A) with line-ending conversion.
     #[arg(long)]
     pub ascii: bool,

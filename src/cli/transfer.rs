@@ -24,6 +24,10 @@ fn exists_policy(args: &TransferArgs) -> Result<ExistsPolicy, UsageError> {
         (args.resume, ExistsPolicy::Resume),
         (args.skip_existing, ExistsPolicy::Skip),
         (args.newer, ExistsPolicy::OverwriteIfNewer),
+        (
+            args.newer_or_size,
+            ExistsPolicy::OverwriteIfNewerOrSizeDiffers,
+        ),
     ]
     .into_iter()
     .filter_map(|(on, policy)| on.then_some(policy))
@@ -32,7 +36,8 @@ fn exists_policy(args: &TransferArgs) -> Result<ExistsPolicy, UsageError> {
         [] => Ok(ExistsPolicy::Refuse),
         [one] => Ok(*one),
         _ => Err(UsageError(
-            "choose one of --overwrite, --resume, --skip-existing and --newer".into(),
+            "choose one of --overwrite, --resume, --skip-existing, --newer and --newer-or-size"
+                .into(),
         )),
     }
 }
@@ -228,6 +233,7 @@ mod tests {
             resume: false,
             skip_existing: false,
             newer: false,
+            newer_or_size: false,
             ascii: false,
         }
     }
@@ -242,6 +248,14 @@ mod tests {
         assert_eq!(
             exists_policy(&newer).unwrap(),
             ExistsPolicy::OverwriteIfNewer
+        );
+        let update = TransferArgs {
+            newer_or_size: true,
+            ..args()
+        };
+        assert_eq!(
+            exists_policy(&update).unwrap(),
+            ExistsPolicy::OverwriteIfNewerOrSizeDiffers
         );
         let both = TransferArgs {
             overwrite: true,

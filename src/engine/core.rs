@@ -447,6 +447,7 @@ impl Engine {
                 policy,
                 apply_to_all,
             } => self.answer(item, policy, apply_to_all),
+            EngineCommand::AnswerRename { item, name } => self.answer_rename(item, &name),
             EngineCommand::Retry(id) => {
                 if self.queue.requeue(id) {
                     self.dirty = true;
@@ -699,6 +700,33 @@ impl Engine {
                 self.dirty = true;
                 self.emit_item(id);
             }
+        }
+    }
+
+    fn answer_rename(&mut self, id: ItemId, name: &str) {
+        let Some(item) = self.queue.get(id) else {
+            return;
+        };
+        if item.state != ItemState::AwaitingAnswer {
+            return;
+        }
+        match item.spec.renamed(name) {
+            Ok((local, remote)) => {
+                self.queue.retarget(id, local.clone(), remote.clone());
+                self.emit(EngineEvent::ItemRenamed { id, local, remote });
+                // The new name may exist too: then the user is asked again.
+                if self.queue.answer(id, ExistsPolicy::Ask) {
+                    self.dirty = true;
+                    self.emit_item(id);
+                }
+            }
+            // The window checks the name before sending it; this is the last guard.
+            Err(why) => self.emit(EngineEvent::Log(LogLine {
+                time: std::time::SystemTime::now(),
+                conn: ConnId(0),
+                kind: LogKind::Error,
+                text: format!("cannot rename the target to {name:?}: {why}"),
+            })),
         }
     }
 

@@ -115,6 +115,26 @@ pub struct TransferSpec {
     pub target_absent: bool,
 }
 
+impl TransferSpec {
+    /// The local and remote paths with the target's file name replaced by `name`, as the
+    /// user typed it (the file-exists dialog's Rename); the source stays. Refused when
+    /// `name` is not one safe name (`local::typed_name_problem`) or the server's charset
+    /// cannot spell it.
+    pub fn renamed(&self, name: &str) -> Result<(PathBuf, Vec<u8>), String> {
+        let download = self.direction == Direction::Download;
+        if let Some(why) = crate::local::typed_name_problem(name, download) {
+            return Err(why.to_owned());
+        }
+        if download {
+            return Ok((self.local.with_file_name(name), self.remote.clone()));
+        }
+        let bytes = crate::local::remote_name(std::ffi::OsStr::new(name), self.server.charset)
+            .map_err(|e| e.to_string())?;
+        let dir = crate::proto::path::parent(&self.remote);
+        Ok((self.local.clone(), crate::proto::path::join(dir, &bytes)))
+    }
+}
+
 /// FileZilla's three lists, plus the states an item passes through on the way.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ItemState {

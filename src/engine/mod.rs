@@ -64,6 +64,12 @@ pub enum EngineCommand {
         policy: ExistsPolicy,
         apply_to_all: bool,
     },
+    /// The answer "rename" with the name the user typed: the item's target gets that file
+    /// name (in the same folder) and the item runs again, asking again if that exists too.
+    AnswerRename {
+        item: ItemId,
+        name: String,
+    },
     /// A listing or a remote file operation on the server's browsing session; answered by
     /// `EngineEvent::Listing` or `EngineEvent::RemoteDone` with the same request id.
     Remote {
@@ -129,6 +135,12 @@ pub enum EngineEvent {
         local: PathBuf,
         remote: Vec<u8>,
         size: Option<u64>,
+    },
+    /// An item's target got another file name (`EngineCommand::AnswerRename`).
+    ItemRenamed {
+        id: ItemId,
+        local: PathBuf,
+        remote: Vec<u8>,
     },
     ItemChanged {
         id: ItemId,

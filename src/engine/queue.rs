@@ -219,6 +219,16 @@ impl Queue {
         true
     }
 
+    /// A parked item's target under another name (`TransferSpec::renamed`).
+    pub fn retarget(&mut self, id: ItemId, local: std::path::PathBuf, remote: Vec<u8>) {
+        if let Some(item) = self.items.get_mut(&id)
+            && item.state == ItemState::AwaitingAnswer
+        {
+            item.spec.local = local;
+            item.spec.remote = remote;
+        }
+    }
+
     /// Parked items of one direction.
     pub fn awaiting(&self, direction: super::item::Direction) -> Vec<ItemId> {
         self.items

@@ -96,6 +96,8 @@ pub enum UiAction {
         id: ItemId,
         policy: ExistsPolicy,
         apply_to_all: bool,
+        /// Rename, with the name the user typed for this item.
+        rename_to: Option<String>,
     },
     /// Connect again, trusting this certificate; `always` also saves it in the trust store.
     TrustCertificate {
@@ -135,4 +137,8 @@ pub enum UiAction {
     SwitchStore(crate::sites::credentials::StoreKind),
     SetTheme(crate::sites::settings::Theme),
     SetLogTimestamps(bool),
+    /// The message log's Clear.
+    ClearLog,
+    /// The message log's Save…: asks where, then writes the lines shown.
+    SaveLog,
 }

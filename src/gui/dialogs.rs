@@ -543,10 +543,13 @@ fn buttons_ui(ui: &mut egui::Ui, ok: &str, ok_enabled: bool) -> Option<bool> {
 }
 
 /// The choice in the file-exists dialog, kept between frames.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ExistsChoice {
     pub policy: ExistsPolicy,
     pub always: bool,
+    /// Rename's new name, as typed; prefilled `name (1).ext` for each new question.
+    pub rename_to: String,
+    prefilled_for: Option<crate::engine::ItemId>,
 }
 
 impl Default for ExistsChoice {
@@ -554,19 +557,46 @@ impl Default for ExistsChoice {
         Self {
             policy: ExistsPolicy::Overwrite,
             always: false,
+            rename_to: String::new(),
+            prefilled_for: None,
         }
     }
 }
 
-const EXISTS_CHOICES: [(ExistsPolicy, &str); 6] = [
+impl ExistsChoice {
+    /// Prefills the new name once per question: the target's name numbered, as Rename
+    /// would pick it without asking.
+    fn prefill(&mut self, question: &PendingQuestion) {
+        if self.prefilled_for == Some(question.id) {
+            return;
+        }
+        let name = match question.direction {
+            Direction::Download => question
+                .local
+                .file_name()
+                .map(crate::local::os_bytes)
+                .unwrap_or_default(),
+            Direction::Upload => crate::proto::path::file_name(question.remote.as_bytes()).to_vec(),
+        };
+        let numbered = crate::local::numbered_name(&name, 1);
+        self.rename_to = String::from_utf8_lossy(&numbered).into_owned();
+        self.prefilled_for = Some(question.id);
+    }
+}
+
+const EXISTS_CHOICES: [(ExistsPolicy, &str); 7] = [
     (ExistsPolicy::Overwrite, "Overwrite"),
     (ExistsPolicy::OverwriteIfNewer, "Overwrite if source newer"),
     (
         ExistsPolicy::OverwriteIfSizeDiffers,
         "Overwrite if different size",
     ),
+    (
+        ExistsPolicy::OverwriteIfNewerOrSizeDiffers,
+        "Overwrite if source newer or different size",
+    ),
     (ExistsPolicy::Resume, "Resume"),
-    (ExistsPolicy::Rename, "Rename (keep both: name (1).ext)"),
+    (ExistsPolicy::Rename, "Rename (keep both, under a new name)"),
     (ExistsPolicy::Skip, "Skip"),
 ];
 
@@ -614,16 +644,38 @@ pub fn exists_ui(
         });
         ui.add_space(4.0);
         ui.label("What do you want to do?");
+        choice.prefill(question);
+        let mut problem = None;
         for (policy, label) in EXISTS_CHOICES {
             ui.radio_value(&mut choice.policy, policy, label);
+            if policy == ExistsPolicy::Rename && choice.policy == ExistsPolicy::Rename {
+                ui.horizontal(|ui| {
+                    ui.add_space(24.0);
+                    let label = ui.label("New name:");
+                    ui.add(egui::TextEdit::singleline(&mut choice.rename_to).desired_width(300.0))
+                        .labelled_by(label.id);
+                });
+                let local = question.direction == Direction::Download;
+                problem = crate::local::typed_name_problem(&choice.rename_to, local);
+                if let Some(why) = problem {
+                    ui.horizontal(|ui| {
+                        ui.add_space(24.0);
+                        ui.colored_label(ui.visuals().error_fg_color, format!("Not a name: {why}"));
+                    });
+                }
+            }
         }
-        ui.checkbox(&mut choice.always, "Always use this action");
+        ui.checkbox(&mut choice.always, "Always use this action")
+            .on_hover_text("For the rest of the queue in this direction (Rename numbers them)");
         if more_waiting > 0 {
             ui.weak(format!("{more_waiting} more waiting for an answer"));
         }
         let mut answer = None;
         ui.horizontal(|ui| {
-            if ui.button("OK").clicked() {
+            if ui
+                .add_enabled(problem.is_none(), egui::Button::new("OK"))
+                .clicked()
+            {
                 answer = Some(choice.policy);
             }
             if ui.button("Cancel").clicked() {
@@ -636,6 +688,7 @@ pub fn exists_ui(
         id: question.id,
         policy,
         apply_to_all: choice.always,
+        rename_to: (policy == ExistsPolicy::Rename).then(|| choice.rename_to.clone()),
     })
 }
 

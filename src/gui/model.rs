@@ -39,6 +39,8 @@ pub struct Model {
     pub log: VecDeque<LogLine>,
     /// Lines pushed since the start: lets the log pane notice new lines cheaply.
     pub log_pushed: u64,
+    /// Settings > Logging: every line also goes to this file.
+    pub log_file: Option<crate::log::file::LogFile>,
     /// The local pane: the local disk's folders (OS bytes).
     pub local: PaneState,
     /// The remote pane: the server's folders (server bytes).
@@ -107,6 +109,9 @@ impl Model {
     }
 
     pub fn push_log(&mut self, line: LogLine) {
+        if let Some(file) = &self.log_file {
+            file.write(&line);
+        }
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
         }
@@ -201,6 +206,11 @@ impl Model {
                 let error = error.map(|err| visible(&err.to_string()).into_owned());
                 self.queue.changed(id, state, attempts, error, bytes_done);
             }
+            EngineEvent::ItemRenamed { id, local, remote } => self.queue.renamed(
+                id,
+                local,
+                visible(&String::from_utf8_lossy(&remote)).into_owned(),
+            ),
             EngineEvent::Progress(progress) => {
                 for p in progress {
                     self.queue.progress(p.id, p.bytes_done, p.size, now);

@@ -15,6 +15,8 @@ pub struct Prefs {
     pub show_log: bool,
     pub show_queue: bool,
     pub show_trees: bool,
+    /// The kinds of line the message log shows.
+    pub log_kinds: crate::gui::log_pane::LogKinds,
     /// Transfer > Transfer type.
     pub transfer_mode: crate::engine::TransferMode,
     /// What older Skiffs kept here; read once to fill a new `settings.toml`, never written.
@@ -35,6 +37,7 @@ impl Default for Prefs {
             show_log: true,
             show_queue: true,
             show_trees: true,
+            log_kinds: Default::default(),
             transfer_mode: crate::engine::TransferMode::default(),
             legacy_data_mode: None,
             legacy_dark: None,

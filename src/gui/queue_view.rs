@@ -122,6 +122,14 @@ impl QueueView {
         row.bytes_done = bytes_done;
     }
 
+    /// The item's target got another name (the file-exists dialog's Rename).
+    pub fn renamed(&mut self, id: ItemId, local: PathBuf, remote: String) {
+        if let Some(row) = self.rows.get_mut(&id) {
+            row.local = local;
+            row.remote = remote;
+        }
+    }
+
     /// A progress sample: updates bytes done and the smoothed rate.
     pub fn progress(&mut self, id: ItemId, bytes_done: u64, size: Option<u64>, now: Instant) {
         let Some(row) = self.rows.get_mut(&id) else {

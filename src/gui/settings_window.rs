@@ -18,20 +18,22 @@ pub enum Page {
     Transfers,
     FileExists,
     Interface,
+    Logging,
     Passwords,
 }
 
-const PAGES: [(Page, &str); 6] = [
+const PAGES: [(Page, &str); 7] = [
     (Page::Connection, "Connection"),
     (Page::Ftp, "FTP: active and passive mode"),
     (Page::Transfers, "Transfers"),
     (Page::FileExists, "File exists action"),
     (Page::Interface, "Interface"),
+    (Page::Logging, "Logging"),
     (Page::Passwords, "Passwords"),
 ];
 
 /// The choices for a target that exists, as the settings offer them.
-pub const EXISTS_POLICIES: [(ExistsPolicy, &str); 7] = [
+pub const EXISTS_POLICIES: [(ExistsPolicy, &str); 8] = [
     (ExistsPolicy::Ask, "Ask for action"),
     (ExistsPolicy::Overwrite, "Overwrite file"),
     (
@@ -41,6 +43,10 @@ pub const EXISTS_POLICIES: [(ExistsPolicy, &str); 7] = [
     (
         ExistsPolicy::OverwriteIfSizeDiffers,
         "Overwrite file if size differs",
+    ),
+    (
+        ExistsPolicy::OverwriteIfNewerOrSizeDiffers,
+        "Overwrite file if source file newer or size differs",
     ),
     (ExistsPolicy::Resume, "Resume file transfer"),
     (ExistsPolicy::Rename, "Rename file (name (1).ext)"),
@@ -61,6 +67,8 @@ struct Texts {
     upload_kib: String,
     /// The character that replaces what a local file system cannot hold in a name.
     replacement: String,
+    /// The log file's path; empty: the default one.
+    log_path: String,
 }
 
 pub struct SettingsWindow {
@@ -84,6 +92,11 @@ impl SettingsWindow {
             download_kib: kib(settings.download_limit),
             upload_kib: kib(settings.upload_limit),
             replacement: settings.invalid_char_replacement.get().to_string(),
+            log_path: settings
+                .log_file_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
         };
         Self {
             settings,
@@ -350,8 +363,37 @@ impl SettingsWindow {
                 ui.radio_value(&mut s.theme, Theme::System, "Follow the desktop");
                 ui.radio_value(&mut s.theme, Theme::Light, "Light");
                 ui.radio_value(&mut s.theme, Theme::Dark, "Dark");
-                ui.add_space(8.0);
+            }
+            Page::Logging => {
+                ui.heading("Logging");
                 ui.checkbox(&mut s.log_timestamps, "Show timestamps in the message log");
+                ui.add_space(8.0);
+                ui.checkbox(&mut s.log_to_file, "Log to file");
+                ui.add_enabled_ui(s.log_to_file, |ui| {
+                    grid(ui, "settings-log-file", |ui| {
+                        let path = labelled(ui, "Filename:", |ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.texts.log_path)
+                                    .hint_text("skiff.log in the settings folder")
+                                    .desired_width(320.0),
+                            )
+                        });
+                        if path.changed() {
+                            let text = self.texts.log_path.trim();
+                            s.log_file_path =
+                                (!text.is_empty()).then(|| std::path::PathBuf::from(text));
+                        }
+                        labelled(ui, "Limit size of the log file (MiB):", |ui| {
+                            ui.add(egui::DragValue::new(&mut s.log_file_max_mib).range(1..=1024))
+                        });
+                    });
+                });
+                ui.weak(
+                    "Every line of the message log, with its date and time (UTC); passwords \
+                     are masked as in the pane. When the file reaches the limit it is renamed \
+                     by adding \".1\" to its name (replacing an older one) and a new file is \
+                     started.",
+                );
             }
             Page::Passwords => {
                 ui.heading("Passwords");

@@ -142,6 +142,20 @@ pub fn safe_name(name: &[u8], replacement: Replacement) -> Result<Cow<'_, [u8]>,
     check_length(Cow::Owned(out))
 }
 
+/// Why a name the user typed (the file-exists dialog's Rename) cannot be used, if it cannot:
+/// one name, not a path, and for a local file one that every system can hold as typed
+/// (`safe_name` would have to change it). A server's name is held to CR, LF and NUL too.
+pub fn typed_name_problem(name: &str, local: bool) -> Option<&'static str> {
+    match safe_name(name.as_bytes(), Replacement::DEFAULT) {
+        Err(why) => Some(why),
+        Ok(Cow::Owned(_)) if local => Some(
+            "holds a character a file name cannot (\\ : * ? \" < > | or a control character), \
+             ends in a dot or space, or is a device name such as CON",
+        ),
+        Ok(_) => None,
+    }
+}
+
 /// `name (n).ext` for the n-th alternative to a taken name (`archive.tar.gz` keeps its
 /// whole extension after the first dot of a non-leading part: `archive (1).tar.gz`). A name
 /// near the 255-byte limit loses the end of its stem so that the result still fits.
@@ -229,6 +243,29 @@ mod tests {
     fn safe(name: &str) -> Result<String, &'static str> {
         safe_name(name.as_bytes(), Replacement::default())
             .map(|n| String::from_utf8(n.into_owned()).unwrap())
+    }
+
+    #[test]
+    fn a_typed_name_is_one_name_that_needs_no_change() {
+        assert_eq!(typed_name_problem("report (1).txt", true), None);
+        assert_eq!(typed_name_problem("보고서.txt", true), None);
+        for bad in ["", ".", "..", "../x", "a/b"] {
+            assert!(typed_name_problem(bad, true).is_some(), "{bad:?}");
+            assert!(typed_name_problem(bad, false).is_some(), "{bad:?}");
+        }
+        // What a server can hold but a local disk everywhere cannot.
+        for local_only in ["a:b", "x?", "CON", "trailing."] {
+            assert!(
+                typed_name_problem(local_only, true).is_some(),
+                "{local_only:?}"
+            );
+            assert_eq!(
+                typed_name_problem(local_only, false),
+                None,
+                "{local_only:?}"
+            );
+        }
+        assert!(typed_name_problem("a\r\nDELE x", false).is_some());
     }
 
     #[test]

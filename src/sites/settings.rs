@@ -58,6 +58,11 @@ pub struct Settings {
     pub download_exists: ExistsPolicy,
     pub upload_exists: ExistsPolicy,
     pub log_timestamps: bool,
+    /// Settings > Logging: the message log also goes to a file, capped and turned over
+    /// (`log::file`); `log_file_path` `None` is `skiff.log` in the settings folder.
+    pub log_to_file: bool,
+    pub log_file_path: Option<PathBuf>,
+    pub log_file_max_mib: u64,
     pub theme: Theme,
     /// Where saved passwords go: the OS keyring, a master-password vault, or nowhere.
     pub password_store: StoreKind,
@@ -90,6 +95,9 @@ impl Default for Settings {
             download_exists: ExistsPolicy::Ask,
             upload_exists: ExistsPolicy::Ask,
             log_timestamps: false,
+            log_to_file: false,
+            log_file_path: None,
+            log_file_max_mib: 10,
             theme: Theme::default(),
             password_store: StoreKind::default(),
             invalid_char_replacement: Replacement::DEFAULT,
@@ -112,6 +120,16 @@ impl Settings {
 
     pub fn save(&self, path: &std::path::Path) -> Result<(), SaveError> {
         config_file::save(path, SETTINGS_VERSION, self)
+    }
+
+    /// Where the message log is written when `log_to_file` is on, and its cap in bytes.
+    pub fn log_file(&self, config_dir: Option<&std::path::Path>) -> Option<(PathBuf, u64)> {
+        let path = match &self.log_file_path {
+            Some(path) => path.clone(),
+            None => config_dir?.join("skiff.log"),
+        };
+        let cap = self.log_file_max_mib.clamp(1, 1024) * 1024 * 1024;
+        self.log_to_file.then_some((path, cap))
     }
 
     pub fn timeout(&self) -> Duration {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::common::{FtpServer, ServerKind, ServerOptions, ServerTls};
 use crate::gui_common::*;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use skiff::gui::SkiffApp;
 use skiff::gui::queue_view::QueueTab;
 use skiff::sites::trust::TrustStore;
@@ -364,6 +364,57 @@ fn download_by_context_menu_and_answer_the_file_exists_question() {
         std::fs::read(local.path().join("report.txt")).unwrap(),
         b"mine again"
     );
+
+    // Rename: a name field prefilled `report (1).txt`; a path is refused, a name is taken.
+    let at = remote_row(&harness, "report.txt");
+    double_click_at(&mut harness, at);
+    step_until(&mut harness, "the file-exists question", |h| {
+        has_label(h, "Target file already exists")
+    });
+    harness
+        .get_by_label("Rename (keep both, under a new name)")
+        .click();
+    harness.step();
+    let field = harness.get_by_label("New name:");
+    assert_eq!(field.value().as_deref(), Some("report (1).txt"));
+    let retype = |h: &mut Harness<'_, SkiffApp>, text: &str| {
+        // (The field appeared with the radio button: the modal takes a frame to grow.)
+        settle(h);
+        h.get_by_label("New name:").click();
+        h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.step();
+        h.get_by_label("New name:").type_text(text);
+        h.step();
+        h.step();
+    };
+    retype(&mut harness, "../escape.txt");
+    assert!(
+        has_label(&harness, "Not a name:"),
+        "{:?}",
+        harness.get_by_label("New name:").value()
+    );
+    assert!(
+        harness.get_by_label("OK").accesskit_node().is_disabled(),
+        "OK waits for a name"
+    );
+    retype(&mut harness, "report from the server.txt");
+    assert!(!has_label(&harness, "Not a name:"));
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the renamed download", |h| {
+        has_label(h, "Successful transfers (3, 1 skipped)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report from the server.txt")).unwrap(),
+        b"the server's version"
+    );
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"mine again",
+        "the existing file is kept"
+    );
+    assert!(!local.path().join("report (1).txt").exists());
+    assert!(!local.path().parent().unwrap().join("escape.txt").exists());
 }
 
 #[test]
@@ -746,5 +797,142 @@ fn the_first_run_welcomes_with_quickconnect_and_the_site_manager_and_no_errors()
             .query_by_role_and_label(egui::accesskit::Role::Window, "Site Manager")
             .is_some(),
         "the button opens the Site Manager"
+    );
+}
+
+#[test]
+fn the_message_log_filters_copies_clears_saves_and_writes_a_file_with_passwords_masked() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("a.txt", b"a");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+
+    // Edit > Settings > Logging: log to a file of the user's choosing.
+    let log_path = local.path().join("logs").join("skiff.log");
+    harness.get_by_label("Edit").click();
+    settle(&mut harness);
+    harness.get_by_label("Settings…").click();
+    settle(&mut harness);
+    harness.get_by_label("Logging").click();
+    settle(&mut harness);
+    harness.get_by_label("Log to file").click();
+    settle(&mut harness);
+    harness.get_by_label("Filename:").click();
+    settle(&mut harness);
+    harness
+        .get_by_label("Filename:")
+        .type_text(&log_path.display().to_string());
+    settle(&mut harness);
+    harness.get_by_label("OK").click();
+    settle(&mut harness);
+    assert!(harness.state().settings().log_to_file);
+    quickconnect(&mut harness, &server);
+
+    // The file gets the same lines, each dated, the password masked.
+    step_until(&mut harness, "the log file", |_| {
+        std::fs::read_to_string(&log_path).is_ok_and(|t| t.contains("Response: 226"))
+    });
+    let written = std::fs::read_to_string(&log_path).unwrap();
+    assert!(written.contains(" Command:  PASS ****\n"), "{written}");
+    // (vsftpd's test user is called like its password: USER may carry it, nothing else.)
+    assert!(
+        !written
+            .lines()
+            .filter(|l| !l.contains("Command:  USER "))
+            .any(|l| l.contains(server.password())),
+        "{written}"
+    );
+    let first = written.lines().next().unwrap();
+    assert!(
+        first.len() > 20 && first.as_bytes()[4] == b'-' && first.as_bytes()[13] == b':',
+        "each line starts with its date and time: {first}"
+    );
+
+    // Filter: with Response switched off, the pane shows no Response line.
+    assert!(has_label(&harness, "Response: 226"));
+    harness.get_by_label("Response").click();
+    settle(&mut harness);
+    assert!(
+        !has_label(&harness, "Response: 226"),
+        "Response lines hidden"
+    );
+    assert!(
+        !harness.state().model().log.is_empty(),
+        "hidden, not removed"
+    );
+
+    // Select two commands of the listing (in view at the bottom), the second by shift-click,
+    // then Ctrl+C: the lines from one to the other go to the clipboard, without the Response
+    // lines between them that the filter hides.
+    let shown: Vec<String> = (harness.state().model().log.iter())
+        .filter(|l| l.kind != skiff::log::LogKind::Response)
+        .map(|l| l.to_string())
+        .collect();
+    // Two commands that occur once each (PWD may come twice), and what lies between them.
+    let once = |line: &String| shown.iter().filter(|c| *c == line).count() == 1;
+    let mut commands = (0..shown.len())
+        .rev()
+        .filter(|&i| shown[i].starts_with("Command:") && once(&shown[i]));
+    let (last_at, before_at) = (commands.next().unwrap(), commands.next().unwrap());
+    let (before, last) = (&shown[before_at], &shown[last_at]);
+    let expected = shown[before_at..=last_at].join("\n");
+    let hidden_between = (harness.state().model().log.iter())
+        .skip_while(|l| l.to_string() != *before)
+        .take_while(|l| l.to_string() != *last)
+        .any(|l| l.kind == skiff::log::LogKind::Response);
+    assert!(hidden_between, "a Response between {before} and {last}");
+    assert!(has_label(&harness, last), "{shown:?}");
+    harness.get_by_label(before).click();
+    settle(&mut harness);
+    harness
+        .get_by_label(last)
+        .click_modifiers(egui::Modifiers::SHIFT);
+    settle(&mut harness);
+    // Only the key's press: kittest runs a frame per event, and the copy is in that one.
+    harness.event(egui::Event::Key {
+        key: egui::Key::C,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    });
+    harness.step();
+    let copied = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        });
+    assert_eq!(copied, Some(expected));
+
+    // Save: the lines shown (no Response), each with its date and time.
+    let saved = local.path().join("saved-log.txt");
+    harness.state_mut().save_log_to(saved.clone());
+    step_until(&mut harness, "the saved log", |h| {
+        h.state()
+            .model()
+            .log
+            .iter()
+            .any(|l| l.text.starts_with("Saved the message log to"))
+    });
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains(" Command:  PASS ****\n"), "{text}");
+    assert!(text.contains(&format!(" {last}\n")), "{text}");
+    assert!(!text.contains("Response:"), "{text}");
+
+    // Clear empties the pane; the file keeps every line.
+    harness.get_by_label("Clear").click();
+    settle(&mut harness);
+    assert!(harness.state().model().log.is_empty());
+    assert!(!has_label(&harness, last));
+    assert!(
+        std::fs::read_to_string(&log_path)
+            .unwrap()
+            .contains(last.as_str())
     );
 }

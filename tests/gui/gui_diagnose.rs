@@ -12,12 +12,6 @@ use skiff::gui::SkiffApp;
 use skiff::sites::site::{LogonType, Protocol, Site, SiteDataMode, SiteList};
 use skiff::sites::trust::{TrustStore, TrustedCert};
 
-fn settle(h: &mut Harness<'_, SkiffApp>) {
-    for _ in 0..3 {
-        h.step();
-    }
-}
-
 fn diagnose_window<'a>(h: &'a Harness<'_, SkiffApp>) -> egui_kittest::Node<'a> {
     h.get_by_role_and_label(Role::Window, "Diagnose connection")
 }

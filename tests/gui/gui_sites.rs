@@ -39,12 +39,6 @@ fn outside_site_manager<'a>(
         .unwrap_or_else(|| panic!("no {label:?} outside the Site Manager"))
 }
 
-fn settle(h: &mut Harness<'_, SkiffApp>) {
-    for _ in 0..3 {
-        h.step();
-    }
-}
-
 /// Clicks the Site Manager's field `label` and types `text` into it.
 fn fill(h: &mut Harness<'_, SkiffApp>, label: &str, text: &str) {
     site_manager(h).get_by_label(label).click();

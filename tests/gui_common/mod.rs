@@ -174,6 +174,13 @@ pub fn step_until(
     );
 }
 
+/// A few frames, for a click's effect to show (a menu to open, a page to switch).
+pub fn settle(h: &mut Harness<'_, SkiffApp>) {
+    for _ in 0..3 {
+        h.step();
+    }
+}
+
 /// The texts of the message log's Error lines.
 pub fn error_lines(harness: &Harness<'_, SkiffApp>) -> Vec<String> {
     harness

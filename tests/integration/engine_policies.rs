@@ -328,3 +328,160 @@ fn uploads_ask_and_apply_to_all_stays_within_its_direction() {
     assert_eq!(server.read_file("q.txt").unwrap(), b"local q");
     assert_eq!(server.read_file("n.txt").unwrap(), b"new upload");
 }
+
+#[test]
+fn overwrite_if_newer_or_size_differs_updates_changed_files_and_skips_the_rest_both_ways() {
+    use crate::skiff_cmd::set_mtime;
+    let old = std::time::UNIX_EPOCH + Duration::from_secs(946_684_800); // 2000-01-01
+    let new = std::time::SystemTime::now() - Duration::from_secs(60);
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    // (name, server's content and time, local content and time): newer with the same size,
+    // older with the same size, older with another size.
+    let cases: [(&str, &[u8], _, &[u8], _); 6] = [
+        ("d-newer.txt", b"remote", new, b"LOCAL!", old),
+        ("d-same.txt", b"remote", old, b"LOCAL!", new),
+        ("d-size.txt", b"remote, longer", old, b"local", new),
+        ("u-newer.txt", b"remote", old, b"LOCAL!", new),
+        ("u-same.txt", b"remote", new, b"LOCAL!", old),
+        ("u-size.txt", b"remote", new, b"local, longer", old),
+    ];
+    let mut specs = Vec::new();
+    for (name, remote, remote_time, local, local_time) in cases {
+        server.write_file(name, remote);
+        set_mtime(&server.root().join(name), remote_time);
+        std::fs::write(w.join(name), local).unwrap();
+        set_mtime(&w.join(name), local_time);
+        let direction = match name.starts_with("d-") {
+            true => Direction::Download,
+            false => Direction::Upload,
+        };
+        specs.push(spec(
+            &server,
+            direction,
+            &w.join(name),
+            &format!("/{name}"),
+            ExistsPolicy::OverwriteIfNewerOrSizeDiffers,
+        ));
+    }
+    let driver = engine_runtime().block_on(async {
+        let mut driver = Driver::start();
+        driver.handle.send(EngineCommand::Enqueue(specs));
+        let counts = driver.idle().await;
+        assert_eq!(
+            (counts.successful, counts.skipped, counts.failed),
+            (4, 2, 0)
+        );
+        driver.handle.send(EngineCommand::Shutdown);
+        driver
+    });
+    // Newer, or another size: replaced.
+    assert_eq!(std::fs::read(w.join("d-newer.txt")).unwrap(), b"remote");
+    assert_eq!(
+        std::fs::read(w.join("d-size.txt")).unwrap(),
+        b"remote, longer"
+    );
+    assert_eq!(server.read_file("u-newer.txt").unwrap(), b"LOCAL!");
+    assert_eq!(server.read_file("u-size.txt").unwrap(), b"local, longer");
+    // Not newer and the same size: left alone, whatever the content.
+    assert_eq!(
+        driver.state_of("d-same.txt"),
+        (
+            ItemState::Skipped,
+            Some("the local file is not older and has the same size".into())
+        )
+    );
+    assert_eq!(std::fs::read(w.join("d-same.txt")).unwrap(), b"LOCAL!");
+    assert_eq!(
+        driver.state_of("u-same.txt"),
+        (
+            ItemState::Skipped,
+            Some("the remote file is not older and has the same size".into())
+        )
+    );
+    assert_eq!(server.read_file("u-same.txt").unwrap(), b"remote");
+}
+
+#[test]
+fn an_upload_answered_with_a_typed_name_goes_there_and_asks_again_if_that_exists_too() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.mkdir("site");
+    server.write_file("site/index.html", b"remote index");
+    server.write_file("site/taken.html", b"taken");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    std::fs::write(w.join("index.html"), b"local index").unwrap();
+    let renamed_to = engine_runtime().block_on(async {
+        let mut driver = Driver::start();
+        let is_question = |e: &EngineEvent| matches!(e, EngineEvent::Question { .. });
+        driver.handle.send(EngineCommand::Enqueue(vec![spec(
+            &server,
+            Direction::Upload,
+            &w.join("index.html"),
+            "/site/index.html",
+            ExistsPolicy::Ask,
+        )]));
+        driver.until(is_question).await;
+        let id = driver.questions[0].id;
+        // A path is not a name: refused with an Error line, the item still waiting.
+        driver.handle.send(EngineCommand::AnswerRename {
+            item: id,
+            name: "../index.html".into(),
+        });
+        let refused = driver
+            .until(|e| matches!(e, EngineEvent::Log(l) if l.kind == skiff::log::LogKind::Error))
+            .await;
+        let EngineEvent::Log(line) = refused else {
+            unreachable!()
+        };
+        assert!(
+            line.text.contains("cannot rename the target"),
+            "{}",
+            line.text
+        );
+        // A name that exists too: the question comes again, for the new target.
+        driver.handle.send(EngineCommand::AnswerRename {
+            item: id,
+            name: "taken.html".into(),
+        });
+        let renamed = driver
+            .until(|e| matches!(e, EngineEvent::ItemRenamed { .. }))
+            .await;
+        let EngineEvent::ItemRenamed { remote, .. } = renamed else {
+            unreachable!()
+        };
+        assert_eq!(remote, b"/site/taken.html");
+        driver.until(is_question).await;
+        assert_eq!(driver.questions.len(), 2);
+        assert_eq!(driver.questions[1].id, id);
+        driver.handle.send(EngineCommand::AnswerRename {
+            item: id,
+            name: "index (old site).html".into(),
+        });
+        let renamed = driver
+            .until(|e| matches!(e, EngineEvent::ItemRenamed { .. }))
+            .await;
+        let counts = driver.idle().await;
+        assert_eq!((counts.successful, counts.failed), (1, 0));
+        driver.handle.send(EngineCommand::Shutdown);
+        renamed
+    });
+    let EngineEvent::ItemRenamed { remote, .. } = renamed_to else {
+        unreachable!()
+    };
+    assert_eq!(remote, b"/site/index (old site).html");
+    assert_eq!(
+        server.read_file("site/index (old site).html").unwrap(),
+        b"local index"
+    );
+    assert_eq!(
+        server.read_file("site/index.html").unwrap(),
+        b"remote index"
+    );
+    assert_eq!(server.read_file("site/taken.html").unwrap(), b"taken");
+    assert!(
+        server.read_file("index.html").is_none(),
+        "nothing outside the folder"
+    );
+}

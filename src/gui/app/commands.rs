@@ -159,7 +159,14 @@ impl SkiffApp {
                 id,
                 policy,
                 apply_to_all,
+                rename_to,
             } => {
+                // The typed name goes first: the item is then no longer waiting, so an
+                // "always" below answers only the others (with numbered names).
+                if let Some(name) = rename_to {
+                    self.engine
+                        .send(EngineCommand::AnswerRename { item: id, name });
+                }
                 self.engine.send(EngineCommand::Answer {
                     item: id,
                     policy,
@@ -187,6 +194,11 @@ impl SkiffApp {
                 self.cfg.settings.log_timestamps = on;
                 self.save_settings();
             }
+            UiAction::ClearLog => {
+                self.model.log.clear();
+                self.log_view.clear_selection();
+            }
+            UiAction::SaveLog => self.ask_where_to_save_log(),
             UiAction::About => self.dialog = Some(Dialog::About),
             UiAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
             UiAction::ConnectRecent { entry, password } => self.quickconnect_to(entry, password),
@@ -375,6 +387,28 @@ impl SkiffApp {
             }
         }
         self.enqueue(specs, true);
+    }
+
+    /// The message log's Save…: the native dialog, then `save_log_to` the file picked.
+    fn ask_where_to_save_log(&mut self) {
+        let picked = rfd::AsyncFileDialog::new()
+            .set_directory(self.local_dir())
+            .set_file_name("skiff-log.txt")
+            .save_file();
+        self.jobs.save_log_to = Some(jobs::spawn_async(&self.wake, async move {
+            picked.await.map(|file| file.path().to_path_buf())
+        }));
+    }
+
+    /// Writes the message log's lines that the filter shows, each with its date and time, to
+    /// `path` (off the UI thread); the log then says where, or why not.
+    pub fn save_log_to(&mut self, path: PathBuf) {
+        let text = crate::gui::log_pane::saved_text(&self.model, self.prefs.log_kinds);
+        self.jobs.log_saved = Some(jobs::spawn_blocking(&self.wake, move || {
+            crate::local::write_atomically(&path, text.as_bytes())
+                .map(|()| path.clone())
+                .map_err(|err| format!("cannot save the message log to {}: {err}", path.display()))
+        }));
     }
 
     /// File > Choose local folder…: the native dialog, built here on the UI thread and

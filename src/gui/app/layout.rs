@@ -39,7 +39,14 @@ impl SkiffApp {
                 .default_size(150.0)
                 .min_size(60.0)
                 .show(ui, |ui| {
-                    log_pane::log_ui(ui, &self.model, self.cfg.settings.log_timestamps)
+                    log_pane::log_ui(
+                        ui,
+                        &self.model,
+                        &mut self.log_view,
+                        &mut self.prefs.log_kinds,
+                        self.cfg.settings.log_timestamps,
+                        &mut actions,
+                    )
                 });
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));

@@ -93,6 +93,9 @@ struct Jobs {
     remote_listings: Vec<(RequestId, Promise<Result<MadeListing, String>>)>,
     /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
     choose_folder: Option<Promise<Option<PathBuf>>>,
+    /// The message log's Save…: the file picked, then the file written (or why not).
+    save_log_to: Option<Promise<Option<PathBuf>>>,
+    log_saved: Option<Promise<Result<Result<PathBuf, String>, String>>>,
     /// Files dropped from the desktop, looked at: uploaded once ready.
     dropped: Vec<Promise<Result<Vec<DroppedFile>, String>>>,
     /// The trust store with a certificate saved in it (or why it could not be).
@@ -126,6 +129,8 @@ pub struct SkiffApp {
     cfg: SitesState,
     /// Server > Diagnose connection, while open.
     diagnose: Option<DiagnoseWindow>,
+    /// The message log's selection.
+    log_view: crate::gui::log_pane::LogView,
     /// Where to write when the first frame was presented (`report_first_frame_to`).
     report_first_frame: Option<PathBuf>,
     /// `AppOptions::opener`.
@@ -180,6 +185,7 @@ impl SkiffApp {
                 ..Default::default()
             },
             diagnose: None,
+            log_view: Default::default(),
             report_first_frame: None,
             opener: options.opener,
             styled: false,
@@ -198,6 +204,7 @@ impl SkiffApp {
             app.save_settings();
         }
         app.send_engine_settings();
+        app.apply_log_file();
         app.open_local(start_dir);
         app.engine
             .send(crate::engine::EngineCommand::ProcessQueue(false));
@@ -285,6 +292,16 @@ impl SkiffApp {
         if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
             self.open_local(dir);
         }
+        if let Some(Some(path)) = jobs::take_ready(&mut self.jobs.save_log_to) {
+            self.save_log_to(path);
+        }
+        match jobs::take_ready(&mut self.jobs.log_saved).map(|saved| saved.and_then(|r| r)) {
+            Some(Ok(path)) => self
+                .model
+                .push_status(format!("Saved the message log to {}", path.display())),
+            Some(Err(err)) => self.model.push_error(err),
+            None => {}
+        }
         for dropped in jobs::take_all_ready(&mut self.jobs.dropped) {
             match dropped {
                 Ok(files) => self.upload_dropped(files),
@@ -343,6 +360,10 @@ impl eframe::App for SkiffApp {
         }
         let more = self.drain();
         self.poll_jobs();
+        if let Some(failure) = self.model.log_file.as_ref().and_then(|f| f.take_failure()) {
+            self.model.log_file = None;
+            self.model.push_error(failure);
+        }
         for side in Side::BOTH {
             let pane = self.pane_mut(side);
             if std::mem::take(&mut pane.dirty) {

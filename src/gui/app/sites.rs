@@ -171,7 +171,28 @@ impl SkiffApp {
             self.cfg.store = StoreState::Closed;
         }
         self.send_engine_settings();
+        self.apply_log_file();
         self.save_settings();
+    }
+
+    /// Settings > Logging: starts, moves or stops the log file as the settings now say.
+    pub(super) fn apply_log_file(&mut self) {
+        let wanted = self.cfg.settings.log_file(self.cfg.config_dir.as_deref());
+        let current = self.model.log_file.as_ref();
+        match wanted {
+            None => self.model.log_file = None,
+            Some((path, cap)) if current.is_some_and(|f| f.writes_to(&path, cap)) => {}
+            Some((path, cap)) => match crate::log::file::LogFile::start(path.clone(), cap) {
+                Ok(file) => {
+                    self.model.log_file = Some(file);
+                    self.model
+                        .push_status(format!("Writing the message log to {}", path.display()));
+                }
+                Err(err) => self
+                    .model
+                    .push_error(format!("cannot start writing the log file: {err}")),
+            },
+        }
     }
 
     /// The engine's settings from Edit > Settings (`setup::engine_settings`, as the CLI's),
