@@ -15,9 +15,14 @@ bench_prepare() {
     bash "$REPO/tests/servers/install.sh"
   fi
   command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
-  echo "bench: building skiff (release)" >&2
-  (cd "$REPO" && cargo build --release --quiet)
-  SKIFF="$REPO/target/release/skiff"
+  # SKIFF_BIN benchmarks a binary built earlier (or a wrapper around one) instead.
+  if [[ -n ${SKIFF_BIN:-} ]]; then
+    SKIFF=$SKIFF_BIN
+  else
+    echo "bench: building skiff (release)" >&2
+    (cd "$REPO" && cargo build --release --quiet)
+    SKIFF="$REPO/target/release/skiff"
+  fi
 }
 
 start_vsftpd() {
