@@ -137,6 +137,10 @@ pub enum UiAction {
     SwitchStore(crate::sites::credentials::StoreKind),
     SetTheme(crate::sites::settings::Theme),
     SetLogTimestamps(bool),
+    /// The server offers no TLS: log on without it (`remember`: for this host from now on).
+    ConnectWithoutTls {
+        remember: bool,
+    },
     /// The message log's Clear.
     ClearLog,
     /// The message log's Save…: asks where, then writes the lines shown.

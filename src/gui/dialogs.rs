@@ -68,6 +68,11 @@ pub enum Dialog {
     },
     /// Help > Keyboard shortcuts: `SHORTCUTS`.
     Shortcuts,
+    /// Quickconnect tried TLS and the server has none: go on in clear text?
+    AllowPlainFtp {
+        host: String,
+        remember: bool,
+    },
     /// The master password of the password vault: asked once per session (twice, to
     /// create the vault on first use).
     MasterPassword {
@@ -352,6 +357,25 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                         entry: entry.clone(),
                         password: std::mem::take(password),
                     }),
+                }
+            }
+            Dialog::AllowPlainFtp { host, remember } => {
+                ui.heading("Insecure FTP connection");
+                ui.label(format!(
+                    "{} does not support FTP over TLS. Nothing secret has been sent yet.",
+                    visible(host)
+                ));
+                ui.label(
+                    "Without encryption, your password and every file travel in clear text: \
+                     anyone on the way can read them.",
+                );
+                ui.checkbox(remember, "Always allow plain FTP for this server");
+                match buttons_ui(ui, "Connect without encryption", true) {
+                    Some(true) => Outcome::Done(UiAction::ConnectWithoutTls {
+                        remember: *remember,
+                    }),
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
                 }
             }
             Dialog::Shortcuts => {

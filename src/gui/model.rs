@@ -56,6 +56,8 @@ pub struct Model {
     pub capabilities: Option<std::sync::Arc<crate::remote::Capabilities>>,
     /// The last error of a remote operation, for the error dialog.
     pub op_error: Option<String>,
+    /// The browsing connection found no TLS where it was required (nothing secret sent).
+    pub tls_refused: bool,
     /// A certificate the browsing connection could not verify, for the trust dialog.
     pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
@@ -174,6 +176,12 @@ impl Model {
                     && let Some(info) = err.untrusted_certificate()
                 {
                     self.untrusted_certificate = Some(info.clone());
+                }
+                if let Err(err) = &result
+                    && err.kind() == crate::remote::ErrorKind::TlsRequired
+                    && self.remote.awaits(request)
+                {
+                    self.tls_refused = true;
                 }
                 let result = result.map_err(|err| err.to_string());
                 self.answer(Side::Remote, request, Answer::Done(result));

@@ -29,6 +29,8 @@ pub struct Prefs {
     pub last_local_dir: Option<PathBuf>,
     /// `scheme://user@host:port`, newest first; no passwords.
     pub recent: Vec<String>,
+    /// `host:port`s the user allowed plain FTP for (Quickconnect tries TLS first).
+    pub plain_ftp_hosts: Vec<String>,
 }
 
 impl Default for Prefs {
@@ -44,11 +46,22 @@ impl Default for Prefs {
             legacy_log_timestamps: None,
             last_local_dir: None,
             recent: Vec::new(),
+            plain_ftp_hosts: Vec::new(),
         }
     }
 }
 
 impl Prefs {
+    pub fn allows_plain_ftp(&self, host_port: &str) -> bool {
+        self.plain_ftp_hosts.iter().any(|h| h == host_port)
+    }
+
+    pub fn allow_plain_ftp(&mut self, host_port: String) {
+        if !self.allows_plain_ftp(&host_port) {
+            self.plain_ftp_hosts.push(host_port);
+        }
+    }
+
     /// Puts `server` first in the recent list, once, keeping at most `RECENT_LIMIT`.
     pub fn remember_server(&mut self, server: String) {
         self.recent.retain(|s| *s != server);

@@ -610,11 +610,116 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
         local.path(),
         Some(TrustStore::load(&store_path).unwrap()),
     );
-    connect_to_url(&mut again, &server.url("/"));
+    // Given as ftp:// (as a bare host would be), Quickconnect tries TLS first: the session
+    // is encrypted without asking.
+    let plain_url = server.url("/").replace("ftpes://", "ftp://");
+    connect_to_url(&mut again, &plain_url);
     step_until(&mut again, "the silent listing", |h| {
         has_label(h, "secret-plans.txt")
     });
     assert!(!has_label(&again, "Unknown certificate"));
+    assert!(!has_label(&again, "Insecure FTP connection"));
+    assert!(has_label(&again, "🔒 FTP over explicit TLS (TLSv1_"));
+}
+
+#[test]
+fn a_bare_host_tries_tls_first_and_asks_before_a_password_goes_in_clear_text() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("plain.txt", b"x");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    let passwords_sent = |h: &Harness<'_, SkiffApp>| {
+        (h.state().model().log.iter())
+            .filter(|l| l.text.starts_with("PASS") || l.text.starts_with("USER"))
+            .count()
+    };
+    let connect = |h: &mut Harness<'_, SkiffApp>| {
+        let url = format!(
+            "{}:{}@127.0.0.1:{}",
+            server.user(),
+            server.password(),
+            server.port()
+        );
+        connect_to_url(h, &url);
+        step_until(h, "the question or the logon", |h| {
+            has_label(h, "Insecure FTP connection") || h.state().model().connected
+        });
+    };
+
+    // The server refuses AUTH TLS: the window asks, and nothing was sent in clear text.
+    connect(&mut harness);
+    assert!(has_label(&harness, "Insecure FTP connection"));
+    let log = |h: &Harness<'_, SkiffApp>| -> Vec<String> {
+        (h.state().model().log.iter())
+            .map(|l| l.to_string())
+            .collect()
+    };
+    assert!(
+        log(&harness).iter().any(|l| l == "Command:  AUTH TLS"),
+        "{:?}",
+        log(&harness)
+    );
+    assert_eq!(passwords_sent(&harness), 0, "{:?}", log(&harness));
+    // Cancel: still nothing sent, not connected.
+    harness.get_by_label("Cancel").click();
+    settle(&mut harness);
+    assert!(!has_label(&harness, "Insecure FTP connection"));
+    assert!(!harness.state().model().connected);
+    assert_eq!(passwords_sent(&harness), 0);
+
+    // Again: the same question (not remembered); this time go on, once.
+    connect(&mut harness);
+    assert!(has_label(&harness, "Insecure FTP connection"));
+    allow_plain_ftp(&mut harness, false);
+    step_until(&mut harness, "the plain listing", |h| {
+        h.state().model().connected && has_label(h, "plain.txt")
+    });
+    assert!(
+        has_label(&harness, "🔓 Not encrypted"),
+        "the status bar says so"
+    );
+    assert!(
+        log(&harness)
+            .iter()
+            .any(|l| l.starts_with("Status:") && l.contains("without encryption, as you chose")),
+        "{:?}",
+        log(&harness)
+    );
+    assert!(
+        harness
+            .state()
+            .model()
+            .log
+            .iter()
+            .any(|l| l.text == "PASS ****")
+    );
+
+    // Not remembered: asked again; remembered: the next connection goes straight on.
+    connect(&mut harness);
+    assert!(has_label(&harness, "Insecure FTP connection"));
+    allow_plain_ftp(&mut harness, true);
+    step_until(&mut harness, "the plain listing", |h| {
+        h.state().model().connected && has_label(h, "plain.txt")
+    });
+    let questions_before = log(&harness)
+        .iter()
+        .filter(|l| l.contains("without encryption, as you chose"))
+        .count();
+    connect(&mut harness);
+    step_until(&mut harness, "the listing without a question", |h| {
+        h.state().model().connected && has_label(h, "plain.txt")
+    });
+    assert!(!has_label(&harness, "Insecure FTP connection"));
+    assert_eq!(
+        log(&harness)
+            .iter()
+            .filter(|l| l.contains("without encryption, as you chose"))
+            .count(),
+        questions_before,
+        "no new question, no TLS attempt"
+    );
 }
 
 /// A file dropped from the desktop's file manager, as eframe hands it over.

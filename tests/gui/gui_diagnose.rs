@@ -189,8 +189,8 @@ fn a_quickconnect_session_takes_the_recommendation_without_touching_the_sites() 
     );
 }
 
-/// A server that refuses a plain logon (vsftpd requiring TLS), reached with a plain
-/// quickconnect: the logon fails, the diagnosis finds that only TLS logs on, and applying
+/// A server that refuses a plain logon (vsftpd requiring TLS), reached with plain FTP (the
+/// user allowed it for this host, so Quickconnect does not try TLS first): the logon fails, the diagnosis finds that only TLS logs on, and applying
 /// its advice switches the session to explicit TLS (ftpes://), which then lists.
 #[test]
 fn advice_that_needs_tls_switches_the_session_to_ftpes() {
@@ -217,6 +217,9 @@ fn advice_that_needs_tls_switches_the_session_to_ftpes() {
     let rt = runtime();
     let _enter = rt.enter();
     let mut h = window_trusting(&rt, local.path(), Some(trust));
+    h.state_mut()
+        .prefs_mut()
+        .allow_plain_ftp(format!("{}:{}", server.host(), server.port()));
     connect_to_url(
         &mut h,
         &format!(

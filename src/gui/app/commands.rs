@@ -194,6 +194,7 @@ impl SkiffApp {
                 self.cfg.settings.log_timestamps = on;
                 self.save_settings();
             }
+            UiAction::ConnectWithoutTls { remember } => self.connect_without_tls(remember),
             UiAction::ClearLog => {
                 self.model.log.clear();
                 self.log_view.clear_selection();

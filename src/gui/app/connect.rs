@@ -35,7 +35,17 @@ impl SkiffApp {
             self.quick.password = password.expose().to_owned();
         }
         (self.quick.host, self.quick.port) = host_and_port_fields(&url);
-        let server = self.trusting(self.cfg.settings.url_server(&url, false));
+        let mut server = self.trusting(self.cfg.settings.url_server(&url, false));
+        // A bare host or ftp:// tries explicit TLS first, as FileZilla does: a server that
+        // offers none stops the logon before the password, and the window asks
+        // (`ask_plain_ftp`), unless the user allowed plain FTP for this host before.
+        self.tls_first =
+            url.scheme == crate::url::Scheme::Ftp && !self.prefs.allows_plain_ftp(&url.host_port());
+        if self.tls_first
+            && let Some(ftp) = server.ftp_settings_mut()
+        {
+            ftp.tls.mode = crate::net::tls::TlsMode::Explicit;
+        }
         self.quick_error = None;
         let remembered = FtpUrl {
             password: None,
@@ -95,6 +105,40 @@ impl SkiffApp {
         self.model.server_key = None;
         self.model.remote.listing = None;
         self.model.remote.clear();
+    }
+
+    /// A TLS-first quickconnect found no TLS on the server: nothing secret was sent. Asks
+    /// whether to log on without encryption (`connect_without_tls`).
+    pub(super) fn ask_plain_ftp(&mut self) {
+        let Some(url) = self.server_url.as_ref().filter(|_| self.tls_first) else {
+            return;
+        };
+        self.tls_first = false;
+        self.dialog = Some(Dialog::AllowPlainFtp {
+            host: url.host_port(),
+            remember: false,
+        });
+    }
+
+    /// The answer to `ask_plain_ftp`: connect again without TLS; with `remember`, this host
+    /// is not asked about again.
+    pub(super) fn connect_without_tls(&mut self, remember: bool) {
+        let (Some(server), Some(url)) = (self.server.clone(), self.server_url.clone()) else {
+            return;
+        };
+        let host = url.host_port();
+        if remember {
+            self.prefs.allow_plain_ftp(host.clone());
+        }
+        let mut options = (*server).clone();
+        if let Some(ftp) = options.ftp_settings_mut() {
+            ftp.tls.mode = crate::net::tls::TlsMode::None;
+        }
+        self.model.push_status(format!(
+            "Connecting to {host} without encryption, as you chose: the password and every \
+             file travel in clear text"
+        ));
+        self.start_connection(url, options);
     }
 
     /// The user checked the certificate and trusts it: connect again with its fingerprint

@@ -565,6 +565,9 @@ impl SkiffApp {
                 can_save: self.trust_store.is_some(),
             });
         }
+        if std::mem::take(&mut self.model.tls_refused) {
+            self.ask_plain_ftp();
+        }
         if let Some(err) = self.model.op_error.take() {
             self.dialog = Some(Dialog::Error {
                 title: "The operation failed".into(),

@@ -131,6 +131,9 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// The message log's selection.
     log_view: crate::gui::log_pane::LogView,
+    /// The browsing connection is a quickconnect that tries TLS first: a server without
+    /// TLS leads to the question whether to go on in clear text.
+    tls_first: bool,
     /// Where to write when the first frame was presented (`report_first_frame_to`).
     report_first_frame: Option<PathBuf>,
     /// `AppOptions::opener`.
@@ -186,6 +189,7 @@ impl SkiffApp {
             },
             diagnose: None,
             log_view: Default::default(),
+            tls_first: false,
             report_first_frame: None,
             opener: options.opener,
             styled: false,
@@ -234,6 +238,11 @@ impl SkiffApp {
 
     fn pane_mut(&mut self, side: Side) -> &mut PaneState {
         self.model.pane_mut(side)
+    }
+
+    /// What the window remembers between runs; tests set what a user would have chosen.
+    pub fn prefs_mut(&mut self) -> &mut Prefs {
+        &mut self.prefs
     }
 
     /// The settings in use (Edit > Settings), for tests.
