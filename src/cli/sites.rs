@@ -577,18 +577,7 @@ fn password(name: &str, forget: bool) -> anyhow::Result<()> {
 }
 
 fn import(file: &Path, store_args: &StoreArgs) -> anyhow::Result<()> {
-    let size = std::fs::metadata(file)
-        .with_context(|| format!("cannot read {}", file.display()))?
-        .len();
-    if size > filezilla::MAX_FILE_BYTES as u64 {
-        anyhow::bail!(
-            "{} is larger than {} MiB; not a Site Manager file",
-            file.display(),
-            filezilla::MAX_FILE_BYTES >> 20
-        );
-    }
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let imported = filezilla::import(&bytes).with_context(|| file.display().to_string())?;
+    let imported = crate::sites::read_filezilla_file(file)?;
     let mut list = sites_for_change()?;
     let mut store: Option<PasswordStore> = None;
     if !imported.passwords.is_empty() || store_args.password_store.is_some() {

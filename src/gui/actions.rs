@@ -141,6 +141,10 @@ pub enum UiAction {
     ConnectWithoutTls {
         remember: bool,
     },
+    /// File > Import…: FileZilla's sitemanager.xml into the Site Manager.
+    ImportSites,
+    /// File > Export…: the Site Manager's sites as a FileZilla file.
+    ExportSites,
     /// The message log's Clear.
     ClearLog,
     /// The message log's Save…: asks where, then writes the lines shown.

@@ -46,6 +46,11 @@ pub enum Dialog {
         title: String,
         text: String,
     },
+    /// What happened, when it was not a failure (an import's summary).
+    Notice {
+        title: String,
+        text: String,
+    },
     /// File permissions (SITE CHMOD) of remote entries, as Unix bits.
     Permissions {
         entries: Vec<Entry>,
@@ -165,7 +170,7 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     None => Outcome::Open,
                 }
             }
-            Dialog::Error { title, text } => {
+            Dialog::Error { title, text } | Dialog::Notice { title, text } => {
                 ui.heading(title.as_str());
                 ui.add(egui::Label::new(visible(text)).wrap());
                 if ui.button("OK").clicked() {

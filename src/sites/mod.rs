@@ -16,3 +16,21 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 pub use crate::local::write_atomically;
+
+/// Reads and parses a FileZilla Site Manager file (`filezilla::import`), refusing one larger
+/// than `filezilla::MAX_FILE_BYTES` before reading it: File > Import and `skiff sites import`.
+pub fn read_filezilla_file(file: &std::path::Path) -> anyhow::Result<filezilla::Imported> {
+    use anyhow::Context as _;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > filezilla::MAX_FILE_BYTES as u64 {
+        anyhow::bail!(
+            "{} is larger than {} MiB; not a Site Manager file",
+            file.display(),
+            filezilla::MAX_FILE_BYTES >> 20
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    filezilla::import(&bytes).with_context(|| file.display().to_string())
+}

@@ -96,6 +96,12 @@ fn create_site(h: &mut Harness<'_, SkiffApp>, server: &FtpServer) {
         "the store in use is named"
     );
     site_manager(h).get_by_label("OK").click();
+    create_vault(h);
+}
+
+/// Answers the master password dialog of a vault's first use: MASTER, twice, then Create;
+/// waits until the vault is open.
+fn create_vault(h: &mut Harness<'_, SkiffApp>) {
     step_until(h, "the master password dialog", |h| {
         h.query_by_label("Choose a master password").is_some()
     });
@@ -492,4 +498,78 @@ fn the_invalid_character_replacement_is_checked_saved_and_used_for_downloads() {
         .collect();
     listed.sort();
     assert_eq!(listed, ["CON+", "a+b.txt"]);
+}
+
+#[test]
+fn file_import_takes_filezillas_sites_with_a_summary_and_export_writes_them_back() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    settings_with_store(config.path(), StoreKind::MasterPassword);
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    harness.get_by_label("File").click();
+    settle(&mut harness);
+    assert!(has_label(&harness, "Import…") && has_label(&harness, "Export…"));
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+
+    // (The file dialog is the desktop's; the window takes the file picked from here.)
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/filezilla/sitemanager-3.66.xml");
+    harness.state_mut().import_sites_from(file.clone());
+    // The sites carry passwords: the vault is created for them first, then the summary.
+    create_vault(&mut harness);
+    step_until(&mut harness, "the import's summary", |h| {
+        has_label(h, "Sites imported")
+    });
+    let summary = format!("Imported 6 sites in 3 folders from {}.", file.display());
+    assert!(has_label(&harness, &summary));
+    assert!(has_label(&harness, "passwords saved in: Master password"));
+    assert!(has_label(&harness, "Not imported as it was:"));
+    assert!(has_label(
+        &harness,
+        "\"Deploy over SFTP\" uses SFTP, not FTP: skipped"
+    ));
+    let names: Vec<String> = (harness.state().sites().sites.iter())
+        .map(|s| s.path())
+        .collect();
+    for expected in ["Work/web", "Work/Clients/Acme uploads", "한국 서버/자료실"] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+    harness.get_by_label("OK").click();
+    settle(&mut harness);
+    assert!(!has_label(&harness, "Sites imported"));
+    let (sites, vault) = (
+        config.path().join("sites.toml"),
+        config.path().join("passwords.vault"),
+    );
+    step_until(&mut harness, "sites.toml and passwords.vault", |_| {
+        std::fs::read_to_string(&sites).is_ok_and(|t| t.contains("Acme uploads"))
+            && std::fs::read(&vault).is_ok_and(|v| v.len() > 200)
+    });
+    // The passwords went to the vault, never into a file in plaintext.
+    assert_no_file_holds(&files_under(config.path()), "correct horse battery");
+
+    // Export: a FileZilla file with the same sites, without passwords.
+    let exported = local.path().join("for-filezilla.xml");
+    harness.state_mut().export_sites_to(exported.clone());
+    step_until(&mut harness, "the export", |h| {
+        h.state()
+            .model()
+            .log
+            .iter()
+            .any(|l| l.text.starts_with("Exported 6 sites to"))
+    });
+    let xml = std::fs::read(&exported).unwrap();
+    assert!(!String::from_utf8_lossy(&xml).contains("<Pass"));
+    let back = skiff::sites::filezilla::import(&xml).unwrap();
+    let mut again: Vec<String> = back.sites.iter().map(|s| s.path()).collect();
+    let mut before = names.clone();
+    again.sort();
+    before.sort();
+    assert_eq!(again, before);
 }

@@ -195,6 +195,8 @@ impl SkiffApp {
                 self.save_settings();
             }
             UiAction::ConnectWithoutTls { remember } => self.connect_without_tls(remember),
+            UiAction::ImportSites => self.ask_which_file_to_import(),
+            UiAction::ExportSites => self.ask_where_to_export(),
             UiAction::ClearLog => {
                 self.model.log.clear();
                 self.log_view.clear_selection();

@@ -130,6 +130,24 @@ impl SkiffApp {
                     });
                 });
                 ui.separator();
+                // The Site Manager edits a copy of the sites: an import waits until it closes.
+                let manager_closed = self.cfg.manager.is_none();
+                if ui
+                    .add_enabled(manager_closed, egui::Button::new("Import…"))
+                    .on_hover_text("Sites from FileZilla's sitemanager.xml (or an export)")
+                    .on_disabled_hover_text("Close the Site Manager first")
+                    .clicked()
+                {
+                    actions.push(UiAction::ImportSites);
+                }
+                if ui
+                    .button("Export…")
+                    .on_hover_text("The Site Manager's sites as a file FileZilla imports")
+                    .clicked()
+                {
+                    actions.push(UiAction::ExportSites);
+                }
+                ui.separator();
                 if ui.button("Choose local folder…").clicked() {
                     actions.push(UiAction::ChooseLocalFolder);
                 }
@@ -564,6 +582,9 @@ impl SkiffApp {
                 info,
                 can_save: self.trust_store.is_some(),
             });
+        }
+        if self.dialog.is_none() {
+            self.dialog = self.next_dialog.take();
         }
         if std::mem::take(&mut self.model.tls_refused) {
             self.ask_plain_ftp();

@@ -82,6 +82,8 @@ struct DroppedFile {
 /// password store's and the config files' are in `SitesState`, the diagnosis in its window.
 /// A remote folder and its listing with the keys made (`Jobs::remote_listings`).
 type MadeListing = (Vec<u8>, Listing);
+/// A FileZilla file read for File > Import, and what it held.
+type Imported = (PathBuf, crate::sites::filezilla::Imported);
 
 #[derive(Default)]
 struct Jobs {
@@ -93,6 +95,12 @@ struct Jobs {
     remote_listings: Vec<(RequestId, Promise<Result<MadeListing, String>>)>,
     /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
     choose_folder: Option<Promise<Option<PathBuf>>>,
+    /// File > Import…: the file picked, then what it held (or why it could not be read).
+    import_from: Option<Promise<Option<PathBuf>>>,
+    imported: Option<Promise<Result<Result<Imported, String>, String>>>,
+    /// File > Export…: the file picked, then the file written (or why not).
+    export_to: Option<Promise<Option<PathBuf>>>,
+    exported: Option<Promise<Result<Result<PathBuf, String>, String>>>,
     /// The message log's Save…: the file picked, then the file written (or why not).
     save_log_to: Option<Promise<Option<PathBuf>>>,
     log_saved: Option<Promise<Result<Result<PathBuf, String>, String>>>,
@@ -131,6 +139,9 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// The message log's selection.
     log_view: crate::gui::log_pane::LogView,
+    /// A dialog that waits for the one shown to close (an import's summary behind the
+    /// master password).
+    next_dialog: Option<Dialog>,
     /// The browsing connection is a quickconnect that tries TLS first: a server without
     /// TLS leads to the question whether to go on in clear text.
     tls_first: bool,
@@ -189,6 +200,7 @@ impl SkiffApp {
             },
             diagnose: None,
             log_view: Default::default(),
+            next_dialog: None,
             tls_first: false,
             report_first_frame: None,
             opener: options.opener,
@@ -300,6 +312,24 @@ impl SkiffApp {
         }
         if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
             self.open_local(dir);
+        }
+        if let Some(Some(path)) = jobs::take_ready(&mut self.jobs.import_from) {
+            self.import_sites_from(path);
+        }
+        if let Some(imported) = jobs::take_ready(&mut self.jobs.imported) {
+            self.sites_imported(imported.and_then(|r| r));
+        }
+        if let Some(Some(path)) = jobs::take_ready(&mut self.jobs.export_to) {
+            self.export_sites_to(path);
+        }
+        match jobs::take_ready(&mut self.jobs.exported).map(|done| done.and_then(|r| r)) {
+            Some(Ok(path)) => self.model.push_status(format!(
+                "Exported {} sites to {}, without passwords (they stay in the password store)",
+                self.cfg.sites.sites.len(),
+                path.display()
+            )),
+            Some(Err(err)) => self.model.op_error = Some(err),
+            None => {}
         }
         if let Some(Some(path)) = jobs::take_ready(&mut self.jobs.save_log_to) {
             self.save_log_to(path);

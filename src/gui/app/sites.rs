@@ -3,6 +3,7 @@
 //! password store (opened on the blocking pool, asking for the master password or another
 //! store where needed). The state is `SitesState` (`gui::sites_state`).
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::SkiffApp;
@@ -134,6 +135,124 @@ impl SkiffApp {
                 }));
             }
         }
+    }
+
+    /// File > Import…: the native dialog, then `import_sites_from` the file picked.
+    pub(super) fn ask_which_file_to_import(&mut self) {
+        let picked = rfd::AsyncFileDialog::new()
+            .set_title("Import FileZilla's sitemanager.xml")
+            .add_filter("FileZilla Site Manager", &["xml"])
+            .pick_file();
+        self.jobs.import_from = Some(jobs::spawn_async(&self.wake, async move {
+            picked.await.map(|file| file.path().to_path_buf())
+        }));
+    }
+
+    /// Reads a FileZilla Site Manager file off the UI thread; `sites_imported` takes it in.
+    pub fn import_sites_from(&mut self, path: PathBuf) {
+        self.jobs.imported = Some(jobs::spawn_blocking(&self.wake, move || {
+            crate::sites::read_filezilla_file(&path)
+                .map(|imported| (path, imported))
+                .map_err(|err| format!("{err:#}"))
+        }));
+    }
+
+    /// The sites of an import join the Site Manager's (a taken name gets `name (2)`), their
+    /// passwords go to the password store, and a summary says what came in and what did not.
+    pub(super) fn sites_imported(&mut self, imported: Result<super::Imported, String>) {
+        let (path, imported) = match imported {
+            Ok(done) => done,
+            Err(err) => {
+                self.model.push_error(format!("Import: {err}"));
+                self.dialog = Some(Dialog::Error {
+                    title: "Nothing was imported".into(),
+                    text: err,
+                });
+                return;
+            }
+        };
+        if self.cfg.manager.is_some() {
+            self.model
+                .push_error("Import: close the Site Manager first, then import again".into());
+            return;
+        }
+        let count = imported.sites.len();
+        let folders = imported.folders.len();
+        let mut not_imported = imported.warnings;
+        not_imported.extend(crate::sites::filezilla::merge_into(
+            &mut self.cfg.sites,
+            imported.sites,
+            &imported.folders,
+        ));
+        self.save_sites();
+        let passwords = imported.passwords.len();
+        let store = self.cfg.settings.password_store;
+        if passwords > 0 && store != StoreKind::DontSave {
+            let ops = imported.passwords.into_iter();
+            let ops = ops.map(|(id, secret)| site_manager::PasswordOp::Set(id, secret));
+            self.with_store(StoreWork::Apply(ops.collect()));
+        }
+        let mut text = format!(
+            "Imported {count} site{} in {folders} folder{} from {}.",
+            if count == 1 { "" } else { "s" },
+            if folders == 1 { "" } else { "s" },
+            path.display()
+        );
+        let plural = if passwords == 1 { "" } else { "s" };
+        match store {
+            _ if passwords == 0 => {}
+            StoreKind::DontSave => text.push_str(&format!(
+                "\n{passwords} password{plural} not saved: Settings > Passwords says not to save \
+                 passwords; these sites ask for theirs."
+            )),
+            store => text.push_str(&format!(
+                "\n{passwords} password{plural} saved in: {store}."
+            )),
+        }
+        if not_imported.is_empty() {
+            text.push_str("\nEverything in the file came in.");
+        } else {
+            text.push_str("\n\nNot imported as it was:");
+            for note in &not_imported {
+                text.push_str(&format!("\n• {note}"));
+            }
+        }
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            self.model.push_status(format!("Import: {line}"));
+        }
+        let notice = Dialog::Notice {
+            title: "Sites imported".into(),
+            text,
+        };
+        // The password store may be asking for its master password first.
+        match self.dialog {
+            Some(_) => self.next_dialog = Some(notice),
+            None => self.dialog = Some(notice),
+        }
+    }
+
+    /// File > Export…: the native dialog (which asks before replacing a file), then
+    /// `export_sites_to` the file picked.
+    pub(super) fn ask_where_to_export(&mut self) {
+        let picked = rfd::AsyncFileDialog::new()
+            .set_title("Export the sites for FileZilla")
+            .set_file_name("sitemanager.xml")
+            .add_filter("FileZilla Site Manager", &["xml"])
+            .save_file();
+        self.jobs.export_to = Some(jobs::spawn_async(&self.wake, async move {
+            picked.await.map(|file| file.path().to_path_buf())
+        }));
+    }
+
+    /// Writes the sites as a FileZilla file, without passwords, off the UI thread.
+    pub fn export_sites_to(&mut self, path: PathBuf) {
+        let sites = self.cfg.sites.clone();
+        self.jobs.exported = Some(jobs::spawn_blocking(&self.wake, move || {
+            let xml = crate::sites::filezilla::export(&sites, None);
+            crate::sites::write_atomically(&path, xml.as_bytes())
+                .map(|()| path.clone())
+                .map_err(|err| format!("cannot export the sites to {}: {err}", path.display()))
+        }));
     }
 
     pub(super) fn save_sites(&mut self) {
