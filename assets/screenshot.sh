@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# assets/screenshot.sh — takes the README's screenshot: the window connected to a vsftpd on
+# assets/screenshot.sh — takes the README's screenshots: the window connected to a vsftpd on
 # loopback that serves a small demo tree (with Korean, Japanese and Chinese names), under
-# Xvfb, through the steering repo's gui-shot tool (../shared/tools/gui-shot.sh).
-# Run as root (vsftpd chroots):   sudo bash assets/screenshot.sh [OUT.png]
+# Xvfb, through the steering repo's gui-shot tool (../shared/tools/gui-shot.sh), at 1280×800
+# (assets/screenshot.png) and, to check that the layout holds, at 900×600 and 1920×1080
+# (assets/screenshot-900x600.png, assets/screenshot-1920x1080.png).
+# Run as root (vsftpd chroots):   sudo bash assets/screenshot.sh [OUT_DIR]
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="$(realpath -m "${1:-$REPO/assets/screenshot.png}")"
+OUT_DIR="$(realpath -m "${1:-$REPO/assets}")"
 # shellcheck source=shot-lib.sh
 source "$REPO/assets/shot-lib.sh"
 
@@ -28,11 +30,35 @@ printf 'hello\n' > "$local_dir/notes.txt"
 head -c 20480 /dev/urandom > "$local_dir/invoice-2026-11.pdf"
 printf '<h1>Hi</h1>\n' > "$local_dir/website/index.html"
 
+# Explicit TLS with a self-signed certificate, trusted in the window's fresh config below
+# as a user would after checking it once: Quickconnect tries TLS first.
+openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+FINGERPRINT=$(openssl x509 -in "$WORK/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+VSFTPD_EXTRA="ssl_enable=YES
+rsa_cert_file=$WORK/cert.pem
+rsa_private_key_file=$WORK/key.pem
+allow_anon_ssl=NO
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+require_ssl_reuse=YES"
 start_vsftpd "$WORK" 2121 30000 30009
 cd "$local_dir"
-# A fresh config and data folder: the window's first run, no saved preferences; the
-# local pane starts in the home folder.
-HOME="$local_dir" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
-  "$SHOT" "$OUT" --size 1200x800 --wait 4 -- \
-  "$REPO/target/debug/skiff" "ftp://skiffftp:skiffftp@127.0.0.1:2121/"
-echo "screenshot: wrote $OUT"
+for size in 1280x800 900x600 1920x1080; do
+  out="$OUT_DIR/screenshot-$size.png"
+  [[ $size == 1280x800 ]] && out="$OUT_DIR/screenshot.png"
+  # A fresh config and data folder each time: the window's first run, no saved
+  # preferences, the window as large as the screen; the local pane starts in the home
+  # folder.
+  rm -rf "$WORK/config" "$WORK/data"
+  mkdir -p "$WORK/config/skiff"
+  cat > "$WORK/config/skiff/trusted-certificates.json" <<JSON
+{"version": 1, "certificates": [{"host": "127.0.0.1", "port": 2121,
+  "sha256": "$FINGERPRINT", "subject": "CN=127.0.0.1", "not_after": ""}]}
+JSON
+  HOME="$local_dir" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
+    SKIFF_WINDOW_SIZE="$size" \
+    "$SHOT" "$out" --size "$size" --wait 4 -- \
+    "$REPO/target/debug/skiff" "ftp://skiffftp:skiffftp@127.0.0.1:2121/"
+  echo "screenshot: wrote $out"
+done

@@ -52,156 +52,175 @@ pub fn file_table_ui(
     };
     let has_parent = path::parent(&pane.path) != pane.path.as_slice();
     let drop_area = ui.available_rect_before_wrap();
-    let mut table = TableBuilder::new(ui)
-        .id_salt(side)
-        .striped(true)
-        .resizable(true)
-        .sense(egui::Sense::click_and_drag())
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(
-            Column::initial(if remote { 170.0 } else { 220.0 })
-                .at_least(100.0)
-                .clip(true),
-        );
-    // Size, type, modified (a whole "2024-01-31 12:34:56"), permissions, owner: what fits
-    // half of a 1200-pixel window; every column can be resized.
-    for width in [70.0, 70.0, 125.0, 80.0, 80.0]
-        .into_iter()
-        .take(columns.len() - 1)
-    {
-        table = table.column(Column::initial(width).at_least(40.0).clip(true));
-    }
-    let (sorted_by, ascending) = pane.sort();
-    let offset = usize::from(has_parent);
-    let rows = pane.len() + offset;
     let mut clicked_row: Option<(usize, ClickMods)> = None;
     let mut secondary_row: Option<usize> = None;
-    table
-        .column(Column::remainder().at_least(0.0))
-        .header(ROW_HEIGHT, |mut header| {
-            for &(column, title) in columns {
-                header.col(|ui| {
-                    let arrow = match (sorted_by == column, ascending) {
-                        (true, true) => " ⏶",
-                        (true, false) => " ⏷",
-                        (false, _) => "",
-                    };
-                    let label = ui.add(
-                        egui::Button::new(egui::RichText::new(format!("{title}{arrow}")).strong())
-                            .frame(false),
-                    );
-                    if label.clicked() {
-                        pane.sort_by(column);
-                    }
-                });
+    // The name takes the width the other columns leave; where even its least does not fit,
+    // the table scrolls sideways, so every column stays reachable.
+    egui::ScrollArea::horizontal()
+        .id_salt(("file-table-scroll", side))
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            let mut table = TableBuilder::new(ui)
+                .id_salt(side)
+                // The table fills the pane and scrolls inside it, whatever the number of rows.
+                .auto_shrink(false)
+                .min_scrolled_height(0.0)
+                .max_scroll_height(f32::INFINITY)
+                .striped(true)
+                .resizable(true)
+                .sense(egui::Sense::click_and_drag())
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                // Not resizable itself, so that it follows the pane's width; the others are.
+                .column(
+                    Column::remainder()
+                        .at_least(140.0)
+                        .resizable(false)
+                        .clip(true),
+                );
+            // Size, type, modified (a whole "2024-01-31 12:34:56"), permissions, owner; every
+            // column can be resized.
+            for width in [70.0, 70.0, 125.0, 80.0, 90.0]
+                .into_iter()
+                .take(columns.len() - 1)
+            {
+                table = table.column(Column::initial(width).at_least(40.0).clip(true));
             }
-            header.col(|_| {});
-        })
-        .body(|body| {
-            body.rows(ROW_HEIGHT, rows, |mut row| {
-                let index = row.index();
-                if has_parent && index == 0 {
-                    row.col(|ui| {
-                        ui.label("🗀 ..");
-                    });
-                    for _ in 0..columns.len() {
-                        row.col(|_| {});
+            let (sorted_by, ascending) = pane.sort();
+            let offset = usize::from(has_parent);
+            let rows = pane.len() + offset;
+            table
+                .header(ROW_HEIGHT, |mut header| {
+                    for &(column, title) in columns {
+                        header.col(|ui| {
+                            let arrow = match (sorted_by == column, ascending) {
+                                (true, true) => " ⏶",
+                                (true, false) => " ⏷",
+                                (false, _) => "",
+                            };
+                            let label = ui.add(
+                                egui::Button::new(
+                                    egui::RichText::new(format!("{title}{arrow}")).strong(),
+                                )
+                                .frame(false),
+                            );
+                            if label.clicked() {
+                                pane.sort_by(column);
+                            }
+                        });
                     }
-                    let response = row.response();
-                    if response.double_clicked() {
-                        actions.push(UiAction::Up(side));
-                    }
-                    drop_into(&response, side, path::parent(&pane.path).to_vec(), actions);
-                    return;
-                }
-                let view_row = index - offset;
-                let Some(entry) = pane.row(view_row) else {
-                    return;
-                };
-                row.set_selected(pane.is_selected(view_row));
-                row.col(|ui| {
-                    // From egui's own icon font, as the tree's folders: these draw as
-                    // pictures at table size, where the emoji font's 📁/📄 did not.
-                    let icon = match entry.kind {
-                        EntryKind::Dir => "🗀",
-                        EntryKind::Link => "🔗",
-                        EntryKind::File => "🗋",
-                    };
-                    ui.add(
-                        egui::Label::new(format!("{icon} {}", visible(&entry.name_lossy())))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    if let Some(size) = entry.size.filter(|_| !entry.is_dir()) {
-                        ui.add(egui::Label::new(human_size(size)).selectable(false));
-                    }
-                });
-                row.col(|ui| {
-                    ui.add(egui::Label::new(type_label(entry)).selectable(false));
-                });
-                row.col(|ui| {
-                    if let Some(t) = entry.modified {
-                        ui.add(egui::Label::new(t.to_string()).selectable(false));
-                    }
-                });
-                if remote {
-                    row.col(|ui| {
-                        ui.add(
-                            egui::Label::new(entry.permissions.as_deref().unwrap_or_default())
-                                .selectable(false),
-                        );
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, rows, |mut row| {
+                        let index = row.index();
+                        if has_parent && index == 0 {
+                            row.col(|ui| {
+                                ui.label("🗀 ..");
+                            });
+                            for _ in 1..columns.len() {
+                                row.col(|_| {});
+                            }
+                            let response = row.response();
+                            if response.double_clicked() {
+                                actions.push(UiAction::Up(side));
+                            }
+                            drop_into(&response, side, path::parent(&pane.path).to_vec(), actions);
+                            return;
+                        }
+                        let view_row = index - offset;
+                        let Some(entry) = pane.row(view_row) else {
+                            return;
+                        };
+                        row.set_selected(pane.is_selected(view_row));
+                        row.col(|ui| {
+                            // From egui's own icon font, as the tree's folders: these draw as
+                            // pictures at table size, where the emoji font's 📁/📄 did not.
+                            let icon = match entry.kind {
+                                EntryKind::Dir => "🗀",
+                                EntryKind::Link => "🔗",
+                                EntryKind::File => "🗋",
+                            };
+                            ui.add(
+                                egui::Label::new(format!(
+                                    "{icon} {}",
+                                    visible(&entry.name_lossy())
+                                ))
+                                .selectable(false)
+                                .truncate(),
+                            );
+                        });
+                        row.col(|ui| {
+                            if let Some(size) = entry.size.filter(|_| !entry.is_dir()) {
+                                ui.add(egui::Label::new(human_size(size)).selectable(false));
+                            }
+                        });
+                        row.col(|ui| {
+                            ui.add(egui::Label::new(type_label(entry)).selectable(false));
+                        });
+                        row.col(|ui| {
+                            if let Some(t) = entry.modified {
+                                ui.add(egui::Label::new(t.to_string()).selectable(false));
+                            }
+                        });
+                        if remote {
+                            row.col(|ui| {
+                                ui.add(
+                                    egui::Label::new(
+                                        entry.permissions.as_deref().unwrap_or_default(),
+                                    )
+                                    .selectable(false),
+                                );
+                            });
+                            row.col(|ui| {
+                                ui.add(
+                                    egui::Label::new(
+                                        entry.owner_group.as_deref().unwrap_or_default(),
+                                    )
+                                    .selectable(false),
+                                );
+                            });
+                        }
+                        let response = row.response();
+                        if response.clicked() {
+                            let mods = response.ctx.input(|i| i.modifiers);
+                            clicked_row = Some((
+                                view_row,
+                                ClickMods {
+                                    toggle: mods.command,
+                                    range: mods.shift,
+                                },
+                            ));
+                        }
+                        if response.secondary_clicked() {
+                            secondary_row = Some(view_row);
+                        }
+                        if response.double_clicked() {
+                            open_or_transfer(pane, entry, cx, actions);
+                        }
+                        if response.drag_started() {
+                            // Dragging a row outside the selection drags just that row.
+                            let entries: Vec<Entry> = if pane.is_selected(view_row) {
+                                pane.selected_entries().cloned().collect()
+                            } else {
+                                vec![entry.clone()]
+                            };
+                            response.dnd_set_drag_payload(DraggedFiles {
+                                from: side,
+                                dir: pane.path.clone(),
+                                entries,
+                            });
+                        }
+                        if entry.is_dir() {
+                            drop_into(
+                                &response,
+                                side,
+                                path::join(&pane.path, &entry.name),
+                                actions,
+                            );
+                        }
+                        response.context_menu(|ui| context_menu_ui(ui, pane, cx, actions));
+                        touched |= response.clicked() || response.secondary_clicked();
                     });
-                    row.col(|ui| {
-                        ui.add(
-                            egui::Label::new(entry.owner_group.as_deref().unwrap_or_default())
-                                .selectable(false),
-                        );
-                    });
-                }
-                row.col(|_| {});
-                let response = row.response();
-                if response.clicked() {
-                    let mods = response.ctx.input(|i| i.modifiers);
-                    clicked_row = Some((
-                        view_row,
-                        ClickMods {
-                            toggle: mods.command,
-                            range: mods.shift,
-                        },
-                    ));
-                }
-                if response.secondary_clicked() {
-                    secondary_row = Some(view_row);
-                }
-                if response.double_clicked() {
-                    open_or_transfer(pane, entry, cx, actions);
-                }
-                if response.drag_started() {
-                    // Dragging a row outside the selection drags just that row.
-                    let entries: Vec<Entry> = if pane.is_selected(view_row) {
-                        pane.selected_entries().cloned().collect()
-                    } else {
-                        vec![entry.clone()]
-                    };
-                    response.dnd_set_drag_payload(DraggedFiles {
-                        from: side,
-                        dir: pane.path.clone(),
-                        entries,
-                    });
-                }
-                if entry.is_dir() {
-                    drop_into(
-                        &response,
-                        side,
-                        path::join(&pane.path, &entry.name),
-                        actions,
-                    );
-                }
-                response.context_menu(|ui| context_menu_ui(ui, pane, cx, actions));
-                touched |= response.clicked() || response.secondary_clicked();
-            });
+                });
         });
     if let Some((row, mods)) = clicked_row {
         pane.click(row, mods);

@@ -109,7 +109,7 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
             // The desktop entry's name (packaging/linux), so docks group the window under it.
             .with_app_id(APP_ID)
             .with_icon(window_icon())
-            .with_inner_size([1200.0, 800.0])
+            .with_inner_size(initial_size())
             .with_min_inner_size([720.0, 480.0])
             .with_drag_and_drop(true),
         ..eframe::NativeOptions::default()
@@ -160,6 +160,21 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// The window's size on a first run (later runs restore the last one): 1200×800, or
+/// `SKIFF_WINDOW_SIZE=WxH` (assets/screenshot.sh takes the window at several sizes).
+fn initial_size() -> [f32; 2] {
+    std::env::var("SKIFF_WINDOW_SIZE")
+        .ok()
+        .and_then(|size| {
+            let (w, h) = size.split_once('x')?;
+            Some([w.trim().parse().ok()?, h.trim().parse().ok()?])
+        })
+        .filter(|[w, h]: &[f32; 2]| {
+            (100.0..=10_000.0).contains(w) && (100.0..=10_000.0).contains(h)
+        })
+        .unwrap_or([1200.0, 800.0])
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub struct Prefs {
     pub show_log: bool,
     pub show_queue: bool,
     pub show_trees: bool,
+    /// The local pane's share of the width the two panes have (the split dragged to).
+    pub local_share: f32,
     /// The kinds of line the message log shows.
     pub log_kinds: crate::gui::log_pane::LogKinds,
     /// Transfer > Transfer type.
@@ -40,6 +42,7 @@ impl Default for Prefs {
             show_queue: true,
             show_trees: true,
             log_kinds: Default::default(),
+            local_share: 0.5,
             transfer_mode: crate::engine::TransferMode::default(),
             legacy_data_mode: None,
             legacy_dark: None,

@@ -98,6 +98,11 @@ pub fn queue_ui(
     }
     TableBuilder::new(ui)
         .id_salt(("queue", *tab as u8))
+        // The table fills the pane and scrolls inside it: rows arriving never make the
+        // pane (and the layout around it) grow.
+        .auto_shrink(false)
+        .min_scrolled_height(0.0)
+        .max_scroll_height(f32::INFINITY)
         .striped(true)
         .resizable(true)
         .sense(egui::Sense::click())

@@ -596,7 +596,7 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
     // Logged on, the status bar says what the session has, with the TLS version
     // negotiated (before, what is asked for).
     assert!(
-        has_label(&harness, "🔒 FTP over explicit TLS (TLSv1_"),
+        has_label(&harness, "🔒 FTP over explicit TLS (TLS 1."),
         "the status bar says so"
     );
     step_until(&mut harness, "the trust store to be saved", |_| {
@@ -619,7 +619,7 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
     });
     assert!(!has_label(&again, "Unknown certificate"));
     assert!(!has_label(&again, "Insecure FTP connection"));
-    assert!(has_label(&again, "🔒 FTP over explicit TLS (TLSv1_"));
+    assert!(has_label(&again, "🔒 FTP over explicit TLS (TLS 1."));
 }
 
 #[test]
@@ -1040,4 +1040,100 @@ fn the_message_log_filters_copies_clears_saves_and_writes_a_file_with_passwords_
             .unwrap()
             .contains(last.as_str())
     );
+}
+
+#[test]
+fn the_layout_keeps_eight_rows_at_900x600_a_still_queue_and_a_split_that_follows_the_window() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    for i in 0..30 {
+        server.write_file(&format!("batch/file-{i:02}.txt"), b"x");
+    }
+    let local = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        std::fs::write(local.path().join(format!("local-{i:02}.txt")), b"y").unwrap();
+    }
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    harness.set_size(egui::vec2(900.0, 600.0));
+    quickconnect(&mut harness, &server);
+    let batch = table_row(&harness, "🗀 batch");
+    double_click_at(&mut harness, batch);
+    step_until(&mut harness, "the batch folder", |h| {
+        has_label(h, "🗋 file-07.txt")
+    });
+    settle(&mut harness);
+    let top = |h: &Harness<'_, SkiffApp>, label: &str| h.get_by_label_contains(label).rect().top();
+    let bottom = |h: &Harness<'_, SkiffApp>, label: &str| h.get_by_label(label).rect().bottom();
+
+    // 900×600: both file lists show at least eight whole rows above the queue (the parent
+    // folder's "..", then seven files).
+    let queue_top = top(&harness, "Queued files");
+    for row in ["🗋 file-06.txt", "🗋 local-06.txt"] {
+        assert!(
+            bottom(&harness, row) <= queue_top,
+            "{row} ends at {} under the queue's top {queue_top}",
+            bottom(&harness, row)
+        );
+    }
+    // The split is proportional: half of the width, and again after the window grows (the
+    // two panes' filter fields are as far apart as the local pane is wide).
+    let split = |h: &Harness<'_, SkiffApp>, width: f32| {
+        let lefts: Vec<f32> = h.get_all_by_label("🔎").map(|n| n.rect().left()).collect();
+        let (least, most) = lefts
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        (most - least) / width
+    };
+    assert!(
+        (0.45..0.55).contains(&split(&harness, 900.0)),
+        "{}",
+        split(&harness, 900.0)
+    );
+
+    // A folder of 30 downloads: the queue pane keeps its height while items come and go.
+    let first = table_row(&harness, "🗋 file-00.txt");
+    click_at(&mut harness, first, egui::PointerButton::Primary);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    settle(&mut harness);
+    click_at(&mut harness, first, egui::PointerButton::Secondary);
+    harness.get_by_label("Download").click();
+    let mut tops = Vec::new();
+    step_until(&mut harness, "30 downloads", |h| {
+        tops.push(top(h, "Queued files"));
+        has_label(h, "Successful transfers (30)")
+    });
+    let (least, most) = tops
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), &t| (a.min(t), b.max(t)));
+    assert!(
+        most - least < 1.0,
+        "the queue's top moved from {least} to {most}"
+    );
+
+    // Every column is reachable: Owner/Group scrolls into view.
+    harness.get_by_label("Owner/Group").scroll_to_me();
+    settle(&mut harness);
+    assert!(harness.get_by_label("Owner/Group").rect().right() <= 900.0);
+
+    // 1920×1080: the panes share the width as before; the name column takes what is free.
+    harness.set_size(egui::vec2(1920.0, 1080.0));
+    settle(&mut harness);
+    assert!(
+        (0.45..0.55).contains(&split(&harness, 1920.0)),
+        "{}",
+        split(&harness, 1920.0)
+    );
+    let remote_header = |h: &Harness<'_, SkiffApp>, label: &str| {
+        h.get_all_by_label_contains(label)
+            .map(|n| n.rect().left())
+            .fold(f32::MIN, f32::max)
+    };
+    let name_width = remote_header(&harness, "Filesize") - remote_header(&harness, "Filename");
+    assert!(
+        name_width > 350.0,
+        "the remote name column is {name_width} wide"
+    );
+    assert!(has_label(&harness, "Owner/Group"));
+    assert!(harness.get_by_label("Owner/Group").rect().right() <= 1920.0);
 }

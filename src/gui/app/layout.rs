@@ -10,7 +10,7 @@ use eframe::egui;
 use super::SkiffApp;
 use crate::gui::actions::{Side, UiAction};
 use crate::gui::dialogs::{self, Dialog, Outcome};
-use crate::gui::file_table::{TableContext, file_table_ui};
+use crate::gui::file_table::{ROW_HEIGHT, TableContext, file_table_ui};
 use crate::gui::queue_view::QueueTab;
 use crate::gui::{human_size, log_pane, queue_pane, tree_ui};
 use crate::remote::Server;
@@ -33,11 +33,17 @@ impl SkiffApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut actions));
         egui::Panel::top("quickconnect").show(ui, |ui| self.quickconnect_ui(ui, &mut actions));
+        // The log and the queue start at a share of the window's height and never take
+        // more than a third each, so the file lists keep their rows in a small window
+        // (eight at 900×600); within that, each keeps the height the user drags it to.
+        let height = ui.available_height();
+        let share = |part: f32, least: f32, most: f32| (height * part).clamp(least, most);
         if self.prefs.show_log {
             egui::Panel::top("log")
                 .resizable(true)
-                .default_size(150.0)
+                .default_size(share(0.14, 60.0, 160.0))
                 .min_size(60.0)
+                .max_size(share(0.34, 60.0, f32::INFINITY))
                 .show(ui, |ui| {
                     log_pane::log_ui(
                         ui,
@@ -53,8 +59,9 @@ impl SkiffApp {
         if self.prefs.show_queue {
             egui::Panel::bottom("queue")
                 .resizable(true)
-                .default_size(190.0)
+                .default_size(share(0.18, 80.0, 220.0))
                 .min_size(80.0)
+                .max_size(share(0.34, 80.0, f32::INFINITY))
                 .show(ui, |ui| {
                     queue_pane::queue_ui(
                         ui,
@@ -72,13 +79,24 @@ impl SkiffApp {
                 let frame = egui::Frame::new()
                     .inner_margin(6)
                     .fill(ui.visuals().panel_fill);
-                let half = ui.available_width() / 2.0;
-                egui::Panel::left("local-pane")
-                    .resizable(true)
-                    .default_size(half)
-                    .min_size(200.0)
-                    .frame(frame)
-                    .show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
+                // The split between the panes is a share of the width (half, until the
+                // user drags it): when the window changes size, both panes change with it.
+                let width = ui.available_width();
+                let resized = (self.split_width - width).abs() > 0.5;
+                let least = 200.0_f32.min(width / 2.0);
+                let panel = egui::Panel::left("local-pane").resizable(true).frame(frame);
+                let panel = match resized {
+                    true => {
+                        let share = self.prefs.local_share.clamp(0.1, 0.9);
+                        panel.exact_size((width * share).clamp(least, width - least).round())
+                    }
+                    false => panel.size_range(least..=(width - least)),
+                };
+                let shown = panel.show(ui, |ui| self.pane_ui(ui, Side::Local, &mut actions));
+                if !resized && width > 0.0 {
+                    self.prefs.local_share = shown.response.rect.width() / width;
+                }
+                self.split_width = width;
                 egui::CentralPanel::default()
                     .frame(frame)
                     .show(ui, |ui| self.pane_ui(ui, Side::Remote, &mut actions));
@@ -448,10 +466,13 @@ impl SkiffApp {
         }
         if show_trees {
             let current = pane.files.path.clone();
+            // A third of the pane at first; never so much that the file list loses its rows.
+            let height = ui.available_height();
             egui::Panel::top(("tree-panel", side))
                 .resizable(true)
-                .default_size(150.0)
+                .default_size((height * 0.35).clamp(40.0, 220.0))
                 .min_size(40.0)
+                .max_size((height - 8.0 * ROW_HEIGHT - 40.0).max(40.0))
                 .show(ui, |ui| {
                     tree_ui::tree_ui(ui, &mut pane.tree, &current, side, actions);
                 });
@@ -651,7 +672,9 @@ fn security_text(server: &Server, capabilities: Option<&crate::remote::Capabilit
     };
     match capabilities.map(|c| &c.security) {
         Some(Security::Tls { description, .. }) => {
+            // rustls names the version `TLSv1_3`; people read "TLS 1.3".
             let version = description.split(',').next().unwrap_or_default();
+            let version = version.replace("TLSv1_", "TLS 1.");
             let kind = match server.ftp_settings().map(|ftp| ftp.tls.mode) {
                 Some(TlsMode::Implicit) => "FTP over implicit TLS",
                 _ => "FTP over explicit TLS",

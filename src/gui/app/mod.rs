@@ -139,6 +139,9 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// The message log's selection.
     log_view: crate::gui::log_pane::LogView,
+    /// The width the two panes shared in the last frame: when it changes, the split is set
+    /// again from `Prefs::local_share`.
+    split_width: f32,
     /// A dialog that waits for the one shown to close (an import's summary behind the
     /// master password).
     next_dialog: Option<Dialog>,
@@ -201,6 +204,7 @@ impl SkiffApp {
             diagnose: None,
             log_view: Default::default(),
             next_dialog: None,
+            split_width: 0.0,
             tls_first: false,
             report_first_frame: None,
             opener: options.opener,
