@@ -11,6 +11,7 @@
 //! | `pane.rs` | a file list as data: sort, filter, selection, history (pure) |
 //! | `listing.rs` | a listing's sort and filter keys, made once per listing (pure) |
 //! | `tree.rs` | a pane's directory tree, learned from listings (pure) |
+//! | `places.rs` | the local tree's places: home, the root, mounted volumes |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
 //! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
 //! | `jobs.rs` | one-shot jobs as promises: on the runtime or the blocking pool, waking the window |
@@ -42,6 +43,7 @@ pub mod model;
 mod module_graph;
 pub mod pane;
 pub mod pane_state;
+mod places;
 pub mod prefs;
 mod queue_pane;
 pub mod queue_view;

@@ -36,6 +36,8 @@ pub struct DirTree {
     /// The visible rows, made when first drawn after a change (a folder with thousands of
     /// subfolders made them anew every frame: a quarter of a frame's time).
     rows: OnceCell<Arc<[TreeRow]>>,
+    /// The folder the tree last scrolled to: it scrolls again when the pane shows another.
+    scrolled_to: Option<Vec<u8>>,
 }
 
 /// The folder and its ancestors, root first: `/a/b` → `/`, `/a`, `/a/b`.
@@ -89,6 +91,17 @@ impl DirTree {
         let node = self.nodes.entry(dir.to_vec()).or_default();
         node.expanded = !node.expanded;
         node.expanded && !node.listed
+    }
+
+    /// The row to scroll to, when `current` is not the folder the tree scrolled to last
+    /// and has a row (it is noted as scrolled to once it does).
+    pub fn scroll_target(&mut self, current: &[u8]) -> Option<usize> {
+        if self.scrolled_to.as_deref() == Some(current) {
+            return None;
+        }
+        let row = self.rows().iter().position(|r| r.path == current)?;
+        self.scrolled_to = Some(current.to_vec());
+        Some(row)
     }
 
     pub fn is_expanded(&self, dir: &[u8]) -> bool {

@@ -1137,3 +1137,74 @@ fn the_layout_keeps_eight_rows_at_900x600_a_still_queue_and_a_split_that_follows
     assert!(has_label(&harness, "Owner/Group"));
     assert!(harness.get_by_label("Owner/Group").rect().right() <= 1920.0);
 }
+
+#[test]
+fn the_local_tree_has_home_root_and_volumes_and_scrolls_to_the_folder_shown() {
+    let local = tempfile::tempdir().unwrap();
+    for i in 0..60 {
+        std::fs::create_dir(local.path().join(format!("d{i:02}"))).unwrap();
+    }
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    step_until(&mut harness, "the places and the root's folders", |h| {
+        has_label(h, "🏠 Home")
+            && has_label(h, "🖴 /")
+            && h.state()
+                .model()
+                .local
+                .tree
+                .rows()
+                .iter()
+                .any(|r| r.path == b"/usr")
+    });
+    // The folder shown has its row in view, though the root's folders come before it.
+    let name = local
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let row = |h: &Harness<'_, SkiffApp>, name: &str| {
+        let rows = h.state().model().local.tree.rows();
+        rows.iter().position(|r| r.name == name.as_bytes())
+    };
+    assert!(
+        row(&harness, &name).unwrap() > 8,
+        "the row is below the first view"
+    );
+    step_until(&mut harness, "the folder's row in view", |h| {
+        has_label(h, &format!("🗀 {name}"))
+    });
+
+    // Deep down the list of its subfolders: the tree follows.
+    let d59 = local.path().join("d59");
+    harness.get_by_label("Local site:").click();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_label("Local site:")
+        .type_text(d59.to_str().unwrap());
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    step_until(
+        &mut harness,
+        "d59 in the pane and its row in the tree",
+        |h| {
+            h.state().model().local.files.path == d59.to_str().unwrap().as_bytes()
+                && has_label(h, "🗀 d59")
+        },
+    );
+    assert!(
+        !has_label(&harness, "🗀 d00"),
+        "the tree scrolled away from the top"
+    );
+
+    // A place opens its folder.
+    harness.get_by_label("🖴 /").click();
+    step_until(&mut harness, "the root in the pane", |h| {
+        h.state().model().local.files.path == b"/"
+    });
+}

@@ -407,6 +407,10 @@ impl SkiffApp {
             .browsable(side.other())
             .then(|| self.pane(side.other()).files.path.clone());
         let show_trees = self.prefs.show_trees;
+        let places: &[crate::gui::places::Place] = match side {
+            Side::Local => &self.places,
+            Side::Remote => &[],
+        };
         let pane = self.model.pane_mut(side);
         ui.horizontal(|ui| {
             let label = ui.label(side.path_label());
@@ -474,7 +478,7 @@ impl SkiffApp {
                 .min_size(40.0)
                 .max_size((height - 8.0 * ROW_HEIGHT - 40.0).max(40.0))
                 .show(ui, |ui| {
-                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, actions);
+                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, places, actions);
                 });
         }
         let files = &mut pane.files;

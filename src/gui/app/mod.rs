@@ -95,6 +95,8 @@ struct Jobs {
     remote_listings: Vec<(RequestId, Promise<Result<MadeListing, String>>)>,
     /// File > Choose local folder…: the folder picked, if any (a newer dialog replaces it).
     choose_folder: Option<Promise<Option<PathBuf>>>,
+    /// The local tree's places (home, the root, volumes), read once at the start.
+    places: Option<Promise<Result<Vec<crate::gui::places::Place>, String>>>,
     /// File > Import…: the file picked, then what it held (or why it could not be read).
     import_from: Option<Promise<Option<PathBuf>>>,
     imported: Option<Promise<Result<Result<Imported, String>, String>>>,
@@ -139,6 +141,8 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// The message log's selection.
     log_view: crate::gui::log_pane::LogView,
+    /// The local tree's places, once read.
+    places: Vec<crate::gui::places::Place>,
     /// The width the two panes shared in the last frame: when it changes, the split is set
     /// again from `Prefs::local_share`.
     split_width: f32,
@@ -205,6 +209,7 @@ impl SkiffApp {
             log_view: Default::default(),
             next_dialog: None,
             split_width: 0.0,
+            places: Vec::new(),
             tls_first: false,
             report_first_frame: None,
             opener: options.opener,
@@ -225,6 +230,12 @@ impl SkiffApp {
         }
         app.send_engine_settings();
         app.apply_log_file();
+        app.jobs.places = Some(jobs::spawn_blocking(&app.wake, crate::gui::places::read));
+        // The local tree shows the whole file system: the root's folders, not only the
+        // way down to the folder shown.
+        if let Some(root) = start_dir.ancestors().last() {
+            app.list_for_tree(Side::Local, crate::local::os_bytes(root.as_os_str()));
+        }
         app.open_local(start_dir);
         app.engine
             .send(crate::engine::EngineCommand::ProcessQueue(false));
@@ -316,6 +327,14 @@ impl SkiffApp {
         }
         if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
             self.open_local(dir);
+        }
+        if let Some(places) = jobs::take_ready(&mut self.jobs.places) {
+            match places {
+                Ok(places) => self.places = places,
+                Err(err) => self
+                    .model
+                    .push_error(format!("cannot list the places: {err}")),
+            }
         }
         if let Some(Some(path)) = jobs::take_ready(&mut self.jobs.import_from) {
             self.import_sites_from(path);
