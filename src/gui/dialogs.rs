@@ -63,6 +63,13 @@ pub enum Dialog {
         /// "Always trust" needs a trust store to save into.
         can_save: bool,
     },
+    /// The certificate of a trusted host has changed: both fingerprints, and trust only by
+    /// an explicit choice (the box ticked, then the button).
+    CertificateChanged {
+        info: crate::net::tls::CertInfo,
+        trusted_sha256: String,
+        checked: bool,
+    },
     About,
     /// A recent server with a user name and no saved site: its password, asked before
     /// connecting (a recent entry never keeps one).
@@ -270,6 +277,58 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     }
                     if ui.button("Cancel").clicked() {
                         outcome = Outcome::Closed;
+                    }
+                });
+                outcome
+            }
+            Dialog::CertificateChanged {
+                info,
+                trusted_sha256,
+                checked,
+            } => {
+                ui.heading("⚠ The server's certificate has changed");
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "This server showed another certificate when you trusted it. This may be an \
+                     attack (someone between you and the server); nothing has been sent. It may \
+                     also be a renewed certificate: ask the server's administrator for its \
+                     fingerprint.",
+                );
+                ui.add_space(4.0);
+                egui::Grid::new("changed-certificate")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (name, value) in [
+                            ("Host", format!("{}:{}", info.host, info.port)),
+                            ("Trusted before", trusted_sha256.clone()),
+                            ("Shown now", info.sha256.clone()),
+                            ("Subject", info.subject.clone()),
+                            ("Issuer", info.issuer.clone()),
+                            ("Valid until", info.not_after.clone()),
+                        ] {
+                            ui.strong(name);
+                            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
+                            ui.end_row();
+                        }
+                    });
+                ui.add_space(6.0);
+                ui.checkbox(
+                    checked,
+                    "I have checked the new fingerprint with the server's administrator",
+                );
+                let mut outcome = Outcome::Open;
+                ui.horizontal(|ui| {
+                    if ui.button("Disconnect").clicked() {
+                        outcome = Outcome::Closed;
+                    }
+                    if ui
+                        .add_enabled(*checked, egui::Button::new("Trust the new certificate"))
+                        .clicked()
+                    {
+                        outcome = Outcome::Done(UiAction::TrustCertificate {
+                            info: info.clone(),
+                            always: true,
+                        });
                     }
                 });
                 outcome

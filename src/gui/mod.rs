@@ -16,6 +16,7 @@
 //! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
 //! | `jobs.rs` | one-shot jobs as promises: on the runtime or the blocking pool, waking the window |
 //! | `file_table.rs`, `tree_ui.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
+//! | `error_text.rs` | errors in words, with what to try (pure) |
 //! | `prefs.rs` | what the window remembers between runs (panes, recent servers) |
 //! | `config.rs` | `sites.toml` and `settings.toml`: read at startup, written off the UI thread |
 //! | `sites_state.rs` | sites, settings, the password store and their windows, as state |
@@ -33,6 +34,7 @@ mod app;
 pub mod config;
 mod diagnose_window;
 mod dialogs;
+mod error_text;
 mod file_table;
 pub mod form;
 mod jobs;

@@ -56,6 +56,8 @@ pub struct Model {
     pub capabilities: Option<std::sync::Arc<crate::remote::Capabilities>>,
     /// The last error of a remote operation, for the error dialog.
     pub op_error: Option<String>,
+    /// A trusted host showed another certificate: the one shown and the fingerprint trusted.
+    pub changed_certificate: Option<(crate::net::tls::CertInfo, String)>,
     /// The browsing connection found no TLS where it was required (nothing secret sent).
     pub tls_refused: bool,
     /// A certificate the browsing connection could not verify, for the trust dialog.
@@ -177,13 +179,27 @@ impl Model {
                 {
                     self.untrusted_certificate = Some(info.clone());
                 }
+                // A trusted host's certificate changed: shown with both fingerprints.
+                if let Err(err) = &result
+                    && let Some(issue) = err.certificate()
+                    && let crate::net::tls::CertProblem::Changed { trusted_sha256 } = &issue.problem
+                    && let Some(info) = &issue.info
+                {
+                    self.changed_certificate = Some((info.clone(), trusted_sha256.clone()));
+                }
+                // Every failure is one Error line, in words (the pane shows the same).
+                if let Err(err) = &result
+                    && !err.is_cancelled()
+                {
+                    self.push_error(crate::gui::error_text::sentence(err));
+                }
                 if let Err(err) = &result
                     && err.kind() == crate::remote::ErrorKind::TlsRequired
                     && self.remote.awaits(request)
                 {
                     self.tls_refused = true;
                 }
-                let result = result.map_err(|err| err.to_string());
+                let result = result.map_err(|err| crate::gui::error_text::sentence(&err));
                 self.answer(Side::Remote, request, Answer::Done(result));
             }
             EngineEvent::ItemAdded {
@@ -366,10 +382,16 @@ mod tests {
             },
             now,
         );
+        // In words: a sentence, and one Error line in the log.
         assert_eq!(
             model.remote.files.error.as_deref(),
-            Some("550 No such directory")
+            Some("550 No such directory.")
         );
+        let errors: Vec<&str> = (model.log.iter())
+            .filter(|l| l.kind == LogKind::Error)
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(errors, ["550 No such directory."]);
         model.apply(
             EngineEvent::RemoteDone {
                 request: RequestId(2),
@@ -381,7 +403,7 @@ mod tests {
             now,
         );
         assert!(model.remote.dirty);
-        assert_eq!(model.op_error.as_deref(), Some("553 Not allowed"));
+        assert_eq!(model.op_error.as_deref(), Some("553 Not allowed."));
     }
 
     #[test]

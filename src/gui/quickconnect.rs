@@ -27,7 +27,9 @@ pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, Server), Str
         format!("ftp://{host}")
     };
     let mut url = FtpUrl::parse(&text).map_err(|e| e.to_string())?;
-    if !quick.port.trim().is_empty() {
+    // A port typed into the Host field's URL wins over the Port field (which may still hold
+    // the last server's).
+    if !quick.port.trim().is_empty() && !names_port(&text) {
         url.port = match quick.port.trim().parse::<u16>() {
             Ok(port) if port > 0 => port,
             _ => return Err(format!("{:?} is not a port number", quick.port.trim())),
@@ -41,6 +43,17 @@ pub fn quickconnect_target(quick: &Quickconnect) -> Result<(FtpUrl, Server), Str
     }
     let server = crate::sites::settings::Settings::default().url_server(&url, false);
     Ok((url, server))
+}
+
+/// The URL's authority names a port: `host:2121`, `[::1]:2121`, `user:pw@host:2121`.
+fn names_port(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host_port.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').is_some_and(|(_, p)| p.starts_with(':')),
+        None => host_port.contains(':'),
+    }
 }
 
 /// What the Host and Port fields show once connected: the scheme and host, and the port
@@ -119,6 +132,21 @@ mod tests {
             (options.port, options.ftp_settings().unwrap().tls.mode),
             (990, TlsMode::Implicit)
         );
+    }
+
+    #[test]
+    fn a_port_in_the_typed_url_wins_over_the_port_field() {
+        for (typed, port) in [
+            ("ftp://me:pw@127.0.0.1:2121/", 2121),
+            ("127.0.0.1:2121", 2121),
+            ("ftp://[::1]:2121", 2121),
+            ("ftp://me:p:w@host/x:1", 4021),
+            ("ftp://[::1]/", 4021),
+            ("example.org", 4021),
+        ] {
+            let (url, _) = quickconnect_target(&quick(typed, "", "", "4021")).unwrap();
+            assert_eq!(url.port, port, "{typed}");
+        }
     }
 
     #[test]

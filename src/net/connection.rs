@@ -1227,14 +1227,18 @@ async fn connect_tcp(
         match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => return Ok(stream),
             Ok(Err(source)) => {
-                log.error(format!("Could not connect to {addr}: {source}"));
+                // Not yet the failure: another address may answer. The face says the last word.
+                log.status(format!(
+                    "Could not connect to {addr}: {}",
+                    crate::net::io_reason(&source)
+                ));
                 last_error = Some(FtpError::Connect {
                     addr: addr.to_string(),
                     source,
                 });
             }
             Err(_) => {
-                log.error(format!("Connection to {addr} timed out"));
+                log.status(format!("Connection to {addr} timed out"));
                 last_error = Some(FtpError::Timeout {
                     phase: "connecting",
                     secs: timeout.as_secs(),

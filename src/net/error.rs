@@ -9,6 +9,23 @@ use crate::proto::command::CommandError;
 use crate::proto::pasv::PasvError;
 use crate::proto::reply::{Reply, ReplyError};
 
+/// An I/O error as words: what the OS says, without Rust's " (os error 111)" (a number
+/// that tells a user nothing the words do not), and a TLS alert or certificate failure in
+/// words too (`tls::describe_tls_error`).
+pub fn io_reason(err: &io::Error) -> String {
+    if let Some(tls) = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return crate::net::tls::describe_tls_error(tls);
+    }
+    let text = err.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_owned(),
+        _ => text,
+    }
+}
+
 /// Whether trying the same operation again may succeed (FileZilla's `FZ_REPLY_CRITICALERROR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryClass {
@@ -20,9 +37,9 @@ pub enum RetryClass {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FtpError {
-    #[error("could not resolve host {host:?}: {source}")]
+    #[error("could not resolve host {host:?}: {}", io_reason(source))]
     Resolve { host: String, source: io::Error },
-    #[error("could not connect to {addr}: {source}")]
+    #[error("could not connect to {addr}: {}", io_reason(source))]
     Connect { addr: String, source: io::Error },
     #[error("timed out after {secs} s while {phase}")]
     Timeout { phase: &'static str, secs: u64 },
@@ -39,7 +56,7 @@ pub enum FtpError {
     LogonTooSlow { secs: u64 },
     #[error("the server closed the connection while {during}")]
     Closed { during: &'static str },
-    #[error("control connection failed while {during}: {source}")]
+    #[error("control connection failed while {during}: {}", io_reason(source))]
     ControlIo {
         during: &'static str,
         source: io::Error,
@@ -50,7 +67,10 @@ pub enum FtpError {
     UnexpectedReply { during: &'static str, reply: Reply },
     #[error(transparent)]
     Pasv(#[from] PasvError),
-    #[error("could not open the {mode} data connection to {addr}: {source}")]
+    #[error(
+        "could not open the {mode} data connection to {addr}: {}",
+        io_reason(source)
+    )]
     DataConnect {
         mode: &'static str,
         addr: SocketAddr,
@@ -58,18 +78,18 @@ pub enum FtpError {
     },
     #[error("active mode: no free local port in the range {min}-{max}")]
     NoFreePort { min: u16, max: u16 },
-    #[error("active mode: could not listen on {addr}: {source}")]
+    #[error("active mode: could not listen on {addr}: {}", io_reason(source))]
     Listen { addr: SocketAddr, source: io::Error },
     #[error(
         "active mode: the server did not connect back to {addr} within {secs} s \
          (a firewall or NAT may block incoming connections; try passive mode)"
     )]
     ActiveAcceptTimeout { addr: SocketAddr, secs: u64 },
-    #[error("data connection failed: {source}")]
+    #[error("data connection failed: {}", io_reason(source))]
     DataIo { source: io::Error },
     #[error("{0}")]
     Command(#[from] CommandError),
-    #[error("{what}: {source}: {}", path.display())]
+    #[error("{what}: {}: {}", io_reason(source), path.display())]
     LocalIo {
         what: &'static str,
         path: PathBuf,
@@ -122,7 +142,7 @@ pub enum FtpError {
          aborted (a data connection must continue the control connection's session)"
     )]
     TlsNotResumed,
-    #[error("TLS failed while {during}: {source}")]
+    #[error("TLS failed while {during}: {}", io_reason(source))]
     Tls {
         during: &'static str,
         source: std::io::Error,

@@ -15,7 +15,7 @@ pub use connection::{
     StoreMode,
 };
 pub use data::{DataMode, DataSettings, PortRange, PortRangeError, active_port_candidates};
-pub use error::{FtpError, RetryClass};
+pub use error::{FtpError, RetryClass, io_reason};
 
 /// Anything the control or data connection can run over: TCP now, TLS later.
 pub trait AsyncStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}

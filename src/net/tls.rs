@@ -53,6 +53,52 @@ pub struct TlsSettings {
     pub versions: TlsVersions,
 }
 
+/// A TLS failure in words a user can act on. rustls prints a certificate problem with Rust's
+/// debug text (`invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))`).
+pub fn describe_tls_error(err: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let certificate = match err {
+        rustls::Error::InvalidCertificate(problem) => problem,
+        rustls::Error::General(text) => return text.clone(),
+        rustls::Error::AlertReceived(alert) => {
+            return format!("the server ended the TLS handshake (alert: {alert:?})");
+        }
+        rustls::Error::NoCertificatesPresented => {
+            return "the server presented no certificate".into();
+        }
+        rustls::Error::PeerIncompatible(_) => {
+            return "the server offers no TLS version or cipher that Skiff accepts (TLS 1.2 or \
+                    1.3 with a modern cipher)"
+                .into();
+        }
+        other => return other.to_string(),
+    };
+    let words = match certificate {
+        C::Expired | C::ExpiredContext { .. } => "the certificate has expired",
+        C::NotValidYet | C::NotValidYetContext { .. } => "the certificate is not valid yet",
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "the certificate is for another host name"
+        }
+        C::UnknownIssuer => {
+            "the certificate is signed by an unknown authority (self-signed, or by an issuer \
+             the system does not trust)"
+        }
+        C::Revoked => "the certificate has been revoked",
+        C::BadSignature => "the certificate's signature is not valid",
+        C::BadEncoding => "the certificate cannot be read",
+        C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "the certificate is signed with an algorithm Skiff does not accept"
+        }
+        C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+            "the certificate is a certificate authority's own, used as the server's \
+             (self-signed)"
+        }
+        _ => "the certificate cannot be verified",
+    };
+    words.to_owned()
+}
+
 /// `AB:CD:...`: upper-case hex pairs with colons, as OpenSSL prints fingerprints.
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = sha2::Sha256::digest(der);
@@ -255,7 +301,7 @@ impl ServerCertVerifier for Verifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|e| {
                 self.reject(CertProblem::Untrusted {
-                    reason: e.to_string(),
+                    reason: describe_tls_error(&e),
                 })
             })
     }

@@ -126,7 +126,11 @@ impl RemoteError {
     pub fn local(what: &str, path: &std::path::Path, source: &std::io::Error) -> Self {
         Self::new(
             ErrorKind::Local,
-            format!("{what}: {source}: {}", path.display()),
+            format!(
+                "{what}: {}: {}",
+                crate::net::io_reason(source),
+                path.display()
+            ),
         )
     }
 

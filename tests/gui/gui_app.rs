@@ -582,6 +582,14 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
         "nothing listed before trust"
     );
     assert!(has_label(&harness, "127.0.0.1"), "the host is shown");
+    // The log says it in words too, once, with what to do.
+    let errors = errors_in_words(&harness);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("The server's certificate is not trusted (the certificate ")
+            && errors[0].ends_with("trust it only if its fingerprint is the server's."),
+        "{errors:?}"
+    );
 
     // A modal lays itself out on its first frame before it takes clicks.
     for _ in 0..3 {
@@ -1207,4 +1215,190 @@ fn the_local_tree_has_home_root_and_volumes_and_scrolls_to_the_folder_shown() {
     step_until(&mut harness, "the root in the pane", |h| {
         h.state().model().local.files.path == b"/"
     });
+}
+
+/// The Error lines of the log, and that none reads like Rust or the OS's error numbers.
+fn errors_in_words(h: &Harness<'_, SkiffApp>) -> Vec<String> {
+    let errors = error_lines(h);
+    for line in &errors {
+        for raw in ["os error", "Other(", "Error(", "--"] {
+            assert!(!line.contains(raw), "{raw:?} in {line:?}");
+        }
+    }
+    errors
+}
+
+#[test]
+fn a_wrong_password_a_refused_port_and_a_silent_server_each_log_one_sentence() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    harness
+        .state_mut()
+        .prefs_mut()
+        .allow_plain_ftp(format!("127.0.0.1:{}", server.port()));
+    let failed = |h: &mut Harness<'_, SkiffApp>, what: &str, count: usize| {
+        step_until(h, what, |h| error_lines(h).len() == count);
+        settle(h);
+    };
+
+    // A wrong password (vsftpd and PAM take a few seconds to refuse it).
+    connect_to_url(
+        &mut harness,
+        &format!("ftp://{}:wrong@127.0.0.1:{}/", server.user(), server.port()),
+    );
+    failed(&mut harness, "the refused login", 1);
+    let errors = errors_in_words(&harness);
+    assert!(
+        errors[0].starts_with("The server refused the login (530 ")
+            && errors[0].ends_with("Check the user name and the password."),
+        "{errors:?}"
+    );
+    assert_eq!(
+        harness.state().model().remote.files.error.as_deref(),
+        Some(errors[0].as_str()),
+        "the pane says the same"
+    );
+
+    // A port where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    harness
+        .state_mut()
+        .prefs_mut()
+        .allow_plain_ftp(format!("127.0.0.1:{port}"));
+    connect_to_url(&mut harness, &format!("ftp://u:p@127.0.0.1:{port}/"));
+    failed(&mut harness, "the refused connection", 2);
+    let errors = errors_in_words(&harness);
+    assert!(
+        errors[1].starts_with(&format!(
+            "Could not connect to 127.0.0.1:{port}: Connection refused."
+        )) && errors[1].contains("Check the host and the port"),
+        "{errors:?}"
+    );
+    // The attempt itself is a Status line (another address might have answered).
+    let tried = format!("Status:   Could not connect to 127.0.0.1:{port}: Connection refused");
+    assert!(
+        harness
+            .state()
+            .model()
+            .log
+            .iter()
+            .any(|l| l.to_string() == tried)
+    );
+
+    // A server that accepts and never says a word: the timeout (1 s in this window).
+    let config = tempfile::tempdir().unwrap();
+    skiff::sites::settings::Settings {
+        timeout_secs: 1,
+        ..Default::default()
+    }
+    .save(&config.path().join("settings.toml"))
+    .unwrap();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::Builder::new()
+        .name("silent-server".into())
+        .spawn(move || {
+            let connection = silent.accept().map(|(c, _)| c);
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            drop(connection);
+        })
+        .unwrap();
+    harness
+        .state_mut()
+        .prefs_mut()
+        .allow_plain_ftp(format!("127.0.0.1:{port}"));
+    connect_to_url(&mut harness, &format!("ftp://u:p@127.0.0.1:{port}/"));
+    failed(&mut harness, "the timeout", 1);
+    let errors = errors_in_words(&harness);
+    assert!(
+        errors[0].starts_with("Timed out after 1 s")
+            && errors[0].contains("Edit > Settings > Connection"),
+        "{errors:?}"
+    );
+    held.join().unwrap();
+}
+
+#[test]
+fn a_changed_certificate_shows_both_fingerprints_and_is_trusted_only_when_ticked() {
+    let server = FtpServer::start_with(
+        ServerKind::Vsftpd,
+        ServerOptions {
+            tls: ServerTls::Explicit,
+            ..ServerOptions::default()
+        },
+    );
+    server.write_file("after.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let store_path = config.path().join("trusted-certificates.json");
+    let old = "AA:".repeat(31) + "AA";
+    let mut store = TrustStore::load(&store_path).unwrap();
+    store
+        .trust(skiff::sites::trust::TrustedCert {
+            host: server.host(),
+            port: server.port(),
+            sha256: old.clone(),
+            subject: "CN=localhost".into(),
+            not_after: String::new(),
+        })
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_trusting(
+        &rt,
+        local.path(),
+        Some(TrustStore::load(&store_path).unwrap()),
+    );
+    connect_to_url(&mut harness, &server.url("/"));
+    step_until(&mut harness, "the changed-certificate dialog", |h| {
+        has_label(h, "⚠ The server's certificate has changed")
+    });
+    settle(&mut harness);
+    let errors = errors_in_words(&harness);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("The server's certificate has changed"),
+        "{errors:?}"
+    );
+    // Both fingerprints are shown.
+    let shows = |h: &Harness<'_, SkiffApp>, text: &str| {
+        h.query_all_by(|n| {
+            n.value().is_some_and(|v| v == text) || n.label().is_some_and(|l| l == text)
+        })
+        .next()
+        .is_some()
+    };
+    let new = server.cert_sha256();
+    assert!(shows(&harness, &old), "the old fingerprint");
+    assert!(shows(&harness, &new), "the new fingerprint {new}");
+    assert!(!has_label(&harness, "after.txt"), "nothing listed");
+    // Trusting needs the box ticked first.
+    assert!(
+        harness
+            .get_by_label("Trust the new certificate")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness
+        .get_by_label("I have checked the new fingerprint with the server's administrator")
+        .click();
+    settle(&mut harness);
+    harness.get_by_label("Trust the new certificate").click();
+    step_until(&mut harness, "the listing with the new certificate", |h| {
+        has_label(h, "after.txt")
+    });
+    step_until(
+        &mut harness,
+        "the trust store to hold the new fingerprint",
+        |_| {
+            std::fs::read_to_string(&store_path)
+                .is_ok_and(|t| t.contains(&new) && !t.contains(&old))
+        },
+    );
 }

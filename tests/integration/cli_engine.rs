@@ -107,7 +107,7 @@ fn flags_that_would_do_nothing_are_usage_errors_that_say_why() {
         ),
         (
             vec!["get", url, "--overwrite", "--newer"],
-            "choose one of --overwrite, --resume, --skip-existing and --newer",
+            "choose one of --overwrite, --resume, --skip-existing, --newer and --newer-or-size",
         ),
         (
             vec!["ls", url, "--trust-fingerprint", &fingerprint],

@@ -611,6 +611,15 @@ impl SkiffApp {
         if self.dialog.is_none() {
             self.dialog = self.next_dialog.take();
         }
+        if self.dialog.is_none()
+            && let Some((info, trusted_sha256)) = self.model.changed_certificate.take()
+        {
+            self.dialog = Some(Dialog::CertificateChanged {
+                info,
+                trusted_sha256,
+                checked: false,
+            });
+        }
         if std::mem::take(&mut self.model.tls_refused) {
             self.ask_plain_ftp();
         }

@@ -121,7 +121,7 @@ impl ProbeFailure {
             },
             FtpError::DataConnect { addr, source, .. } => ProbeFailure::Connect {
                 addr: *addr,
-                reason: source.to_string(),
+                reason: crate::net::io_reason(source),
                 timed_out: source.kind() == std::io::ErrorKind::TimedOut,
             },
             FtpError::NoFreePort { min, max } => ProbeFailure::NoLocalPort {
