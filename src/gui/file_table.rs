@@ -2,7 +2,6 @@
 //! context menu, drag and drop, rows drawn only while visible (egui_extras' virtualized
 //! `body.rows`), so a 100,000-entry folder scrolls as smoothly as a 10-entry one.
 
-use crate::visible::visible;
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
@@ -142,7 +141,7 @@ pub fn file_table_ui(
                             ui.add(
                                 egui::Label::new(format!(
                                     "{icon} {}",
-                                    visible(&entry.name_lossy())
+                                    pane.display_name(&entry.name)
                                 ))
                                 .selectable(false)
                                 .truncate(),

@@ -11,9 +11,11 @@
 //! sort with string comparisons, so the window makes them, and every column's order, off
 //! the UI thread for a big listing (`Listing::OFF_THREAD`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use crate::proto::charset::Charset;
 use crate::proto::listing::{Entry, EntryKind, TimePrecision, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -64,6 +66,8 @@ pub fn type_label(entry: &Entry) -> String {
 pub struct Listing {
     pub entries: Arc<[Entry]>,
     pub keys: Arc<ListingKeys>,
+    /// The charset the names are shown and filtered in (a site's, for the server's names).
+    pub charset: Charset,
 }
 
 impl Listing {
@@ -71,8 +75,14 @@ impl Listing {
     /// than in a frame (about 2 ms of keys per 10,000 entries).
     pub const OFF_THREAD: usize = 10_000;
 
+    /// Names in UTF-8 (the local disk's, or a UTF-8 server's).
     pub fn new(entries: Arc<[Entry]>) -> Self {
-        let keys = ListingKeys::new(&entries);
+        Self::in_charset(entries, Charset::UTF8)
+    }
+
+    /// Names in `charset`: shown decoded, and the filter matches the decoded text.
+    pub fn in_charset(entries: Arc<[Entry]>, charset: Charset) -> Self {
+        let keys = ListingKeys::new(&entries, charset);
         if entries.len() >= Self::OFF_THREAD {
             // Made here, off the UI thread, so that no header click sorts 100,000 rows in a
             // frame (about 8 ms each on the 2-core test machine).
@@ -83,6 +93,16 @@ impl Listing {
         Self {
             entries,
             keys: Arc::new(keys),
+            charset,
+        }
+    }
+
+    /// An entry's name as the window shows it: decoded in the listing's charset, control
+    /// and bidi characters as escapes.
+    pub fn display_name<'a>(&self, name: &'a [u8]) -> Cow<'a, str> {
+        match self.charset.decode(name) {
+            Cow::Borrowed(text) => crate::visible::visible(text),
+            Cow::Owned(text) => Cow::Owned(crate::visible::visible(&text).into_owned()),
         }
     }
 }
@@ -97,7 +117,7 @@ impl From<Arc<[Entry]>> for Listing {
 /// has fewer than 2^32 entries).
 #[derive(Debug, Default)]
 pub struct ListingKeys {
-    /// The names as the filter compares them (lossy UTF-8, lowercased), end to end.
+    /// The names as the filter compares them (decoded, lowercased), end to end.
     lower: String,
     /// Where each entry's lowercased name ends in `lower`.
     ends: Vec<usize>,
@@ -123,7 +143,7 @@ struct ColumnOrder {
 }
 
 impl ListingKeys {
-    pub fn new(entries: &[Entry]) -> Self {
+    pub fn new(entries: &[Entry], charset: Charset) -> Self {
         let mut lower = String::new();
         let mut ends = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -131,7 +151,7 @@ impl ListingKeys {
                 Ok(name) if name.is_ascii() => {
                     lower.extend(name.chars().map(|c| c.to_ascii_lowercase()));
                 }
-                _ => lower.push_str(&entry.name_lossy().to_lowercase()),
+                _ => lower.push_str(&charset.decode(&entry.name).to_lowercase()),
             }
             ends.push(lower.len());
         }
@@ -383,7 +403,7 @@ mod tests {
     #[test]
     fn the_keys_sort_as_the_comparisons_do_for_every_column_both_ways() {
         let entries = entries(2_000);
-        let keys = ListingKeys::new(&entries);
+        let keys = ListingKeys::new(&entries, Charset::UTF8);
         for column in SortColumn::ALL {
             // Descending first for half the columns: either direction may make the order.
             let directions = if column.index() % 2 == 0 {
@@ -443,7 +463,7 @@ mod tests {
             Entry::new("", EntryKind::File),
             Entry::new("Plain", EntryKind::Dir),
         ];
-        let keys = ListingKeys::new(&entries);
+        let keys = ListingKeys::new(&entries, Charset::UTF8);
         assert_eq!(keys.lower_name(0), "été.txt");
         assert_eq!(keys.lower_name(1), "bad\u{fffd}name");
         assert_eq!(keys.lower_name(2), "");
@@ -472,7 +492,7 @@ mod tests {
             .iter()
             .map(|n| Entry::new(*n, EntryKind::File))
             .collect();
-        let keys = ListingKeys::new(&entries);
+        let keys = ListingKeys::new(&entries, Charset::UTF8);
         for needle in [
             "", "a", "aa", "ab", "b", "abc", "abcd", "0042.", "txt", "é", "té", "éé", "x", "aé",
         ] {

@@ -101,7 +101,8 @@ impl Model {
         } else {
             0
         };
-        move |entries| Listing::new(shift_times(entries, minutes))
+        let charset = self.remote.charset;
+        move |entries| Listing::in_charset(shift_times(entries, minutes), charset)
     }
 
     /// A remote listing, its keys made (`listing_maker`), answered into the remote pane.
@@ -214,7 +215,8 @@ impl Model {
                 direction,
                 kind,
                 local,
-                visible(&String::from_utf8_lossy(&remote)).into_owned(),
+                // The window is connected to one server at a time: its charset.
+                visible(&self.remote.charset.decode(&remote)).into_owned(),
                 size,
             ),
             EngineEvent::ItemChanged {
@@ -233,7 +235,7 @@ impl Model {
             EngineEvent::ItemRenamed { id, local, remote } => self.queue.renamed(
                 id,
                 local,
-                visible(&String::from_utf8_lossy(&remote)).into_owned(),
+                visible(&self.remote.charset.decode(&remote)).into_owned(),
             ),
             EngineEvent::Progress(progress) => {
                 for p in progress {

@@ -83,6 +83,11 @@ impl FilePane {
     }
 
     /// Shows `listing` of `path`, as `set_listing`.
+    /// A name of this listing as the window shows it (`Listing::display_name`).
+    pub fn display_name<'a>(&self, name: &'a [u8]) -> std::borrow::Cow<'a, str> {
+        self.listing.display_name(name)
+    }
+
     pub fn show(&mut self, path: Vec<u8>, listing: Listing) {
         let same_folder = path == self.path;
         let keep: BTreeSet<Vec<u8>> = if same_folder {

@@ -50,6 +50,9 @@ pub struct PaneState {
     pub operations: HashSet<RequestId>,
     /// Something changed the folder shown: the window lists it again.
     pub dirty: bool,
+    /// The charset of this side's names (the site's, for the server): names and the path
+    /// are shown decoded, and a path typed in the bar is encoded back.
+    pub charset: crate::proto::charset::Charset,
 }
 
 impl PaneState {
@@ -106,7 +109,7 @@ impl PaneState {
 
     /// The path bar shows the folder shown (called while the user is not typing in it).
     pub fn sync_path_text(&mut self) {
-        let shown = String::from_utf8_lossy(&self.files.path);
+        let shown = self.charset.decode(&self.files.path);
         if self.path_text != shown {
             self.path_text = shown.into_owned();
         }

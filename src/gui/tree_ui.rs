@@ -17,6 +17,7 @@ pub fn tree_ui(
     current: &[u8],
     side: Side,
     places: &[Place],
+    charset: crate::proto::charset::Charset,
     actions: &mut Vec<UiAction>,
 ) {
     if !places.is_empty() {
@@ -57,7 +58,7 @@ pub fn tree_ui(
                 } else {
                     ui.add_space(14.0);
                 }
-                let name = String::from_utf8_lossy(&row.name);
+                let name = charset.decode(&row.name);
                 let name = visible(&name);
                 let label = ui.selectable_label(row.path == current, format!("🗀 {name}"));
                 if label.clicked() && row.path != current {

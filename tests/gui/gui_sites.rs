@@ -573,3 +573,89 @@ fn file_import_takes_filezillas_sites_with_a_summary_and_export_writes_them_back
     before.sort();
     assert_eq!(again, before);
 }
+
+#[test]
+fn a_cp949_site_shows_its_names_decoded_filters_them_and_downloads_under_them() {
+    // 한글 보고서.txt and 자료실 in CP949, as an old Korean server keeps them.
+    let (report, _, _) = encoding_rs::EUC_KR.encode("한글 보고서.txt");
+    let (folder, _, _) = encoding_rs::EUC_KR.encode("자료실");
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file_raw_name("", &report, b"quarterly");
+    server.write_file("plain.txt", b"p");
+    std::fs::create_dir(
+        server
+            .root()
+            .join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&folder)),
+    )
+    .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    settings_with_store(config.path(), StoreKind::DontSave);
+    skiff::sites::site::SiteList {
+        folders: Vec::new(),
+        sites: vec![skiff::sites::site::Site {
+            name: "Korean".into(),
+            protocol: skiff::sites::site::Protocol::Ftp,
+            host: server.host(),
+            port: Some(server.port()),
+            logon: skiff::sites::site::LogonType::AskForPassword,
+            user: server.user().into(),
+            charset: skiff::sites::site::CharsetChoice::Custom("cp949".into()),
+            ..Default::default()
+        }],
+    }
+    .save(&config.path().join("sites.toml"))
+    .unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    open_site_manager(&mut harness);
+    site_manager(&harness).get_by_label("🖥 Korean").click();
+    settle(&mut harness);
+    site_manager(&harness).get_by_label("Connect").click();
+    step_until(&mut harness, "the password question", |h| {
+        h.query_by_label("Enter password").is_some()
+    });
+    settle(&mut harness);
+    harness.event(egui::Event::Text(server.password().to_owned()));
+    settle(&mut harness);
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "the listing", |h| has_label(h, "plain.txt"));
+    settle(&mut harness);
+
+    // The names read as Korean in the file list and the tree, not as "���".
+    assert!(has_label(&harness, "🗋 한글 보고서.txt"));
+    assert_eq!(
+        harness.get_all_by_label("🗀 자료실").count(),
+        2,
+        "the list and the tree"
+    );
+    assert!(!has_label(&harness, "\u{fffd}"));
+    // The filter matches the decoded name.
+    let remote_filter = harness
+        .get_all_by_label("🔎")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
+    harness.event(egui::Event::Text("보고서".into()));
+    settle(&mut harness);
+    let remote = &harness.state().model().remote.files;
+    assert_eq!(remote.len(), 1, "only the report passes the filter");
+    assert_eq!(remote.row(0).unwrap().name, report.as_ref());
+
+    // A download keeps the server's bytes for the RETR and names the local file in words.
+    let at = table_row(&harness, "🗋 한글 보고서.txt");
+    double_click_at(&mut harness, at);
+    let downloaded = local.path().join("한글 보고서.txt");
+    step_until(&mut harness, "the download", |_| downloaded.exists());
+    step_until(&mut harness, "the download to finish", |h| {
+        has_label(h, "Successful transfers (1)")
+    });
+    assert_eq!(std::fs::read(&downloaded).unwrap(), b"quarterly");
+    // The queue names the file as the pane does.
+    harness.get_by_label("Successful transfers (1)").click();
+    settle(&mut harness);
+    assert!(has_label(&harness, "/한글 보고서.txt"));
+}

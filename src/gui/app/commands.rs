@@ -64,11 +64,9 @@ impl SkiffApp {
                 });
             }
             UiAction::AskRename(side, entry) => {
-                self.dialog = Some(Dialog::Rename {
-                    side,
-                    name: entry.name_lossy(),
-                    entry,
-                });
+                // Prefilled as the pane shows the name (decoded in the side's charset).
+                let name = self.pane(side).charset.decode(&entry.name).into_owned();
+                self.dialog = Some(Dialog::Rename { side, name, entry });
             }
             UiAction::AskDelete(side, entries) => {
                 self.dialog = Some(Dialog::ConfirmDelete { side, entries });

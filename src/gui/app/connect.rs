@@ -88,10 +88,12 @@ impl SkiffApp {
         self.engine
             .send(EngineCommand::UpdateServer(Arc::clone(&options)));
         self.model.server_key = Some(options.key());
-        self.server = Some(options);
         self.model.connected = false;
         self.model.capabilities = None;
         self.model.remote.clear();
+        // The site's charset: the server's names are shown in it, typed paths sent in it.
+        self.model.remote.charset = options.charset;
+        self.server = Some(options);
         self.open(Side::Remote, url.path.clone());
         self.server_url = Some(url);
     }

@@ -436,7 +436,11 @@ impl SkiffApp {
                 )
                 .labelled_by(label.id);
             if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                actions.push(UiAction::Open(side, text.as_bytes().to_vec()));
+                // Typed text, in the bytes of this side's charset.
+                match pane.charset.encode(text) {
+                    Ok(path) => actions.push(UiAction::Open(side, path)),
+                    Err(err) => pane.files.error = Some(err.to_string()),
+                }
             }
         });
         let files = &mut pane.files;
@@ -478,7 +482,8 @@ impl SkiffApp {
                 .min_size(40.0)
                 .max_size((height - 8.0 * ROW_HEIGHT - 40.0).max(40.0))
                 .show(ui, |ui| {
-                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, places, actions);
+                    let charset = pane.charset;
+                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, places, charset, actions);
                 });
         }
         let files = &mut pane.files;
