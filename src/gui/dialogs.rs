@@ -37,10 +37,14 @@ pub enum Dialog {
         side: Side,
         entry: Entry,
         name: String,
+        /// The entry's name as the pane shows it (decoded in the side's charset).
+        shown: String,
     },
     ConfirmDelete {
         side: Side,
         entries: Vec<Entry>,
+        /// The first entry's name as the pane shows it.
+        shown: String,
     },
     Error {
         title: String,
@@ -56,6 +60,8 @@ pub enum Dialog {
         entries: Vec<Entry>,
         mode: u32,
         text: String,
+        /// The first entry's name as the pane shows it.
+        shown: String,
     },
     /// The server's certificate could not be verified: show it, and ask.
     TrustCertificate {
@@ -121,11 +127,13 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
         match dialog {
             Dialog::Mkdir { side, name } => {
                 ui.heading("Create directory");
-                ui.label(format!(
+                let label = ui.label(format!(
                     "Name of the new directory in the {} folder:",
                     side.name()
                 ));
-                let edit = ui.add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY));
+                let edit = ui
+                    .add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY))
+                    .labelled_by(label.id);
                 edit.request_focus();
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 let ok = buttons_ui(ui, "Create", !name.trim().is_empty());
@@ -138,10 +146,17 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     None => Outcome::Open,
                 }
             }
-            Dialog::Rename { side, entry, name } => {
+            Dialog::Rename {
+                side,
+                entry,
+                name,
+                shown,
+            } => {
                 ui.heading("Rename");
-                ui.label(format!("New name for {}:", visible(&entry.name_lossy())));
-                let edit = ui.add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY));
+                let label = ui.label(format!("New name for {shown}:"));
+                let edit = ui
+                    .add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY))
+                    .labelled_by(label.id);
                 edit.request_focus();
                 let valid = !name.trim().is_empty() && name.as_bytes() != entry.name.as_slice();
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -156,14 +171,17 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     None => Outcome::Open,
                 }
             }
-            Dialog::ConfirmDelete { side, entries } => {
+            Dialog::ConfirmDelete {
+                side,
+                entries,
+                shown,
+            } => {
                 ui.heading("Confirm deletion");
                 let what = match entries.as_slice() {
-                    [one] if one.is_dir() => format!(
-                        "Really delete the directory {} and everything in it?",
-                        visible(&one.name_lossy())
-                    ),
-                    [one] => format!("Really delete {}?", visible(&one.name_lossy())),
+                    [one] if one.is_dir() => {
+                        format!("Really delete the directory {shown} and everything in it?")
+                    }
+                    [_] => format!("Really delete {shown}?"),
                     many => format!("Really delete these {} items?", many.len()),
                 };
                 ui.label(what);
@@ -190,10 +208,11 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 entries,
                 mode,
                 text,
+                shown,
             } => {
                 ui.heading("Change file attributes");
                 let what = match entries.as_slice() {
-                    [one] => visible(&one.name_lossy()).into_owned(),
+                    [_] => shown.clone(),
                     many => format!("{} files", many.len()),
                 };
                 ui.label(format!("Permissions of {what} (sent as SITE CHMOD):"));

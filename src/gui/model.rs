@@ -272,7 +272,9 @@ impl Model {
                 }
             }
             Direction::Upload => {
-                if path::parent(row.remote.as_bytes()) == self.remote.files.path.as_slice() {
+                // The queue keeps the remote path as shown (decoded in the charset).
+                let shown = self.remote.charset.decode(&self.remote.files.path);
+                if path::parent(row.remote.as_bytes()) == visible(&shown).as_bytes() {
                     self.remote.dirty = true;
                 }
             }

@@ -574,33 +574,85 @@ fn file_import_takes_filezillas_sites_with_a_summary_and_export_writes_them_back
     assert_eq!(again, before);
 }
 
+/// A site in a legacy charset on vsftpd, as an old Korean, Japanese or Chinese server keeps
+/// its names: a file, a folder, and the names an upload is renamed to.
+struct LegacyNames {
+    charset: &'static str,
+    encoding: &'static encoding_rs::Encoding,
+    file: &'static str,
+    folder: &'static str,
+    renamed: &'static str,
+    filter: &'static str,
+}
+
+const LEGACY_SITES: [LegacyNames; 3] = [
+    LegacyNames {
+        charset: "cp949",
+        encoding: encoding_rs::EUC_KR,
+        file: "한글 보고서.txt",
+        folder: "자료실",
+        renamed: "올린 파일.txt",
+        filter: "보고서",
+    },
+    LegacyNames {
+        charset: "shift_jis",
+        encoding: encoding_rs::SHIFT_JIS,
+        file: "日本語の資料.txt",
+        folder: "書類",
+        renamed: "アップロード.txt",
+        filter: "資料",
+    },
+    LegacyNames {
+        charset: "gb18030",
+        encoding: encoding_rs::GB18030,
+        file: "中文说明.txt",
+        folder: "资料",
+        renamed: "上传文件.txt",
+        filter: "说明",
+    },
+];
+
 #[test]
-fn a_cp949_site_shows_its_names_decoded_filters_them_and_downloads_under_them() {
-    // 한글 보고서.txt and 자료실 in CP949, as an old Korean server keeps them.
-    let (report, _, _) = encoding_rs::EUC_KR.encode("한글 보고서.txt");
-    let (folder, _, _) = encoding_rs::EUC_KR.encode("자료실");
+fn legacy_charset_sites_show_names_decoded_and_download_upload_rename_and_delete_them() {
+    for names in &LEGACY_SITES {
+        legacy_charset_site(names);
+    }
+}
+
+fn legacy_charset_site(names: &LegacyNames) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let bytes = |text: &str| names.encoding.encode(text).0.into_owned();
+    let on_server = |server: &FtpServer, parts: &[&str]| {
+        parts
+            .iter()
+            .fold(server.root().to_path_buf(), |path, part| {
+                path.join(std::ffi::OsStr::from_bytes(&bytes(part)))
+            })
+    };
     let server = FtpServer::start(ServerKind::Vsftpd);
-    server.write_file_raw_name("", &report, b"quarterly");
+    server.write_file_raw_name("", &bytes(names.file), b"quarterly");
     server.write_file("plain.txt", b"p");
-    std::fs::create_dir(
-        server
-            .root()
-            .join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&folder)),
+    std::fs::create_dir(on_server(&server, &[names.folder])).unwrap();
+    // vsftpd's user writes into the folder.
+    std::fs::set_permissions(
+        on_server(&server, &[names.folder]),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
     )
     .unwrap();
     let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("up.txt"), b"uploaded").unwrap();
     let config = tempfile::tempdir().unwrap();
     settings_with_store(config.path(), StoreKind::DontSave);
     skiff::sites::site::SiteList {
         folders: Vec::new(),
         sites: vec![skiff::sites::site::Site {
-            name: "Korean".into(),
+            name: "Legacy".into(),
             protocol: skiff::sites::site::Protocol::Ftp,
             host: server.host(),
             port: Some(server.port()),
             logon: skiff::sites::site::LogonType::AskForPassword,
             user: server.user().into(),
-            charset: skiff::sites::site::CharsetChoice::Custom("cp949".into()),
+            charset: skiff::sites::site::CharsetChoice::Custom(names.charset.into()),
             ..Default::default()
         }],
     }
@@ -610,7 +662,7 @@ fn a_cp949_site_shows_its_names_decoded_filters_them_and_downloads_under_them() 
     let _enter = rt.enter();
     let mut harness = window_with_config(&rt, local.path(), config.path(), None);
     open_site_manager(&mut harness);
-    site_manager(&harness).get_by_label("🖥 Korean").click();
+    site_manager(&harness).get_by_label("🖥 Legacy").click();
     settle(&mut harness);
     site_manager(&harness).get_by_label("Connect").click();
     step_until(&mut harness, "the password question", |h| {
@@ -622,15 +674,21 @@ fn a_cp949_site_shows_its_names_decoded_filters_them_and_downloads_under_them() 
     harness.get_by_label("Connect").click();
     step_until(&mut harness, "the listing", |h| has_label(h, "plain.txt"));
     settle(&mut harness);
+    let charset = names.charset;
 
-    // The names read as Korean in the file list and the tree, not as "���".
-    assert!(has_label(&harness, "🗋 한글 보고서.txt"));
-    assert_eq!(
-        harness.get_all_by_label("🗀 자료실").count(),
-        2,
-        "the list and the tree"
+    // The names read right in the file list and the tree, not as "���".
+    assert!(
+        has_label(&harness, &format!("🗋 {}", names.file)),
+        "{charset}"
     );
-    assert!(!has_label(&harness, "\u{fffd}"));
+    let folder_row = format!("🗀 {}", names.folder);
+    assert_eq!(
+        harness.get_all_by_label(&folder_row).count(),
+        2,
+        "{charset}: list and tree"
+    );
+    assert!(!has_label(&harness, "\u{fffd}"), "{charset}");
+
     // The filter matches the decoded name.
     let remote_filter = harness
         .get_all_by_label("🔎")
@@ -639,23 +697,99 @@ fn a_cp949_site_shows_its_names_decoded_filters_them_and_downloads_under_them() 
         .rect()
         .center();
     click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
-    harness.event(egui::Event::Text("보고서".into()));
+    harness.event(egui::Event::Text(names.filter.into()));
     settle(&mut harness);
     let remote = &harness.state().model().remote.files;
-    assert_eq!(remote.len(), 1, "only the report passes the filter");
-    assert_eq!(remote.row(0).unwrap().name, report.as_ref());
+    assert_eq!(
+        remote.len(),
+        1,
+        "{charset}: only the file passes the filter"
+    );
+    assert_eq!(remote.row(0).unwrap().name, bytes(names.file), "{charset}");
 
-    // A download keeps the server's bytes for the RETR and names the local file in words.
-    let at = table_row(&harness, "🗋 한글 보고서.txt");
+    // A download names the local file in words, from the server's bytes.
+    let at = table_row(&harness, &format!("🗋 {}", names.file));
     double_click_at(&mut harness, at);
-    let downloaded = local.path().join("한글 보고서.txt");
-    step_until(&mut harness, "the download", |_| downloaded.exists());
-    step_until(&mut harness, "the download to finish", |h| {
+    let downloaded = local.path().join(names.file);
+    step_until(&mut harness, "the download", |h| {
         has_label(h, "Successful transfers (1)")
     });
-    assert_eq!(std::fs::read(&downloaded).unwrap(), b"quarterly");
+    assert_eq!(
+        std::fs::read(&downloaded).unwrap(),
+        b"quarterly",
+        "{charset}"
+    );
     // The queue names the file as the pane does.
     harness.get_by_label("Successful transfers (1)").click();
     settle(&mut harness);
-    assert!(has_label(&harness, "/한글 보고서.txt"));
+    assert!(
+        has_label(&harness, &format!("/{}", names.file)),
+        "{charset}"
+    );
+
+    // Into the folder: the path bar shows its name decoded.
+    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    settle(&mut harness);
+    let at = table_row(&harness, &folder_row);
+    double_click_at(&mut harness, at);
+    let folder_path = [b"/".as_slice(), &bytes(names.folder)].concat();
+    step_until(&mut harness, "the folder", |h| {
+        h.state().model().remote.files.path == folder_path
+    });
+    settle(&mut harness);
+    assert_eq!(
+        harness.get_by_label("Remote site:").value().as_deref(),
+        Some(format!("/{}", names.folder).as_str()),
+        "{charset}"
+    );
+
+    // An upload into it.
+    let at = table_row(&harness, "🗋 up.txt");
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
+    harness.get_by_label("Upload").click();
+    let uploaded = on_server(&server, &[names.folder, "up.txt"]);
+    step_until(&mut harness, "the upload", |h| {
+        uploaded.exists() && has_label(h, "🗋 up.txt") && h.get_all_by_label("🗋 up.txt").count() == 2
+    });
+    assert_eq!(std::fs::read(&uploaded).unwrap(), b"uploaded", "{charset}");
+
+    // Renamed to a name in the script: the server gets it in its charset.
+    let at = remote_table_row(&harness, "🗋 up.txt");
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
+    harness.get_by_label("Rename").click();
+    settle(&mut harness);
+    let field = harness.get_by_label("New name for up.txt:");
+    field.click();
+    settle(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_label("New name for up.txt:")
+        .type_text(names.renamed);
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Rename")
+        .click();
+    let renamed = on_server(&server, &[names.folder, names.renamed]);
+    step_until(&mut harness, "the rename", |h| {
+        renamed.exists() && has_label(h, &format!("🗋 {}", names.renamed))
+    });
+    assert!(!uploaded.exists(), "{charset}");
+
+    // Deleted, after a question that names it in words.
+    let at = remote_table_row(&harness, &format!("🗋 {}", names.renamed));
+    click_at(&mut harness, at, egui::PointerButton::Secondary);
+    harness.get_by_label("Delete").click();
+    settle(&mut harness);
+    assert!(
+        has_label(&harness, &format!("Really delete {}?", names.renamed)),
+        "{charset}"
+    );
+    harness
+        .get_by_role_and_label(Role::Button, "Delete")
+        .click();
+    step_until(&mut harness, "the deletion", |h| {
+        !renamed.exists() && !has_label(h, &format!("🗋 {}", names.renamed))
+    });
 }

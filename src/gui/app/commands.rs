@@ -66,10 +66,24 @@ impl SkiffApp {
             UiAction::AskRename(side, entry) => {
                 // Prefilled as the pane shows the name (decoded in the side's charset).
                 let name = self.pane(side).charset.decode(&entry.name).into_owned();
-                self.dialog = Some(Dialog::Rename { side, name, entry });
+                let shown = self.shown_name(side, &entry);
+                self.dialog = Some(Dialog::Rename {
+                    side,
+                    name,
+                    entry,
+                    shown,
+                });
             }
             UiAction::AskDelete(side, entries) => {
-                self.dialog = Some(Dialog::ConfirmDelete { side, entries });
+                let shown = entries
+                    .first()
+                    .map(|e| self.shown_name(side, e))
+                    .unwrap_or_default();
+                self.dialog = Some(Dialog::ConfirmDelete {
+                    side,
+                    entries,
+                    shown,
+                });
             }
             UiAction::AskPermissions(entries) => {
                 // Start from the first entry's bits when the listing gave Unix ones.
@@ -78,10 +92,15 @@ impl SkiffApp {
                     .and_then(|e| e.permissions.as_deref())
                     .and_then(dialogs::unix_mode)
                     .unwrap_or(0o644);
+                let shown = entries
+                    .first()
+                    .map(|e| self.shown_name(Side::Remote, e))
+                    .unwrap_or_default();
                 self.dialog = Some(Dialog::Permissions {
                     entries,
                     mode,
                     text: format!("{mode:03o}"),
+                    shown,
                 });
             }
             UiAction::Chmod(entries, mode) => {
@@ -388,6 +407,12 @@ impl SkiffApp {
             }
         }
         self.enqueue(specs, true);
+    }
+
+    /// An entry's name as `side`'s pane shows it: decoded in its charset, escapes visible.
+    fn shown_name(&self, side: Side, entry: &crate::proto::listing::Entry) -> String {
+        let decoded = self.pane(side).charset.decode(&entry.name);
+        crate::visible::visible(&decoded).into_owned()
     }
 
     /// The message log's Save…: the native dialog, then `save_log_to` the file picked.
