@@ -138,6 +138,24 @@ pub fn file_table_ui(
                                 EntryKind::Link => "🔗",
                                 EntryKind::File => "🗋",
                             };
+                            // A name shown in the fallback charset is a guess: marked.
+                            if let Some(guess) = pane.guessed_charset(&entry.name) {
+                                ui.add(
+                                    egui::Label::new(
+                                        egui::RichText::new(format!("{}?", guess.name()))
+                                            .small()
+                                            .weak(),
+                                    )
+                                    .selectable(false),
+                                )
+                                .on_hover_text(format!(
+                                    "This name is not UTF-8 and the server does not say \
+                                     which charset it uses: it is shown as {}, a guess \
+                                     (Edit > Settings > Interface; a site can set its \
+                                     charset in the Site Manager).",
+                                    guess.name()
+                                ));
+                            }
                             ui.add(
                                 egui::Label::new(format!(
                                     "{icon} {}",

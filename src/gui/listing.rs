@@ -61,13 +61,45 @@ pub fn type_label(entry: &Entry) -> String {
     }
 }
 
+/// How one side's names become text: its charset, and for a UTF-8 ("Auto") server that
+/// does not announce UTF8, a fallback charset for the names that are not UTF-8 (a guess,
+/// which the window marks). Names stay bytes for every operation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameDecoder {
+    pub charset: Charset,
+    pub fallback: Option<Charset>,
+}
+
+impl NameDecoder {
+    pub fn new(charset: Charset) -> Self {
+        Self {
+            charset,
+            fallback: None,
+        }
+    }
+
+    /// The name as text (U+FFFD where its bytes mean nothing in the charset).
+    pub fn decode<'a>(&self, name: &'a [u8]) -> Cow<'a, str> {
+        match self.guess(name) {
+            Some(fallback) => fallback.decode(name),
+            None => self.charset.decode(name),
+        }
+    }
+
+    /// The fallback charset `name` is shown in, when it is shown in one (a guess).
+    pub fn guess(&self, name: &[u8]) -> Option<Charset> {
+        self.fallback
+            .filter(|_| self.charset.is_utf8() && std::str::from_utf8(name).is_err())
+    }
+}
+
 /// A folder's entries, in the order they were listed, with their keys.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     pub entries: Arc<[Entry]>,
     pub keys: Arc<ListingKeys>,
-    /// The charset the names are shown and filtered in (a site's, for the server's names).
-    pub charset: Charset,
+    /// How the names are shown and filtered (a site's charset, for the server's names).
+    pub decoder: NameDecoder,
 }
 
 impl Listing {
@@ -77,12 +109,12 @@ impl Listing {
 
     /// Names in UTF-8 (the local disk's, or a UTF-8 server's).
     pub fn new(entries: Arc<[Entry]>) -> Self {
-        Self::in_charset(entries, Charset::UTF8)
+        Self::decoded(entries, NameDecoder::default())
     }
 
-    /// Names in `charset`: shown decoded, and the filter matches the decoded text.
-    pub fn in_charset(entries: Arc<[Entry]>, charset: Charset) -> Self {
-        let keys = ListingKeys::new(&entries, charset);
+    /// Names shown as `decoder` decodes them; the filter matches the decoded text.
+    pub fn decoded(entries: Arc<[Entry]>, decoder: NameDecoder) -> Self {
+        let keys = ListingKeys::new(&entries, decoder);
         if entries.len() >= Self::OFF_THREAD {
             // Made here, off the UI thread, so that no header click sorts 100,000 rows in a
             // frame (about 8 ms each on the 2-core test machine).
@@ -93,14 +125,14 @@ impl Listing {
         Self {
             entries,
             keys: Arc::new(keys),
-            charset,
+            decoder,
         }
     }
 
     /// An entry's name as the window shows it: decoded in the listing's charset, control
     /// and bidi characters as escapes.
     pub fn display_name<'a>(&self, name: &'a [u8]) -> Cow<'a, str> {
-        match self.charset.decode(name) {
+        match self.decoder.decode(name) {
             Cow::Borrowed(text) => crate::visible::visible(text),
             Cow::Owned(text) => Cow::Owned(crate::visible::visible(&text).into_owned()),
         }
@@ -143,7 +175,7 @@ struct ColumnOrder {
 }
 
 impl ListingKeys {
-    pub fn new(entries: &[Entry], charset: Charset) -> Self {
+    pub fn new(entries: &[Entry], decoder: NameDecoder) -> Self {
         let mut lower = String::new();
         let mut ends = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -151,7 +183,7 @@ impl ListingKeys {
                 Ok(name) if name.is_ascii() => {
                     lower.extend(name.chars().map(|c| c.to_ascii_lowercase()));
                 }
-                _ => lower.push_str(&charset.decode(&entry.name).to_lowercase()),
+                _ => lower.push_str(&decoder.decode(&entry.name).to_lowercase()),
             }
             ends.push(lower.len());
         }
@@ -403,7 +435,7 @@ mod tests {
     #[test]
     fn the_keys_sort_as_the_comparisons_do_for_every_column_both_ways() {
         let entries = entries(2_000);
-        let keys = ListingKeys::new(&entries, Charset::UTF8);
+        let keys = ListingKeys::new(&entries, NameDecoder::default());
         for column in SortColumn::ALL {
             // Descending first for half the columns: either direction may make the order.
             let directions = if column.index() % 2 == 0 {
@@ -463,7 +495,7 @@ mod tests {
             Entry::new("", EntryKind::File),
             Entry::new("Plain", EntryKind::Dir),
         ];
-        let keys = ListingKeys::new(&entries, Charset::UTF8);
+        let keys = ListingKeys::new(&entries, NameDecoder::default());
         assert_eq!(keys.lower_name(0), "été.txt");
         assert_eq!(keys.lower_name(1), "bad\u{fffd}name");
         assert_eq!(keys.lower_name(2), "");
@@ -492,7 +524,7 @@ mod tests {
             .iter()
             .map(|n| Entry::new(*n, EntryKind::File))
             .collect();
-        let keys = ListingKeys::new(&entries, Charset::UTF8);
+        let keys = ListingKeys::new(&entries, NameDecoder::default());
         for needle in [
             "", "a", "aa", "ab", "b", "abc", "abcd", "0042.", "txt", "é", "té", "éé", "x", "aé",
         ] {

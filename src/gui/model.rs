@@ -62,6 +62,8 @@ pub struct Model {
     pub tls_refused: bool,
     /// A certificate the browsing connection could not verify, for the trust dialog.
     pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
+    /// The fallback charset chosen in Edit > Settings (`PaneState::fallback` once logged on).
+    pub remote_fallback: Option<crate::proto::charset::Charset>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
     pub remote_time_offset_minutes: i32,
 }
@@ -101,8 +103,8 @@ impl Model {
         } else {
             0
         };
-        let charset = self.remote.charset;
-        move |entries| Listing::in_charset(shift_times(entries, minutes), charset)
+        let decoder = self.remote.decoder();
+        move |entries| Listing::decoded(shift_times(entries, minutes), decoder)
     }
 
     /// A remote listing, its keys made (`listing_maker`), answered into the remote pane.
@@ -157,6 +159,11 @@ impl Model {
                 ConnectionState::Connecting => self.connected = false,
                 ConnectionState::LoggedOn(capabilities) => {
                     self.connected = true;
+                    // An "Auto" server that does not say its names are UTF-8: names that
+                    // are not are shown in the fallback charset, marked as a guess.
+                    self.remote.fallback = self
+                        .remote_fallback
+                        .filter(|_| self.remote.charset.is_utf8() && !capabilities.utf8);
                     self.capabilities = Some(capabilities);
                 }
                 ConnectionState::Disconnected { .. } => {
@@ -216,7 +223,7 @@ impl Model {
                 kind,
                 local,
                 // The window is connected to one server at a time: its charset.
-                visible(&self.remote.charset.decode(&remote)).into_owned(),
+                visible(&self.remote.decoder().decode(&remote)).into_owned(),
                 size,
             ),
             EngineEvent::ItemChanged {
@@ -235,7 +242,7 @@ impl Model {
             EngineEvent::ItemRenamed { id, local, remote } => self.queue.renamed(
                 id,
                 local,
-                visible(&self.remote.charset.decode(&remote)).into_owned(),
+                visible(&self.remote.decoder().decode(&remote)).into_owned(),
             ),
             EngineEvent::Progress(progress) => {
                 for p in progress {
@@ -273,7 +280,7 @@ impl Model {
             }
             Direction::Upload => {
                 // The queue keeps the remote path as shown (decoded in the charset).
-                let shown = self.remote.charset.decode(&self.remote.files.path);
+                let shown = self.remote.decoder().decode(&self.remote.files.path);
                 if path::parent(row.remote.as_bytes()) == visible(&shown).as_bytes() {
                     self.remote.dirty = true;
                 }

@@ -88,6 +88,11 @@ impl FilePane {
         self.listing.display_name(name)
     }
 
+    /// The fallback charset a name is shown in, when that is a guess (`NameDecoder::guess`).
+    pub fn guessed_charset(&self, name: &[u8]) -> Option<crate::proto::charset::Charset> {
+        self.listing.decoder.guess(name)
+    }
+
     pub fn show(&mut self, path: Vec<u8>, listing: Listing) {
         let same_folder = path == self.path;
         let keep: BTreeSet<Vec<u8>> = if same_folder {

@@ -53,6 +53,9 @@ pub struct PaneState {
     /// The charset of this side's names (the site's, for the server): names and the path
     /// are shown decoded, and a path typed in the bar is encoded back.
     pub charset: crate::proto::charset::Charset,
+    /// For an "Auto" (UTF-8) server that does not announce UTF8: the charset names that are
+    /// not UTF-8 are shown in (Edit > Settings > Interface), a guess the window marks.
+    pub fallback: Option<crate::proto::charset::Charset>,
 }
 
 impl PaneState {
@@ -108,8 +111,16 @@ impl PaneState {
     }
 
     /// The path bar shows the folder shown (called while the user is not typing in it).
+    /// How this side's names are shown.
+    pub fn decoder(&self) -> crate::gui::listing::NameDecoder {
+        crate::gui::listing::NameDecoder {
+            charset: self.charset,
+            fallback: self.fallback,
+        }
+    }
+
     pub fn sync_path_text(&mut self) {
-        let shown = self.charset.decode(&self.files.path);
+        let shown = self.decoder().decode(&self.files.path);
         if self.path_text != shown {
             self.path_text = shown.into_owned();
         }

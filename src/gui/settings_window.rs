@@ -363,6 +363,40 @@ impl SettingsWindow {
                 ui.radio_value(&mut s.theme, Theme::System, "Follow the desktop");
                 ui.radio_value(&mut s.theme, Theme::Light, "Light");
                 ui.radio_value(&mut s.theme, Theme::Dark, "Dark");
+                ui.add_space(8.0);
+                ui.strong("File names that are not UTF-8");
+                let locale = Settings {
+                    fallback_charset: None,
+                    ..Settings::default()
+                }
+                .fallback_charset();
+                let from_locale = format!("From the desktop's language ({})", locale.name());
+                grid(ui, "settings-fallback-charset", |ui| {
+                    labelled(ui, "Show them as:", |ui| {
+                        egui::ComboBox::from_id_salt("fallback-charset")
+                            .width(260.0)
+                            .selected_text(
+                                s.fallback_charset.clone().unwrap_or(from_locale.clone()),
+                            )
+                            .show_ui(ui, |ui| {
+                                ui.selectable_value(&mut s.fallback_charset, None, from_locale);
+                                for name in crate::gui::site_manager::CHARSETS {
+                                    ui.selectable_value(
+                                        &mut s.fallback_charset,
+                                        Some(name.to_owned()),
+                                        name,
+                                    );
+                                }
+                            })
+                            .response
+                    });
+                });
+                ui.weak(
+                    "For a server whose site says \"Autodetect\" and that does not announce \
+                     UTF-8: names that are not UTF-8 are shown in this charset, marked as a \
+                     guess. Their bytes are kept for every transfer; a site can set its own \
+                     charset in the Site Manager.",
+                );
             }
             Page::Logging => {
                 ui.heading("Logging");

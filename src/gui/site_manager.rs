@@ -1239,7 +1239,7 @@ fn charset_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form) {
     ui.radio_value(
         &mut kind,
         0,
-        "Autodetect (UTF-8; other names kept byte for byte)",
+        "Autodetect (UTF-8; other names shown in the fallback charset of Edit > Settings)",
     );
     ui.radio_value(&mut kind, 1, "Force UTF-8");
     ui.radio_value(&mut kind, 2, "Use custom charset");

@@ -17,7 +17,7 @@ pub fn tree_ui(
     current: &[u8],
     side: Side,
     places: &[Place],
-    charset: crate::proto::charset::Charset,
+    decoder: crate::gui::listing::NameDecoder,
     actions: &mut Vec<UiAction>,
 ) {
     if !places.is_empty() {
@@ -58,7 +58,7 @@ pub fn tree_ui(
                 } else {
                     ui.add_space(14.0);
                 }
-                let name = charset.decode(&row.name);
+                let name = decoder.decode(&row.name);
                 let name = visible(&name);
                 let label = ui.selectable_label(row.path == current, format!("🗀 {name}"));
                 if label.clicked() && row.path != current {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::local::Replacement;
 use crate::net::{DataMode, DataSettings, PortRange};
-use crate::proto::charset::CharsetError;
+use crate::proto::charset::{Charset, CharsetError};
 use crate::proto::listing::ListingLimits;
 use crate::remote::{FtpSettings, Protocol, Server};
 use crate::secret::Secret;
@@ -63,6 +63,9 @@ pub struct Settings {
     pub log_to_file: bool,
     pub log_file_path: Option<PathBuf>,
     pub log_file_max_mib: u64,
+    /// The charset the window shows names in that are not UTF-8, from an "Auto" server
+    /// that does not announce UTF8 (a guess, marked); `None`: from the desktop's locale.
+    pub fallback_charset: Option<String>,
     pub theme: Theme,
     /// Where saved passwords go: the OS keyring, a master-password vault, or nowhere.
     pub password_store: StoreKind,
@@ -98,6 +101,7 @@ impl Default for Settings {
             log_to_file: false,
             log_file_path: None,
             log_file_max_mib: 10,
+            fallback_charset: None,
             theme: Theme::default(),
             password_store: StoreKind::default(),
             invalid_char_replacement: Replacement::DEFAULT,
@@ -130,6 +134,21 @@ impl Settings {
         };
         let cap = self.log_file_max_mib.clamp(1, 1024) * 1024 * 1024;
         self.log_to_file.then_some((path, cap))
+    }
+
+    /// The fallback charset in use: the one chosen, else the locale's
+    /// (`fallback_for_locale`); a name that is no charset falls back to the locale's too.
+    pub fn fallback_charset(&self) -> Charset {
+        self.fallback_charset
+            .as_deref()
+            .and_then(|name| Charset::from_name(name).ok())
+            .unwrap_or_else(|| {
+                let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+                    .iter()
+                    .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+                    .unwrap_or_default();
+                Charset::from_name(fallback_for_locale(&locale)).unwrap_or_default()
+            })
     }
 
     pub fn timeout(&self) -> Duration {
@@ -215,9 +234,46 @@ impl Settings {
     }
 }
 
+/// The legacy charset a desktop's locale suggests for names that are not UTF-8: CP949 for
+/// Korean, Shift_JIS for Japanese, GB18030 for mainland Chinese, Big5 for Taiwan and Hong
+/// Kong, windows-1252 for everything else (what Windows used there before UTF-8).
+pub fn fallback_for_locale(locale: &str) -> &'static str {
+    let lower = locale.to_ascii_lowercase();
+    let language = lower.split(['.', '@']).next().unwrap_or_default();
+    match language {
+        l if l.starts_with("ko") => "cp949",
+        l if l.starts_with("ja") => "shift_jis",
+        "zh_tw" | "zh_hk" | "zh_mo" => "big5",
+        l if l.starts_with("zh") => "gb18030",
+        _ => "windows-1252",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fallback_charset_follows_the_locale_unless_chosen() {
+        for (locale, charset) in [
+            ("ko_KR.UTF-8", "cp949"),
+            ("ja_JP.UTF-8", "shift_jis"),
+            ("zh_CN.UTF-8", "gb18030"),
+            ("zh_TW.UTF-8", "big5"),
+            ("zh_HK.Big5HKSCS", "big5"),
+            ("zh_SG", "gb18030"),
+            ("de_DE.UTF-8@euro", "windows-1252"),
+            ("C", "windows-1252"),
+            ("", "windows-1252"),
+        ] {
+            assert_eq!(fallback_for_locale(locale), charset, "{locale}");
+        }
+        let chosen = Settings {
+            fallback_charset: Some("shift_jis".into()),
+            ..Settings::default()
+        };
+        assert_eq!(chosen.fallback_charset().name(), "Shift_JIS");
+    }
     use crate::net::tls::TlsMode;
     use crate::sites::site::{CharsetChoice, LogonType, Protocol, SiteDataMode};
 

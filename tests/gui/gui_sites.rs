@@ -793,3 +793,34 @@ fn legacy_charset_site(names: &LegacyNames) {
         !renamed.exists() && !has_label(h, &format!("🗋 {}", names.renamed))
     });
 }
+
+#[test]
+fn an_auto_server_without_utf8_shows_other_names_in_the_fallback_charset_marked_as_a_guess() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let (report, _, _) = encoding_rs::EUC_KR.encode("한글 보고서.txt");
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file_raw_name("", &report, b"x");
+    server.write_file("plain.txt", b"p");
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    skiff::sites::settings::Settings {
+        fallback_charset: Some("cp949".into()),
+        ..Default::default()
+    }
+    .save(&config.path().join("settings.toml"))
+    .unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    quickconnect(&mut harness, &server);
+    settle(&mut harness);
+    let capabilities = harness.state().model().capabilities.clone().unwrap();
+    assert!(!capabilities.utf8, "vsftpd here does not announce UTF8");
+    // Shown in the fallback (CP949), marked as a guess; the UTF-8 name is not marked.
+    assert!(has_label(&harness, "🗋 한글 보고서.txt"));
+    assert_eq!(harness.get_all_by_label("EUC-KR?").count(), 1);
+    // Its bytes are kept: the row is the server's name.
+    let files = &harness.state().model().remote.files;
+    assert!(files.entries().iter().any(|e| e.name == report.as_ref()));
+    assert!(std::ffi::OsStr::from_bytes(&report).to_str().is_none());
+}

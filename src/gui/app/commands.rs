@@ -65,7 +65,7 @@ impl SkiffApp {
             }
             UiAction::AskRename(side, entry) => {
                 // Prefilled as the pane shows the name (decoded in the side's charset).
-                let name = self.pane(side).charset.decode(&entry.name).into_owned();
+                let name = self.pane(side).decoder().decode(&entry.name).into_owned();
                 let shown = self.shown_name(side, &entry);
                 self.dialog = Some(Dialog::Rename {
                     side,
@@ -411,7 +411,7 @@ impl SkiffApp {
 
     /// An entry's name as `side`'s pane shows it: decoded in its charset, escapes visible.
     fn shown_name(&self, side: Side, entry: &crate::proto::listing::Entry) -> String {
-        let decoded = self.pane(side).charset.decode(&entry.name);
+        let decoded = self.pane(side).decoder().decode(&entry.name);
         crate::visible::visible(&decoded).into_owned()
     }
 

@@ -91,8 +91,10 @@ impl SkiffApp {
         self.model.connected = false;
         self.model.capabilities = None;
         self.model.remote.clear();
-        // The site's charset: the server's names are shown in it, typed paths sent in it.
+        // The site's charset: the server's names are shown in it, typed paths sent in it;
+        // names that are not UTF-8 from an "Auto" server without UTF8 in the fallback one.
         self.model.remote.charset = options.charset;
+        self.model.remote_fallback = Some(self.cfg.settings.fallback_charset());
         self.server = Some(options);
         self.open(Side::Remote, url.path.clone());
         self.server_url = Some(url);

@@ -482,8 +482,8 @@ impl SkiffApp {
                 .min_size(40.0)
                 .max_size((height - 8.0 * ROW_HEIGHT - 40.0).max(40.0))
                 .show(ui, |ui| {
-                    let charset = pane.charset;
-                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, places, charset, actions);
+                    let decoder = pane.decoder();
+                    tree_ui::tree_ui(ui, &mut pane.tree, &current, side, places, decoder, actions);
                 });
         }
         let files = &mut pane.files;
