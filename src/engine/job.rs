@@ -140,6 +140,11 @@ async fn expand_remote(
             session.log().error(text);
             refused.push(shown(&entry.name));
         };
+        // A name that is not UTF-8 on an "Auto" server is read in the window's fallback.
+        let charset = match charset.is_utf8() {
+            true => spec.server.charset_for(&entry.name),
+            false => charset,
+        };
         let name =
             match crate::local::local_name(&entry.name, charset, spec.server.name_replacement) {
                 Ok(name) => name,

@@ -38,6 +38,9 @@ pub struct Server {
     pub timeout: Duration,
     /// The server's charset for paths and names.
     pub charset: Charset,
+    /// For a UTF-8 ("Auto") server that does not announce UTF8: the charset its names that
+    /// are not UTF-8 are read in (the window's fallback), e.g. to name downloaded files.
+    pub name_fallback: Option<Charset>,
     /// Where each connection's message log goes.
     pub log: LogSink,
     /// Transfers the engine may run to this server at once (a site's "maximum simultaneous
@@ -86,11 +89,23 @@ impl Server {
             credentials,
             timeout,
             charset,
+            name_fallback: None,
             log,
             max_transfers: None,
             name_replacement: Replacement::DEFAULT,
             listing_limits,
             protocol: Protocol::Ftp(FtpSettings { data, tls }),
+        }
+    }
+
+    /// The charset `name` is read in: the server's, or the fallback for a name that is not
+    /// UTF-8 on a UTF-8 server that has one (`name_fallback`).
+    pub fn charset_for(&self, name: &[u8]) -> Charset {
+        match self.name_fallback {
+            Some(fallback) if self.charset.is_utf8() && std::str::from_utf8(name).is_err() => {
+                fallback
+            }
+            _ => self.charset,
         }
     }
 
@@ -209,6 +224,27 @@ impl StoredServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_read_in_the_fallback_only_on_a_utf8_server() {
+        let cp949 = Charset::from_name("cp949").unwrap();
+        let hangul = b"\xc7\xd1\xb1\xdb.txt";
+        let mut server = Server::ftp("127.0.0.1", 21);
+        assert_eq!(
+            server.charset_for(hangul),
+            Charset::UTF8,
+            "no fallback: UTF-8"
+        );
+        server.name_fallback = Some(cp949);
+        assert_eq!(server.charset_for(hangul), cp949);
+        assert_eq!(server.charset_for("한글.txt".as_bytes()), Charset::UTF8);
+        server.charset = Charset::from_name("shift_jis").unwrap();
+        assert_eq!(
+            server.charset_for(hangul).name(),
+            "Shift_JIS",
+            "a site's own wins"
+        );
+    }
 
     #[test]
     fn a_stored_server_comes_back_the_same_without_its_password() {

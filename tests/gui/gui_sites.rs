@@ -823,4 +823,15 @@ fn an_auto_server_without_utf8_shows_other_names_in_the_fallback_charset_marked_
     let files = &harness.state().model().remote.files;
     assert!(files.entries().iter().any(|e| e.name == report.as_ref()));
     assert!(std::ffi::OsStr::from_bytes(&report).to_str().is_none());
+
+    // Downloaded, the local file is named as the name was shown (read in the fallback).
+    let at = table_row(&harness, "🗋 한글 보고서.txt");
+    double_click_at(&mut harness, at);
+    step_until(&mut harness, "the download", |h| {
+        has_label(h, "Successful transfers (1)")
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("한글 보고서.txt")).unwrap(),
+        b"x"
+    );
 }

@@ -327,7 +327,7 @@ impl SkiffApp {
                 Side::Remote => {
                     let named = crate::local::local_name(
                         &entry.name,
-                        server.charset,
+                        server.charset_for(&entry.name),
                         server.name_replacement,
                     );
                     let claim = |n: crate::local::LocalName| {

@@ -399,6 +399,27 @@ impl SkiffApp {
         }
     }
 
+    /// Once the browsing session knows whether the server's names are UTF-8: the server's
+    /// fallback charset as the pane's (`PaneState::fallback`), for the engine to name the
+    /// local files of names that are not.
+    fn follow_name_fallback(&mut self) {
+        let fallback = self.model.remote.fallback;
+        let Some(server) = self.server.as_ref().filter(|s| s.name_fallback != fallback) else {
+            return;
+        };
+        if !self.model.connected {
+            return;
+        }
+        let mut updated = (**server).clone();
+        updated.name_fallback = fallback;
+        let updated = Arc::new(updated);
+        self.engine
+            .send(crate::engine::EngineCommand::UpdateServer(Arc::clone(
+                &updated,
+            )));
+        self.server = Some(updated);
+    }
+
     /// The title last given to the window.
     pub fn title(&self) -> &str {
         &self.title
@@ -422,6 +443,7 @@ impl eframe::App for SkiffApp {
         }
         let more = self.drain();
         self.poll_jobs();
+        self.follow_name_fallback();
         if let Some(failure) = self.model.log_file.as_ref().and_then(|f| f.take_failure()) {
             self.model.log_file = None;
             self.model.push_error(failure);
