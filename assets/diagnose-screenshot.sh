@@ -13,7 +13,11 @@ source "$REPO/assets/shot-lib.sh"
 mkdir -p "$WORK/root/pub" "$WORK/local" "$WORK/config" "$WORK/data"
 printf 'hello\n' > "$WORK/root/pub/readme.txt"
 chown -R skiffftp:skiffftp "$WORK/root"
-VSFTPD_EXTRA="pasv_address=127.0.0.2" start_vsftpd "$WORK" 2122 30100 30109
+# TLS, trusted in the fresh config: Quickconnect tries TLS first.
+shot_tls
+shot_trust "$WORK/config" 2122
+VSFTPD_EXTRA="pasv_address=127.0.0.2
+$TLS_EXTRA" start_vsftpd "$WORK" 2122 30100 30109
 cd "$WORK/local"
 HOME="$WORK/local" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
   "$SHOT" "$OUT" --size 1200x800 --wait 4 --click 195,12 --click 250,94 --after-click 12 -- \

@@ -30,18 +30,9 @@ printf 'hello\n' > "$local_dir/notes.txt"
 head -c 20480 /dev/urandom > "$local_dir/invoice-2026-11.pdf"
 printf '<h1>Hi</h1>\n' > "$local_dir/website/index.html"
 
-# Explicit TLS with a self-signed certificate, trusted in the window's fresh config below
-# as a user would after checking it once: Quickconnect tries TLS first.
-openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 \
-  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
-FINGERPRINT=$(openssl x509 -in "$WORK/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
-VSFTPD_EXTRA="ssl_enable=YES
-rsa_cert_file=$WORK/cert.pem
-rsa_private_key_file=$WORK/key.pem
-allow_anon_ssl=NO
-force_local_logins_ssl=NO
-force_local_data_ssl=NO
-require_ssl_reuse=YES"
+# Explicit TLS with a self-signed certificate, trusted in the window's fresh config below.
+shot_tls
+VSFTPD_EXTRA="$TLS_EXTRA"
 start_vsftpd "$WORK" 2121 30000 30009
 cd "$local_dir"
 for size in 1280x800 900x600 1920x1080; do
@@ -51,11 +42,7 @@ for size in 1280x800 900x600 1920x1080; do
   # preferences, the window as large as the screen; the local pane starts in the home
   # folder.
   rm -rf "$WORK/config" "$WORK/data"
-  mkdir -p "$WORK/config/skiff"
-  cat > "$WORK/config/skiff/trusted-certificates.json" <<JSON
-{"version": 1, "certificates": [{"host": "127.0.0.1", "port": 2121,
-  "sha256": "$FINGERPRINT", "subject": "CN=127.0.0.1", "not_after": ""}]}
-JSON
+  shot_trust "$WORK/config" 2121
   HOME="$local_dir" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
     SKIFF_WINDOW_SIZE="$size" \
     "$SHOT" "$out" --size "$size" --wait 4 -- \

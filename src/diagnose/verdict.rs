@@ -132,11 +132,9 @@ pub fn judge(settings: &DataSettings, rounds: &[Round]) -> Judgement {
     }
     let failure = match (&recommendation, primary) {
         (Some(rec), _) => {
-            summary.push(format!(
-                "Recommended: {} (skiff flags: {})",
-                rec.text,
-                rec.cli_flags()
-            ));
+            // In words for every face; the CLI adds its flags (`cli_flags`) on a line of
+            // its own, and the window offers "Apply to this session".
+            summary.push(format!("Recommended: {}", rec.text));
             None
         }
         (None, Some(_)) => {
@@ -288,7 +286,10 @@ fn attempt_verdict(record: &ProbeRecord, round: &[ProbeRecord], settings: &DataS
                 let instead = if settings.use_control_peer_for_pasv {
                     format!("Skiff connects to {peer} instead")
                 } else {
-                    format!("connect to {peer} instead (drop --use-pasv-address)")
+                    format!(
+                        "connect to {peer} instead (not to the address in the reply: the \
+                         setting \"connect to the server's address\")"
+                    )
                 };
                 format!("{differs}, and {addr} cannot be reached ({reason}): {instead}")
             }

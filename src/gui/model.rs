@@ -259,7 +259,7 @@ impl Model {
                 id,
                 direction,
                 local,
-                remote: visible(&String::from_utf8_lossy(&remote)).into_owned(),
+                remote: visible(&self.remote.decoder().decode(&remote)).into_owned(),
                 existing,
             }),
             EngineEvent::Idle(counts) => self.counts = counts,

@@ -110,7 +110,7 @@ fn diagnose_shows_the_table_and_applies_passive_mode_to_the_site() {
     );
     assert!(
         window
-            .query_by_label("Recommended: passive mode (EPSV) (skiff flags: --mode passive)")
+            .query_by_label("Recommended: passive mode (EPSV)")
             .is_some()
     );
     // The verdicts are in the message log too.

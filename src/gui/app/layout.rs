@@ -41,7 +41,7 @@ impl SkiffApp {
         if self.prefs.show_log {
             egui::Panel::top("log")
                 .resizable(true)
-                .default_size(share(0.14, 60.0, 160.0))
+                .default_size(share(0.13, 60.0, 160.0))
                 .min_size(60.0)
                 .max_size(share(0.34, 60.0, f32::INFINITY))
                 .show(ui, |ui| {
@@ -59,7 +59,7 @@ impl SkiffApp {
         if self.prefs.show_queue {
             egui::Panel::bottom("queue")
                 .resizable(true)
-                .default_size(share(0.18, 80.0, 220.0))
+                .default_size(share(0.16, 80.0, 220.0))
                 .min_size(80.0)
                 .max_size(share(0.34, 80.0, f32::INFINITY))
                 .show(ui, |ui| {
@@ -480,7 +480,10 @@ impl SkiffApp {
                 .resizable(true)
                 .default_size((height * 0.35).clamp(40.0, 220.0))
                 .min_size(40.0)
-                .max_size((height - 8.0 * ROW_HEIGHT - 40.0).max(40.0))
+                // Eight rows and the header, each a row's height plus the spacing.
+                .max_size(
+                    (height - 9.0 * (ROW_HEIGHT + ui.spacing().item_spacing.y) - 12.0).max(40.0),
+                )
                 .show(ui, |ui| {
                     let decoder = pane.decoder();
                     tree_ui::tree_ui(ui, &mut pane.tree, &current, side, places, decoder, actions);
