@@ -14,8 +14,8 @@ mkdir -p "$WORK/root/pub" "$WORK/local" "$WORK/config" "$WORK/data"
 printf 'hello\n' > "$WORK/root/pub/readme.txt"
 chown -R skiffftp:skiffftp "$WORK/root"
 # TLS, trusted in the fresh config: Quickconnect tries TLS first.
-shot_tls
-shot_trust "$WORK/config" 2122
+demo_tls "$WORK"
+demo_trust "$WORK/config" 2122
 VSFTPD_EXTRA="pasv_address=127.0.0.2
 $TLS_EXTRA" start_vsftpd "$WORK" 2122 30100 30109
 cd "$WORK/local"

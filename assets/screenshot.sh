@@ -31,7 +31,7 @@ head -c 20480 /dev/urandom > "$local_dir/invoice-2026-11.pdf"
 printf '<h1>Hi</h1>\n' > "$local_dir/website/index.html"
 
 # Explicit TLS with a self-signed certificate, trusted in the window's fresh config below.
-shot_tls
+demo_tls "$WORK"
 VSFTPD_EXTRA="$TLS_EXTRA"
 start_vsftpd "$WORK" 2121 30000 30009
 cd "$local_dir"
@@ -42,7 +42,7 @@ for size in 1280x800 900x600 1920x1080; do
   # preferences, the window as large as the screen; the local pane starts in the home
   # folder.
   rm -rf "$WORK/config" "$WORK/data"
-  shot_trust "$WORK/config" 2121
+  demo_trust "$WORK/config" 2121
   HOME="$local_dir" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
     SKIFF_WINDOW_SIZE="$size" \
     "$SHOT" "$out" --size "$size" --wait 4 -- \

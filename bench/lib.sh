@@ -65,3 +65,29 @@ CONF
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# demo_tls WORK: a self-signed certificate for a demo vsftpd in WORK (the window's
+# Quickconnect tries TLS first); sets FINGERPRINT and TLS_EXTRA (lines for $VSFTPD_EXTRA).
+demo_tls() {
+  local work=$1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 \
+    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  FINGERPRINT=$(openssl x509 -in "$work/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+  TLS_EXTRA="ssl_enable=YES
+rsa_cert_file=$work/cert.pem
+rsa_private_key_file=$work/key.pem
+allow_anon_ssl=NO
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+require_ssl_reuse=YES"
+}
+
+# demo_trust CONFIG_HOME PORT: a fresh config of the window trusts the demo certificate, as
+# a user would after checking it once.
+demo_trust() {
+  mkdir -p "$1/skiff"
+  cat > "$1/skiff/trusted-certificates.json" <<JSON
+{"version": 1, "certificates": [{"host": "127.0.0.1", "port": $2,
+  "sha256": "$FINGERPRINT", "subject": "CN=127.0.0.1", "not_after": ""}]}
+JSON
+}

@@ -2,7 +2,7 @@
 # bench/window.sh [RUNS] — the real window's start and memory, under Xvfb with Mesa's
 # software rendering (as the screenshots are taken): the time from exec to the first frame
 # presented (median of RUNS, default 3), the resident memory (VmRSS) idle, and after
-# listing a 100,000-entry folder from a vsftpd on 127.0.0.1.
+# listing a 100,000-entry folder from a vsftpd with explicit TLS on 127.0.0.1.
 #
 # The first frame is reported by the window itself: started with
 # SKIFF_REPORT_FIRST_FRAME=FILE, it writes the wall-clock time at which its first frame was
@@ -103,10 +103,15 @@ seq 0 $((ENTRIES - 1)) | awk -v d="$WORK/root/big" \
   xargs touch
 chown -R skiffftp "$WORK/root"
 # The protocol log says when the listing has been sent.
+# Explicit TLS, its certificate trusted in the window's config (Quickconnect tries TLS
+# first, as a user's window would here).
+demo_tls "$WORK"
+demo_trust "$XDG_CONFIG_HOME" "$PORT"
 VSFTPD_EXTRA="xferlog_enable=YES
 log_ftp_protocol=YES
 xferlog_std_format=NO
-vsftpd_log_file=$WORK/vsftpd.log"
+vsftpd_log_file=$WORK/vsftpd.log
+$TLS_EXTRA"
 start_vsftpd "$WORK" "$PORT" "$PASV_MIN" "$PASV_MAX"
 
 start_window "ftp://skiffftp:skiffftp@127.0.0.1:$PORT/big"
