@@ -121,6 +121,12 @@ fn run(rt: &tokio::runtime::Runtime, server: &FtpServer) {
     // The tests' window: a fresh engine, its own config folder (never the user's sites and
     // settings), the system's fonts as the real window has them.
     let mut harness = gui_common::window(rt, local.path());
+    // Plain FTP allowed for this server, as a user who answered the question would have:
+    // Quickconnect tries TLS first, and what is timed here is the listing.
+    harness
+        .state_mut()
+        .prefs_mut()
+        .allow_plain_ftp(format!("{}:{}", server.host(), server.port()));
     let url = server.url("/big");
     for (label, text) in [("Host:", url.as_str()), ("Password:", server.password())] {
         harness.get_by_label(label).click();
