@@ -29,18 +29,8 @@ if [[ ! -f $WORK/root/big.bin ]] || [[ $(stat -c %s "$WORK/root/big.bin") -ne $S
   chown "$USER_NAME" "$WORK/root/big.bin"
 fi
 # A self-signed certificate: curl takes it with -k, skiff by its fingerprint.
-if [[ ! -f $WORK/cert.pem ]]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 \
-    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
-fi
-FINGERPRINT=$(openssl x509 -in "$WORK/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
-VSFTPD_EXTRA="ssl_enable=YES
-rsa_cert_file=$WORK/cert.pem
-rsa_private_key_file=$WORK/key.pem
-allow_anon_ssl=NO
-force_local_logins_ssl=NO
-force_local_data_ssl=NO
-require_ssl_reuse=YES
+demo_tls "$WORK"
+VSFTPD_EXTRA="$TLS_EXTRA
 ssl_ciphers=HIGH"
 start_vsftpd "$WORK" "$PORT" "$PASV_MIN" "$PASV_MAX"
 

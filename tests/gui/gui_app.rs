@@ -444,16 +444,7 @@ fn korean_japanese_chinese_and_emoji_names_render_and_filter() {
     // The quick filter takes CJK text.
     let filters = harness.get_all_by_label("🔎").count();
     assert_eq!(filters, 2, "one filter per pane");
-    let remote_filter = harness
-        .get_all_by_label("🔎")
-        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
-        .unwrap()
-        .rect()
-        .center();
-    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
-    harness.event(egui::Event::Text("日本".into()));
-    harness.step();
-    harness.step();
+    filter_remote(&mut harness, "日本");
     let remote = &harness.state().model().remote.files;
     assert_eq!(remote.len(), 1, "only the Japanese name passes the filter");
     assert_eq!(remote.row(0).unwrap().name_lossy(), "日本語のファイル.pdf");

@@ -690,15 +690,7 @@ fn legacy_charset_site(names: &LegacyNames) {
     assert!(!has_label(&harness, "\u{fffd}"), "{charset}");
 
     // The filter matches the decoded name.
-    let remote_filter = harness
-        .get_all_by_label("🔎")
-        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
-        .unwrap()
-        .rect()
-        .center();
-    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
-    harness.event(egui::Event::Text(names.filter.into()));
-    settle(&mut harness);
+    filter_remote(&mut harness, names.filter);
     let remote = &harness.state().model().remote.files;
     assert_eq!(
         remote.len(),
@@ -728,10 +720,7 @@ fn legacy_charset_site(names: &LegacyNames) {
     );
 
     // Into the folder: the path bar shows its name decoded.
-    click_at(&mut harness, remote_filter, egui::PointerButton::Primary);
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.key_press(egui::Key::Backspace);
-    settle(&mut harness);
+    filter_remote(&mut harness, "");
     let at = table_row(&harness, &folder_row);
     double_click_at(&mut harness, at);
     let folder_path = [b"/".as_slice(), &bytes(names.folder)].concat();

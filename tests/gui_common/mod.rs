@@ -174,6 +174,24 @@ pub fn step_until(
     );
 }
 
+/// Types `text` into the remote pane's quick filter (the right one of the two) in place of
+/// what it held; an empty `text` clears it.
+pub fn filter_remote(harness: &mut Harness<'_, SkiffApp>, text: &str) {
+    let remote_filter = harness
+        .get_all_by_label("🔎")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap()
+        .rect()
+        .center();
+    click_at(harness, remote_filter, egui::PointerButton::Primary);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    match text {
+        "" => harness.key_press(egui::Key::Backspace),
+        text => harness.event(egui::Event::Text(text.into())),
+    }
+    settle(harness);
+}
+
 /// A few frames, for a click's effect to show (a menu to open, a page to switch).
 pub fn settle(h: &mut Harness<'_, SkiffApp>) {
     for _ in 0..3 {
