@@ -29,6 +29,7 @@ pub mod rate;
 pub mod remote;
 pub mod secret;
 pub mod setup;
+pub mod sftp;
 pub mod sites;
 pub mod transfer;
 pub mod url;

@@ -1185,7 +1185,7 @@ fn describe_tls(conn: &rustls::ClientConnection) -> String {
 }
 
 /// Resolves `host` and connects to the first address that answers, each try bounded.
-async fn connect_tcp(
+pub(crate) async fn connect_tcp(
     host: &str,
     port: u16,
     timeout: Duration,

@@ -10,6 +10,7 @@ mod error;
 pub mod tls;
 
 pub use crate::secret::Credentials;
+pub(crate) use connection::connect_tcp;
 pub use connection::{
     ConnectOptions, Connection, DataStream, LIST_PHASE, ProbeFailure, ProbeMethod, ProbeRecord,
     StoreMode,
