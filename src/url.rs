@@ -1,4 +1,5 @@
-//! `ftp://`, `ftpes://` and `ftps://` URLs as the CLI and the quickconnect bar take them.
+//! `ftp://`, `ftpes://`, `ftps://` and `sftp://` URLs as the CLI and the quickconnect bar
+//! take them.
 //!
 //! `ftp://[user[:password]@]host[:port]/path`, with percent-decoding of user, password and
 //! path. The path is kept as bytes: `%C7%D1` is an EUC-KR byte pair, not UTF-8.
@@ -17,6 +18,8 @@ pub enum Scheme {
     Ftpes,
     /// Implicit FTPS: TLS from the first byte (port 990).
     Ftps,
+    /// SFTP over SSH (port 22).
+    Sftp,
 }
 
 impl Scheme {
@@ -24,6 +27,7 @@ impl Scheme {
         match self {
             Scheme::Ftp | Scheme::Ftpes => 21,
             Scheme::Ftps => 990,
+            Scheme::Sftp => 22,
         }
     }
 
@@ -35,7 +39,7 @@ impl Scheme {
             Scheme::Ftpes => TlsMode::Explicit,
             Scheme::Ftps => TlsMode::Implicit,
             Scheme::Ftp if tls_if_available => TlsMode::ExplicitIfAvailable,
-            Scheme::Ftp => TlsMode::None,
+            Scheme::Ftp | Scheme::Sftp => TlsMode::None,
         }
     }
 
@@ -44,6 +48,7 @@ impl Scheme {
             Scheme::Ftp => "ftp",
             Scheme::Ftpes => "ftpes",
             Scheme::Ftps => "ftps",
+            Scheme::Sftp => "sftp",
         }
     }
 }
@@ -62,7 +67,7 @@ pub struct FtpUrl {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("unsupported URL scheme {0:?}: use ftp://, ftpes:// or ftps://")]
+    #[error("unsupported URL scheme {0:?}: use ftp://, ftpes://, ftps:// or sftp://")]
     Scheme(String),
     #[error("the URL has no host: {0:?}")]
     MissingHost(String),
@@ -119,6 +124,7 @@ impl FtpUrl {
             "ftp" => Scheme::Ftp,
             "ftpes" => Scheme::Ftpes,
             "ftps" => Scheme::Ftps,
+            "sftp" => Scheme::Sftp,
             other => return Err(UrlError::Scheme(other.to_owned())),
         };
         let (authority, path) = match rest.find('/') {

@@ -97,7 +97,8 @@ pub(crate) fn resolve(
             (url, shown, server, Some(site))
         }
         None => {
-            let text = arg.context("give an ftp://, ftpes:// or ftps:// URL, or --site NAME")?;
+            let text =
+                arg.context("give an ftp://, ftpes://, ftps:// or sftp:// URL, or --site NAME")?;
             let url = FtpUrl::parse(text)?;
             let mut server = settings.url_server(&url, args.tls_if_available);
             if server.credentials.password.is_none() {
@@ -161,6 +162,30 @@ pub(crate) fn resolve(
         let (tls, store) = tls_settings(ftp.tls.mode, args, &host, port)?;
         ftp.tls = tls;
         trust_store = store;
+    }
+    if let Some(ssh) = server.ssh_settings_mut() {
+        for key in &args.trust_host_key {
+            if !key.trim().starts_with("SHA256:") {
+                return Err(UsageError(format!(
+                    "--trust-host-key {key:?} is not an SSH fingerprint: give it as \
+                     `ssh-keygen -lf` prints it, SHA256:..."
+                ))
+                .into());
+            }
+        }
+        ssh.trusted_host_keys
+            .extend(args.trust_host_key.iter().cloned());
+        ssh.key_files.extend(args.key_file.iter().cloned());
+        ssh.known_hosts_files
+            .extend(crate::sites::known_hosts::default_path());
+        if let Some(passphrase) = env_secret("SKIFF_KEY_PASSPHRASE") {
+            ssh.key_passphrase = Some(passphrase);
+        }
+    } else if !args.trust_host_key.is_empty() || !args.key_file.is_empty() {
+        return Err(UsageError(
+            "--trust-host-key and --key-file apply to SFTP (sftp:// URLs and SFTP sites)".into(),
+        )
+        .into());
     }
     server.log = if args.log {
         LogSink::new(ConnId(1), |line| {

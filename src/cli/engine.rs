@@ -18,6 +18,7 @@ use crate::engine::{
 use crate::net::tls::{CertInfo, CertProblem, normalize_fingerprint};
 use crate::proto::listing::Entry;
 use crate::remote::{Capabilities, ErrorKind, RemoteError, Security, Server};
+use crate::sftp::HostKeyInfo;
 use crate::sites::trust::{TrustStore, TrustedCert};
 
 pub(crate) struct CliEngine {
@@ -51,11 +52,11 @@ impl CliEngine {
         };
         // The CLI blocks on the receiver: nothing to wake.
         let (handle, events) = engine::spawn(config, Arc::new(|| {}));
-        let vouched = target
-            .server
-            .ftp_settings()
-            .map(|ftp| ftp.tls.trusted_fingerprints.clone())
-            .unwrap_or_default();
+        let vouched = match (target.server.ftp_settings(), target.server.ssh_settings()) {
+            (Some(ftp), _) => ftp.tls.trusted_fingerprints.clone(),
+            (_, Some(ssh)) => ssh.trusted_host_keys.clone(),
+            _ => Vec::new(),
+        };
         Self {
             handle,
             events,
@@ -189,6 +190,9 @@ impl CliEngine {
     /// With an unverifiable certificate and a terminal: shows it and asks. When the user
     /// trusts it, the server's settings trust it from now on.
     fn trusted_after_asking(&mut self, err: &RemoteError) -> anyhow::Result<bool> {
+        if let Some(key) = err.unknown_host_key() {
+            return self.host_key_trusted_after_asking(key);
+        }
         let Some(info) = err.untrusted_certificate() else {
             return Ok(false);
         };
@@ -207,10 +211,60 @@ impl CliEngine {
         Ok(true)
     }
 
+    /// With an unknown SSH host key and a terminal: shows it and asks, as `ssh` does.
+    fn host_key_trusted_after_asking(&mut self, key: &HostKeyInfo) -> anyhow::Result<bool> {
+        let vouched = self
+            .vouched
+            .iter()
+            .any(|v| crate::sftp::host_keys::same_fingerprint(v, &key.fingerprint));
+        if !std::io::stdin().is_terminal() || vouched {
+            return Ok(false);
+        }
+        if !ask_to_trust_host_key(key)? {
+            return Ok(false);
+        }
+        self.vouched.push(key.fingerprint.clone());
+        let mut server = (*self.server).clone();
+        if let Some(ssh) = server.ssh_settings_mut() {
+            ssh.trusted_host_keys.push(key.fingerprint.clone());
+        }
+        self.server = Arc::new(server);
+        Ok(true)
+    }
+
+    /// Saves a host key the user vouched for to Skiff's `known_hosts`, once a logon
+    /// accepted it.
+    fn remember_host_key(&self, key: &HostKeyInfo) -> anyhow::Result<()> {
+        let vouched = self
+            .vouched
+            .iter()
+            .any(|v| crate::sftp::host_keys::same_fingerprint(v, &key.fingerprint));
+        let Some(path) = crate::sites::known_hosts::default_path().filter(|_| vouched) else {
+            return Ok(());
+        };
+        crate::sites::known_hosts::remember(&path, key).map_err(|err| {
+            anyhow::anyhow!("cannot save the host key to {}: {err}", path.display())
+        })?;
+        self.server.log.status(format!(
+            "Host key saved for {} in {}",
+            crate::sftp::host_keys::host_pattern(&key.host, key.port),
+            path.display()
+        ));
+        Ok(())
+    }
+
     /// Saves a certificate the user vouched for (by fingerprint or at the prompt), so the
     /// next connection proceeds silently. A certificate that verified against a CA is not
     /// pinned unless vouched for: its renewal must not look like an attack.
     fn remember_trusted(&mut self, capabilities: &Capabilities) -> anyhow::Result<()> {
+        if let Security::Ssh {
+            host_key,
+            known: false,
+            ..
+        } = &capabilities.security
+        {
+            return self.remember_host_key(host_key);
+        }
         let Security::Tls {
             certificate: Some(cert),
             ..
@@ -257,6 +311,10 @@ impl CliEngine {
                 }
                 _ => "",
             },
+            ErrorKind::HostKey if err.unknown_host_key().is_some() => {
+                "; compare it with the fingerprint the server's administrator gives, and trust \
+                 it with --trust-host-key if it is the same"
+            }
             _ => "",
         };
         format!("{err}{hint}")
@@ -290,6 +348,22 @@ impl CliEngine {
         };
         tokio::time::timeout(bound, drain).await.ok();
     }
+}
+
+fn ask_to_trust_host_key(key: &HostKeyInfo) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "The authenticity of host '{}' can't be established.",
+        crate::sftp::host_keys::host_pattern(&key.host, key.port)
+    )?;
+    writeln!(err, "  Key type:    {}", key.algorithm)?;
+    writeln!(err, "  Fingerprint: {}", key.fingerprint)?;
+    write!(err, "Trust this host key and remember it? [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 fn ask_to_trust(info: &CertInfo) -> anyhow::Result<bool> {

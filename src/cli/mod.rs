@@ -227,6 +227,14 @@ pub struct CommonArgs {
     /// Also trust the CA certificates in this PEM file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<std::path::PathBuf>,
+    /// SFTP: trust the server's host key with this fingerprint (SHA256:..., as
+    /// `ssh-keygen -lf` prints it) and remember it.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_host_key: Vec<String>,
+    /// SFTP: log on with this private key file (OpenSSH format), before the agent and
+    /// ~/.ssh/id_*.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Vec<std::path::PathBuf>,
 }
 
 /// A command line that asks for something the command cannot do: exit code 2, as clap's.

@@ -173,7 +173,19 @@ mod tests {
                 .unwrap_err()
                 .contains("port")
         );
-        assert!(quickconnect_target(&quick("sftp://host", "", "", "")).is_err());
+        assert!(quickconnect_target(&quick("http://host", "", "", "")).is_err());
+    }
+
+    #[test]
+    fn an_sftp_url_connects_over_ssh_on_port_22() {
+        let (url, server) = quickconnect_target(&quick("sftp://host", "kim", "pw", "")).unwrap();
+        assert_eq!(url.port, 22);
+        assert!(server.ssh_settings().is_some());
+        assert_eq!(server.credentials.user.as_deref(), Some("kim"));
+        assert_eq!(
+            host_and_port_fields(&url),
+            ("sftp://host".to_owned(), String::new())
+        );
     }
 
     #[test]

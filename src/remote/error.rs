@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Tls,
     /// The server's certificate is not trusted (unknown, or changed since it was trusted).
     Certificate,
+    /// The SSH server's host key is not known yet, or changed.
+    HostKey,
     /// A data connection could not be made, or broke.
     DataConnection,
     /// The server refused the operation (a 5xx reply: no such file, no permission, ...).
@@ -100,6 +102,13 @@ pub struct CertificateIssue {
     pub info: Option<CertInfo>,
 }
 
+/// An SSH host key the connection refused, with what a face needs to show it and ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostKeyIssue {
+    pub key: crate::sftp::HostKeyInfo,
+    pub verdict: crate::sftp::Verdict,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteError {
     kind: ErrorKind,
@@ -107,6 +116,7 @@ pub struct RemoteError {
     reply: Option<ServerReply>,
     message: String,
     certificate: Option<Box<CertificateIssue>>,
+    host_key: Option<Box<HostKeyIssue>>,
 }
 
 impl RemoteError {
@@ -119,6 +129,7 @@ impl RemoteError {
             reply: None,
             message: message.into(),
             certificate: None,
+            host_key: None,
         }
     }
 
@@ -152,6 +163,23 @@ impl RemoteError {
     pub(crate) fn with_certificate(mut self, issue: CertificateIssue) -> Self {
         self.certificate = Some(Box::new(issue));
         self
+    }
+
+    pub(crate) fn with_host_key(mut self, issue: HostKeyIssue) -> Self {
+        self.host_key = Some(Box::new(issue));
+        self
+    }
+
+    /// The refused SSH host key, for a face to show and ask about.
+    pub fn host_key(&self) -> Option<&HostKeyIssue> {
+        self.host_key.as_deref()
+    }
+
+    /// The host key is not known yet (neither recorded nor changed): a face may ask.
+    pub fn unknown_host_key(&self) -> Option<&crate::sftp::HostKeyInfo> {
+        self.host_key()
+            .filter(|issue| issue.verdict == crate::sftp::Verdict::Unknown)
+            .map(|issue| &issue.key)
     }
 
     pub fn kind(&self) -> ErrorKind {

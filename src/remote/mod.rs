@@ -6,8 +6,8 @@
 //! set a modified time, a raw command where the protocol has one, and what the server offers
 //! ([`Capabilities`]). Errors are [`RemoteError`]s: a kind, the server's reply, a sentence.
 //!
-//! FTP and FTPS implement it in `remote::ftp` over `crate::net`; SFTP will be a second
-//! implementation beside it, without touching the engine, the queue or the window. No FTP
+//! FTP and FTPS implement it in `remote::ftp` over `crate::net`; SFTP in `remote::sftp` over
+//! `crate::sftp`, without touching the engine, the queue or the window. No FTP
 //! type is seen above this module: data-connection mode, port range, external IP, EPSV and
 //! TLS travel inside [`Protocol::Ftp`] as settings of the site, read only by `remote::ftp`.
 //!
@@ -19,10 +19,11 @@
 mod error;
 mod ftp;
 mod server;
+mod sftp;
 
 use std::time::Duration;
 
-pub use error::{CertificateIssue, ErrorKind, RemoteError, RetryClass, ServerReply};
+pub use error::{CertificateIssue, ErrorKind, HostKeyIssue, RemoteError, RetryClass, ServerReply};
 pub use server::{FtpSettings, Protocol, Server, ServerKey, StoredServer};
 
 use crate::cancel::Cancel;
@@ -93,6 +94,15 @@ pub enum Security {
         data: bool,
         /// The server's certificate.
         certificate: Option<CertInfo>,
+    },
+    /// SSH (SFTP): everything is encrypted.
+    Ssh {
+        /// The server's host key.
+        host_key: crate::sftp::HostKeyInfo,
+        /// It was recorded in a `known_hosts` file (not only trusted for this connection).
+        known: bool,
+        /// How the login was made ("password", "publickey, ~/.ssh/id_ed25519", ...).
+        authentication: String,
     },
 }
 
@@ -239,6 +249,7 @@ pub trait RemoteSession: Send {
 pub async fn connect(server: &Server) -> Result<Box<dyn RemoteSession>, RemoteError> {
     match &server.protocol {
         Protocol::Ftp(_) => ftp::connect(server).await,
+        Protocol::Sftp(ssh) => sftp::connect(server, ssh).await,
     }
 }
 

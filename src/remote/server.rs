@@ -14,12 +14,15 @@ use crate::net::{ConnectOptions, DataMode, DataSettings, PortRange};
 use crate::proto::charset::Charset;
 use crate::proto::listing::ListingLimits;
 use crate::secret::{Credentials, Secret};
+use crate::sftp::SshSettings;
 
 /// The protocol a server speaks, with its own settings.
 #[derive(Debug, Clone)]
 pub enum Protocol {
     /// FTP, plain or over TLS (FTPS).
     Ftp(FtpSettings),
+    /// SFTP over SSH: how the host key is checked and how to log on.
+    Sftp(SshSettings),
 }
 
 /// FTP's settings of a site: how data connections are made, and TLS.
@@ -70,6 +73,29 @@ impl Server {
         Self::from_ftp(ConnectOptions::new(host, port))
     }
 
+    /// An SFTP server with the default settings (the user's `known_hosts`, the agent and
+    /// default key files without a password).
+    pub fn sftp(host: impl Into<String>, port: u16) -> Self {
+        let mut server = Self::ftp(host, port);
+        server.protocol = Protocol::Sftp(SshSettings::default());
+        server
+    }
+
+    /// SFTP's settings, when the server speaks SFTP.
+    pub fn ssh_settings(&self) -> Option<&SshSettings> {
+        match &self.protocol {
+            Protocol::Sftp(ssh) => Some(ssh),
+            Protocol::Ftp(_) => None,
+        }
+    }
+
+    pub fn ssh_settings_mut(&mut self) -> Option<&mut SshSettings> {
+        match &mut self.protocol {
+            Protocol::Sftp(ssh) => Some(ssh),
+            Protocol::Ftp(_) => None,
+        }
+    }
+
     /// An FTP server as `net` connects to it.
     pub fn from_ftp(options: ConnectOptions) -> Self {
         let ConnectOptions {
@@ -113,12 +139,14 @@ impl Server {
     pub fn ftp_settings(&self) -> Option<&FtpSettings> {
         match &self.protocol {
             Protocol::Ftp(ftp) => Some(ftp),
+            Protocol::Sftp(_) => None,
         }
     }
 
     pub fn ftp_settings_mut(&mut self) -> Option<&mut FtpSettings> {
         match &mut self.protocol {
             Protocol::Ftp(ftp) => Some(ftp),
+            Protocol::Sftp(_) => None,
         }
     }
 
@@ -143,6 +171,7 @@ impl Server {
         let user = self.credentials.user.as_deref().unwrap_or("anonymous");
         let scheme = match &self.protocol {
             Protocol::Ftp(_) => "ftp",
+            Protocol::Sftp(_) => "sftp",
         };
         ServerKey(format!("{scheme}://{user}@{}:{}", self.host, self.port).into())
     }
@@ -151,6 +180,7 @@ impl Server {
     pub fn wants_encryption(&self) -> bool {
         match &self.protocol {
             Protocol::Ftp(ftp) => ftp.tls.mode != TlsMode::None,
+            Protocol::Sftp(_) => true,
         }
     }
 }
@@ -158,6 +188,9 @@ impl Server {
 /// A server as the queue file keeps it: everything but secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct StoredServer {
+    /// "sftp" for SFTP; absent (older queue files) or "ftp" for FTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
     pub host: String,
     pub port: u16,
     pub user: Option<String>,
@@ -170,10 +203,13 @@ pub struct StoredServer {
 
 impl StoredServer {
     pub fn new(server: &Server) -> Self {
-        let (tls, data) = match &server.protocol {
-            Protocol::Ftp(ftp) => (ftp.tls.mode, &ftp.data),
+        let default_data = DataSettings::default();
+        let (tls, data, protocol) = match &server.protocol {
+            Protocol::Ftp(ftp) => (ftp.tls.mode, &ftp.data, None),
+            Protocol::Sftp(_) => (TlsMode::None, &default_data, Some("sftp".to_owned())),
         };
         Self {
+            protocol,
             host: server.host.clone(),
             port: server.port,
             user: server.credentials.user.clone(),
@@ -194,12 +230,17 @@ impl StoredServer {
     /// The server to connect to again; the password comes from the caller (keyring, prompt).
     pub fn to_server(&self, password: Option<Secret>) -> Server {
         let mut server = Server::ftp(self.host.clone(), self.port);
+        let sftp = self.protocol.as_deref() == Some("sftp");
         server.credentials = Credentials {
             user: self.user.clone(),
             password,
             account: None,
         };
         server.charset = Charset::from_name(&self.charset).unwrap_or_default();
+        if sftp {
+            server.protocol = Protocol::Sftp(SshSettings::default());
+            return server;
+        }
         server.protocol = Protocol::Ftp(FtpSettings {
             data: DataSettings {
                 mode: self.mode,

@@ -33,6 +33,7 @@ pub const MAX_FILE_BYTES: usize = 64 << 20;
 
 /// FileZilla 3.x's `ServerProtocol` values for FTP (`include/server.h`; never renumbered).
 const FZ_FTP: i64 = 0;
+const FZ_SFTP: i64 = 1;
 const FZ_FTPS: i64 = 3;
 const FZ_FTPES: i64 = 4;
 const FZ_INSECURE_FTP: i64 = 6;
@@ -165,9 +166,10 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
         FZ_FTPS => Protocol::FtpImplicitTls,
         FZ_FTPES => Protocol::FtpExplicitTls,
         FZ_INSECURE_FTP => Protocol::Ftp,
+        FZ_SFTP => Protocol::Sftp,
         other => {
             out.warnings.push(format!(
-                "{shown} uses {}, not FTP: skipped",
+                "{shown} uses {}, not FTP or SFTP: skipped",
                 protocol_name(other)
             ));
             return;
@@ -194,6 +196,8 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
         2 => LogonType::AskForPassword,
         3 => LogonType::Interactive,
         4 => LogonType::Account,
+        // A key file (SFTP): no password of the site's; the key may ask for a passphrase.
+        5 if protocol == Protocol::Sftp => LogonType::Normal,
         other => {
             let what = match other {
                 5 => "key-file logon (an SFTP setting)".to_owned(),
@@ -208,6 +212,10 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
     };
     site.user = el.child_text("User");
     site.account = el.child_text("Account");
+    let key_file = el.child_text("Keyfile");
+    if protocol == Protocol::Sftp && !key_file.trim().is_empty() {
+        site.key_file = Some(PathBuf::from(key_file.trim()));
+    }
     if site.logon.saves_password() {
         read_password(el, &shown, &mut site, out);
     }
@@ -587,8 +595,10 @@ fn write_server(
         Protocol::FtpImplicitTls => FZ_FTPS,
         Protocol::FtpExplicitTls => FZ_FTPES,
         Protocol::Ftp => FZ_INSECURE_FTP,
+        Protocol::Sftp => FZ_SFTP,
     };
     let logon = match site.logon {
+        _ if site.protocol == Protocol::Sftp && site.key_file.is_some() => 5,
         LogonType::Anonymous => 0,
         LogonType::Normal => 1,
         LogonType::AskForPassword => 2,
@@ -619,6 +629,13 @@ fn write_server(
         field(out, "Account", &site.account);
     }
     field(out, "Logontype", &logon.to_string());
+    if let Some(key_file) = site
+        .key_file
+        .as_ref()
+        .filter(|_| site.protocol == Protocol::Sftp)
+    {
+        field(out, "Keyfile", &key_file.display().to_string());
+    }
     if site.timezone_offset_minutes != 0 {
         field(
             out,

@@ -4,6 +4,7 @@
 pub mod config_file;
 pub mod credentials;
 pub mod filezilla;
+pub mod known_hosts;
 pub mod settings;
 pub mod site;
 pub mod trust;

@@ -11,11 +11,12 @@ use crate::proto::charset::{Charset, CharsetError};
 use crate::proto::listing::ListingLimits;
 use crate::remote::{FtpSettings, Protocol, Server};
 use crate::secret::Secret;
+use crate::sftp::SshSettings;
 use crate::sites::config_file::{self, Loaded, SaveError};
 use crate::sites::credentials::StoreKind;
 use crate::sites::site::Site;
 use crate::transfer::ExistsPolicy;
-use crate::url::FtpUrl;
+use crate::url::{FtpUrl, Scheme};
 
 pub const SETTINGS_VERSION: u32 = 1;
 
@@ -211,7 +212,9 @@ impl Settings {
         let mut server = self.server(&url.host, url.port, self.data_settings());
         server.credentials.user = url.user.clone();
         server.credentials.password = url.password.clone();
-        if let Some(ftp) = server.ftp_settings_mut() {
+        if url.scheme == Scheme::Sftp {
+            server.protocol = Protocol::Sftp(SshSettings::default());
+        } else if let Some(ftp) = server.ftp_settings_mut() {
             ftp.tls.mode = url.scheme.tls_mode(tls_if_available);
         }
         server
@@ -227,7 +230,12 @@ impl Settings {
         server.credentials = site.credentials(password);
         server.charset = site.charset.charset()?;
         server.max_transfers = site.max_connections.map(usize::from);
-        if let Some(ftp) = server.ftp_settings_mut() {
+        if site.protocol == crate::sites::site::Protocol::Sftp {
+            server.protocol = Protocol::Sftp(SshSettings {
+                key_files: site.key_file.iter().cloned().collect(),
+                ..SshSettings::default()
+            });
+        } else if let Some(ftp) = server.ftp_settings_mut() {
             ftp.tls.mode = site.protocol.tls_mode();
         }
         Ok(server)

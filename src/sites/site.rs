@@ -27,14 +27,17 @@ pub enum Protocol {
     FtpExplicitTls,
     /// TLS from the first byte, usually port 990.
     FtpImplicitTls,
+    /// SFTP over SSH, usually port 22.
+    Sftp,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 4] = [
+    pub const ALL: [Protocol; 5] = [
         Protocol::Ftp,
         Protocol::FtpTlsIfAvailable,
         Protocol::FtpExplicitTls,
         Protocol::FtpImplicitTls,
+        Protocol::Sftp,
     ];
 
     pub fn label(self) -> &'static str {
@@ -43,12 +46,13 @@ impl Protocol {
             Protocol::FtpTlsIfAvailable => "FTP - use explicit TLS if available",
             Protocol::FtpExplicitTls => "FTP over explicit TLS (FTPES)",
             Protocol::FtpImplicitTls => "FTP over implicit TLS (FTPS)",
+            Protocol::Sftp => "SFTP - SSH File Transfer Protocol",
         }
     }
 
     pub fn tls_mode(self) -> TlsMode {
         match self {
-            Protocol::Ftp => TlsMode::None,
+            Protocol::Ftp | Protocol::Sftp => TlsMode::None,
             Protocol::FtpTlsIfAvailable => TlsMode::ExplicitIfAvailable,
             Protocol::FtpExplicitTls => TlsMode::Explicit,
             Protocol::FtpImplicitTls => TlsMode::Implicit,
@@ -61,6 +65,7 @@ impl Protocol {
             Protocol::Ftp | Protocol::FtpTlsIfAvailable => Scheme::Ftp,
             Protocol::FtpExplicitTls => Scheme::Ftpes,
             Protocol::FtpImplicitTls => Scheme::Ftps,
+            Protocol::Sftp => Scheme::Sftp,
         }
     }
 
@@ -69,6 +74,7 @@ impl Protocol {
             Scheme::Ftp => Protocol::Ftp,
             Scheme::Ftpes => Protocol::FtpExplicitTls,
             Scheme::Ftps => Protocol::FtpImplicitTls,
+            Scheme::Sftp => Protocol::Sftp,
         }
     }
 
@@ -229,6 +235,8 @@ pub struct Site {
     /// Transfers at once to this server; `None`: the global limit.
     pub max_connections: Option<u8>,
     pub charset: CharsetChoice,
+    /// SFTP: the private key file to log on with (OpenSSH format).
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for Site {
@@ -255,6 +263,7 @@ impl Default for Site {
             use_control_peer_for_pasv: None,
             max_connections: None,
             charset: CharsetChoice::default(),
+            key_file: None,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod log;
 mod ports;
 pub mod seam;
 pub mod secrets;
+pub mod sshd;
 
 use std::net::Ipv4Addr;
 use std::os::unix::process::CommandExt as _;

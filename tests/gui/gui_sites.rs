@@ -523,18 +523,20 @@ fn file_import_takes_filezillas_sites_with_a_summary_and_export_writes_them_back
     step_until(&mut harness, "the import's summary", |h| {
         has_label(h, "Sites imported")
     });
-    let summary = format!("Imported 6 sites in 3 folders from {}.", file.display());
+    let summary = format!("Imported 7 sites in 3 folders from {}.", file.display());
     assert!(has_label(&harness, &summary));
     assert!(has_label(&harness, "passwords saved in: Master password"));
-    assert!(has_label(&harness, "Not imported as it was:"));
-    assert!(has_label(
-        &harness,
-        "\"Deploy over SFTP\" uses SFTP, not FTP: skipped"
-    ));
+    // The SFTP site with its key file comes in too: nothing was left out.
+    assert!(!has_label(&harness, "Not imported as it was:"));
     let names: Vec<String> = (harness.state().sites().sites.iter())
         .map(|s| s.path())
         .collect();
-    for expected in ["Work/web", "Work/Clients/Acme uploads", "한국 서버/자료실"] {
+    for expected in [
+        "Work/web",
+        "Work/Clients/Acme uploads",
+        "한국 서버/자료실",
+        "Deploy over SFTP",
+    ] {
         assert!(
             names.iter().any(|n| n == expected),
             "{expected} in {names:?}"
@@ -562,7 +564,7 @@ fn file_import_takes_filezillas_sites_with_a_summary_and_export_writes_them_back
             .model()
             .log
             .iter()
-            .any(|l| l.text.starts_with("Exported 6 sites to"))
+            .any(|l| l.text.starts_with("Exported 7 sites to"))
     });
     let xml = std::fs::read(&exported).unwrap();
     assert!(!String::from_utf8_lossy(&xml).contains("<Pass"));

@@ -51,3 +51,4 @@ mod listing_caps;
 mod net_hostile;
 mod net_scripted;
 mod net_servers;
+mod sftp;

@@ -15,14 +15,20 @@
 #    and a Secret Service for the keyring tests: dbus-daemon (a private session bus) and
 #    dbus-bin (dbus-send, to lock the keyring),
 #    gnome-keyring (its daemon, started unlocked by the tests) and libsecret-tools
-#    (secret-tool, to read what Skiff stored there independently);
+#    (secret-tool, to read what Skiff stored there independently), and openssh-client
+#    (ssh-keygen for test keys, ssh-agent and ssh-add for the agent tests, sftp and scp as
+#    benchmark baselines);
 #  * fetches the vsftpd, pure-ftpd (which also ships pure-pw), proftpd-core and
-#    proftpd-mod-crypto (mod_tls) packages with `apt-get download` and unpacks them with
+#    proftpd-mod-crypto (mod_tls) and openssh-server (sshd, for the SFTP tests) packages
+#    with `apt-get download` and unpacks them with
 #    `dpkg-deb -x` into the cache, default <repo>/.server-cache/root (override:
 #    SKIFF_SERVER_CACHE=/some/dir puts them in /some/dir/root); the tests start the servers
 #    from there. They are NOT installed with dpkg: all three "Provide/Conflict: ftp-server",
 #    and installing them would put services and files into /etc. Only the shared libraries
-#    their packages depend on are apt-get installed, then every binary is checked with ldd;
+#    their packages depend on are apt-get installed, then every binary is checked with ldd
+#    (openssh-server would also start an sshd on port 22 and write host keys into /etc);
+#  * creates sshd's privilege-separation user `sshd` and its folder /run/sshd, which sshd
+#    run as root needs (what openssh-server's install would have done);
 #  * creates the system user `skiffftp` (password `skiffftp`, home /, shell nologin), the one
 #    change to /etc: vsftpd authenticates it through PAM (its pam_service_name has no
 #    /etc/pam.d file, so /etc/pam.d/other, i.e. pam_unix, applies), and the pure-ftpd and
@@ -133,7 +139,7 @@ deb_extract() {
 }
 
 apt_install openssl iproute2 util-linux bsdutils passwd procps curl lftp time ca-certificates \
-  fonts-wqy-microhei dbus-daemon dbus-bin gnome-keyring libsecret-tools
+  fonts-wqy-microhei dbus-daemon dbus-bin gnome-keyring libsecret-tools openssh-client
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
@@ -142,10 +148,11 @@ deb_extract vsftpd usr/sbin/vsftpd
 deb_extract pure-ftpd usr/sbin/pure-ftpd
 deb_extract proftpd-core usr/sbin/proftpd
 deb_extract proftpd-mod-crypto usr/lib/proftpd/mod_tls.so
+deb_extract openssh-server usr/sbin/sshd
 
 # Every program the tests run must find all of its shared libraries.
 for bin in usr/sbin/vsftpd usr/sbin/pure-ftpd usr/bin/pure-pw usr/sbin/proftpd \
-           usr/lib/proftpd/mod_tls.so; do
+           usr/lib/proftpd/mod_tls.so usr/sbin/sshd; do
   [[ -f $PKGROOT/$bin ]] || die "missing $PKGROOT/$bin"
   if unresolved=$(ldd "$PKGROOT/$bin" 2>&1 | grep 'not found'); then
     die "$bin lacks libraries: $unresolved"
@@ -181,6 +188,13 @@ if [[ $hash != \$6\$* ]] || [[ "$(openssl passwd -6 -salt "$salt" "$SYS_PASS")" 
   log "set the password of $SYS_USER"
   DID+=("set the password of $SYS_USER")
 fi
+# sshd's privilege separation: an unprivileged user and an empty folder owned by root.
+if ! getent passwd sshd >/dev/null; then
+  useradd --system --no-create-home --home-dir /run/sshd --shell "$NOLOGIN" sshd
+  log "created sshd's privilege-separation user sshd"
+  DID+=("created user sshd")
+fi
+mkdir -p /run/sshd && chmod 0755 /run/sshd
 # PAM for vsftpd: no /etc/pam.d/skiff-test-vsftpd, so /etc/pam.d/other applies.
 [[ -f /etc/pam.d/other ]] || die "/etc/pam.d/other is missing (package libpam-runtime)"
 [[ ! -e /etc/pam.d/skiff-test-vsftpd ]] \
@@ -195,5 +209,6 @@ fi
 # (vsftpd -v writes its version to file descriptor 0.)
 log "servers: $("$PKGROOT/usr/sbin/vsftpd" -v 0>&1 2>&1 | head -1 || true);" \
     "$("$PKGROOT/usr/sbin/proftpd" -v 2>&1 | head -1 || true);" \
+    "$("$PKGROOT/usr/sbin/sshd" -V 2>&1 | head -1 || true);" \
     "pure-ftpd $(dpkg-deb -f "$(find "$CACHE/debs" -name 'pure-ftpd_*.deb' | head -1)" Version 2>/dev/null || echo '?')"
 log "ready: servers under $PKGROOT, user $SYS_USER (uid $(id -u "$SYS_USER"))"

@@ -702,7 +702,9 @@ fn security_text(server: &Server, capabilities: Option<&crate::remote::Capabilit
             };
             format!("🔒 {kind} ({version})")
         }
+        Some(Security::Ssh { .. }) => "🔒 SFTP (SSH)".to_owned(),
         Some(Security::None) => "🔓 Not encrypted".to_owned(),
+        None if server.ssh_settings().is_some() => "🔒 SFTP (SSH)".to_owned(),
         None if asked == "Not encrypted" => "🔓 Not encrypted".to_owned(),
         None if asked == "TLS if available" => asked.to_owned(),
         None => format!("🔒 {asked}"),

@@ -42,6 +42,7 @@ fn a_filezilla_3_66_file_gives_its_folders_sites_and_every_field() {
             "한국 서버/자료실",
             "한국 서버/日本のミラー",
             "GNU mirror",
+            "Deploy over SFTP",
         ]
     );
     assert_eq!(imported.folders, ["Work", "Work/Clients", "한국 서버"]);
@@ -112,13 +113,31 @@ fn a_filezilla_3_66_file_gives_its_folders_sites_and_every_field() {
     let ids: std::collections::HashSet<&str> =
         imported.sites.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids.len(), imported.sites.len(), "every site has its own id");
-    assert_eq!(imported.warnings.len(), 1, "{:?}", imported.warnings);
-    assert!(
-        imported.warnings[0].contains("Deploy over SFTP")
-            && imported.warnings[0].contains("SFTP, not FTP"),
-        "{:?}",
-        imported.warnings
+    // An SFTP site with a key file (FileZilla's logon type 5): no password of its own.
+    let deploy = by_path(&imported, "Deploy over SFTP");
+    assert_eq!(deploy.protocol, Protocol::Sftp);
+    assert_eq!(deploy.port(), 22);
+    assert_eq!(deploy.user, "deploy");
+    assert_eq!(
+        deploy.key_file.as_deref(),
+        Some(std::path::Path::new(r"C:\Users\bob\.ssh\id_ed25519.ppk"))
     );
+    assert_eq!(deploy.logon, LogonType::Normal);
+    assert_eq!(password_of(&imported, deploy), None);
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+
+    // Written back, FileZilla reads the same protocol, logon type and key file.
+    let list = SiteList {
+        folders: imported.folders.clone(),
+        sites: imported.sites.clone(),
+    };
+    let written = export(&list, None);
+    let again = import(written.as_bytes()).unwrap();
+    let deploy_again = by_path(&again, "Deploy over SFTP");
+    assert_eq!(deploy_again.protocol, Protocol::Sftp);
+    assert_eq!(deploy_again.key_file, deploy.key_file);
+    assert!(written.contains("<Protocol>1</Protocol>"), "{written}");
+    assert!(written.contains("<Logontype>5</Logontype>"), "{written}");
 }
 
 #[test]
@@ -150,7 +169,7 @@ fn an_older_file_with_text_names_crypt_passwords_and_bookmarks() {
     assert!(warnings.contains("master password"), "{warnings}");
     assert!(warnings.contains("1 bookmark(s)"), "{warnings}");
     assert!(
-        warnings.contains("\"Buckets\" uses S3, not FTP: skipped"),
+        warnings.contains("\"Buckets\" uses S3, not FTP or SFTP: skipped"),
         "{warnings}"
     );
     assert!(

@@ -1,0 +1,582 @@
+//! SFTP against OpenSSH's sshd on loopback (tests/common/sshd.rs), through the real `skiff`
+//! binary: host keys on first use and changed, each way of logging on, files both ways
+//! byte-identical, resume, and the remote operations.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::common::sshd::{SshOptions, SshServer, make_key};
+use crate::skiff_cmd::{Run, skiff_with_env};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs skiff with a config folder of the test's (so the known hosts persist across runs)
+/// and a home without keys (so ~/.ssh of the machine is never used).
+fn skiff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let config = dir.join("config");
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut all: Vec<(&str, &str)> = vec![
+        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        ("HOME", home.to_str().unwrap()),
+    ];
+    if !env.iter().any(|(name, _)| *name == "SSH_AUTH_SOCK") {
+        all.push(("SSH_AUTH_SOCK", ""));
+    }
+    all.extend_from_slice(env);
+    skiff_with_env(dir, args, &all, LIMIT)
+}
+
+fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+#[test]
+fn an_unknown_host_key_shows_ssh_keygens_fingerprint_is_trusted_when_named_and_remembered() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let fingerprint = server.fingerprint();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+    let url = server.url("");
+
+    let first = skiff(dir.path(), &["ls", "--log", &url], &[]);
+    first.assert_fails_with("is not known yet");
+    assert!(
+        first.stderr.contains(&fingerprint),
+        "the fingerprint as ssh-keygen prints it:\n{}",
+        first.stderr
+    );
+    assert!(
+        !first.stderr.contains("USERAUTH"),
+        "nothing was sent before the key was trusted:\n{}",
+        first.stderr
+    );
+
+    let trusted = skiff(
+        dir.path(),
+        &["ls", "--log", "--trust-host-key", &fingerprint, &url],
+        &[],
+    );
+    trusted.assert_ok();
+    assert!(
+        trusted.stderr.contains("Host key saved"),
+        "{}",
+        trusted.stderr
+    );
+    let known_hosts = dir.path().join("config/skiff/known_hosts");
+    let text = std::fs::read_to_string(&known_hosts).unwrap();
+    assert_eq!(
+        text.trim(),
+        format!("[127.0.0.1]:{} {}", server.port(), server.host_key())
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&known_hosts)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+
+    let again = skiff(dir.path(), &["ls", "--log", &url], &[]);
+    again.assert_ok();
+    assert!(
+        again.stderr.contains("is the one known for"),
+        "{}",
+        again.stderr
+    );
+
+    // Another key of the same type recorded for this host: refused loudly, both shown.
+    let other = make_key(dir.path(), "other", "ed25519", "");
+    let other_blob = other.split_ascii_whitespace().nth(1).unwrap();
+    std::fs::write(
+        &known_hosts,
+        format!("[127.0.0.1]:{} ssh-ed25519 {other_blob}\n", server.port()),
+    )
+    .unwrap();
+    let other_fingerprint =
+        crate::common::sshd::ssh_keygen(&["-lf", dir.path().join("other.pub").to_str().unwrap()]);
+    let other_fingerprint = other_fingerprint.split_ascii_whitespace().nth(1).unwrap();
+    let changed = skiff(dir.path(), &["ls", "--log", &url], &[]);
+    changed.assert_fails_with("HAS CHANGED");
+    assert!(changed.stderr.contains(&fingerprint), "{}", changed.stderr);
+    assert!(
+        changed.stderr.contains(other_fingerprint),
+        "{}",
+        changed.stderr
+    );
+    assert!(!changed.stderr.contains("USERAUTH"), "{}", changed.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&known_hosts)
+            .unwrap()
+            .lines()
+            .count(),
+        1,
+        "a changed key is never written over"
+    );
+}
+
+#[test]
+fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let ed25519 = make_key(&keys, "id_ed25519", "ed25519", "");
+    let ecdsa = make_key(&keys, "id_ecdsa", "ecdsa", "");
+    let rsa = make_key(&keys, "id_rsa", "rsa", "");
+    let locked = make_key(&keys, "locked", "ed25519", "open sesame");
+
+    let passwords_only = SshServer::start_with(SshOptions {
+        keyboard_interactive: false,
+        ..SshOptions::default()
+    });
+    let trust = passwords_only.fingerprint();
+    let run = skiff(
+        dir.path(),
+        &[
+            "ls",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            &passwords_only.url(""),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert!(
+        run.stderr
+            .contains("The server offers: publickey, password"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Logged in (password)"),
+        "{}",
+        run.stderr
+    );
+
+    let wrong = passwords_only.url("").replace(":skiffftp@", ":wrong@");
+    let refused = skiff(
+        dir.path(),
+        &["ls", "--log", "--trust-host-key", &trust, &wrong],
+        &[],
+    );
+    refused.assert_fails_with(
+        "the server refused the login (it offers publickey, password; tried: password)",
+    );
+
+    let interactive_only = SshServer::start_with(SshOptions {
+        password: false,
+        ..SshOptions::default()
+    });
+    let run = skiff(
+        dir.path(),
+        &[
+            "ls",
+            "--log",
+            "--trust-host-key",
+            &interactive_only.fingerprint(),
+            &interactive_only.url(""),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("Logged in (keyboard-interactive)"),
+        "{}",
+        run.stderr
+    );
+
+    let keys_only = SshServer::start_with(SshOptions {
+        password: false,
+        keyboard_interactive: false,
+        authorized_keys: vec![ed25519, ecdsa, rsa, locked],
+        ..SshOptions::default()
+    });
+    let trust = keys_only.fingerprint();
+    let url = keys_only.url_without_password("");
+    for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+        let key = keys.join(name);
+        let run = skiff(
+            dir.path(),
+            &[
+                "ls",
+                "--log",
+                "--trust-host-key",
+                &trust,
+                "--key-file",
+                key.to_str().unwrap(),
+                &url,
+            ],
+            &[],
+        );
+        run.assert_ok();
+        assert!(
+            run.stderr
+                .contains(&format!("Logged in (publickey, {})", key.display())),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    let locked = keys.join("locked");
+    let locked_arg = locked.to_str().unwrap();
+    let without = skiff(
+        dir.path(),
+        &[
+            "ls",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            "--key-file",
+            locked_arg,
+            &url,
+        ],
+        &[],
+    );
+    without.assert_fails_with("no passphrase");
+    let with = skiff(
+        dir.path(),
+        &[
+            "ls",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            "--key-file",
+            locked_arg,
+            &url,
+        ],
+        &[("SKIFF_KEY_PASSPHRASE", "open sesame")],
+    );
+    with.assert_ok();
+
+    // No password and no key named: ~/.ssh/id_ed25519, as OpenSSH tries it.
+    let home_ssh = dir.path().join("home/.ssh");
+    std::fs::create_dir_all(&home_ssh).unwrap();
+    std::fs::copy(keys.join("id_ed25519"), home_ssh.join("id_ed25519")).unwrap();
+    let run = skiff(
+        dir.path(),
+        &["ls", "--log", "--trust-host-key", &trust, &url],
+        &[],
+    );
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("home/.ssh/id_ed25519)"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(home_ssh.join("id_ed25519")).unwrap();
+
+    // The agent: a test ssh-agent holding the RSA key (signed with SHA-2).
+    let agent = Agent::start(dir.path());
+    agent.add(&keys.join("id_rsa"));
+    let run = skiff(
+        dir.path(),
+        &["ls", "--log", "--trust-host-key", &trust, &url],
+        &[("SSH_AUTH_SOCK", agent.socket.to_str().unwrap())],
+    );
+    run.assert_ok();
+    assert!(
+        run.stderr
+            .contains("Logged in (publickey from the SSH agent"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A test's own ssh-agent on a socket in its folder, killed when dropped.
+struct Agent {
+    socket: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Self {
+        let socket = dir.join("agent.sock");
+        let child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent (package openssh-client)");
+        for _ in 0..250 {
+            if socket.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(socket.exists(), "ssh-agent made no socket");
+        Self { socket, child }
+    }
+
+    fn add(&self, key: &Path) {
+        let out = std::process::Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .output()
+            .expect("ssh-add");
+        assert!(
+            out.status.success(),
+            "ssh-add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+#[test]
+fn files_and_trees_cross_both_ways_byte_identical() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    let big = random_bytes(3 * 1024 * 1024 + 17, 1);
+    server.write_file("big.bin", &big);
+    server.write_file("empty", b"");
+    server.write_file("tree/한글 폴더/日本語.txt", "こんにちは".as_bytes());
+    server.write_file("tree/a/b/c/deep.txt", b"deep");
+    server.write_file("tree/a/small.bin", &random_bytes(4096, 2));
+
+    let local = dir.path().join("down");
+    std::fs::create_dir(&local).unwrap();
+    let local_arg = local.to_str().unwrap();
+    for name in ["big.bin", "empty"] {
+        let run = skiff(
+            dir.path(),
+            &[
+                "get",
+                "--log",
+                "--trust-host-key",
+                &trust,
+                &server.url(name),
+                local_arg,
+            ],
+            &[],
+        );
+        run.assert_ok();
+        assert_eq!(
+            std::fs::read(local.join(name)).unwrap(),
+            server.read_file(name).unwrap(),
+            "{name}"
+        );
+    }
+    let tree = dir.path().join("tree");
+    skiff(
+        dir.path(),
+        &[
+            "get",
+            "-r",
+            "--trust-host-key",
+            &trust,
+            &server.url("tree"),
+            tree.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .assert_ok();
+    for rel in ["한글 폴더/日本語.txt", "a/b/c/deep.txt", "a/small.bin"] {
+        assert_eq!(
+            std::fs::read(tree.join(rel)).unwrap(),
+            server.read_file(&format!("tree/{rel}")).unwrap(),
+            "{rel}"
+        );
+    }
+
+    // Up again, into a new folder: the same bytes on the server.
+    let run = skiff(
+        dir.path(),
+        &[
+            "put",
+            "-r",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            tree.to_str().unwrap(),
+            &server.url("up"),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    for rel in ["한글 폴더/日本語.txt", "a/b/c/deep.txt", "a/small.bin"] {
+        assert_eq!(
+            server.read_file(&format!("up/{rel}")).unwrap(),
+            std::fs::read(tree.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    let run = skiff(
+        dir.path(),
+        &[
+            "put",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            local.join("big.bin").to_str().unwrap(),
+            &server.url("up/big copy.bin"),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert_eq!(server.read_file("up/big copy.bin").unwrap(), big);
+    // Pipelined: many WRITEs and READs in flight, not one at a time.
+    assert!(run.stderr.contains("in flight"), "{}", run.stderr);
+}
+
+#[test]
+fn non_utf8_names_travel_as_the_servers_bytes_in_its_charset() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    // 한글.txt in EUC-KR (CP949).
+    let name = b"\xc7\xd1\xb1\xdb.txt";
+    server.write_file_raw_name("kr", name, b"euc-kr");
+    let run = skiff(
+        dir.path(),
+        &[
+            "ls",
+            "--encoding",
+            "cp949",
+            "--trust-host-key",
+            &trust,
+            &server.url("kr"),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert!(run.stdout.contains("한글.txt"), "{}", run.stdout);
+    let local = dir.path().join("kr");
+    skiff(
+        dir.path(),
+        &[
+            "get",
+            "-r",
+            "--encoding",
+            "cp949",
+            "--trust-host-key",
+            &trust,
+            &server.url("kr"),
+            local.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .assert_ok();
+    assert_eq!(std::fs::read(local.join("한글.txt")).unwrap(), b"euc-kr");
+    // And back under another name, written on the server in EUC-KR.
+    std::fs::write(local.join("새.txt"), b"new").unwrap();
+    skiff(
+        dir.path(),
+        &[
+            "put",
+            "--encoding",
+            "cp949",
+            "--trust-host-key",
+            &trust,
+            local.join("새.txt").to_str().unwrap(),
+            &server.url("kr/"),
+        ],
+        &[],
+    )
+    .assert_ok();
+    let raw = server.root().join("kr").join(std::ffi::OsStr::new(
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"\xbb\xf5.txt"),
+    ));
+    assert_eq!(std::fs::read(raw).unwrap(), b"new");
+}
+
+#[test]
+fn downloads_and_uploads_resume_from_where_they_stopped() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    let data = random_bytes(1024 * 1024 + 3, 3);
+    server.write_file("file.bin", &data);
+    let local = dir.path().join("file.bin");
+    std::fs::write(dir.path().join("file.bin.part"), &data[..400_000]).unwrap();
+    let run = skiff(
+        dir.path(),
+        &[
+            "get",
+            "--resume",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            &server.url("file.bin"),
+            local.to_str().unwrap(),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert_eq!(std::fs::read(&local).unwrap(), data);
+    assert!(
+        run.stderr.contains("READ from offset 400000"),
+        "{}",
+        run.stderr
+    );
+
+    server.write_file("up.bin", &data[..300_000]);
+    let run = skiff(
+        dir.path(),
+        &[
+            "put",
+            "--resume",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            local.to_str().unwrap(),
+            &server.url("up.bin"),
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert_eq!(server.read_file("up.bin").unwrap(), data);
+    assert!(
+        run.stderr.contains("WRITE from offset 300000"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn mkdir_mv_chmod_rm_and_rmdir_work_and_refusals_are_sentences() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    server.write_file("old.txt", b"x");
+    let run = |args: &[&str]| {
+        let mut all = vec![args[0], "--trust-host-key", &trust];
+        all.extend_from_slice(&args[1..]);
+        skiff(dir.path(), &all, &[])
+    };
+    run(&["mkdir", &server.url("made")]).assert_ok();
+    assert!(server.root().join("made").is_dir());
+    run(&["mv", &server.url("old.txt"), "made/new.txt"]).assert_ok();
+    assert_eq!(server.read_file("made/new.txt").unwrap(), b"x");
+    assert!(server.read_file("old.txt").is_none());
+    run(&["chmod", "640", &server.url("made/new.txt")]).assert_ok();
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(server.root().join("made/new.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    run(&["rmdir", &server.url("made")]).assert_fails_with("removing a folder: failure");
+    run(&["rm", &server.url("made/new.txt")]).assert_ok();
+    run(&["rmdir", &server.url("made")]).assert_ok();
+    assert!(!server.root().join("made").exists());
+    run(&["rm", &server.url("nothing.txt")]).assert_fails_with("no such file");
+}
