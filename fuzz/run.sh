@@ -26,7 +26,7 @@ fi
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(reply pasv feat mlsd list url)
+[ ${#targets[@]} -gt 0 ] || targets=(reply pasv feat mlsd list url sftp)
 
 if ! command -v cargo-fuzz >/dev/null; then
     echo "== installing cargo-fuzz"
