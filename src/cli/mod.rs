@@ -24,18 +24,19 @@ use crate::proto::charset::Charset;
 #[command(
     name = "skiff",
     version,
-    about = "Skiff: a fast, safe FTP/FTPS client",
-    long_about = "Skiff: a fast, safe FTP/FTPS client.\n\n\
+    about = "Skiff: a fast, safe FTP, FTPS and SFTP client",
+    long_about = "Skiff: a fast, safe FTP, FTPS and SFTP client.\n\n\
         Run without a subcommand (or with just a URL) to open the desktop app.\n\
         URLs: ftp://[user[:password]@]host[:port]/path (the password may also come from\n\
-        SKIFF_PASSWORD); ftpes:// and ftps:// select explicit and implicit TLS.\n\
+        SKIFF_PASSWORD); ftpes:// and ftps:// select explicit and implicit TLS, sftp://\n\
+        SFTP over SSH (key passphrase from SKIFF_KEY_PASSPHRASE).\n\
         With --site NAME (a saved site, see `skiff sites`), give a remote path instead of a URL."
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<CliCommand>,
-    /// Open the window and connect to this ftp://, ftpes:// or ftps:// URL.
+    /// Open the window and connect to this ftp://, ftpes://, ftps:// or sftp:// URL.
     #[arg(value_name = "URL")]
     pub url: Option<String>,
 }

@@ -33,7 +33,7 @@ pub enum SitesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Save a site: NAME (or FOLDER/NAME) and an ftp://, ftpes:// or ftps:// URL; the URL's
+    /// Save a site: NAME (or FOLDER/NAME) and an ftp://, ftpes://, ftps:// or sftp:// URL; the URL's
     /// path becomes the default remote folder, its password (or --ask-password) goes to the
     /// password store.
     Add(AddArgs),

@@ -104,6 +104,12 @@ pub enum UiAction {
         info: crate::net::tls::CertInfo,
         always: bool,
     },
+    /// Connect again, trusting this SSH host key; `always` also saves it in Skiff's
+    /// known_hosts.
+    TrustHostKey {
+        key: crate::sftp::HostKeyInfo,
+        always: bool,
+    },
     ChooseLocalFolder,
     ToggleLog,
     ToggleQueue,

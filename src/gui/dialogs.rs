@@ -76,6 +76,19 @@ pub enum Dialog {
         trusted_sha256: String,
         checked: bool,
     },
+    /// An SFTP server's host key is not known yet: show it, and ask (as `ssh` does).
+    TrustHostKey {
+        key: crate::sftp::HostKeyInfo,
+        /// "Always trust" needs a config folder to save into.
+        can_save: bool,
+    },
+    /// A known SFTP host showed another key: both fingerprints, and trust only by an
+    /// explicit choice (the box ticked, then the button).
+    HostKeyChanged {
+        key: crate::sftp::HostKeyInfo,
+        known_fingerprint: String,
+        checked: bool,
+    },
     About,
     /// A recent server with a user name and no saved site: its password, asked before
     /// connecting (a recent entry never keeps one).
@@ -296,6 +309,76 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     }
                     if ui.button("Cancel").clicked() {
                         outcome = Outcome::Closed;
+                    }
+                });
+                outcome
+            }
+            Dialog::TrustHostKey { key, can_save } => {
+                ui.heading("Unknown host key");
+                ui.label(
+                    "The server's host key is not known yet: this is the first connection to \
+                     it, or its key is not in your known hosts. Compare the fingerprint with the \
+                     one the server's administrator gives you (ssh-keygen -lf prints it the \
+                     same way) before you trust it.",
+                );
+                ui.add_space(4.0);
+                host_key_grid(ui, "host-key", key, None);
+                ui.add_space(6.0);
+                let mut outcome = Outcome::Open;
+                ui.horizontal(|ui| {
+                    if ui.button("Trust once").clicked() {
+                        outcome = Outcome::Done(UiAction::TrustHostKey {
+                            key: key.clone(),
+                            always: false,
+                        });
+                    }
+                    if ui
+                        .add_enabled(*can_save, egui::Button::new("Always trust this host key"))
+                        .clicked()
+                    {
+                        outcome = Outcome::Done(UiAction::TrustHostKey {
+                            key: key.clone(),
+                            always: true,
+                        });
+                    }
+                    if ui.button("Cancel").clicked() {
+                        outcome = Outcome::Closed;
+                    }
+                });
+                outcome
+            }
+            Dialog::HostKeyChanged {
+                key,
+                known_fingerprint,
+                checked,
+            } => {
+                ui.heading("⚠ The server's host key has changed");
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "This server showed another host key before. This may be an attack \
+                     (someone between you and the server); nothing has been sent. It may also \
+                     be a reinstalled server: ask its administrator for the new fingerprint.",
+                );
+                ui.add_space(4.0);
+                host_key_grid(ui, "changed-host-key", key, Some(known_fingerprint));
+                ui.add_space(6.0);
+                ui.checkbox(
+                    checked,
+                    "I have checked the new fingerprint with the server's administrator",
+                );
+                let mut outcome = Outcome::Open;
+                ui.horizontal(|ui| {
+                    if ui.button("Disconnect").clicked() {
+                        outcome = Outcome::Closed;
+                    }
+                    if ui
+                        .add_enabled(*checked, egui::Button::new("Trust the new host key"))
+                        .clicked()
+                    {
+                        outcome = Outcome::Done(UiAction::TrustHostKey {
+                            key: key.clone(),
+                            always: true,
+                        });
                     }
                 });
                 outcome
@@ -797,6 +880,30 @@ pub fn exists_ui(
         apply_to_all: choice.always,
         rename_to: (policy == ExistsPolicy::Rename).then(|| choice.rename_to.clone()),
     })
+}
+
+/// A host key's facts, with the fingerprint known before when it changed.
+fn host_key_grid(
+    ui: &mut egui::Ui,
+    id: &str,
+    key: &crate::sftp::HostKeyInfo,
+    known_before: Option<&String>,
+) {
+    let host = crate::sftp::host_keys::host_pattern(&key.host, key.port);
+    let mut rows = vec![("Host", host), ("Key type", key.algorithm.clone())];
+    if let Some(known) = known_before {
+        rows.push(("Known before", known.clone()));
+        rows.push(("Shown now", key.fingerprint.clone()));
+    } else {
+        rows.push(("Fingerprint", key.fingerprint.clone()));
+    }
+    egui::Grid::new(id).num_columns(2).show(ui, |ui| {
+        for (name, value) in rows {
+            ui.strong(name);
+            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
+            ui.end_row();
+        }
+    });
 }
 
 #[cfg(test)]

@@ -50,6 +50,13 @@ pub fn sentence(err: &RemoteError) -> String {
             }
             _ => "",
         },
+        ErrorKind::HostKey => match err.host_key().map(|issue| &issue.verdict) {
+            Some(crate::sftp::Verdict::Unknown) => {
+                "Check the host key in the dialog, and trust it only if its fingerprint is the \
+                 server's."
+            }
+            _ => "",
+        },
         ErrorKind::Tls => "Try again; if it keeps failing, Server > Diagnose connection tells why.",
         ErrorKind::DataConnection => {
             "Try the other transfer mode (Transfer > Default mode), or Server > Diagnose \

@@ -62,6 +62,10 @@ pub struct Model {
     pub tls_refused: bool,
     /// A certificate the browsing connection could not verify, for the trust dialog.
     pub untrusted_certificate: Option<crate::net::tls::CertInfo>,
+    /// An SFTP server's host key not known yet, for the trust dialog.
+    pub unknown_host_key: Option<crate::sftp::HostKeyInfo>,
+    /// A known SFTP host showed another key: the one shown and the fingerprint known.
+    pub changed_host_key: Option<(crate::sftp::HostKeyInfo, String)>,
     /// The fallback charset chosen in Edit > Settings (`PaneState::fallback` once logged on).
     pub remote_fallback: Option<crate::proto::charset::Charset>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
@@ -194,6 +198,23 @@ impl Model {
                     && let Some(info) = &issue.info
                 {
                     self.changed_certificate = Some((info.clone(), trusted_sha256.clone()));
+                }
+                // An SSH host key not known yet, or changed: the window shows it and asks.
+                if let Err(err) = &result
+                    && let Some(issue) = err.host_key()
+                {
+                    match &issue.verdict {
+                        crate::sftp::Verdict::Unknown => {
+                            self.unknown_host_key = Some(issue.key.clone());
+                        }
+                        crate::sftp::Verdict::Changed {
+                            known_fingerprint, ..
+                        } => {
+                            self.changed_host_key =
+                                Some((issue.key.clone(), known_fingerprint.clone()));
+                        }
+                        _ => {}
+                    }
                 }
                 // Every failure is one Error line, in words (the pane shows the same).
                 if let Err(err) = &result

@@ -1069,6 +1069,24 @@ fn general_ui(
                     ui.add(egui::TextEdit::singleline(&mut site.account).desired_width(300.0))
                 });
             }
+            if site.protocol == Protocol::Sftp {
+                let mut text = site
+                    .key_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let edited = labelled(ui, "Key file:", |ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut text)
+                            .hint_text("empty: the SSH agent and ~/.ssh/id_*")
+                            .desired_width(300.0),
+                    )
+                });
+                if edited.changed() {
+                    site.key_file =
+                        (!text.trim().is_empty()).then(|| std::path::PathBuf::from(text));
+                }
+            }
         });
     ui.add_space(8.0);
     let label = ui.label("Comments:");
@@ -1145,6 +1163,16 @@ fn advanced_ui(ui: &mut egui::Ui, site: &mut Site, outcome: &mut Outcome) {
 }
 
 fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context<'_>) {
+    if site.protocol == Protocol::Sftp {
+        // SFTP moves files inside its one SSH connection: no data connections to set up.
+        ui.weak("SFTP needs no transfer mode, port range or external address.");
+        ui.add_space(6.0);
+        egui::Grid::new("sm-transfer-sftp")
+            .num_columns(2)
+            .spacing([10.0, 6.0])
+            .show(ui, |ui| max_connections_ui(ui, site, cx));
+        return;
+    }
     ui.strong("Transfer mode");
     ui.horizontal(|ui| {
         for mode in [
@@ -1210,21 +1238,25 @@ fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context
                 "sm-control-peer",
                 &mut site.use_control_peer_for_pasv,
             );
-            labelled(ui, "Maximum simultaneous connections:", |ui| {
-                let text = |v: Option<u8>| match v {
-                    None => format!("Default ({})", cx.global_parallel),
-                    Some(n) => n.to_string(),
-                };
-                egui::ComboBox::from_id_salt("sm-max-connections")
-                    .selected_text(text(site.max_connections))
-                    .show_ui(ui, |ui| {
-                        for value in std::iter::once(None).chain((1..=10).map(Some)) {
-                            ui.selectable_value(&mut site.max_connections, value, text(value));
-                        }
-                    })
-                    .response
-            });
+            max_connections_ui(ui, site, cx);
         });
+}
+
+fn max_connections_ui(ui: &mut egui::Ui, site: &mut Site, cx: &Context<'_>) {
+    labelled(ui, "Maximum simultaneous connections:", |ui| {
+        let text = |v: Option<u8>| match v {
+            None => format!("Default ({})", cx.global_parallel),
+            Some(n) => n.to_string(),
+        };
+        egui::ComboBox::from_id_salt("sm-max-connections")
+            .selected_text(text(site.max_connections))
+            .show_ui(ui, |ui| {
+                for value in std::iter::once(None).chain((1..=10).map(Some)) {
+                    ui.selectable_value(&mut site.max_connections, value, text(value));
+                }
+            })
+            .response
+    });
 }
 
 fn charset_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form) {

@@ -11,15 +11,24 @@ pub fn default_path() -> Option<PathBuf> {
     super::config_dir().map(|dir| dir.join("known_hosts"))
 }
 
-/// Adds `key` for its host and port to the file at `path` (created readable by the user
-/// alone; written whole, so a crash leaves the old file or the new one).
+/// Records `key` for its host and port in the file at `path`, replacing a key of the same
+/// type Skiff recorded for them before (a changed key the user accepted). The file is
+/// created readable by the user alone, and written whole: a crash leaves the old file or
+/// the new one.
 pub fn remember(path: &Path, key: &HostKeyInfo) -> std::io::Result<()> {
-    let mut text = match std::fs::read_to_string(path) {
+    let old = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(err) => return Err(err),
     };
-    if !text.is_empty() && !text.ends_with('\n') {
+    let host = crate::sftp::host_keys::host_pattern(&key.host, key.port);
+    let mut text = String::with_capacity(old.len() + 128);
+    for line in old.lines() {
+        let mut fields = line.split_ascii_whitespace();
+        if fields.next() == Some(host.as_str()) && fields.next() == Some(key.algorithm.as_str()) {
+            continue;
+        }
+        text.push_str(line);
         text.push('\n');
     }
     text.push_str(&key.known_hosts_line());

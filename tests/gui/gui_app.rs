@@ -622,6 +622,69 @@ fn an_unknown_certificate_is_shown_and_trusted_always_then_silently_accepted() {
 }
 
 #[test]
+fn an_sftp_host_key_is_shown_as_ssh_keygen_prints_it_and_trusted_always_then_silently() {
+    let server = crate::common::sshd::SshServer::start();
+    server.write_file("notes 한글.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let known_hosts = config.path().join("known_hosts");
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    connect_to_url(&mut harness, &server.url(""));
+    step_until(&mut harness, "the host key dialog", |h| {
+        has_label(h, "Unknown host key")
+    });
+    assert!(
+        has_label(&harness, &server.fingerprint()),
+        "the fingerprint as ssh-keygen -lf prints it"
+    );
+    assert!(has_label(&harness, "ssh-ed25519"));
+    assert!(
+        !has_label(&harness, "notes 한글.txt"),
+        "nothing listed before trust"
+    );
+    let sent_password = |h: &Harness<'_, SkiffApp>| {
+        (h.state().model().log.iter()).any(|l| l.text.starts_with("USERAUTH password"))
+    };
+    assert!(
+        !sent_password(&harness),
+        "no password before the key is trusted"
+    );
+    let errors = errors_in_words(&harness);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("The host key of [127.0.0.1]:")
+            && errors[0].ends_with("trust it only if its fingerprint is the server's."),
+        "{errors:?}"
+    );
+
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness.get_by_label("Always trust this host key").click();
+    step_until(&mut harness, "the listing over SFTP", |h| {
+        has_label(h, "notes 한글.txt")
+    });
+    assert!(
+        has_label(&harness, "🔒 SFTP (SSH)"),
+        "the status bar says so"
+    );
+    step_until(&mut harness, "the host key to be saved", |_| {
+        std::fs::read_to_string(&known_hosts).is_ok_and(|t| t.contains(&server.host_key()))
+    });
+
+    // A new window with that file connects without asking.
+    drop(harness);
+    let mut again = window_with_config(&rt, local.path(), config.path(), None);
+    connect_to_url(&mut again, &server.url(""));
+    step_until(&mut again, "the silent listing", |h| {
+        has_label(h, "notes 한글.txt")
+    });
+    assert!(!has_label(&again, "Unknown host key"));
+}
+
+#[test]
 fn a_bare_host_tries_tls_first_and_asks_before_a_password_goes_in_clear_text() {
     let server = FtpServer::start(ServerKind::Vsftpd);
     server.write_file("plain.txt", b"x");

@@ -28,15 +28,7 @@ fn skiff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    crate::skiff_cmd::pseudo_random_bytes(len, seed)
 }
 
 #[test]
@@ -579,4 +571,180 @@ fn mkdir_mv_chmod_rm_and_rmdir_work_and_refusals_are_sentences() {
     run(&["rmdir", &server.url("made")]).assert_ok();
     assert!(!server.root().join("made").exists());
     run(&["rm", &server.url("nothing.txt")]).assert_fails_with("no such file");
+}
+
+#[test]
+fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    let content = random_bytes(12 * 1024 * 1024, 9);
+    server.write_file("big.bin", &content);
+    let target = dir.path().join("big.bin");
+    let part = dir.path().join("big.bin.part");
+    let config = dir.path().join("config");
+    // 2 MiB/s: the download takes about six seconds, so it is surely killed midway.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["get", "--limit-rate", "2M", "--trust-host-key", &trust])
+        .args([server.url("big.bin").as_str(), "big.bin"])
+        .current_dir(dir.path())
+        .env("XDG_CONFIG_HOME", &config)
+        .env("HOME", dir.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        if len >= 1024 * 1024 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never got going"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "skiff ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !target.exists(),
+        "a killed download must not leave the final name"
+    );
+    let partial = std::fs::metadata(&part).unwrap().len();
+    assert!(partial > 0 && partial < content.len() as u64, "{partial}");
+
+    let run = skiff(
+        dir.path(),
+        &[
+            "get",
+            "--resume",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            &server.url("big.bin"),
+            "big.bin",
+        ],
+        &[],
+    );
+    run.assert_ok();
+    assert!(
+        run.stderr.contains(&format!("READ from offset {partial}")),
+        "resumed where the .part ended: {}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), content);
+    assert!(!part.exists());
+}
+
+/// A TCP proxy on loopback that cuts the first `cuts` connections once `cut_after` bytes
+/// went from the server to the client; later ones pass whole. Every thread ends when its
+/// sockets close.
+struct CuttingProxy {
+    port: u16,
+    cuts_done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CuttingProxy {
+    fn start(server_port: u16, cut_after: usize, cuts: usize) -> Self {
+        use std::io::{Read as _, Write as _};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cuts_done = std::sync::Arc::new(AtomicUsize::new(0));
+        let done = std::sync::Arc::clone(&cuts_done);
+        let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(f)
+                .unwrap();
+        };
+        spawn(
+            "cut-proxy",
+            Box::new(move || {
+                // At most a few dozen connections in a test.
+                for (n, client) in listener.incoming().take(64).enumerate() {
+                    let Ok(client) = client else { return };
+                    let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", server_port))
+                    else {
+                        return;
+                    };
+                    let cut = n < cuts;
+                    let (mut c_read, mut s_write) =
+                        (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    spawn(
+                        "cut-proxy-up",
+                        Box::new(move || {
+                            std::io::copy(&mut c_read, &mut s_write).ok();
+                            s_write.shutdown(std::net::Shutdown::Both).ok();
+                        }),
+                    );
+                    let done = std::sync::Arc::clone(&done);
+                    let (mut s_read, mut c_write) = (server, client);
+                    spawn(
+                        "cut-proxy-down",
+                        Box::new(move || {
+                            let mut buf = vec![0u8; 64 * 1024];
+                            let mut passed = 0;
+                            loop {
+                                let n = match s_read.read(&mut buf) {
+                                    Ok(0) | Err(_) => break,
+                                    Ok(n) => n,
+                                };
+                                if cut && passed + n > cut_after {
+                                    done.fetch_add(1, Ordering::SeqCst);
+                                    break;
+                                }
+                                if c_write.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                                passed += n;
+                            }
+                            c_write.shutdown(std::net::Shutdown::Both).ok();
+                            s_read.shutdown(std::net::Shutdown::Both).ok();
+                        }),
+                    );
+                }
+            }),
+        );
+        Self { port, cuts_done }
+    }
+}
+
+#[test]
+fn a_connection_cut_mid_download_is_retried_and_resumed() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    let content = random_bytes(8 * 1024 * 1024, 11);
+    server.write_file("cut.bin", &content);
+    let proxy = CuttingProxy::start(server.port(), 3 * 1024 * 1024, 1);
+    let url = server.url("cut.bin").replace(
+        &format!(":{}/", server.port()),
+        &format!(":{}/", proxy.port),
+    );
+    let run = skiff(
+        dir.path(),
+        &["get", "--log", "--trust-host-key", &trust, &url, "cut.bin"],
+        &[],
+    );
+    run.assert_ok();
+    assert_eq!(proxy.cuts_done.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(std::fs::read(dir.path().join("cut.bin")).unwrap(), content);
+    let resumed: Vec<String> = run
+        .log_lines("Command:")
+        .into_iter()
+        .filter(|c| c.starts_with("READ from offset ") && !c.starts_with("READ from offset 0,"))
+        .collect();
+    assert_eq!(
+        resumed.len(),
+        1,
+        "one resumed READ after the cut: {}",
+        run.stderr
+    );
 }

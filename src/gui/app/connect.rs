@@ -72,7 +72,53 @@ impl SkiffApp {
         if let Some(ftp) = server.ftp_settings_mut() {
             ftp.tls.stored_fingerprint = stored;
         }
+        let known_hosts = self.known_hosts_file();
+        if let Some(ssh) = server.ssh_settings_mut()
+            && let Some(file) = known_hosts
+            && !ssh.known_hosts_files.contains(&file)
+        {
+            ssh.known_hosts_files.push(file);
+        }
         server
+    }
+
+    /// Skiff's own known_hosts, in the config folder.
+    pub(super) fn known_hosts_file(&self) -> Option<std::path::PathBuf> {
+        self.cfg
+            .config_dir
+            .as_ref()
+            .map(|dir| dir.join("known_hosts"))
+    }
+
+    /// The user compared the host key and trusts it: connect again with its fingerprint
+    /// trusted (every transfer connection gets it too), and with `always`, save it in
+    /// Skiff's known_hosts on the blocking pool so the next connection is silent.
+    pub(super) fn trust_host_key(&mut self, key: crate::sftp::HostKeyInfo, always: bool) {
+        let Some(server) = self.server.clone() else {
+            return;
+        };
+        let mut options = (*server).clone();
+        if let Some(ssh) = options.ssh_settings_mut() {
+            ssh.trusted_host_keys.push(key.fingerprint.clone());
+        }
+        self.engine.send(EngineCommand::Disconnect(server));
+        let options = Arc::new(options);
+        self.engine
+            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.server = Some(options);
+        let dir = self
+            .server_url
+            .as_ref()
+            .map(|u| u.path.clone())
+            .unwrap_or_default();
+        self.open(Side::Remote, dir);
+        if always && let Some(file) = self.known_hosts_file() {
+            self.jobs.host_key_saved = Some(jobs::spawn_blocking(&self.wake, move || {
+                crate::sites::known_hosts::remember(&file, &key)
+                    .map(|()| file)
+                    .map_err(|e| format!("The host key could not be saved: {e}"))
+            }));
+        }
     }
 
     /// Connects the browsing connection to a server (quickconnect or a site) and lists

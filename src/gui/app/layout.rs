@@ -616,6 +616,23 @@ impl SkiffApp {
                 can_save: self.trust_store.is_some(),
             });
         }
+        if self.dialog.is_none()
+            && let Some(key) = self.model.unknown_host_key.take()
+        {
+            self.dialog = Some(Dialog::TrustHostKey {
+                key,
+                can_save: self.known_hosts_file().is_some(),
+            });
+        }
+        if self.dialog.is_none()
+            && let Some((key, known_fingerprint)) = self.model.changed_host_key.take()
+        {
+            self.dialog = Some(Dialog::HostKeyChanged {
+                key,
+                known_fingerprint,
+                checked: false,
+            });
+        }
         if self.dialog.is_none() {
             self.dialog = self.next_dialog.take();
         }
@@ -664,7 +681,7 @@ fn welcome_ui(ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
     ui.vertical_centered(|ui| {
         ui.heading("Not connected to any server");
         ui.add_space(8.0);
-        ui.label("Quickconnect: type a host (or an ftp://, ftpes:// or ftps:// URL), your user");
+        ui.label("Quickconnect: type a host (or an ftp://, ftps:// or sftp:// URL), your user");
         ui.label("name and password in the bar above and press Quickconnect.");
         ui.add_space(8.0);
         ui.label("Servers you use often: save them in the Site Manager (Ctrl+S), with their");

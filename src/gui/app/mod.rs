@@ -110,6 +110,8 @@ struct Jobs {
     dropped: Vec<Promise<Result<Vec<DroppedFile>, String>>>,
     /// The trust store with a certificate saved in it (or why it could not be).
     trust_saved: Option<Promise<Result<Result<TrustStore, String>, String>>>,
+    /// Skiff's known_hosts with a host key saved in it (or why it could not be).
+    host_key_saved: Option<Promise<Result<Result<PathBuf, String>, String>>>,
 }
 
 pub struct SkiffApp {
@@ -372,6 +374,14 @@ impl SkiffApp {
         }
         if let Some(saved) = jobs::take_ready(&mut self.jobs.trust_saved) {
             self.trust_saved(saved.and_then(|result| result));
+        }
+        if let Some(saved) = jobs::take_ready(&mut self.jobs.host_key_saved) {
+            match saved.and_then(|result| result) {
+                Ok(file) => self
+                    .model
+                    .push_status(format!("Host key saved in {}", file.display())),
+                Err(err) => self.model.op_error = Some(err),
+            }
         }
         self.poll_sites();
         if let Some(window) = &mut self.diagnose {
