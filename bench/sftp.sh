@@ -114,7 +114,7 @@ run_case() {  # run_case NAME
            clean
            timed scp_t scp "${SSH_OPTS[@]}" "$WORK/root/big.bin" "$USER_NAME@127.0.0.1:$WORK/root/up.bin"
            check "$WORK/root/up.bin" scp ;;
-      tree) timed peer_t sftp "${SSH_OPTS[@]}" -r "$USER_NAME@127.0.0.1:$WORK/root/tree" "$OUT/tree"
+      tree) timed peer_t sftp "${SSH_OPTS[@]}" -r "$USER_NAME@127.0.0.1:$WORK/root/tree" "$OUT/tree" >/dev/null
            check "$OUT/tree" sftp ;;
     esac
   }
@@ -123,7 +123,8 @@ run_case() {  # run_case NAME
     case $name in
       get) skiff_timed skiff_t get "${SKIFF_OPTS[@]}" "$URL/big.bin" "$OUT/big.bin"; check "$OUT/big.bin" skiff ;;
       put) skiff_timed skiff_t put "${SKIFF_OPTS[@]}" "$WORK/root/big.bin" "$URL/up.bin"; check "$WORK/root/up.bin" skiff ;;
-      tree) skiff_timed skiff_t get -r --parallel 4 "${SKIFF_OPTS[@]}" "$URL/tree" "$OUT/tree"; check "$OUT/tree" skiff ;;
+      tree) skiff_timed skiff_t get -r --parallel 4 "${SKIFF_OPTS[@]}" "$URL/tree" "$OUT/tree" >/dev/null 2>&1
+            check "$OUT/tree" skiff ;;
     esac
   }
   for run in $(seq 1 "$RUNS"); do

@@ -97,9 +97,21 @@ fn net_knows_neither_the_seam_nor_the_saved_settings() {
 }
 
 #[test]
+fn sftp_like_net_knows_neither_the_seam_nor_the_saved_settings() {
+    // Known hosts are files the caller names; trusting a key is the faces' and sites' job.
+    assert_uses_none_of(
+        "sftp",
+        &[
+            "remote", "transfer", "engine", "sites", "setup", "cli", "gui",
+        ],
+    );
+    assert!(uses("remote").contains("sftp"), "the seam drives SFTP");
+}
+
+#[test]
 fn above_the_seam_nothing_is_ftp() {
     for module in ["transfer", "engine"] {
-        assert_uses_none_of(module, &["net", "sites", "setup", "cli", "gui"]);
+        assert_uses_none_of(module, &["net", "sftp", "sites", "setup", "cli", "gui"]);
     }
     assert_uses_none_of("remote", &["transfer", "engine", "sites", "setup"]);
     assert_uses_none_of("remote", FACES);

@@ -43,10 +43,9 @@ pub(crate) async fn run(
         stdout_line(&format!("Flags: {}{tls}", rec.cli_flags()))?;
         return Ok(());
     }
-    let why = diagnosis
-        .judgement
-        .failure
-        .as_deref()
-        .unwrap_or("nothing could be tried");
-    anyhow::bail!("{why} ({})", target.shown)
+    match diagnosis.judgement.failure.as_deref() {
+        Some(why) => anyhow::bail!("{why} ({})", target.shown),
+        // SFTP has no data-connection settings to recommend: every step worked.
+        None => Ok(()),
+    }
 }

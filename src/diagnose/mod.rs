@@ -7,6 +7,7 @@
 //! failure never stopping the others (a new control connection when one is left unusable).
 //! `verdict.rs` judges the records: a pure function, tested on addresses no test may reach.
 
+pub mod sftp;
 mod verdict;
 
 use std::time::Duration;

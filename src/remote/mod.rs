@@ -253,12 +253,24 @@ pub async fn connect(server: &Server) -> Result<Box<dyn RemoteSession>, RemoteEr
     }
 }
 
-/// Diagnoses `server`'s data connections (`crate::diagnose`); `None` for a protocol that has
-/// no such choices.
+/// Diagnoses `server`: FTP's data connections (`crate::diagnose`), or each step of an SFTP
+/// logon (`crate::diagnose::sftp`).
 pub async fn diagnose(
     server: &Server,
     options: crate::diagnose::DiagnoseOptions,
 ) -> Option<crate::diagnose::Diagnosis> {
+    if let Some(ssh) = server.ssh_settings() {
+        let report = crate::diagnose::sftp::run(
+            &server.host,
+            server.port,
+            &server.credentials,
+            ssh,
+            options.attempt_timeout,
+            &server.log,
+        )
+        .await;
+        return Some(report);
+    }
     let options_ftp = server.connect_options()?;
     Some(crate::diagnose::run(options_ftp, options).await)
 }

@@ -306,6 +306,11 @@ impl RemoteSession for SftpSession {
                 .read_to(&handle, request.offset, limit, &mut sink),
         )
         .await;
+        if let Some(Ok(received)) = copied {
+            // Everything arrived: the CLOSE's answer cannot change that.
+            self.client.close_unanswered(&handle);
+            return Ok(received);
+        }
         self.finish(&handle, copied).await
     }
 

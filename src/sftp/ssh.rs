@@ -194,6 +194,39 @@ pub async fn connect(
     let tcp = crate::net::connect_tcp(host, port, timeout, log)
         .await
         .map_err(SftpError::Connect)?;
+    let shaken = handshake(tcp, host, port, settings, timeout, log).await?;
+    let logged_on = shaken.log_on(credentials, settings, timeout, log).await?;
+    logged_on.start_sftp(timeout, log).await
+}
+
+/// An SSH connection whose host key was accepted, before logging on.
+pub struct Handshaken {
+    handle: client::Handle<HostKeyCheck>,
+    pub host_key: HostKeyInfo,
+    pub verdict: Verdict,
+}
+
+/// A logged-on SSH connection, before the SFTP channel.
+pub struct LoggedOn {
+    handle: client::Handle<HostKeyCheck>,
+    host_key: HostKeyInfo,
+    verdict: Verdict,
+    /// The methods the server offered.
+    pub offered: Vec<String>,
+    /// The one that worked.
+    pub method: String,
+}
+
+/// The SSH handshake over `tcp`, with the host key checked against `settings`' known
+/// hosts and trusted fingerprints; an unknown or changed key is an error that names it.
+pub async fn handshake(
+    tcp: tokio::net::TcpStream,
+    host: &str,
+    port: u16,
+    settings: &SshSettings,
+    timeout: Duration,
+    log: &LogSink,
+) -> Result<Handshaken, SftpError> {
     log.status(format!(
         "Connected to {}; SSH handshake",
         tcp.peer_addr()
@@ -224,7 +257,7 @@ pub async fn connect(
             secs: timeout.as_secs(),
         })?;
     let seen_key = || seen.lock().ok().and_then(|seen| seen.clone());
-    let mut handle = match handshake {
+    let handle = match handshake {
         Ok(handle) => handle,
         Err(russh::Error::UnknownKey) => {
             return Err(match seen_key() {
@@ -243,33 +276,67 @@ pub async fn connect(
             message: "the server showed no host key".into(),
         });
     };
-    let method = tokio::time::timeout(
-        timeout.saturating_mul(4),
-        authenticate(&mut handle, credentials, settings, log),
-    )
-    .await
-    .map_err(|_| SftpError::Timeout {
-        during: "logging in",
-        secs: timeout.as_secs() * 4,
-    })??;
-    log.status(format!("Logged in ({method})"));
-    let stream = tokio::time::timeout(timeout, open_sftp(&handle, log))
+    Ok(Handshaken {
+        handle,
+        host_key,
+        verdict,
+    })
+}
+
+impl Handshaken {
+    /// Logs on (see `authenticate`), bounded by four timeouts: a server may ask in rounds.
+    pub async fn log_on(
+        mut self,
+        credentials: &Credentials,
+        settings: &SshSettings,
+        timeout: Duration,
+        log: &LogSink,
+    ) -> Result<LoggedOn, SftpError> {
+        let (offered, method) = tokio::time::timeout(
+            timeout.saturating_mul(4),
+            authenticate(&mut self.handle, credentials, settings, log),
+        )
         .await
         .map_err(|_| SftpError::Timeout {
-            during: "starting SFTP",
-            secs: timeout.as_secs(),
+            during: "logging in",
+            secs: timeout.as_secs() * 4,
         })??;
-    let (reader, writer) = tokio::io::split(stream);
-    let sftp = SftpClient::start(reader, writer, log.clone(), timeout).await?;
-    Ok((
-        SshSession {
-            _handle: handle,
-            host_key,
-            verdict,
+        log.status(format!("Logged in ({method})"));
+        Ok(LoggedOn {
+            handle: self.handle,
+            host_key: self.host_key,
+            verdict: self.verdict,
+            offered,
             method,
-        },
-        sftp,
-    ))
+        })
+    }
+}
+
+impl LoggedOn {
+    /// Opens the `sftp` subsystem and starts the SFTP session on it.
+    pub async fn start_sftp(
+        self,
+        timeout: Duration,
+        log: &LogSink,
+    ) -> Result<(SshSession, SftpClient), SftpError> {
+        let stream = tokio::time::timeout(timeout, open_sftp(&self.handle, log))
+            .await
+            .map_err(|_| SftpError::Timeout {
+                during: "starting SFTP",
+                secs: timeout.as_secs(),
+            })??;
+        let (reader, writer) = tokio::io::split(stream);
+        let sftp = SftpClient::start(reader, writer, log.clone(), timeout).await?;
+        Ok((
+            SshSession {
+                _handle: self.handle,
+                host_key: self.host_key,
+                verdict: self.verdict,
+                method: self.method,
+            },
+            sftp,
+        ))
+    }
 }
 
 /// Opens a session channel and asks for the `sftp` subsystem, waiting for the answer.
@@ -309,12 +376,24 @@ fn method_names(methods: &russh::MethodSet) -> Vec<String> {
 
 /// Logs on as OpenSSH would: the named key files, then (without a password) the agent
 /// and the default key files, then the password, then keyboard-interactive answered with
-/// the password. The method that worked.
+/// the password. The methods the server offered, and the one that worked.
 async fn authenticate(
     handle: &mut client::Handle<HostKeyCheck>,
     credentials: &Credentials,
     settings: &SshSettings,
     log: &LogSink,
+) -> Result<(Vec<String>, String), SftpError> {
+    let mut offered = Vec::new();
+    let method = authenticate_with(handle, credentials, settings, log, &mut offered).await?;
+    Ok((offered, method))
+}
+
+async fn authenticate_with(
+    handle: &mut client::Handle<HostKeyCheck>,
+    credentials: &Credentials,
+    settings: &SshSettings,
+    log: &LogSink,
+    offered_out: &mut Vec<String>,
 ) -> Result<String, SftpError> {
     let during = "logging in";
     let user = credentials
@@ -333,6 +412,7 @@ async fn authenticate(
         LogKind::Response,
         format!("The server offers: {}", offered.join(", ")),
     );
+    offered_out.clone_from(&offered);
     let offers = |name: &str| offered.iter().any(|m| m == name);
     let mut tried = Vec::new();
     let password = credentials.password.as_ref().filter(|p| !p.is_empty());

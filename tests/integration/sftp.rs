@@ -748,3 +748,59 @@ fn a_connection_cut_mid_download_is_retried_and_resumed() {
         run.stderr
     );
 }
+
+#[test]
+fn diagnose_says_which_step_fails_and_stops_before_anything_is_sent_to_an_unknown_key() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+
+    let unknown = skiff(dir.path(), &["diagnose", &server.url("")], &[]);
+    unknown.assert_fails_with("Host key: not known yet");
+    assert!(unknown.stdout.contains(&trust), "{}", unknown.stdout);
+    assert!(
+        !unknown.stdout.contains("Authentication"),
+        "{}",
+        unknown.stdout
+    );
+
+    let works = skiff(
+        dir.path(),
+        &["diagnose", "--trust-host-key", &trust, &server.url("")],
+        &[],
+    );
+    works.assert_ok();
+    for step in [
+        "TCP connection",
+        "Host key",
+        "Authentication",
+        "SFTP subsystem",
+        "Listing",
+    ] {
+        assert!(works.stdout.contains(step), "{step}: {}", works.stdout);
+    }
+    assert!(
+        works
+            .stdout
+            .contains("offers publickey, password, keyboard-interactive"),
+        "{}",
+        works.stdout
+    );
+    assert!(
+        works.stdout.contains("SFTP works with this server"),
+        "{}",
+        works.stdout
+    );
+
+    let wrong = server.url("").replace(":skiffftp@", ":wrong@");
+    let refused = skiff(
+        dir.path(),
+        &["diagnose", "--trust-host-key", &trust, &wrong],
+        &[],
+    );
+    refused.assert_fails_with("Authentication: the server refused the login");
+
+    let nothing = format!("sftp://u:p@127.0.0.1:{}/", crate::common::free_port());
+    skiff(dir.path(), &["diagnose", &nothing], &[])
+        .assert_fails_with("TCP connection: nothing answered");
+}
