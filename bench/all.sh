@@ -2,7 +2,8 @@
 # bench/all.sh [RUNS] — every benchmark of issue 18 in one go, then one table of the figures
 # and ratios, so a regression shows in one run: 1 GiB get/put plain and over explicit TLS
 # against curl (bench/big.sh; the plain get with 7 runs), 1,000 small files both ways with
-# 4 and 1 connections against lftp mirror (bench/mirror.sh), the window with 100,000-entry
+# 4 and 1 connections against lftp mirror (bench/mirror.sh), SFTP against OpenSSH's sftp
+# (bench/sftp.sh), the window with 100,000-entry
 # folders (benches/gui_frames.rs, bench/window.sh) and the package's footprint
 # (packaging/build-deb.sh). Needs root (vsftpd chroots) and tests/servers/install.sh.
 # Takes about a quarter of an hour on 2 cores, after the release build.
@@ -20,6 +21,8 @@ step "1 GiB put, and get/put over TLS, $RUNS runs"
 bash bench/big.sh "$RUNS" put,tls-get,tls-put | tee -a "$results"
 step "1,000 small files, $RUNS runs"
 bash bench/mirror.sh "$RUNS" | tee -a "$results"
+step "SFTP against OpenSSH's sftp and scp, $RUNS runs"
+bash bench/sftp.sh "$RUNS" | tee -a "$results"
 step "the window: first frame and memory"
 bash bench/window.sh | tee -a "$results"
 step "the window's frames with 100,000 entries"

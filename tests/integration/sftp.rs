@@ -804,3 +804,63 @@ fn diagnose_says_which_step_fails_and_stops_before_anything_is_sent_to_an_unknow
     skiff(dir.path(), &["diagnose", &nothing], &[])
         .assert_fails_with("TCP connection: nothing answered");
 }
+
+#[test]
+fn on_a_terminal_skiff_asks_for_the_host_key_then_the_password_or_a_keys_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let locked = make_key(&keys, "locked", "ed25519", "open sesame");
+    let server = SshServer::start_with(SshOptions {
+        authorized_keys: vec![locked],
+        ..SshOptions::default()
+    });
+    server.write_file("seen.txt", b"x");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let config = dir.path().join("config");
+    let env = [
+        ("HOME", home.to_str().unwrap()),
+        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        ("SSH_AUTH_SOCK", ""),
+    ];
+    // No password in the URL: the host key is asked about, then the password, as ssh does.
+    let run = crate::skiff_cmd::skiff_on_terminal(
+        dir.path(),
+        &["ls", &server.url_without_password("")],
+        b"y\nskiffftp\n",
+        &env,
+        LIMIT,
+    );
+    run.assert_ok();
+    let screen = format!("{}{}", run.stdout, run.stderr);
+    assert!(screen.contains(&server.fingerprint()), "{screen}");
+    assert!(screen.contains("Trust this host key"), "{screen}");
+    assert!(
+        screen.contains("skiffftp@127.0.0.1's password:"),
+        "{screen}"
+    );
+    assert!(screen.contains("seen.txt"), "{screen}");
+    assert!(
+        !screen.contains("skiffftp\r\nseen"),
+        "the password is not echoed: {screen}"
+    );
+
+    // A key file with a passphrase: asked for it (the host key is known now).
+    let run = crate::skiff_cmd::skiff_on_terminal(
+        dir.path(),
+        &[
+            "ls",
+            "--key-file",
+            keys.join("locked").to_str().unwrap(),
+            &server.url_without_password(""),
+        ],
+        b"open sesame\n",
+        &env,
+        LIMIT,
+    );
+    run.assert_ok();
+    let screen = format!("{}{}", run.stdout, run.stderr);
+    assert!(screen.contains("Passphrase for the key file:"), "{screen}");
+    assert!(screen.contains("seen.txt"), "{screen}");
+}
