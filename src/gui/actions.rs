@@ -110,6 +110,11 @@ pub enum UiAction {
         key: crate::sftp::HostKeyInfo,
         always: bool,
     },
+    /// Log on again to the SFTP server with this password (or key passphrase).
+    SshSecret {
+        secret: String,
+        passphrase: bool,
+    },
     ChooseLocalFolder,
     ToggleLog,
     ToggleQueue,

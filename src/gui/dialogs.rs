@@ -121,6 +121,13 @@ pub enum Dialog {
         /// Why it is asked, when that is not plain from the site's logon type.
         note: Option<String>,
     },
+    /// An SFTP server refused the login: its password, or a key file's passphrase, for this
+    /// session only.
+    SshSecret {
+        prompt: String,
+        secret: String,
+        passphrase: bool,
+    },
     /// The OS keyring is not reachable: offer the other stores.
     KeyringUnavailable {
         reason: String,
@@ -522,6 +529,27 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     _ => Outcome::Done(UiAction::ConnectRecent {
                         entry: entry.clone(),
                         password: std::mem::take(password),
+                    }),
+                }
+            }
+            Dialog::SshSecret {
+                prompt,
+                secret,
+                passphrase,
+            } => {
+                ui.heading(if *passphrase {
+                    "Enter the key's passphrase"
+                } else {
+                    "Enter password"
+                });
+                ui.label(visible(prompt));
+                let enter = password_field_ui(ui, secret);
+                match buttons_ui(ui, "Connect", true) {
+                    Some(false) => Outcome::Closed,
+                    None if !enter => Outcome::Open,
+                    _ => Outcome::Done(UiAction::SshSecret {
+                        secret: std::mem::take(secret),
+                        passphrase: *passphrase,
                     }),
                 }
             }

@@ -66,6 +66,9 @@ pub struct Model {
     pub unknown_host_key: Option<crate::sftp::HostKeyInfo>,
     /// A known SFTP host showed another key: the one shown and the fingerprint known.
     pub changed_host_key: Option<(crate::sftp::HostKeyInfo, String)>,
+    /// The browsing connection's login was refused: why (the window may ask for a password
+    /// or a key's passphrase).
+    pub login_refused: Option<String>,
     /// The fallback charset chosen in Edit > Settings (`PaneState::fallback` once logged on).
     pub remote_fallback: Option<crate::proto::charset::Charset>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
@@ -215,6 +218,12 @@ impl Model {
                         }
                         _ => {}
                     }
+                }
+                if let Err(err) = &result
+                    && err.kind() == crate::remote::ErrorKind::LoginRefused
+                    && self.remote.awaits(request)
+                {
+                    self.login_refused = Some(err.message().to_owned());
                 }
                 // Every failure is one Error line, in words (the pane shows the same).
                 if let Err(err) = &result

@@ -685,6 +685,45 @@ fn an_sftp_host_key_is_shown_as_ssh_keygen_prints_it_and_trusted_always_then_sil
 }
 
 #[test]
+fn an_sftp_server_that_refuses_a_logon_without_a_password_gets_one_asked_for() {
+    let server = crate::common::sshd::SshServer::start();
+    server.write_file("inside.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    // No password in the URL: the key first, then the login is refused and asked for.
+    connect_to_url(&mut harness, &server.url_without_password(""));
+    step_until(&mut harness, "the host key dialog", |h| {
+        has_label(h, "Unknown host key")
+    });
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness.get_by_label("Trust once").click();
+    step_until(&mut harness, "the password dialog", |h| {
+        has_label(h, "Enter password")
+    });
+    assert!(has_label(&harness, "Password for skiffftp on 127.0.0.1:"));
+    for _ in 0..3 {
+        harness.step();
+    }
+    // The field has the focus: type into it, then Connect.
+    harness.event(egui::Event::Text(server.password().to_owned()));
+    harness.run();
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "the listing", |h| has_label(h, "inside.txt"));
+    let logged = (harness.state().model().log.iter()).any(|l| l.text == "Logged in (password)");
+    assert!(logged, "logged on with the password typed");
+    // (The test user's password is its name: the masked line is what shows it is not logged.)
+    assert!(
+        (harness.state().model().log.iter()).any(|l| l.text == "USERAUTH password ****"),
+        "the password is masked in the log"
+    );
+}
+
+#[test]
 fn a_bare_host_tries_tls_first_and_asks_before_a_password_goes_in_clear_text() {
     let server = FtpServer::start(ServerKind::Vsftpd);
     server.write_file("plain.txt", b"x");

@@ -199,6 +199,9 @@ impl SkiffApp {
             }
             UiAction::TrustCertificate { info, always } => self.trust_certificate(info, always),
             UiAction::TrustHostKey { key, always } => self.trust_host_key(key, always),
+            UiAction::SshSecret { secret, passphrase } => {
+                self.give_ssh_secret(secret, passphrase);
+            }
             UiAction::ChooseLocalFolder => self.choose_local_folder(),
             UiAction::ToggleLog => self.prefs.show_log = !self.prefs.show_log,
             UiAction::ToggleQueue => self.prefs.show_queue = !self.prefs.show_queue,

@@ -82,6 +82,65 @@ impl SkiffApp {
         server
     }
 
+    /// Connects the browsing connection again with `options` (more trust, a password):
+    /// the old one keeps its options, so it is closed first; the queue's items of this
+    /// server take the new ones too.
+    fn reconnect_as(&mut self, old: Arc<Server>, options: Server) {
+        self.engine.send(EngineCommand::Disconnect(old));
+        let options = Arc::new(options);
+        self.engine
+            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
+        self.server = Some(options);
+        let dir = self
+            .server_url
+            .as_ref()
+            .map(|u| u.path.clone())
+            .unwrap_or_default();
+        self.open(Side::Remote, dir);
+    }
+
+    /// An SFTP server refused the login with no password given, or with a key file whose
+    /// passphrase is unknown: asks for it (kept for this session only, never saved).
+    pub(super) fn ask_ssh_secret(&mut self, refusal: &str) {
+        let Some(server) = self.server.as_ref() else {
+            return;
+        };
+        let Some(ssh) = server.ssh_settings() else {
+            return;
+        };
+        let passphrase = refusal.contains(": no passphrase)") && ssh.key_passphrase.is_none();
+        if !passphrase && server.credentials.password.is_some() {
+            return;
+        }
+        let user = server.credentials.user.clone().unwrap_or_default();
+        self.dialog = Some(Dialog::SshSecret {
+            prompt: if passphrase {
+                "The key file needs its passphrase:".to_owned()
+            } else {
+                format!("Password for {user} on {}:", server.host)
+            },
+            secret: String::new(),
+            passphrase,
+        });
+    }
+
+    /// The answer to `ask_ssh_secret`: log on again with it.
+    pub(super) fn give_ssh_secret(&mut self, secret: String, passphrase: bool) {
+        let Some(server) = self.server.clone() else {
+            return;
+        };
+        let mut options = (*server).clone();
+        let secret = crate::secret::Secret::new(secret);
+        if passphrase {
+            if let Some(ssh) = options.ssh_settings_mut() {
+                ssh.key_passphrase = Some(secret);
+            }
+        } else {
+            options.credentials.password = Some(secret);
+        }
+        self.reconnect_as(server, options);
+    }
+
     /// Skiff's own known_hosts, in the config folder.
     pub(super) fn known_hosts_file(&self) -> Option<std::path::PathBuf> {
         self.cfg
@@ -101,17 +160,7 @@ impl SkiffApp {
         if let Some(ssh) = options.ssh_settings_mut() {
             ssh.trusted_host_keys.push(key.fingerprint.clone());
         }
-        self.engine.send(EngineCommand::Disconnect(server));
-        let options = Arc::new(options);
-        self.engine
-            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
-        self.server = Some(options);
-        let dir = self
-            .server_url
-            .as_ref()
-            .map(|u| u.path.clone())
-            .unwrap_or_default();
-        self.open(Side::Remote, dir);
+        self.reconnect_as(server, options);
         if always && let Some(file) = self.known_hosts_file() {
             self.jobs.host_key_saved = Some(jobs::spawn_blocking(&self.wake, move || {
                 crate::sites::known_hosts::remember(&file, &key)
@@ -202,18 +251,7 @@ impl SkiffApp {
         if let Some(ftp) = options.ftp_settings_mut() {
             ftp.tls.trusted_fingerprints.push(info.sha256.clone());
         }
-        // The old browsing connection keeps its options: close it first.
-        self.engine.send(EngineCommand::Disconnect(server));
-        let options = Arc::new(options);
-        self.engine
-            .send(EngineCommand::UpdateServer(Arc::clone(&options)));
-        self.server = Some(options);
-        let dir = self
-            .server_url
-            .as_ref()
-            .map(|u| u.path.clone())
-            .unwrap_or_default();
-        self.open(Side::Remote, dir);
+        self.reconnect_as(server, options);
         if always && let Some(mut store) = self.trust_store.clone() {
             self.jobs.trust_saved = Some(jobs::spawn_blocking(&self.wake, move || {
                 store

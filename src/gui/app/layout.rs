@@ -648,6 +648,11 @@ impl SkiffApp {
         if std::mem::take(&mut self.model.tls_refused) {
             self.ask_plain_ftp();
         }
+        if self.dialog.is_none()
+            && let Some(refusal) = self.model.login_refused.take()
+        {
+            self.ask_ssh_secret(&refusal);
+        }
         if let Some(err) = self.model.op_error.take() {
             self.dialog = Some(Dialog::Error {
                 title: "The operation failed".into(),
