@@ -43,20 +43,6 @@ UPLOADED="$WORK/root/up.bin"
 check_size() {  # check_size FILE WHO
   [[ -f $1 && $(stat -c %s "$1") -eq $SIZE ]] || { echo "bench: $2 left an incomplete file" >&2; exit 1; }
 }
-timed() {  # timed VAR COMMAND...: appends the seconds taken to array VAR
-  local -n into=$1; shift
-  local t0 t1
-  t0=$(now); "$@"; t1=$(now)
-  into+=("$(calc "$t1 - $t0")")
-}
-skiff_timed() {  # like timed, also keeping skiff's peak RSS in rss_max
-  local var=$1; shift
-  timed "$var" /usr/bin/time -f "%M" -o "$WORK/rss" "$SKIFF" "$@"
-  local rss; rss=$(cat "$WORK/rss")
-  (( rss > rss_max )) && rss_max=$rss
-  return 0
-}
-
 run_case() {  # run_case NAME
   local name=$1 tls=() skiff_tls=()
   case $name in tls-*) tls=(--ssl-reqd -k); skiff_tls=(--tls-if-available --trust-fingerprint "$FINGERPRINT");; esac

@@ -63,6 +63,55 @@ CONF
 }
 
 now() { date +%s.%N; }
+
+# timed VAR COMMAND...: runs COMMAND, appending the seconds it took to the array VAR.
+timed() {
+  local -n into=$1; shift
+  local t0 t1
+  t0=$(now); "$@"; t1=$(now)
+  into+=("$(calc "$t1 - $t0")")
+}
+# skiff_timed VAR ARGS...: `timed VAR $SKIFF ARGS...` under GNU time, keeping skiff's peak
+# RSS (KiB) in rss_max.
+skiff_timed() {
+  local var=$1; shift
+  timed "$var" /usr/bin/time -f "%M" -o "$WORK/rss" "$SKIFF" "$@"
+  local rss; rss=$(cat "$WORK/rss")
+  (( rss > rss_max )) && rss_max=$rss
+  return 0
+}
+
+# start_sshd WORK PORT [CONFIG LINES]: OpenSSH's sshd (unpacked by install.sh) on
+# 127.0.0.1:PORT with a fresh ed25519 host key in WORK (its fingerprint in HOST_FINGERPRINT),
+# serving SFTP only, for the user skiffftp; the lines given are added to its configuration.
+# Stopped when the script exits.
+start_sshd() {
+  local work=$1 port=$2 extra=${3:-}
+  mkdir -p /run/sshd
+  rm -f "$work/host_ed25519" "$work/host_ed25519.pub"
+  ssh-keygen -q -t ed25519 -N '' -f "$work/host_ed25519"
+  HOST_FINGERPRINT=$(ssh-keygen -lf "$work/host_ed25519.pub" | cut -d' ' -f2)
+  cat > "$work/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $work/host_ed25519
+PidFile none
+AllowUsers $USER_NAME
+MaxStartups 100
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp
+$extra
+CONF
+  setsid "$CACHE/usr/sbin/sshd" -D -e -f "$work/sshd_config" > "$work/sshd.out" 2>&1 &
+  SSHD_PID=$!
+  trap 'kill -- -$SSHD_PID 2>/dev/null || kill $SSHD_PID 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench: sshd did not start" >&2
+  exit 1
+}
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 

@@ -17,11 +17,10 @@ source "$REPO/bench/lib.sh"
 WORK="$REPO/bench/work-sftp"
 PORT=${BENCH_SSH_PORT:-31022}
 SIZE=1073741824
-SSHD="$CACHE/usr/sbin/sshd"
 
 bench_prepare
-[[ -x $SSHD ]] || bash "$REPO/tests/servers/install.sh"
-mkdir -p /run/sshd "$WORK/root" "$WORK/out" "$WORK/home"
+[[ -x $CACHE/usr/sbin/sshd ]] || bash "$REPO/tests/servers/install.sh"
+mkdir -p "$WORK/root" "$WORK/out" "$WORK/home"
 chown "$USER_NAME" "$WORK/root"
 chmod 755 "$WORK"
 if [[ ! -f $WORK/root/big.bin ]] || [[ $(stat -c %s "$WORK/root/big.bin") -ne $SIZE ]]; then
@@ -37,35 +36,17 @@ if [[ ! -d $WORK/root/tree ]]; then
   done
   chown -R "$USER_NAME" "$WORK/root/tree"
 fi
-rm -f "$WORK/host_ed25519" "$WORK/host_ed25519.pub" "$WORK/id_ed25519" "$WORK/id_ed25519.pub"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
+rm -f "$WORK/id_ed25519" "$WORK/id_ed25519.pub"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/id_ed25519"
 cp "$WORK/id_ed25519.pub" "$WORK/authorized_keys"
 chmod 644 "$WORK/authorized_keys"
-FINGERPRINT=$(ssh-keygen -lf "$WORK/host_ed25519.pub" | cut -d' ' -f2)
-cat > "$WORK/sshd_config" <<CONF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/host_ed25519
-PidFile none
-UsePAM no
+start_sshd "$WORK" "$PORT" "UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 AuthorizedKeysFile $WORK/authorized_keys
-StrictModes no
-AllowUsers $USER_NAME
-MaxStartups 100
-Subsystem sftp internal-sftp
-ForceCommand internal-sftp
-CONF
-setsid "$SSHD" -D -e -f "$WORK/sshd_config" > "$WORK/sshd.out" 2>&1 &
-SSHD_PID=$!
-trap 'kill -- -$SSHD_PID 2>/dev/null || kill $SSHD_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-  sleep 0.05
-done
+StrictModes no"
+FINGERPRINT=$HOST_FINGERPRINT
 
 # skiff's settings and known hosts stay inside the work folder; no agent, no ~/.ssh keys.
 export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share"
@@ -76,19 +57,6 @@ SKIFF_OPTS=(--key-file "$WORK/id_ed25519" --trust-host-key "$FINGERPRINT")
 URL="sftp://$USER_NAME@127.0.0.1:$PORT$WORK/root"
 OUT="$WORK/out"
 
-timed() {  # timed VAR COMMAND...: appends the seconds taken to array VAR
-  local -n into=$1; shift
-  local t0 t1
-  t0=$(now); "$@"; t1=$(now)
-  into+=("$(calc "$t1 - $t0")")
-}
-skiff_timed() {  # like timed, also keeping skiff's peak RSS in rss_max
-  local var=$1; shift
-  timed "$var" /usr/bin/time -f "%M" -o "$WORK/rss" "$SKIFF" "$@"
-  local rss; rss=$(cat "$WORK/rss")
-  (( rss > rss_max )) && rss_max=$rss
-  return 0
-}
 check() {  # check PATH WHO: the copy is complete
   case $1 in
     *tree) [[ $(find "$1" -type f | wc -l) -eq 1000 ]] ;;

@@ -8,11 +8,11 @@
 
 use std::time::Duration;
 
+use super::unless_cancelled;
 use super::{
     Capabilities, CertificateIssue, DataType, ErrorKind, Facts, FileStat, RawReply, ReadRequest,
     RemoteError, RemoteSession, RetryClass, Security, Server, Sink, Source, WriteAt, WriteRequest,
 };
-use crate::cancel::Cancel;
 use crate::log::LogSink;
 use crate::net::{self, Connection, DataStream, FtpError, StoreMode};
 use crate::proto::ascii::{AsciiDecoder, AsciiEncoder};
@@ -274,21 +274,6 @@ fn transfer_type(data_type: DataType) -> TransferType {
     match data_type {
         DataType::Binary => TransferType::Binary,
         DataType::Text => TransferType::Ascii,
-    }
-}
-
-/// Runs a copy loop to its end, or stops it (`None`) as soon as the transfer is cancelled.
-async fn unless_cancelled<T>(
-    cancel: Option<&Cancel>,
-    copy: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    let Some(cancel) = cancel else {
-        return Some(copy.await);
-    };
-    tokio::select! {
-        biased;
-        () = cancel.cancelled() => None,
-        out = copy => Some(out),
     }
 }
 

@@ -245,6 +245,22 @@ pub trait RemoteSession: Send {
     async fn quit(self: Box<Self>);
 }
 
+/// Runs a transfer's copy to its end, or stops it (`None`) as soon as the transfer is
+/// cancelled: each protocol then stops the transfer its own way (FTP's ABOR, SFTP's CLOSE).
+async fn unless_cancelled<T>(
+    cancel: Option<&Cancel>,
+    copy: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(cancel) = cancel else {
+        return Some(copy.await);
+    };
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => None,
+        out = copy => Some(out),
+    }
+}
+
 /// Connects to `server` and logs on.
 pub async fn connect(server: &Server) -> Result<Box<dyn RemoteSession>, RemoteError> {
     match &server.protocol {

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::unless_cancelled;
 use super::{
     Capabilities, ErrorKind, Facts, FileStat, HostKeyIssue, ReadRequest, RemoteError,
     RemoteSession, Security, Server, Sink, Source, WriteAt, WriteRequest,
 };
-use crate::cancel::Cancel;
 use crate::log::LogSink;
 use crate::proto::charset::Charset;
 use crate::proto::listing::{Entry, EntryKind, Timestamp};
@@ -181,21 +181,6 @@ fn owner_group(longname: &[u8], attrs: &Attrs) -> Option<String> {
         return Some(format!("{} {}", fields[2], fields[3]));
     }
     attrs.uid_gid.map(|(uid, gid)| format!("{uid} {gid}"))
-}
-
-/// Runs a copy to its end, or stops it (`None`) as soon as the transfer is cancelled.
-async fn unless_cancelled<T>(
-    cancel: Option<&Cancel>,
-    copy: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    let Some(cancel) = cancel else {
-        return Some(copy.await);
-    };
-    tokio::select! {
-        biased;
-        () = cancel.cancelled() => None,
-        out = copy => Some(out),
-    }
 }
 
 #[async_trait::async_trait]

@@ -469,9 +469,18 @@ impl SftpClient {
 
     /// The server's canonical absolute path for `path` (`.`: the session's home).
     pub async fn realpath(&mut self, path: &[u8]) -> Result<Vec<u8>, SftpError> {
-        let request = Request::Realpath { path };
-        self.log_command(&request, None);
-        let packet = self.call(&request, "resolving a path").await?;
+        self.one_name(&Request::Realpath { path }, "resolving a path")
+            .await
+    }
+
+    /// Sends a request answered by a NAME of one entry (REALPATH, READLINK): that name.
+    async fn one_name(
+        &mut self,
+        request: &Request<'_>,
+        during: &'static str,
+    ) -> Result<Vec<u8>, SftpError> {
+        self.log_command(request, None);
+        let packet = self.call(request, during).await?;
         match codec::decode(&packet)? {
             Response::Name { mut entries, .. } if entries.len() == 1 => {
                 let entry = entries.remove(0);
@@ -481,7 +490,7 @@ impl SftpClient {
                 );
                 Ok(entry.filename)
             }
-            other => Err(self.failure(other, "resolving a path")),
+            other => Err(self.failure(other, during)),
         }
     }
 
@@ -520,20 +529,8 @@ impl SftpClient {
 
     /// Where the link `path` points.
     pub async fn readlink(&mut self, path: &[u8]) -> Result<Vec<u8>, SftpError> {
-        let request = Request::Readlink { path };
-        self.log_command(&request, None);
-        let packet = self.call(&request, "reading a link").await?;
-        match codec::decode(&packet)? {
-            Response::Name { mut entries, .. } if entries.len() == 1 => {
-                let entry = entries.remove(0);
-                self.log.line(
-                    LogKind::Response,
-                    format!("NAME {}", shown(&entry.filename)),
-                );
-                Ok(entry.filename)
-            }
-            other => Err(self.failure(other, "reading a link")),
-        }
+        self.one_name(&Request::Readlink { path }, "reading a link")
+            .await
     }
 
     /// A folder's entries, `.` and `..` included as the server sends them; at most

@@ -1,10 +1,10 @@
 //! A download killed with SIGKILL leaves no file under the final name, and `--resume`
 //! continues from the `.part` it left, byte-identical.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{FtpServer, ServerKind};
-use crate::skiff_cmd::{pseudo_random_bytes, sha256, skiff};
+use crate::skiff_cmd::{kill_9_once_grown, pseudo_random_bytes, sha256, skiff};
 
 #[test]
 fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
@@ -32,21 +32,7 @@ fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
         .stdin(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        if len >= 1024 * 1024 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the download never got going");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "skiff ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    kill_9_once_grown(&mut child, &part, 1024 * 1024, Duration::from_secs(20));
 
     assert!(
         !target.exists(),

@@ -27,6 +27,16 @@ fn skiff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     skiff_with_env(dir, args, &all, LIMIT)
 }
 
+/// The run's stderr (its message log, with `--log`) holds `text`.
+#[track_caller]
+fn says(run: &Run, text: &str) {
+    assert!(
+        run.stderr.contains(text),
+        "stderr lacks {text:?}:\n{}",
+        run.stderr
+    );
+}
+
 fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     crate::skiff_cmd::pseudo_random_bytes(len, seed)
 }
@@ -58,11 +68,7 @@ fn an_unknown_host_key_shows_ssh_keygens_fingerprint_is_trusted_when_named_and_r
         &[],
     );
     trusted.assert_ok();
-    assert!(
-        trusted.stderr.contains("Host key saved"),
-        "{}",
-        trusted.stderr
-    );
+    says(&trusted, "Host key saved");
     let known_hosts = dir.path().join("config/skiff/known_hosts");
     let text = std::fs::read_to_string(&known_hosts).unwrap();
     assert_eq!(
@@ -81,11 +87,7 @@ fn an_unknown_host_key_shows_ssh_keygens_fingerprint_is_trusted_when_named_and_r
 
     let again = skiff(dir.path(), &["ls", "--log", &url], &[]);
     again.assert_ok();
-    assert!(
-        again.stderr.contains("is the one known for"),
-        "{}",
-        again.stderr
-    );
+    says(&again, "is the one known for");
 
     // Another key of the same type recorded for this host: refused loudly, both shown.
     let other = make_key(dir.path(), "other", "ed25519", "");
@@ -100,12 +102,8 @@ fn an_unknown_host_key_shows_ssh_keygens_fingerprint_is_trusted_when_named_and_r
     let other_fingerprint = other_fingerprint.split_ascii_whitespace().nth(1).unwrap();
     let changed = skiff(dir.path(), &["ls", "--log", &url], &[]);
     changed.assert_fails_with("HAS CHANGED");
-    assert!(changed.stderr.contains(&fingerprint), "{}", changed.stderr);
-    assert!(
-        changed.stderr.contains(other_fingerprint),
-        "{}",
-        changed.stderr
-    );
+    says(&changed, &fingerprint);
+    says(&changed, other_fingerprint);
     assert!(!changed.stderr.contains("USERAUTH"), "{}", changed.stderr);
     assert_eq!(
         std::fs::read_to_string(&known_hosts)
@@ -144,17 +142,8 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
         &[],
     );
     run.assert_ok();
-    assert!(
-        run.stderr
-            .contains("The server offers: publickey, password"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("Logged in (password)"),
-        "{}",
-        run.stderr
-    );
+    says(&run, "The server offers: publickey, password");
+    says(&run, "Logged in (password)");
 
     let wrong = passwords_only.url("").replace(":skiffftp@", ":wrong@");
     let refused = skiff(
@@ -182,11 +171,7 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
         &[],
     );
     run.assert_ok();
-    assert!(
-        run.stderr.contains("Logged in (keyboard-interactive)"),
-        "{}",
-        run.stderr
-    );
+    says(&run, "Logged in (keyboard-interactive)");
 
     let keys_only = SshServer::start_with(SshOptions {
         password: false,
@@ -260,11 +245,7 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
         &[],
     );
     run.assert_ok();
-    assert!(
-        run.stderr.contains("home/.ssh/id_ed25519)"),
-        "{}",
-        run.stderr
-    );
+    says(&run, "home/.ssh/id_ed25519)");
     std::fs::remove_file(home_ssh.join("id_ed25519")).unwrap();
 
     // The agent: a test ssh-agent holding the RSA key (signed with SHA-2).
@@ -276,12 +257,7 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
         &[("SSH_AUTH_SOCK", agent.socket.to_str().unwrap())],
     );
     run.assert_ok();
-    assert!(
-        run.stderr
-            .contains("Logged in (publickey from the SSH agent"),
-        "{}",
-        run.stderr
-    );
+    says(&run, "Logged in (publickey from the SSH agent");
 }
 
 /// A test's own ssh-agent on a socket in its folder, killed when dropped.
@@ -426,7 +402,7 @@ fn files_and_trees_cross_both_ways_byte_identical() {
     run.assert_ok();
     assert_eq!(server.read_file("up/big copy.bin").unwrap(), big);
     // Pipelined: many WRITEs and READs in flight, not one at a time.
-    assert!(run.stderr.contains("in flight"), "{}", run.stderr);
+    says(&run, "in flight");
 }
 
 #[test]
@@ -514,11 +490,7 @@ fn downloads_and_uploads_resume_from_where_they_stopped() {
     );
     run.assert_ok();
     assert_eq!(std::fs::read(&local).unwrap(), data);
-    assert!(
-        run.stderr.contains("READ from offset 400000"),
-        "{}",
-        run.stderr
-    );
+    says(&run, "READ from offset 400000");
 
     server.write_file("up.bin", &data[..300_000]);
     let run = skiff(
@@ -536,11 +508,7 @@ fn downloads_and_uploads_resume_from_where_they_stopped() {
     );
     run.assert_ok();
     assert_eq!(server.read_file("up.bin").unwrap(), data);
-    assert!(
-        run.stderr.contains("WRITE from offset 300000"),
-        "{}",
-        run.stderr
-    );
+    says(&run, "WRITE from offset 300000");
 }
 
 #[test]
@@ -594,24 +562,7 @@ fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
         .stdin(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        if len >= 1024 * 1024 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the download never got going"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "skiff ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    crate::skiff_cmd::kill_9_once_grown(&mut child, &part, 1024 * 1024, Duration::from_secs(20));
     assert!(
         !target.exists(),
         "a killed download must not leave the final name"

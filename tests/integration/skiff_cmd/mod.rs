@@ -209,3 +209,23 @@ pub fn set_mtime(path: &Path, time: std::time::SystemTime) {
         .set_modified(time)
         .expect("set the modification time");
 }
+
+/// Waits until `file` holds `min` bytes (a download under way), then kills `child` with
+/// SIGKILL; fails the test when the file does not grow within `within` or skiff ends first.
+pub fn kill_9_once_grown(child: &mut std::process::Child, file: &Path, min: u64, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        if len >= min {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the download never got going");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "skiff ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
