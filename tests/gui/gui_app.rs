@@ -685,6 +685,69 @@ fn an_sftp_host_key_is_shown_as_ssh_keygen_prints_it_and_trusted_always_then_sil
 }
 
 #[test]
+fn a_changed_sftp_host_key_shows_both_fingerprints_and_is_trusted_only_when_ticked() {
+    use crate::common::sshd::{SshServer, make_key, ssh_keygen};
+    let server = SshServer::start();
+    server.write_file("after.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let known_hosts = config.path().join("known_hosts");
+    // Skiff's known_hosts records another key for this host and port.
+    let old_key = make_key(config.path(), "old", "ed25519", "");
+    let old_blob = old_key.split_ascii_whitespace().nth(1).unwrap().to_owned();
+    std::fs::write(
+        &known_hosts,
+        format!("[127.0.0.1]:{} ssh-ed25519 {old_blob}\n", server.port()),
+    )
+    .unwrap();
+    let old_fingerprint = ssh_keygen(&["-lf", config.path().join("old.pub").to_str().unwrap()]);
+    let old_fingerprint = old_fingerprint.split_ascii_whitespace().nth(1).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    connect_to_url(&mut harness, &server.url(""));
+    step_until(&mut harness, "the changed-host-key dialog", |h| {
+        has_label(h, "⚠ The server's host key has changed")
+    });
+    settle(&mut harness);
+    assert!(
+        has_label(&harness, old_fingerprint),
+        "the fingerprint known before"
+    );
+    assert!(
+        has_label(&harness, &server.fingerprint()),
+        "the one shown now"
+    );
+    assert!(!has_label(&harness, "after.txt"), "nothing listed");
+    assert!(
+        !(harness.state().model().log.iter()).any(|l| l.text.starts_with("USERAUTH")),
+        "nothing sent to the server"
+    );
+    assert!(
+        harness
+            .get_by_label("Trust the new host key")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness
+        .get_by_label("I have checked the new fingerprint with the server's administrator")
+        .click();
+    settle(&mut harness);
+    harness.get_by_label("Trust the new host key").click();
+    step_until(&mut harness, "the listing with the new key", |h| {
+        has_label(h, "after.txt")
+    });
+    step_until(
+        &mut harness,
+        "known_hosts to hold the new key alone",
+        |_| {
+            std::fs::read_to_string(&known_hosts)
+                .is_ok_and(|t| t.contains(&server.host_key()) && !t.contains(&old_blob))
+        },
+    );
+}
+
+#[test]
 fn an_sftp_server_that_refuses_a_logon_without_a_password_gets_one_asked_for() {
     let server = crate::common::sshd::SshServer::start();
     server.write_file("inside.txt", b"x");

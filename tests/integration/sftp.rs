@@ -89,6 +89,21 @@ fn an_unknown_host_key_shows_ssh_keygens_fingerprint_is_trusted_when_named_and_r
     again.assert_ok();
     says(&again, "is the one known for");
 
+    // The user's own ~/.ssh/known_hosts is honoured, as ssh's (with no Skiff record).
+    let ssh_dir = dir.path().join("home/.ssh");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    std::fs::write(
+        ssh_dir.join("known_hosts"),
+        format!("[127.0.0.1]:{} {}\n", server.port(), server.host_key()),
+    )
+    .unwrap();
+    std::fs::rename(&known_hosts, dir.path().join("skiff-known_hosts")).unwrap();
+    let openssh = skiff(dir.path(), &["ls", "--log", &url], &[]);
+    openssh.assert_ok();
+    says(&openssh, ".ssh/known_hosts line 1");
+    std::fs::remove_file(ssh_dir.join("known_hosts")).unwrap();
+    std::fs::rename(dir.path().join("skiff-known_hosts"), &known_hosts).unwrap();
+
     // Another key of the same type recorded for this host: refused loudly, both shown.
     let other = make_key(dir.path(), "other", "ed25519", "");
     let other_blob = other.split_ascii_whitespace().nth(1).unwrap();
