@@ -181,6 +181,13 @@ pub(crate) fn resolve(
         if let Some(passphrase) = env_secret("SKIFF_KEY_PASSPHRASE") {
             ssh.key_passphrase = Some(passphrase);
         }
+        // A server's questions besides the password (a one-time code) are asked on the
+        // terminal, when there is one.
+        if std::io::stdin().is_terminal() {
+            ssh.prompter = Some(crate::sftp::ssh::PrompterHandle(std::sync::Arc::new(
+                TerminalPrompter,
+            )));
+        }
     } else if !args.trust_host_key.is_empty() || !args.key_file.is_empty() {
         return Err(UsageError(
             "--trust-host-key and --key-file apply to SFTP (sftp:// URLs and SFTP sites)".into(),
@@ -417,6 +424,47 @@ pub(crate) fn password_for_site(
         );
     }
     Ok(None)
+}
+
+/// Asks an SFTP server's keyboard-interactive questions on the terminal, as `ssh` does:
+/// the server's instructions, then each prompt (without echo unless the server allows it).
+struct TerminalPrompter;
+
+impl crate::sftp::ssh::Prompter for TerminalPrompter {
+    fn ask(&self, questions: crate::sftp::ssh::Questions) -> crate::sftp::ssh::Answers {
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || ask_on_terminal(&questions).ok())
+                .await
+                .ok()
+                .flatten()
+        })
+    }
+}
+
+fn ask_on_terminal(questions: &crate::sftp::ssh::Questions) -> anyhow::Result<Vec<Secret>> {
+    {
+        let mut err = std::io::stderr().lock();
+        for text in [&questions.name, &questions.instructions] {
+            if !text.trim().is_empty() {
+                writeln!(err, "{}", visible(text.trim()))?;
+            }
+        }
+    }
+    let mut answers = Vec::with_capacity(questions.prompts.len());
+    for (prompt, echo) in &questions.prompts {
+        let prompt = visible(prompt);
+        if *echo {
+            let mut err = std::io::stderr().lock();
+            write!(err, "{prompt}")?;
+            err.flush()?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            answers.push(Secret::new(line.trim_end_matches(['\r', '\n'])));
+        } else {
+            answers.push(read_secret(&prompt)?);
+        }
+    }
+    Ok(answers)
 }
 
 /// Reads a line from the terminal without echoing it.

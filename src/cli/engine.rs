@@ -31,9 +31,8 @@ pub(crate) struct CliEngine {
     /// Fingerprints the user vouched for (flags, or yes at the prompt): remembered once a
     /// logon accepts one.
     vouched: Vec<String>,
-    /// An SFTP password or key passphrase was asked on the terminal already (once each).
+    /// An SFTP password was asked on the terminal already (once).
     asked_password: bool,
-    asked_passphrase: bool,
     next_request: u64,
 }
 
@@ -68,7 +67,6 @@ impl CliEngine {
             trust_store: target.trust_store.clone(),
             vouched,
             asked_password: false,
-            asked_passphrase: false,
             next_request: 0,
         }
     }
@@ -199,7 +197,7 @@ impl CliEngine {
             return self.host_key_trusted_after_asking(key);
         }
         if err.kind() == ErrorKind::LoginRefused && self.server.ssh_settings().is_some() {
-            return self.ssh_secret_after_asking(err);
+            return self.ssh_password_after_asking();
         }
         let Some(info) = err.untrusted_certificate() else {
             return Ok(false);
@@ -219,31 +217,21 @@ impl CliEngine {
         Ok(true)
     }
 
-    /// An SFTP login the server refused, on a terminal: asks once for the passphrase of a
-    /// key file that needs one, or for the password when none was given (as `ssh` does
-    /// after the keys); neither is kept beyond this command.
-    fn ssh_secret_after_asking(&mut self, err: &RemoteError) -> anyhow::Result<bool> {
-        if !std::io::stdin().is_terminal() {
+    /// An SFTP login the server refused with no password given, on a terminal: asks once
+    /// for it (as `ssh` does after the keys), for this command only. (A key's passphrase
+    /// and a server's own questions are asked during the logon, by the terminal prompter.)
+    fn ssh_password_after_asking(&mut self) -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal()
+            || self.server.credentials.password.is_some()
+            || self.asked_password
+        {
             return Ok(false);
         }
+        self.asked_password = true;
         let mut server = (*self.server).clone();
         let user = server.credentials.user.clone().unwrap_or_default();
-        let host = server.host.clone();
-        let Some(ssh) = server.ssh_settings_mut() else {
-            return Ok(false);
-        };
-        let locked_key = err.message().contains(": no passphrase)");
-        if locked_key && ssh.key_passphrase.is_none() && !self.asked_passphrase {
-            self.asked_passphrase = true;
-            let passphrase = crate::cli::common::read_secret("Passphrase for the key file: ")?;
-            ssh.key_passphrase = Some(passphrase);
-        } else if server.credentials.password.is_none() && !self.asked_password {
-            self.asked_password = true;
-            let prompt = format!("{user}@{host}'s password: ");
-            server.credentials.password = Some(crate::cli::common::read_secret(&prompt)?);
-        } else {
-            return Ok(false);
-        }
+        let prompt = format!("{user}@{}'s password: ", server.host);
+        server.credentials.password = Some(crate::cli::common::read_secret(&prompt)?);
         self.server = Arc::new(server);
         Ok(true)
     }

@@ -110,11 +110,10 @@ pub enum UiAction {
         key: crate::sftp::HostKeyInfo,
         always: bool,
     },
-    /// Log on again to the SFTP server with this password (or key passphrase).
-    SshSecret {
-        secret: String,
-        passphrase: bool,
-    },
+    /// The answers to an SFTP server's keyboard-interactive questions (`None`: cancelled).
+    AnswerQuestions(Option<Vec<String>>),
+    /// Log on again to the SFTP server with this password.
+    SftpPassword(String),
     ChooseLocalFolder,
     ToggleLog,
     ToggleQueue,

@@ -121,12 +121,16 @@ pub enum Dialog {
         /// Why it is asked, when that is not plain from the site's logon type.
         note: Option<String>,
     },
-    /// An SFTP server refused the login: its password, or a key file's passphrase, for this
-    /// session only.
-    SshSecret {
+    /// An SFTP server's keyboard-interactive questions (a one-time code, ...), and the
+    /// answers typed so far.
+    Questions {
+        questions: crate::sftp::ssh::Questions,
+        answers: Vec<String>,
+    },
+    /// An SFTP server refused a logon without a password: the password, for this session.
+    SftpPassword {
         prompt: String,
-        secret: String,
-        passphrase: bool,
+        password: String,
     },
     /// The OS keyring is not reachable: offer the other stores.
     KeyringUnavailable {
@@ -532,25 +536,53 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     }),
                 }
             }
-            Dialog::SshSecret {
-                prompt,
-                secret,
-                passphrase,
-            } => {
-                ui.heading(if *passphrase {
-                    "Enter the key's passphrase"
-                } else {
-                    "Enter password"
+            Dialog::Questions { questions, answers } => {
+                ui.heading("The server asks");
+                ui.label(format!(
+                    "{} asks {} to log on:",
+                    visible(&questions.host),
+                    visible(&questions.user)
+                ));
+                for text in [&questions.name, &questions.instructions] {
+                    if !text.trim().is_empty() {
+                        ui.label(visible(text.trim()));
+                    }
+                }
+                egui::Grid::new("questions").num_columns(2).show(ui, |ui| {
+                    for (i, ((prompt, echo), answer)) in
+                        questions.prompts.iter().zip(answers.iter_mut()).enumerate()
+                    {
+                        let label = ui.label(visible(prompt.trim()));
+                        let field = ui
+                            .add(
+                                egui::TextEdit::singleline(answer)
+                                    .password(!echo)
+                                    .desired_width(240.0),
+                            )
+                            .labelled_by(label.id);
+                        if i == 0 && !field.has_focus() && !field.lost_focus() && answer.is_empty()
+                        {
+                            field.request_focus();
+                        }
+                        ui.end_row();
+                    }
                 });
+                match buttons_ui(ui, "Connect", true) {
+                    Some(true) => {
+                        Outcome::Done(UiAction::AnswerQuestions(Some(std::mem::take(answers))))
+                    }
+                    Some(false) => Outcome::Done(UiAction::AnswerQuestions(None)),
+                    None => Outcome::Open,
+                }
+            }
+            Dialog::SftpPassword { prompt, password } => {
+                ui.heading("Enter password");
                 ui.label(visible(prompt));
-                let enter = password_field_ui(ui, secret);
+                let enter = password_field_ui(ui, password);
                 match buttons_ui(ui, "Connect", true) {
                     Some(false) => Outcome::Closed,
                     None if !enter => Outcome::Open,
-                    _ => Outcome::Done(UiAction::SshSecret {
-                        secret: std::mem::take(secret),
-                        passphrase: *passphrase,
-                    }),
+                    _ => Outcome::Done(UiAction::SftpPassword(std::mem::take(password))),
                 }
             }
             Dialog::AllowPlainFtp { host, remember } => {
@@ -610,6 +642,8 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 Outcome::Done(UiAction::CancelStore)
             }
             Dialog::MasterPassword { busy: true, .. } => Outcome::Open,
+            // The connection waits for the answers: closing declines them.
+            Dialog::Questions { .. } => Outcome::Done(UiAction::AnswerQuestions(None)),
             _ => Outcome::Closed,
         };
     }

@@ -47,6 +47,7 @@ pub mod pane;
 pub mod pane_state;
 mod places;
 pub mod prefs;
+mod prompter;
 mod queue_pane;
 pub mod queue_view;
 mod quickconnect;

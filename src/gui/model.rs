@@ -66,8 +66,7 @@ pub struct Model {
     pub unknown_host_key: Option<crate::sftp::HostKeyInfo>,
     /// A known SFTP host showed another key: the one shown and the fingerprint known.
     pub changed_host_key: Option<(crate::sftp::HostKeyInfo, String)>,
-    /// The browsing connection's login was refused: why (the window may ask for a password
-    /// or a key's passphrase).
+    /// The browsing connection's login was refused: why (the window may ask for a password).
     pub login_refused: Option<String>,
     /// The fallback charset chosen in Edit > Settings (`PaneState::fallback` once logged on).
     pub remote_fallback: Option<crate::proto::charset::Charset>,

@@ -17,6 +17,38 @@ use super::host_keys::{self, HostKeyInfo, Verdict};
 use crate::log::{LogKind, LogSink};
 use crate::secret::{Credentials, Secret};
 
+/// A keyboard-interactive logon's questions, for a face to put to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Questions {
+    /// `[host]:port`, and the user logging on.
+    pub host: String,
+    pub user: String,
+    /// The server's title and instructions (either may be empty).
+    pub name: String,
+    pub instructions: String,
+    /// Each prompt, and whether its answer may show as it is typed.
+    pub prompts: Vec<(String, bool)>,
+}
+
+/// What a face's prompter answers: the answers in order, or `None` when the user declined.
+pub type Answers = std::pin::Pin<Box<dyn Future<Output = Option<Vec<Secret>>> + Send>>;
+
+/// Puts a server's keyboard-interactive questions to the user (the window's dialog, a
+/// terminal): one-time codes and anything else a server asks besides the password.
+pub trait Prompter: Send + Sync {
+    fn ask(&self, questions: Questions) -> Answers;
+}
+
+/// A face's prompter, as a site's settings carry it.
+#[derive(Clone)]
+pub struct PrompterHandle(pub Arc<dyn Prompter>);
+
+impl std::fmt::Debug for PrompterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prompter")
+    }
+}
+
 /// How an SFTP site's SSH connection is checked and authenticated.
 #[derive(Debug, Clone)]
 pub struct SshSettings {
@@ -33,6 +65,8 @@ pub struct SshSettings {
     /// Without a password: try the agent (`SSH_AUTH_SOCK`) and `~/.ssh/id_ed25519`,
     /// `id_ecdsa`, `id_rsa`, as OpenSSH does.
     pub try_default_keys: bool,
+    /// Who answers keyboard-interactive questions the password does not answer.
+    pub prompter: Option<PrompterHandle>,
 }
 
 impl Default for SshSettings {
@@ -45,6 +79,7 @@ impl Default for SshSettings {
             key_files: Vec::new(),
             key_passphrase: None,
             try_default_keys: true,
+            prompter: None,
         }
     }
 }
@@ -292,14 +327,22 @@ impl Handshaken {
         timeout: Duration,
         log: &LogSink,
     ) -> Result<LoggedOn, SftpError> {
+        let host = host_keys::host_pattern(&self.host_key.host, self.host_key.port);
+        // A person answering a server's questions gets the time sshd gives (LoginGraceTime,
+        // two minutes by default); a logon without one, four network timeouts.
+        let bound = if settings.prompter.is_some() {
+            timeout.saturating_mul(4).max(Duration::from_secs(180))
+        } else {
+            timeout.saturating_mul(4)
+        };
         let (offered, method) = tokio::time::timeout(
-            timeout.saturating_mul(4),
-            authenticate(&mut self.handle, credentials, settings, log),
+            bound,
+            authenticate(&mut self.handle, &host, credentials, settings, log),
         )
         .await
         .map_err(|_| SftpError::Timeout {
             during: "logging in",
-            secs: timeout.as_secs() * 4,
+            secs: bound.as_secs(),
         })??;
         log.status(format!("Logged in ({method})"));
         Ok(LoggedOn {
@@ -379,17 +422,19 @@ fn method_names(methods: &russh::MethodSet) -> Vec<String> {
 /// the password. The methods the server offered, and the one that worked.
 async fn authenticate(
     handle: &mut client::Handle<HostKeyCheck>,
+    host: &str,
     credentials: &Credentials,
     settings: &SshSettings,
     log: &LogSink,
 ) -> Result<(Vec<String>, String), SftpError> {
     let mut offered = Vec::new();
-    let method = authenticate_with(handle, credentials, settings, log, &mut offered).await?;
+    let method = authenticate_with(handle, host, credentials, settings, log, &mut offered).await?;
     Ok((offered, method))
 }
 
 async fn authenticate_with(
     handle: &mut client::Handle<HostKeyCheck>,
+    host: &str,
     credentials: &Credentials,
     settings: &SshSettings,
     log: &LogSink,
@@ -439,12 +484,17 @@ async fn authenticate_with(
             ) {
                 Ok(key) => key,
                 Err(russh::keys::Error::KeyIsEncrypted) => {
-                    log.status(format!(
-                        "The key {} needs its passphrase; skipped",
-                        path.display()
-                    ));
-                    tried.push(format!("publickey ({}: no passphrase)", path.display()));
-                    continue;
+                    match unlock_key(&path, host, &user, settings, log).await {
+                        Some(key) => key,
+                        None => {
+                            log.status(format!(
+                                "The key {} needs its passphrase; skipped",
+                                path.display()
+                            ));
+                            tried.push(format!("publickey ({}: no passphrase)", path.display()));
+                            continue;
+                        }
+                    }
                 }
                 Err(err) => {
                     log.status(format!("Cannot read the key {}: {err}", path.display()));
@@ -475,25 +525,32 @@ async fn authenticate_with(
             }
         }
     }
-    if let Some(password) = password {
-        if offers("password") {
-            log.line(LogKind::Command, "USERAUTH password ****");
-            match handle
-                .authenticate_password(&user, password.expose())
-                .await
-                .map_err(wrap)?
-            {
-                client::AuthResult::Success => return Ok("password".into()),
-                client::AuthResult::Failure { .. } => {
-                    log.line(LogKind::Response, "The server refused the password");
-                    tried.push("password".into());
-                }
+    if let Some(password) = password
+        && offers("password")
+    {
+        log.line(LogKind::Command, "USERAUTH password ****");
+        match handle
+            .authenticate_password(&user, password.expose())
+            .await
+            .map_err(wrap)?
+        {
+            client::AuthResult::Success => return Ok("password".into()),
+            client::AuthResult::Failure { .. } => {
+                log.line(LogKind::Response, "The server refused the password");
+                tried.push("password".into());
             }
         }
-        if offers("keyboard-interactive")
-            && let Some(method) =
-                keyboard_interactive(handle, &user, password, log, &mut tried).await?
-        {
+    }
+    let prompter = settings.prompter.as_ref().map(|p| p.0.as_ref());
+    if offers("keyboard-interactive") && (password.is_some() || prompter.is_some()) {
+        let asking = Asking {
+            host,
+            user: &user,
+            password,
+            prompter,
+            log,
+        };
+        if let Some(method) = keyboard_interactive(handle, &asking, &mut tried).await? {
             return Ok(method);
         }
     }
@@ -562,22 +619,68 @@ async fn try_agent(
     Ok(None)
 }
 
-/// Keyboard-interactive, answering the server's password prompt with the password (as
-/// FileZilla does); a server that asks anything else is not answered.
+/// An encrypted key file, unlocked with the passphrase the prompter gets from the user (as
+/// `ssh` asks for it), tried up to three times; `None` when there is no one to ask or the
+/// user gave up.
+async fn unlock_key(
+    path: &std::path::Path,
+    host: &str,
+    user: &str,
+    settings: &SshSettings,
+    log: &LogSink,
+) -> Option<russh::keys::PrivateKey> {
+    let prompter = settings.prompter.as_ref()?;
+    for _ in 0..3 {
+        let questions = Questions {
+            host: host.to_owned(),
+            user: user.to_owned(),
+            name: String::new(),
+            instructions: String::new(),
+            prompts: vec![(
+                format!("Enter passphrase for key '{}': ", path.display()),
+                false,
+            )],
+        };
+        let answer = prompter.0.ask(questions).await?.into_iter().next()?;
+        match russh::keys::load_secret_key(path, Some(answer.expose())) {
+            Ok(key) => return Some(key),
+            Err(err) => log.status(format!("The key {} did not open: {err}", path.display())),
+        }
+    }
+    None
+}
+
+/// Who answers a keyboard-interactive logon: the password for a password prompt, the
+/// face's prompter for anything else.
+struct Asking<'a> {
+    /// `[host]:port`, for the question.
+    host: &'a str,
+    user: &'a str,
+    password: Option<&'a Secret>,
+    prompter: Option<&'a dyn Prompter>,
+    log: &'a LogSink,
+}
+
+fn is_password_prompt(prompt: &str) -> bool {
+    prompt.to_ascii_lowercase().contains("password")
+}
+
+/// Keyboard-interactive: a round that asks only for the password is answered with it (as
+/// FileZilla does); any other round goes to the prompter (the window's dialog, the
+/// terminal), or, without one, is not answered.
 async fn keyboard_interactive(
     handle: &mut client::Handle<HostKeyCheck>,
-    user: &str,
-    password: &Secret,
-    log: &LogSink,
+    asking: &Asking<'_>,
     tried: &mut Vec<String>,
 ) -> Result<Option<String>, SftpError> {
+    let log = asking.log;
     let wrap = |err| ssh_error("logging in", err);
     log.line(LogKind::Command, "USERAUTH keyboard-interactive");
     let mut reply = handle
-        .authenticate_keyboard_interactive_start(user, None)
+        .authenticate_keyboard_interactive_start(asking.user, None)
         .await
         .map_err(wrap)?;
-    // A server may ask in several rounds; a few are plenty for a password.
+    // A server may ask in several rounds (a password, then a code); a few are plenty.
     for _ in 0..8 {
         match reply {
             client::KeyboardInteractiveAuthResponse::Success => {
@@ -594,22 +697,48 @@ async fn keyboard_interactive(
                         log.line(LogKind::Response, text.clone());
                     }
                 }
-                let mut answers = Vec::with_capacity(prompts.len());
                 for prompt in &prompts {
                     log.line(LogKind::Response, prompt.prompt.clone());
-                    if prompt.prompt.to_ascii_lowercase().contains("password") {
-                        answers.push(password.expose().to_owned());
-                    } else {
+                }
+                let answers = match (asking.password, asking.prompter) {
+                    _ if prompts.is_empty() => Vec::new(),
+                    (Some(password), _)
+                        if prompts.iter().all(|p| is_password_prompt(&p.prompt)) =>
+                    {
+                        log.line(LogKind::Command, "(the password) ****");
+                        prompts
+                            .iter()
+                            .map(|_| password.expose().to_owned())
+                            .collect()
+                    }
+                    (_, Some(prompter)) => {
+                        log.status("Asking you what the server asks");
+                        let questions = Questions {
+                            host: asking.host.to_owned(),
+                            user: asking.user.to_owned(),
+                            name,
+                            instructions,
+                            prompts: prompts.iter().map(|p| (p.prompt.clone(), p.echo)).collect(),
+                        };
+                        let Some(answers) = prompter.ask(questions).await else {
+                            log.status("Not answered: the logon was cancelled");
+                            tried.push("keyboard-interactive (cancelled)".into());
+                            return Ok(None);
+                        };
+                        log.line(
+                            LogKind::Command,
+                            format!("({} answers) ****", answers.len()),
+                        );
+                        answers.iter().map(|a| a.expose().to_owned()).collect()
+                    }
+                    _ => {
                         log.status(
                             "The server asks something other than the password; not answered",
                         );
                         tried.push("keyboard-interactive (unanswered prompt)".into());
                         return Ok(None);
                     }
-                }
-                if !answers.is_empty() {
-                    log.line(LogKind::Command, "(the password) ****");
-                }
+                };
                 reply = handle
                     .authenticate_keyboard_interactive_respond(answers)
                     .await
@@ -617,7 +746,7 @@ async fn keyboard_interactive(
             }
         }
     }
-    log.line(LogKind::Response, "The server refused the password");
+    log.line(LogKind::Response, "The server refused the answers");
     tried.push("keyboard-interactive".into());
     Ok(None)
 }

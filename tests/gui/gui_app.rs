@@ -748,8 +748,57 @@ fn a_changed_sftp_host_key_shows_both_fingerprints_and_is_trusted_only_when_tick
 }
 
 #[test]
+fn an_sftp_servers_keyboard_interactive_questions_are_put_in_a_dialog() {
+    // Only keyboard-interactive: PAM asks "Password: ", as a two-factor server asks a code.
+    let server = crate::common::sshd::SshServer::start_with(crate::common::sshd::SshOptions {
+        password: false,
+        ..crate::common::sshd::SshOptions::default()
+    });
+    server.write_file("answered.txt", b"x");
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    connect_to_url(&mut harness, &server.url_without_password(""));
+    step_until(&mut harness, "the host key dialog", |h| {
+        has_label(h, "Unknown host key")
+    });
+    settle(&mut harness);
+    harness.get_by_label("Trust once").click();
+    step_until(&mut harness, "the server's questions", |h| {
+        has_label(h, "The server asks")
+    });
+    settle(&mut harness);
+    // The server's own prompt, beside the Quickconnect bar's field of the same name.
+    assert_eq!(
+        harness.query_all_by_label("Password:").count(),
+        2,
+        "the server's prompt in the dialog"
+    );
+    let asked = (harness.state().model().log.iter()).any(|l| l.text.trim() == "Password:");
+    assert!(asked, "the log shows what the server asked");
+    // The dialog's first field has the focus: type into it.
+    harness.event(egui::Event::Text(server.password().to_owned()));
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "the listing", |h| {
+        has_label(h, "answered.txt")
+    });
+    let logged =
+        (harness.state().model().log.iter()).any(|l| l.text == "Logged in (keyboard-interactive)");
+    assert!(logged, "logged on by answering the server's question");
+}
+
+#[test]
 fn an_sftp_server_that_refuses_a_logon_without_a_password_gets_one_asked_for() {
-    let server = crate::common::sshd::SshServer::start();
+    // A server that takes only a password (no keyboard-interactive questions to relay).
+    let server = crate::common::sshd::SshServer::start_with(crate::common::sshd::SshOptions {
+        keyboard_interactive: false,
+        ..crate::common::sshd::SshOptions::default()
+    });
     server.write_file("inside.txt", b"x");
     let config = tempfile::tempdir().unwrap();
     let local = tempfile::tempdir().unwrap();

@@ -772,7 +772,7 @@ fn diagnose_says_which_step_fails_and_stops_before_anything_is_sent_to_an_unknow
 }
 
 #[test]
-fn on_a_terminal_skiff_asks_for_the_host_key_then_the_password_or_a_keys_passphrase() {
+fn on_a_terminal_skiff_asks_for_the_host_key_the_servers_questions_a_passphrase_and_a_password() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     std::fs::create_dir(&keys).unwrap();
@@ -790,43 +790,47 @@ fn on_a_terminal_skiff_asks_for_the_host_key_then_the_password_or_a_keys_passphr
         ("XDG_CONFIG_HOME", config.to_str().unwrap()),
         ("SSH_AUTH_SOCK", ""),
     ];
-    // No password in the URL: the host key is asked about, then the password, as ssh does.
-    let run = crate::skiff_cmd::skiff_on_terminal(
-        dir.path(),
-        &["ls", &server.url_without_password("")],
-        b"y\nskiffftp\n",
-        &env,
-        LIMIT,
-    );
-    run.assert_ok();
-    let screen = format!("{}{}", run.stdout, run.stderr);
+    let on_terminal = |args: &[&str], input: &[u8]| {
+        let run = crate::skiff_cmd::skiff_on_terminal(dir.path(), args, input, &env, LIMIT);
+        run.assert_ok();
+        format!("{}{}", run.stdout, run.stderr)
+    };
+    // No password in the URL: the host key is asked about, then the server's own question
+    // (PAM's "Password: ", by keyboard-interactive) is put as it is.
+    let url = server.url_without_password("");
+    let screen = on_terminal(&["ls", "--log", &url], b"y\nskiffftp\n");
     assert!(screen.contains(&server.fingerprint()), "{screen}");
     assert!(screen.contains("Trust this host key"), "{screen}");
+    assert!(screen.contains("Password:"), "{screen}");
+    assert!(
+        screen.contains("Logged in (keyboard-interactive)"),
+        "{screen}"
+    );
+    assert!(screen.contains("seen.txt"), "{screen}");
+
+    // A key file with a passphrase: asked for it, as ssh asks (the host key is known now).
+    let key = keys.join("locked");
+    let screen = on_terminal(
+        &["ls", "--log", "--key-file", key.to_str().unwrap(), &url],
+        b"open sesame\n",
+    );
+    assert!(
+        screen.contains(&format!("Enter passphrase for key '{}':", key.display())),
+        "{screen}"
+    );
+    assert!(screen.contains("Logged in (publickey"), "{screen}");
+
+    // A server that takes only a password (no keyboard-interactive): refused without one,
+    // then asked for it.
+    let passwords_only = SshServer::start_with(SshOptions {
+        keyboard_interactive: false,
+        ..SshOptions::default()
+    });
+    let url = passwords_only.url_without_password("");
+    let trust = passwords_only.fingerprint();
+    let screen = on_terminal(&["ls", "--trust-host-key", &trust, &url], b"skiffftp\n");
     assert!(
         screen.contains("skiffftp@127.0.0.1's password:"),
         "{screen}"
     );
-    assert!(screen.contains("seen.txt"), "{screen}");
-    assert!(
-        !screen.contains("skiffftp\r\nseen"),
-        "the password is not echoed: {screen}"
-    );
-
-    // A key file with a passphrase: asked for it (the host key is known now).
-    let run = crate::skiff_cmd::skiff_on_terminal(
-        dir.path(),
-        &[
-            "ls",
-            "--key-file",
-            keys.join("locked").to_str().unwrap(),
-            &server.url_without_password(""),
-        ],
-        b"open sesame\n",
-        &env,
-        LIMIT,
-    );
-    run.assert_ok();
-    let screen = format!("{}{}", run.stdout, run.stderr);
-    assert!(screen.contains("Passphrase for the key file:"), "{screen}");
-    assert!(screen.contains("seen.txt"), "{screen}");
 }

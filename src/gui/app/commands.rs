@@ -199,9 +199,8 @@ impl SkiffApp {
             }
             UiAction::TrustCertificate { info, always } => self.trust_certificate(info, always),
             UiAction::TrustHostKey { key, always } => self.trust_host_key(key, always),
-            UiAction::SshSecret { secret, passphrase } => {
-                self.give_ssh_secret(secret, passphrase);
-            }
+            UiAction::AnswerQuestions(answers) => self.questions.answer(answers),
+            UiAction::SftpPassword(password) => self.give_sftp_password(password),
             UiAction::ChooseLocalFolder => self.choose_local_folder(),
             UiAction::ToggleLog => self.prefs.show_log = !self.prefs.show_log,
             UiAction::ToggleQueue => self.prefs.show_queue = !self.prefs.show_queue,

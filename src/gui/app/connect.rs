@@ -73,11 +73,14 @@ impl SkiffApp {
             ftp.tls.stored_fingerprint = stored;
         }
         let known_hosts = self.known_hosts_file();
-        if let Some(ssh) = server.ssh_settings_mut()
-            && let Some(file) = known_hosts
-            && !ssh.known_hosts_files.contains(&file)
-        {
-            ssh.known_hosts_files.push(file);
+        if let Some(ssh) = server.ssh_settings_mut() {
+            if let Some(file) = known_hosts
+                && !ssh.known_hosts_files.contains(&file)
+            {
+                ssh.known_hosts_files.push(file);
+            }
+            // Questions besides the password (a one-time code) come to the window.
+            ssh.prompter = Some(self.questions.prompter.clone());
         }
         server
     }
@@ -99,45 +102,30 @@ impl SkiffApp {
         self.open(Side::Remote, dir);
     }
 
-    /// An SFTP server refused the login with no password given, or with a key file whose
-    /// passphrase is unknown: asks for it (kept for this session only, never saved).
-    pub(super) fn ask_ssh_secret(&mut self, refusal: &str) {
+    /// An SFTP server refused the login and no password was given: asks for it (kept for
+    /// this session only, never saved). A key's passphrase and a server's own questions
+    /// are asked during the logon (`crate::gui::prompter`).
+    pub(super) fn ask_sftp_password(&mut self) {
         let Some(server) = self.server.as_ref() else {
             return;
         };
-        let Some(ssh) = server.ssh_settings() else {
-            return;
-        };
-        let passphrase = refusal.contains(": no passphrase)") && ssh.key_passphrase.is_none();
-        if !passphrase && server.credentials.password.is_some() {
+        if server.ssh_settings().is_none() || server.credentials.password.is_some() {
             return;
         }
         let user = server.credentials.user.clone().unwrap_or_default();
-        self.dialog = Some(Dialog::SshSecret {
-            prompt: if passphrase {
-                "The key file needs its passphrase:".to_owned()
-            } else {
-                format!("Password for {user} on {}:", server.host)
-            },
-            secret: String::new(),
-            passphrase,
+        self.dialog = Some(Dialog::SftpPassword {
+            prompt: format!("Password for {user} on {}:", server.host),
+            password: String::new(),
         });
     }
 
-    /// The answer to `ask_ssh_secret`: log on again with it.
-    pub(super) fn give_ssh_secret(&mut self, secret: String, passphrase: bool) {
+    /// The answer to `ask_sftp_password`: log on again with it.
+    pub(super) fn give_sftp_password(&mut self, password: String) {
         let Some(server) = self.server.clone() else {
             return;
         };
         let mut options = (*server).clone();
-        let secret = crate::secret::Secret::new(secret);
-        if passphrase {
-            if let Some(ssh) = options.ssh_settings_mut() {
-                ssh.key_passphrase = Some(secret);
-            }
-        } else {
-            options.credentials.password = Some(secret);
-        }
+        options.credentials.password = Some(crate::secret::Secret::new(password));
         self.reconnect_as(server, options);
     }
 

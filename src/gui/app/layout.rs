@@ -633,6 +633,12 @@ impl SkiffApp {
                 checked: false,
             });
         }
+        if self.dialog.is_none()
+            && let Some(questions) = self.questions.next()
+        {
+            let answers = vec![String::new(); questions.prompts.len()];
+            self.dialog = Some(Dialog::Questions { questions, answers });
+        }
         if self.dialog.is_none() {
             self.dialog = self.next_dialog.take();
         }
@@ -648,10 +654,8 @@ impl SkiffApp {
         if std::mem::take(&mut self.model.tls_refused) {
             self.ask_plain_ftp();
         }
-        if self.dialog.is_none()
-            && let Some(refusal) = self.model.login_refused.take()
-        {
-            self.ask_ssh_secret(&refusal);
+        if self.dialog.is_none() && self.model.login_refused.take().is_some() {
+            self.ask_sftp_password();
         }
         if let Some(err) = self.model.op_error.take() {
             self.dialog = Some(Dialog::Error {

@@ -162,6 +162,8 @@ pub struct SkiffApp {
     styled: bool,
     /// The window title last sent to the viewport (`window_title`).
     title: String,
+    /// SFTP servers' keyboard-interactive questions, put to the user in a dialog.
+    questions: crate::gui::prompter::QuestionsInbox,
 }
 
 impl SkiffApp {
@@ -189,6 +191,7 @@ impl SkiffApp {
             server: None,
             server_url: None,
             title: "Skiff".to_owned(),
+            questions: crate::gui::prompter::QuestionsInbox::new(Arc::clone(&wake)),
             wake,
             jobs: Jobs::default(),
             next_request: 0,
