@@ -564,7 +564,8 @@ async fn try_agent(
     log: &LogSink,
     tried: &mut Vec<String>,
 ) -> Result<Option<String>, SftpError> {
-    if std::env::var_os("SSH_AUTH_SOCK").is_none() {
+    // Unset or empty (a script's way of saying "no agent"): nothing to ask.
+    if std::env::var_os("SSH_AUTH_SOCK").is_none_or(|sock| sock.is_empty()) {
         return Ok(None);
     }
     let mut agent = match russh::keys::agent::client::AgentClient::connect_env().await {

@@ -834,3 +834,42 @@ fn on_a_terminal_skiff_asks_for_the_host_key_the_servers_questions_a_passphrase_
         "{screen}"
     );
 }
+
+#[test]
+fn every_file_exists_policy_holds_over_sftp_with_the_servers_times() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let trust = server.fingerprint();
+    server.write_file("new.txt", b"from the server\n");
+    let url = server.url("new.txt");
+    let local = dir.path().join("new.txt");
+    let read = || std::fs::read(&local).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec![args[0], "--trust-host-key", &trust];
+        all.extend_from_slice(&args[1..]);
+        skiff(dir.path(), &all, &[])
+    };
+    let set_mtime = crate::skiff_cmd::set_mtime;
+    let hour_ahead = std::time::SystemTime::now() + Duration::from_secs(3600);
+    let long_ago = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+
+    std::fs::write(&local, b"mine").unwrap();
+    run(&["get", &url, "new.txt"]).assert_fails_with("already exists: use --overwrite");
+    run(&["get", &url, "new.txt", "--skip-existing"]).assert_ok();
+    assert_eq!(read(), b"mine", "skipped");
+    // The server's modification time (SFTP's ATTRS) decides --newer.
+    set_mtime(&local, hour_ahead);
+    run(&["get", &url, "new.txt", "--newer"]).assert_ok();
+    assert_eq!(read(), b"mine", "the local file is newer");
+    set_mtime(&local, long_ago);
+    run(&["get", &url, "new.txt", "--newer"]).assert_ok();
+    assert_eq!(read(), b"from the server\n", "the local file was older");
+
+    // Uploads too: skipped while the remote file exists, replaced with --overwrite.
+    std::fs::write(&local, b"changed here\n").unwrap();
+    run(&["put", "new.txt", &url, "--skip-existing"]).assert_ok();
+    assert_eq!(server.read_file("new.txt").unwrap(), b"from the server\n");
+    run(&["put", "new.txt", &url]).assert_fails_with("already exists");
+    run(&["put", "new.txt", &url, "--overwrite"]).assert_ok();
+    assert_eq!(server.read_file("new.txt").unwrap(), b"changed here\n");
+}

@@ -510,8 +510,22 @@ impl SkiffApp {
         ui.horizontal(|ui| {
             match (&self.server, &self.server_url) {
                 (Some(server), Some(url)) => {
+                    // A dialog that must be answered before the logon goes on.
+                    let asking = matches!(
+                        self.dialog,
+                        Some(
+                            Dialog::TrustHostKey { .. }
+                                | Dialog::HostKeyChanged { .. }
+                                | Dialog::TrustCertificate { .. }
+                                | Dialog::CertificateChanged { .. }
+                                | Dialog::Questions { .. }
+                                | Dialog::SftpPassword { .. }
+                        )
+                    );
                     let state = if self.model.connected {
                         "Connected to"
+                    } else if asking {
+                        "Waiting for your answer to connect to"
                     } else if self.model.remote.files.error.is_some() {
                         "Could not connect to"
                     } else {
