@@ -32,8 +32,9 @@ pub enum Step {
     },
     /// The `sftp` subsystem: the extensions announced, or why it did not start.
     Sftp(Result<Vec<String>, String>),
-    /// A listing of the home folder: its path and size, or why not.
-    Listing(Result<(String, usize), String>),
+    /// A listing of the home folder: its path, its number of entries and the space free
+    /// there (when the server says), or why not.
+    Listing(Result<(String, usize, Option<u64>), String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +166,14 @@ async fn run_steps(
             .iter()
             .filter(|e| e.filename != b"." && e.filename != b"..")
             .count();
-        Ok::<_, SftpError>((shown, count))
+        // A full disk is a common reason uploads fail: worth a line, never a failure.
+        let free = client
+            .fs_stats(&home)
+            .await
+            .ok()
+            .flatten()
+            .map(|stats| stats.available_bytes());
+        Ok::<_, SftpError>((shown, count, free))
     };
     let listed = listing.await.map_err(|err| err.to_string());
     push(&mut steps, Step::Listing(listed), &mut started);
@@ -339,10 +347,13 @@ fn describe(step: &Step) -> (&'static str, String, String, String, bool) {
                 .into(),
             false,
         ),
-        Step::Listing(Ok((home, count))) => (
+        Step::Listing(Ok((home, count, free))) => (
             "Listing",
             format!("REALPATH ., READDIR {home}"),
-            format!("{count} entries"),
+            match free {
+                Some(free) => format!("{count} entries; {} free", human_bytes(*free)),
+                None => format!("{count} entries"),
+            },
             "the home folder lists".into(),
             true,
         ),
@@ -354,6 +365,22 @@ fn describe(step: &Step) -> (&'static str, String, String, String, bool) {
                 .into(),
             false,
         ),
+    }
+}
+
+/// `12.3 GiB`, as a person reads free space.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -391,7 +418,7 @@ mod tests {
                 result: Ok("password".into()),
             }),
             timed(Step::Sftp(Ok(vec!["posix-rename@openssh.com".into()]))),
-            timed(Step::Listing(Ok(("/home/kim".into(), 12)))),
+            timed(Step::Listing(Ok(("/home/kim".into(), 12, Some(3 << 30))))),
         ];
         let judgement = judge(&steps);
         assert_eq!(judgement.rows.len(), 5);
@@ -399,7 +426,7 @@ mod tests {
         assert_eq!(judgement.failure, None);
         assert!(judgement.summary[0].starts_with("SFTP works"));
         assert_eq!(judgement.rows[2].came_back, "offers publickey, password");
-        assert_eq!(judgement.rows[4].came_back, "12 entries");
+        assert_eq!(judgement.rows[4].came_back, "12 entries; 3.0 GiB free");
         assert_eq!(
             judgement.rows[1].came_back,
             format!("ssh-ed25519 {}", key().fingerprint)

@@ -467,6 +467,17 @@ impl SftpClient {
         }
     }
 
+    /// The file system `path` is on (`statvfs@openssh.com`), when the server offers it.
+    pub async fn fs_stats(&mut self, path: &[u8]) -> Result<Option<codec::FsStats>, SftpError> {
+        if !self.has_extension("statvfs@openssh.com") {
+            return Ok(None);
+        }
+        let data = self
+            .extended(&Request::Statvfs { path }, "asking the free space")
+            .await?;
+        Ok(Some(codec::decode_statvfs(&data)?))
+    }
+
     /// The server's canonical absolute path for `path` (`.`: the session's home).
     pub async fn realpath(&mut self, path: &[u8]) -> Result<Vec<u8>, SftpError> {
         self.one_name(&Request::Realpath { path }, "resolving a path")

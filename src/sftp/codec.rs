@@ -268,6 +268,10 @@ pub enum Request<'a> {
     },
     /// OpenSSH's `limits@openssh.com`.
     Limits,
+    /// OpenSSH's `statvfs@openssh.com`: the file system a path is on.
+    Statvfs {
+        path: &'a [u8],
+    },
 }
 
 impl Request<'_> {
@@ -293,6 +297,7 @@ impl Request<'_> {
             Request::PosixRename { .. } => "posix-rename@openssh.com",
             Request::Fsync { .. } => "fsync@openssh.com",
             Request::Limits => "limits@openssh.com",
+            Request::Statvfs { .. } => "statvfs@openssh.com",
         }
     }
 }
@@ -374,9 +379,10 @@ pub fn encode(id: u32, request: &Request<'_>, out: &mut Vec<u8>) {
         Request::Stat { .. } => (kind::STAT, None),
         Request::Rename { .. } => (kind::RENAME, None),
         Request::Readlink { .. } => (kind::READLINK, None),
-        Request::PosixRename { .. } | Request::Fsync { .. } | Request::Limits => {
-            (kind::EXTENDED, Some(request.name()))
-        }
+        Request::PosixRename { .. }
+        | Request::Fsync { .. }
+        | Request::Limits
+        | Request::Statvfs { .. } => (kind::EXTENDED, Some(request.name())),
     };
     out.push(packet_kind);
     put_u32(out, id);
@@ -417,7 +423,8 @@ pub fn encode(id: u32, request: &Request<'_>, out: &mut Vec<u8>) {
         | Request::Rmdir { path }
         | Request::Realpath { path }
         | Request::Stat { path }
-        | Request::Readlink { path } => put_string(out, path),
+        | Request::Readlink { path }
+        | Request::Statvfs { path } => put_string(out, path),
         Request::Setstat { path, attrs } | Request::Mkdir { path, attrs } => {
             put_string(out, path);
             put_attrs(out, attrs);
@@ -659,6 +666,48 @@ pub struct Limits {
     pub max_open_handles: u64,
 }
 
+/// What OpenSSH's `statvfs@openssh.com` says of a file system (as `statvfs(3)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FsStats {
+    pub fragment_size: u64,
+    pub blocks: u64,
+    /// Blocks free for an unprivileged user.
+    pub blocks_available: u64,
+}
+
+impl FsStats {
+    /// Bytes free for the user logged on.
+    pub fn available_bytes(&self) -> u64 {
+        self.blocks_available.saturating_mul(self.fragment_size)
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.blocks.saturating_mul(self.fragment_size)
+    }
+}
+
+/// The data of a `statvfs@openssh.com` reply: eleven 64-bit fields (bsize, frsize,
+/// blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax).
+pub fn decode_statvfs(data: &[u8]) -> Result<FsStats, CodecError> {
+    let mut fields = Fields {
+        rest: data,
+        what: "statvfs@openssh.com",
+    };
+    let _block_size = fields.u64()?;
+    let fragment_size = fields.u64()?;
+    let blocks = fields.u64()?;
+    let _free = fields.u64()?;
+    let blocks_available = fields.u64()?;
+    for _ in 0..6 {
+        fields.u64()?;
+    }
+    Ok(FsStats {
+        fragment_size,
+        blocks,
+        blocks_available,
+    })
+}
+
 /// The data of a `limits@openssh.com` reply.
 pub fn decode_limits(data: &[u8]) -> Result<Limits, CodecError> {
     let mut fields = Fields {
@@ -861,6 +910,20 @@ mod tests {
         assert_eq!(mode_string(0o104755), "-rwsr-xr-x");
         assert_eq!(mode_string(0o041777), "drwxrwxrwt");
         assert_eq!(mode_string(0o102644), "-rw-r-Sr--");
+    }
+
+    #[test]
+    fn statvfs_decodes_the_space_free_for_the_user() {
+        let fields: [u64; 11] = [4096, 4096, 1000, 600, 500, 100, 50, 50, 7, 0, 255];
+        let data: Vec<u8> = fields.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let stats = decode_statvfs(&data).unwrap();
+        assert_eq!(stats.available_bytes(), 500 * 4096);
+        assert_eq!(stats.total_bytes(), 1000 * 4096);
+        assert!(decode_statvfs(&data[..80]).is_err());
+        let mut out = Vec::new();
+        encode(3, &Request::Statvfs { path: b"/srv" }, &mut out);
+        assert!(out.windows(19).any(|w| w == b"statvfs@openssh.com"));
+        assert!(out.ends_with(b"\x00\x00\x00\x04/srv"));
     }
 
     #[test]

@@ -757,6 +757,8 @@ fn diagnose_says_which_step_fails_and_stops_before_anything_is_sent_to_an_unknow
         "{}",
         works.stdout
     );
+    // statvfs@openssh.com: the space free where the session starts.
+    assert!(works.stdout.contains(" free"), "{}", works.stdout);
 
     let wrong = server.url("").replace(":skiffftp@", ":wrong@");
     let refused = skiff(
@@ -872,4 +874,38 @@ fn every_file_exists_policy_holds_over_sftp_with_the_servers_times() {
     run(&["put", "new.txt", &url]).assert_fails_with("already exists");
     run(&["put", "new.txt", &url, "--overwrite"]).assert_ok();
     assert_eq!(server.read_file("new.txt").unwrap(), b"changed here\n");
+}
+
+#[test]
+fn a_modification_time_set_over_sftp_is_the_files_and_reads_back() {
+    use skiff::proto::listing::{TimePrecision, Timestamp};
+    use skiff::remote::Facts;
+    let server = SshServer::start();
+    server.write_file("dated.txt", b"x");
+    let rt = crate::common::engine_runtime();
+    rt.block_on(async {
+        let (options, _log) = server.server();
+        let mut session = skiff::remote::connect(&options).await.unwrap();
+        let path = server.remote_path("dated.txt");
+        let when = Timestamp::new(2001, 2, 3, 4, 5, 6, TimePrecision::Second).unwrap();
+        assert!(session.set_modified(&path, when).await.unwrap());
+        let stat = session.stat(&path, Facts::ALL).await.unwrap().unwrap();
+        assert_eq!(stat.size, Some(1));
+        assert_eq!(
+            stat.modified.map(|t| t.to_unix_secs()),
+            Some(when.to_unix_secs())
+        );
+        session.quit().await;
+    });
+    let on_disk = std::fs::metadata(server.root().join("dated.txt"))
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(
+        on_disk, 981_173_106,
+        "2001-02-03 04:05:06 UTC on the server's disk"
+    );
 }
