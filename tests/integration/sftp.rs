@@ -219,6 +219,35 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
             run.stderr
         );
     }
+    // The same ed25519 key as PuTTY keeps it (.ppk, what FileZilla sites name).
+    let ppk = keys.join("id_ed25519.ppk");
+    let out = std::process::Command::new("puttygen")
+        .arg(keys.join("id_ed25519"))
+        .args(["-O", "private", "-o"])
+        .arg(&ppk)
+        .output()
+        .expect("puttygen (package putty-tools; run tests/servers/install.sh)");
+    assert!(
+        out.status.success(),
+        "puttygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = skiff(
+        dir.path(),
+        &[
+            "ls",
+            "--log",
+            "--trust-host-key",
+            &trust,
+            "--key-file",
+            ppk.to_str().unwrap(),
+            &url,
+        ],
+        &[],
+    );
+    run.assert_ok();
+    says(&run, &format!("Logged in (publickey, {})", ppk.display()));
+
     let locked = keys.join("locked");
     let locked_arg = locked.to_str().unwrap();
     let without = skiff(

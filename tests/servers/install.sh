@@ -17,7 +17,8 @@
 #    gnome-keyring (its daemon, started unlocked by the tests) and libsecret-tools
 #    (secret-tool, to read what Skiff stored there independently), and openssh-client
 #    (ssh-keygen for test keys, ssh-agent and ssh-add for the agent tests, sftp and scp as
-#    benchmark baselines);
+#    benchmark baselines) and putty-tools (puttygen: PuTTY .ppk keys, as FileZilla users
+#    keep them);
 #  * fetches the vsftpd, pure-ftpd (which also ships pure-pw), proftpd-core and
 #    proftpd-mod-crypto (mod_tls) and openssh-server (sshd, for the SFTP tests) packages
 #    with `apt-get download` and unpacks them with
@@ -139,7 +140,7 @@ deb_extract() {
 }
 
 apt_install openssl iproute2 util-linux bsdutils passwd procps curl lftp time ca-certificates \
-  fonts-wqy-microhei dbus-daemon dbus-bin gnome-keyring libsecret-tools openssh-client
+  fonts-wqy-microhei dbus-daemon dbus-bin gnome-keyring libsecret-tools openssh-client putty-tools
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
