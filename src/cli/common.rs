@@ -135,6 +135,9 @@ pub(crate) fn resolve(
                 ftp.data.external_ip = Some(ip);
             }
         }
+        if args.list_hidden {
+            ftp.list_hidden = true;
+        }
         if args.tls_if_available {
             match ftp.tls.mode {
                 TlsMode::None => ftp.tls.mode = TlsMode::ExplicitIfAvailable,

@@ -228,6 +228,10 @@ pub struct CommonArgs {
     /// Also trust the CA certificates in this PEM file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<std::path::PathBuf>,
+    /// FTP: list with LIST -a, so that files whose names start with a dot (.htaccess) are
+    /// listed and copied by servers that hide them (vsftpd); MLSD and SFTP list them anyway.
+    #[arg(long)]
+    pub list_hidden: bool,
     /// SFTP: trust the server's host key with this fingerprint (SHA256:..., as
     /// `ssh-keygen -lf` prints it) and remember it.
     #[arg(long, value_name = "SHA256")]

@@ -1160,6 +1160,14 @@ fn advanced_ui(ui: &mut egui::Ui, site: &mut Site, outcome: &mut Outcome) {
         "The offset is added to the times the server lists, for servers that list in \
          their own time zone.",
     );
+    if site.protocol != Protocol::Sftp {
+        ui.add_space(6.0);
+        ui.checkbox(
+            &mut site.list_hidden,
+            "Show hidden files (LIST -a): for servers such as vsftpd that leave files whose \
+             names start with a dot out of their listings",
+        );
+    }
 }
 
 fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context<'_>) {

@@ -48,6 +48,9 @@ pub struct ConnectOptions {
     pub log: LogSink,
     /// The most a listing may hold before it fails (a hostile server's endless listing).
     pub listing_limits: ListingLimits,
+    /// List with `LIST -a`: servers like vsftpd leave files whose names start with a dot
+    /// (`.htaccess`) out of a bare LIST. MLSD lists them anyway.
+    pub list_hidden: bool,
 }
 
 impl ConnectOptions {
@@ -62,6 +65,7 @@ impl ConnectOptions {
             tls: TlsSettings::default(),
             log: LogSink::discard(),
             listing_limits: ListingLimits::default(),
+            list_hidden: false,
         }
     }
 }
@@ -675,7 +679,8 @@ impl Connection {
         let (command, format) = if self.features.mlsd() {
             (Command::Mlsd(None), ListingFormat::Mlsd)
         } else {
-            (Command::List(None), ListingFormat::List)
+            let all = self.options.list_hidden.then(|| b"-a".to_vec());
+            (Command::List(all), ListingFormat::List)
         };
         let now = Timestamp::from_unix_secs(unix_now());
         let server = self

@@ -30,6 +30,8 @@ pub enum Protocol {
 pub struct FtpSettings {
     pub data: DataSettings,
     pub tls: TlsSettings,
+    /// `LIST -a`, for servers that hide dot files from a bare LIST (vsftpd).
+    pub list_hidden: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +110,7 @@ impl Server {
             tls,
             log,
             listing_limits,
+            list_hidden,
         } = options;
         Self {
             host,
@@ -120,7 +123,11 @@ impl Server {
             max_transfers: None,
             name_replacement: Replacement::DEFAULT,
             listing_limits,
-            protocol: Protocol::Ftp(FtpSettings { data, tls }),
+            protocol: Protocol::Ftp(FtpSettings {
+                data,
+                tls,
+                list_hidden,
+            }),
         }
     }
 
@@ -163,6 +170,7 @@ impl Server {
             tls: ftp.tls.clone(),
             log: self.log.clone(),
             listing_limits: self.listing_limits,
+            list_hidden: ftp.list_hidden,
         })
     }
 
@@ -199,14 +207,17 @@ pub struct StoredServer {
     pub port_range: Option<PortRange>,
     pub external_ip: Option<std::net::IpAddr>,
     pub charset: String,
+    /// FTP's `LIST -a` (absent in older queue files: off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub list_hidden: bool,
 }
 
 impl StoredServer {
     pub fn new(server: &Server) -> Self {
         let default_data = DataSettings::default();
-        let (tls, data, protocol) = match &server.protocol {
-            Protocol::Ftp(ftp) => (ftp.tls.mode, &ftp.data, None),
-            Protocol::Sftp(_) => (TlsMode::None, &default_data, Some("sftp".to_owned())),
+        let (tls, data, protocol, list_hidden) = match &server.protocol {
+            Protocol::Ftp(ftp) => (ftp.tls.mode, &ftp.data, None, ftp.list_hidden),
+            Protocol::Sftp(_) => (TlsMode::None, &default_data, Some("sftp".to_owned()), false),
         };
         Self {
             protocol,
@@ -224,6 +235,7 @@ impl StoredServer {
             port_range: data.active_port_range,
             external_ip: data.external_ip,
             charset: server.charset.name().to_owned(),
+            list_hidden,
         }
     }
 
@@ -257,6 +269,7 @@ impl StoredServer {
                 },
                 ..TlsSettings::default()
             },
+            list_hidden: self.list_hidden,
         });
         server
     }

@@ -237,6 +237,7 @@ impl Settings {
             });
         } else if let Some(ftp) = server.ftp_settings_mut() {
             ftp.tls.mode = site.protocol.tls_mode();
+            ftp.list_hidden = site.list_hidden;
         }
         Ok(server)
     }
@@ -284,6 +285,31 @@ mod tests {
     }
     use crate::net::tls::TlsMode;
     use crate::sites::site::{CharsetChoice, LogonType, Protocol, SiteDataMode};
+
+    #[test]
+    fn a_site_that_lists_hidden_files_says_so_to_its_server_and_the_queue_keeps_it() {
+        let site = Site {
+            host: "ftp.example.org".into(),
+            protocol: Protocol::Ftp,
+            list_hidden: true,
+            ..Site::default()
+        };
+        let server = Settings::default().site_server(&site, None).unwrap();
+        assert!(server.ftp_settings().unwrap().list_hidden);
+        assert!(server.connect_options().unwrap().list_hidden);
+        let stored = crate::remote::StoredServer::new(&server);
+        assert!(stored.to_server(None).ftp_settings().unwrap().list_hidden);
+        let plain = Settings::default()
+            .site_server(
+                &Site {
+                    list_hidden: false,
+                    ..site
+                },
+                None,
+            )
+            .unwrap();
+        assert!(!plain.ftp_settings().unwrap().list_hidden);
+    }
 
     #[test]
     fn a_sites_transfer_settings_override_the_global_ones() {

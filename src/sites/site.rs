@@ -237,6 +237,8 @@ pub struct Site {
     pub charset: CharsetChoice,
     /// SFTP: the private key file to log on with (OpenSSH format).
     pub key_file: Option<PathBuf>,
+    /// FTP: list with `LIST -a`, so that dot files (`.htaccess`) show and are copied.
+    pub list_hidden: bool,
 }
 
 impl Default for Site {
@@ -264,6 +266,7 @@ impl Default for Site {
             max_connections: None,
             charset: CharsetChoice::default(),
             key_file: None,
+            list_hidden: false,
         }
     }
 }

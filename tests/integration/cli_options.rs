@@ -544,3 +544,48 @@ fn a_limited_transfer_is_never_faster_than_its_limit() {
         sha256(&content)
     );
 }
+
+#[test]
+fn list_hidden_shows_and_copies_dot_files_that_vsftpd_leaves_out_of_a_bare_list() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("site/.htaccess", b"Deny from all\n");
+    server.write_file("site/.well-known/security.txt", b"Contact: x\n");
+    server.write_file("site/index.html", b"<p>hi</p>\n");
+    let work = tempfile::tempdir().unwrap();
+    let url = server.url("site");
+
+    let bare = skiff(work.path(), &["ls", &url]);
+    bare.assert_ok();
+    assert!(bare.stdout.contains("index.html"), "{}", bare.stdout);
+    assert!(
+        !bare.stdout.contains(".htaccess"),
+        "vsftpd hides it: {}",
+        bare.stdout
+    );
+
+    let all = skiff(work.path(), &["ls", "--list-hidden", "--log", &url]);
+    all.assert_ok();
+    assert!(all.stdout.contains(".htaccess"), "{}", all.stdout);
+    assert!(all.stdout.contains(".well-known"), "{}", all.stdout);
+    assert!(
+        all.log_lines("Command:").iter().any(|c| c == "LIST -a"),
+        "{}",
+        all.stderr
+    );
+
+    let copy = work.path().join("copy");
+    skiff(
+        work.path(),
+        &["get", "-r", "--list-hidden", &url, copy.to_str().unwrap()],
+    )
+    .assert_ok();
+    assert_eq!(
+        std::fs::read(copy.join(".htaccess")).unwrap(),
+        b"Deny from all\n"
+    );
+    assert_eq!(
+        std::fs::read(copy.join(".well-known/security.txt")).unwrap(),
+        b"Contact: x\n"
+    );
+    assert!(copy.join("index.html").is_file());
+}
