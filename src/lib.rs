@@ -32,5 +32,6 @@ pub mod setup;
 pub mod sftp;
 pub mod sites;
 pub mod transfer;
+pub mod units;
 pub mod url;
 pub mod visible;

@@ -351,7 +351,7 @@ fn describe(step: &Step) -> (&'static str, String, String, String, bool) {
             "Listing",
             format!("REALPATH ., READDIR {home}"),
             match free {
-                Some(free) => format!("{count} entries; {} free", human_bytes(*free)),
+                Some(free) => format!("{count} entries; {} free", crate::units::human_size(*free)),
                 None => format!("{count} entries"),
             },
             "the home folder lists".into(),
@@ -365,22 +365,6 @@ fn describe(step: &Step) -> (&'static str, String, String, String, bool) {
                 .into(),
             false,
         ),
-    }
-}
-
-/// `12.3 GiB`, as a person reads free space.
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

@@ -281,48 +281,26 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                      Check its fingerprint with the server's administrator before you trust it.",
                 );
                 ui.add_space(4.0);
-                egui::Grid::new("certificate")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        for (name, value) in [
-                            ("Host", format!("{}:{}", info.host, info.port)),
-                            ("Subject", info.subject.clone()),
-                            ("Issuer", info.issuer.clone()),
-                            ("Valid from", info.not_before.clone()),
-                            ("Valid until", info.not_after.clone()),
-                            ("SHA-256", info.sha256.clone()),
-                        ] {
-                            ui.strong(name);
-                            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
-                            ui.end_row();
-                        }
-                    });
-                ui.add_space(6.0);
-                let mut outcome = Outcome::Open;
-                ui.horizontal(|ui| {
-                    if ui.button("Trust once").clicked() {
-                        outcome = Outcome::Done(UiAction::TrustCertificate {
-                            info: info.clone(),
-                            always: false,
-                        });
-                    }
-                    if ui
-                        .add_enabled(
-                            *can_save,
-                            egui::Button::new("Always trust this certificate"),
-                        )
-                        .clicked()
-                    {
-                        outcome = Outcome::Done(UiAction::TrustCertificate {
-                            info: info.clone(),
-                            always: true,
-                        });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        outcome = Outcome::Closed;
-                    }
-                });
-                outcome
+                facts_grid(
+                    ui,
+                    "certificate",
+                    vec![
+                        ("Host", format!("{}:{}", info.host, info.port)),
+                        ("Subject", info.subject.clone()),
+                        ("Issuer", info.issuer.clone()),
+                        ("Valid from", info.not_before.clone()),
+                        ("Valid until", info.not_after.clone()),
+                        ("SHA-256", info.sha256.clone()),
+                    ],
+                );
+                match first_trust_ui(ui, *can_save, "Always trust this certificate") {
+                    Some(Some(always)) => Outcome::Done(UiAction::TrustCertificate {
+                        info: info.clone(),
+                        always,
+                    }),
+                    Some(None) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
             }
             Dialog::TrustHostKey { key, can_save } => {
                 ui.heading("Unknown host key");
@@ -333,30 +311,15 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                      same way) before you trust it.",
                 );
                 ui.add_space(4.0);
-                host_key_grid(ui, "host-key", key, None);
-                ui.add_space(6.0);
-                let mut outcome = Outcome::Open;
-                ui.horizontal(|ui| {
-                    if ui.button("Trust once").clicked() {
-                        outcome = Outcome::Done(UiAction::TrustHostKey {
-                            key: key.clone(),
-                            always: false,
-                        });
-                    }
-                    if ui
-                        .add_enabled(*can_save, egui::Button::new("Always trust this host key"))
-                        .clicked()
-                    {
-                        outcome = Outcome::Done(UiAction::TrustHostKey {
-                            key: key.clone(),
-                            always: true,
-                        });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        outcome = Outcome::Closed;
-                    }
-                });
-                outcome
+                facts_grid(ui, "host-key", host_key_facts(key, None));
+                match first_trust_ui(ui, *can_save, "Always trust this host key") {
+                    Some(Some(always)) => Outcome::Done(UiAction::TrustHostKey {
+                        key: key.clone(),
+                        always,
+                    }),
+                    Some(None) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
             }
             Dialog::HostKeyChanged {
                 key,
@@ -371,28 +334,16 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                      be a reinstalled server: ask its administrator for the new fingerprint.",
                 );
                 ui.add_space(4.0);
-                host_key_grid(ui, "changed-host-key", key, Some(known_fingerprint));
-                ui.add_space(6.0);
-                ui.checkbox(
-                    checked,
-                    "I have checked the new fingerprint with the server's administrator",
-                );
-                let mut outcome = Outcome::Open;
-                ui.horizontal(|ui| {
-                    if ui.button("Disconnect").clicked() {
-                        outcome = Outcome::Closed;
-                    }
-                    if ui
-                        .add_enabled(*checked, egui::Button::new("Trust the new host key"))
-                        .clicked()
-                    {
-                        outcome = Outcome::Done(UiAction::TrustHostKey {
-                            key: key.clone(),
-                            always: true,
-                        });
-                    }
-                });
-                outcome
+                let facts = host_key_facts(key, Some(known_fingerprint));
+                facts_grid(ui, "changed-host-key", facts);
+                match changed_trust_ui(ui, checked, "Trust the new host key") {
+                    Some(true) => Outcome::Done(UiAction::TrustHostKey {
+                        key: key.clone(),
+                        always: true,
+                    }),
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
             }
             Dialog::CertificateChanged {
                 info,
@@ -408,43 +359,26 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                      fingerprint.",
                 );
                 ui.add_space(4.0);
-                egui::Grid::new("changed-certificate")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        for (name, value) in [
-                            ("Host", format!("{}:{}", info.host, info.port)),
-                            ("Trusted before", trusted_sha256.clone()),
-                            ("Shown now", info.sha256.clone()),
-                            ("Subject", info.subject.clone()),
-                            ("Issuer", info.issuer.clone()),
-                            ("Valid until", info.not_after.clone()),
-                        ] {
-                            ui.strong(name);
-                            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
-                            ui.end_row();
-                        }
-                    });
-                ui.add_space(6.0);
-                ui.checkbox(
-                    checked,
-                    "I have checked the new fingerprint with the server's administrator",
+                facts_grid(
+                    ui,
+                    "changed-certificate",
+                    vec![
+                        ("Host", format!("{}:{}", info.host, info.port)),
+                        ("Trusted before", trusted_sha256.clone()),
+                        ("Shown now", info.sha256.clone()),
+                        ("Subject", info.subject.clone()),
+                        ("Issuer", info.issuer.clone()),
+                        ("Valid until", info.not_after.clone()),
+                    ],
                 );
-                let mut outcome = Outcome::Open;
-                ui.horizontal(|ui| {
-                    if ui.button("Disconnect").clicked() {
-                        outcome = Outcome::Closed;
-                    }
-                    if ui
-                        .add_enabled(*checked, egui::Button::new("Trust the new certificate"))
-                        .clicked()
-                    {
-                        outcome = Outcome::Done(UiAction::TrustCertificate {
-                            info: info.clone(),
-                            always: true,
-                        });
-                    }
-                });
-                outcome
+                match changed_trust_ui(ui, checked, "Trust the new certificate") {
+                    Some(true) => Outcome::Done(UiAction::TrustCertificate {
+                        info: info.clone(),
+                        always: true,
+                    }),
+                    Some(false) => Outcome::Closed,
+                    None => Outcome::Open,
+                }
             }
             Dialog::MasterPassword {
                 create,
@@ -944,13 +878,23 @@ pub fn exists_ui(
     })
 }
 
+/// A certificate's or a host key's facts: names, and values in a monospace font (the
+/// fingerprints a user compares character by character).
+fn facts_grid(ui: &mut egui::Ui, id: &str, rows: Vec<(&str, String)>) {
+    egui::Grid::new(id).num_columns(2).show(ui, |ui| {
+        for (name, value) in rows {
+            ui.strong(name);
+            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
+            ui.end_row();
+        }
+    });
+}
+
 /// A host key's facts, with the fingerprint known before when it changed.
-fn host_key_grid(
-    ui: &mut egui::Ui,
-    id: &str,
+fn host_key_facts(
     key: &crate::sftp::HostKeyInfo,
     known_before: Option<&String>,
-) {
+) -> Vec<(&'static str, String)> {
     let host = crate::sftp::host_keys::host_pattern(&key.host, key.port);
     let mut rows = vec![("Host", host), ("Key type", key.algorithm.clone())];
     if let Some(known) = known_before {
@@ -959,13 +903,52 @@ fn host_key_grid(
     } else {
         rows.push(("Fingerprint", key.fingerprint.clone()));
     }
-    egui::Grid::new(id).num_columns(2).show(ui, |ui| {
-        for (name, value) in rows {
-            ui.strong(name);
-            ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
-            ui.end_row();
+    rows
+}
+
+/// Trust once, always (`always_label`, when there is somewhere to save it) or Cancel:
+/// `Some(Some(always))` to trust, `Some(None)` to cancel.
+fn first_trust_ui(ui: &mut egui::Ui, can_save: bool, always_label: &str) -> Option<Option<bool>> {
+    ui.add_space(6.0);
+    let mut choice = None;
+    ui.horizontal(|ui| {
+        if ui.button("Trust once").clicked() {
+            choice = Some(Some(false));
+        }
+        if ui
+            .add_enabled(can_save, egui::Button::new(always_label))
+            .clicked()
+        {
+            choice = Some(Some(true));
+        }
+        if ui.button("Cancel").clicked() {
+            choice = Some(None);
         }
     });
+    choice
+}
+
+/// A changed key or certificate: trusted (`Some(true)`) only once the box saying it was
+/// checked is ticked; `Some(false)`: Disconnect.
+fn changed_trust_ui(ui: &mut egui::Ui, checked: &mut bool, trust_label: &str) -> Option<bool> {
+    ui.add_space(6.0);
+    ui.checkbox(
+        checked,
+        "I have checked the new fingerprint with the server's administrator",
+    );
+    let mut choice = None;
+    ui.horizontal(|ui| {
+        if ui.button("Disconnect").clicked() {
+            choice = Some(false);
+        }
+        if ui
+            .add_enabled(*checked, egui::Button::new(trust_label))
+            .clicked()
+        {
+            choice = Some(true);
+        }
+    });
+    choice
 }
 
 #[cfg(test)]

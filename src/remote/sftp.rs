@@ -127,7 +127,9 @@ impl SftpSession {
             self.client
                 .log()
                 .status("Transfer cancelled by the user; closing the file");
-            let closed = self.client.abandon(handle).await;
+            // The READs or WRITEs still in flight are answered before the CLOSE; `call`
+            // skips their answers.
+            let closed = self.client.close(handle).await;
             self.usable &= closed.is_ok();
             return Err(RemoteError::new(
                 ErrorKind::Cancelled,

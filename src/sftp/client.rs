@@ -827,12 +827,6 @@ impl SftpClient {
         self.log
             .line(LogKind::Command, "CLOSE (sent with the next request)");
     }
-
-    /// Closes a handle after a transfer was given up (cancelled): answers still on the way
-    /// are skipped by the next request.
-    pub async fn abandon(&mut self, handle: &[u8]) -> Result<(), SftpError> {
-        self.close(handle).await
-    }
 }
 
 /// The chunk a server's limits allow.

@@ -237,6 +237,23 @@ fn server_binary(rel: &str) -> PathBuf {
     path
 }
 
+/// A server's work folder (config, logs, keys) and the `root` folder inside it that its
+/// sessions serve; the work folder is open to the session user, who must traverse it.
+fn server_work(prefix: &str) -> (tempfile::TempDir, PathBuf) {
+    let work = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temp dir");
+    std::fs::set_permissions(
+        work.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let root = work.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    (work, root)
+}
+
 /// uid and gid of the servers' system user.
 fn sys_ids() -> (u32, u32) {
     static IDS: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
@@ -310,18 +327,7 @@ impl FtpServer {
         if opts.bind_v6 {
             require_ipv6_loopback();
         }
-        let work = tempfile::Builder::new()
-            .prefix("skiff-ftp-")
-            .tempdir()
-            .expect("temp dir");
-        // The unprivileged ftp user must traverse the work dir to reach its root.
-        std::fs::set_permissions(
-            work.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
-        let root = work.path().join("root");
-        std::fs::create_dir(&root).unwrap();
+        let (work, root) = server_work("skiff-ftp-");
         let port = free_port();
         let pasv = free_port_range(10);
         let bind = if opts.bind_v6 { "::1" } else { "127.0.0.1" };

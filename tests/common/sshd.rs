@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{INSTALL_HINT, SYS_PASSWORD, SYS_USER, chown, free_port, server_binary};
+use super::{INSTALL_HINT, SYS_PASSWORD, SYS_USER, chown, free_port, server_binary, server_work};
 
 /// How a test's sshd lets users log on.
 #[derive(Debug, Clone)]
@@ -92,17 +92,7 @@ impl SshServer {
         let sshd = server_binary("usr/sbin/sshd");
         // sshd's privilege separation needs its empty folder (a tmpfs, gone after a reboot).
         std::fs::create_dir_all("/run/sshd").expect("create /run/sshd");
-        let work = tempfile::Builder::new()
-            .prefix("skiff-sshd-")
-            .tempdir()
-            .expect("temp dir");
-        std::fs::set_permissions(
-            work.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
-        let root = work.path().join("root");
-        std::fs::create_dir(&root).unwrap();
+        let (work, root) = server_work("skiff-sshd-");
         chown(&root);
         let host_key = work.path().join(format!("host_{}", opts.host_key_type));
         ssh_keygen(&[

@@ -747,6 +747,23 @@ fn a_changed_sftp_host_key_shows_both_fingerprints_and_is_trusted_only_when_tick
     );
 }
 
+/// A window connecting to `server` without a password, its unknown host key trusted once.
+fn sftp_window_with_the_key_trusted_once(
+    rt: &tokio::runtime::Runtime,
+    server: &crate::common::sshd::SshServer,
+    local: &Path,
+    config: &Path,
+) -> Harness<'static, SkiffApp> {
+    let mut harness = window_with_config(rt, local, config, None);
+    connect_to_url(&mut harness, &server.url_without_password(""));
+    step_until(&mut harness, "the host key dialog", |h| {
+        has_label(h, "Unknown host key")
+    });
+    settle(&mut harness);
+    harness.get_by_label("Trust once").click();
+    harness
+}
+
 #[test]
 fn an_sftp_servers_keyboard_interactive_questions_are_put_in_a_dialog() {
     // Only keyboard-interactive: PAM asks "Password: ", as a two-factor server asks a code.
@@ -759,13 +776,8 @@ fn an_sftp_servers_keyboard_interactive_questions_are_put_in_a_dialog() {
     let local = tempfile::tempdir().unwrap();
     let rt = runtime();
     let _enter = rt.enter();
-    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
-    connect_to_url(&mut harness, &server.url_without_password(""));
-    step_until(&mut harness, "the host key dialog", |h| {
-        has_label(h, "Unknown host key")
-    });
-    settle(&mut harness);
-    harness.get_by_label("Trust once").click();
+    let mut harness =
+        sftp_window_with_the_key_trusted_once(&rt, &server, local.path(), config.path());
     step_until(&mut harness, "the server's questions", |h| {
         has_label(h, "The server asks")
     });
@@ -804,16 +816,9 @@ fn an_sftp_server_that_refuses_a_logon_without_a_password_gets_one_asked_for() {
     let local = tempfile::tempdir().unwrap();
     let rt = runtime();
     let _enter = rt.enter();
-    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
-    // No password in the URL: the key first, then the login is refused and asked for.
-    connect_to_url(&mut harness, &server.url_without_password(""));
-    step_until(&mut harness, "the host key dialog", |h| {
-        has_label(h, "Unknown host key")
-    });
-    for _ in 0..3 {
-        harness.step();
-    }
-    harness.get_by_label("Trust once").click();
+    // No password in the URL: the keys first, then the login is refused and asked for.
+    let mut harness =
+        sftp_window_with_the_key_trusted_once(&rt, &server, local.path(), config.path());
     step_until(&mut harness, "the password dialog", |h| {
         has_label(h, "Enter password")
     });

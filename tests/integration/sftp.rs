@@ -27,6 +27,13 @@ fn skiff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     skiff_with_env(dir, args, &all, LIMIT)
 }
 
+/// `skiff` with the server's host key trusted by its fingerprint (`--trust-host-key`).
+fn skiff_trusting(dir: &Path, fingerprint: &str, args: &[&str]) -> Run {
+    let mut all = vec![args[0], "--trust-host-key", fingerprint];
+    all.extend_from_slice(&args[1..]);
+    skiff(dir, &all, &[])
+}
+
 /// The run's stderr (its message log, with `--log`) holds `text`.
 #[track_caller]
 fn says(run: &Run, text: &str) {
@@ -145,27 +152,17 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
         ..SshOptions::default()
     });
     let trust = passwords_only.fingerprint();
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
-        &[
-            "ls",
-            "--log",
-            "--trust-host-key",
-            &trust,
-            &passwords_only.url(""),
-        ],
-        &[],
+        &trust,
+        &["ls", "--log", &passwords_only.url("")],
     );
     run.assert_ok();
     says(&run, "The server offers: publickey, password");
     says(&run, "Logged in (password)");
 
     let wrong = passwords_only.url("").replace(":skiffftp@", ":wrong@");
-    let refused = skiff(
-        dir.path(),
-        &["ls", "--log", "--trust-host-key", &trust, &wrong],
-        &[],
-    );
+    let refused = skiff_trusting(dir.path(), &trust, &["ls", "--log", &wrong]);
     refused.assert_fails_with(
         "the server refused the login (it offers publickey, password; tried: password)",
     );
@@ -198,18 +195,10 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
     let url = keys_only.url_without_password("");
     for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
         let key = keys.join(name);
-        let run = skiff(
+        let run = skiff_trusting(
             dir.path(),
-            &[
-                "ls",
-                "--log",
-                "--trust-host-key",
-                &trust,
-                "--key-file",
-                key.to_str().unwrap(),
-                &url,
-            ],
-            &[],
+            &trust,
+            &["ls", "--log", "--key-file", key.to_str().unwrap(), &url],
         );
         run.assert_ok();
         assert!(
@@ -232,36 +221,20 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
         "puttygen: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
-        &[
-            "ls",
-            "--log",
-            "--trust-host-key",
-            &trust,
-            "--key-file",
-            ppk.to_str().unwrap(),
-            &url,
-        ],
-        &[],
+        &trust,
+        &["ls", "--log", "--key-file", ppk.to_str().unwrap(), &url],
     );
     run.assert_ok();
     says(&run, &format!("Logged in (publickey, {})", ppk.display()));
 
     let locked = keys.join("locked");
     let locked_arg = locked.to_str().unwrap();
-    let without = skiff(
+    let without = skiff_trusting(
         dir.path(),
-        &[
-            "ls",
-            "--log",
-            "--trust-host-key",
-            &trust,
-            "--key-file",
-            locked_arg,
-            &url,
-        ],
-        &[],
+        &trust,
+        &["ls", "--log", "--key-file", locked_arg, &url],
     );
     without.assert_fails_with("no passphrase");
     let with = skiff(
@@ -283,11 +256,7 @@ fn password_keyboard_interactive_key_files_and_the_agent_each_log_on() {
     let home_ssh = dir.path().join("home/.ssh");
     std::fs::create_dir_all(&home_ssh).unwrap();
     std::fs::copy(keys.join("id_ed25519"), home_ssh.join("id_ed25519")).unwrap();
-    let run = skiff(
-        dir.path(),
-        &["ls", "--log", "--trust-host-key", &trust, &url],
-        &[],
-    );
+    let run = skiff_trusting(dir.path(), &trust, &["ls", "--log", &url]);
     run.assert_ok();
     says(&run, "home/.ssh/id_ed25519)");
     std::fs::remove_file(home_ssh.join("id_ed25519")).unwrap();
@@ -368,17 +337,10 @@ fn files_and_trees_cross_both_ways_byte_identical() {
     std::fs::create_dir(&local).unwrap();
     let local_arg = local.to_str().unwrap();
     for name in ["big.bin", "empty"] {
-        let run = skiff(
+        let run = skiff_trusting(
             dir.path(),
-            &[
-                "get",
-                "--log",
-                "--trust-host-key",
-                &trust,
-                &server.url(name),
-                local_arg,
-            ],
-            &[],
+            &trust,
+            &["get", "--log", &server.url(name), local_arg],
         );
         run.assert_ok();
         assert_eq!(
@@ -388,17 +350,10 @@ fn files_and_trees_cross_both_ways_byte_identical() {
         );
     }
     let tree = dir.path().join("tree");
-    skiff(
+    skiff_trusting(
         dir.path(),
-        &[
-            "get",
-            "-r",
-            "--trust-host-key",
-            &trust,
-            &server.url("tree"),
-            tree.to_str().unwrap(),
-        ],
-        &[],
+        &trust,
+        &["get", "-r", &server.url("tree"), tree.to_str().unwrap()],
     )
     .assert_ok();
     for rel in ["한글 폴더/日本語.txt", "a/b/c/deep.txt", "a/small.bin"] {
@@ -410,18 +365,16 @@ fn files_and_trees_cross_both_ways_byte_identical() {
     }
 
     // Up again, into a new folder: the same bytes on the server.
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "put",
             "-r",
             "--log",
-            "--trust-host-key",
-            &trust,
             tree.to_str().unwrap(),
             &server.url("up"),
         ],
-        &[],
     );
     run.assert_ok();
     for rel in ["한글 폴더/日本語.txt", "a/b/c/deep.txt", "a/small.bin"] {
@@ -431,17 +384,15 @@ fn files_and_trees_cross_both_ways_byte_identical() {
             "{rel}"
         );
     }
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "put",
             "--log",
-            "--trust-host-key",
-            &trust,
             local.join("big.bin").to_str().unwrap(),
             &server.url("up/big copy.bin"),
         ],
-        &[],
     );
     run.assert_ok();
     assert_eq!(server.read_file("up/big copy.bin").unwrap(), big);
@@ -457,51 +408,40 @@ fn non_utf8_names_travel_as_the_servers_bytes_in_its_charset() {
     // 한글.txt in EUC-KR (CP949).
     let name = b"\xc7\xd1\xb1\xdb.txt";
     server.write_file_raw_name("kr", name, b"euc-kr");
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
-        &[
-            "ls",
-            "--encoding",
-            "cp949",
-            "--trust-host-key",
-            &trust,
-            &server.url("kr"),
-        ],
-        &[],
+        &trust,
+        &["ls", "--encoding", "cp949", &server.url("kr")],
     );
     run.assert_ok();
     assert!(run.stdout.contains("한글.txt"), "{}", run.stdout);
     let local = dir.path().join("kr");
-    skiff(
+    skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "get",
             "-r",
             "--encoding",
             "cp949",
-            "--trust-host-key",
-            &trust,
             &server.url("kr"),
             local.to_str().unwrap(),
         ],
-        &[],
     )
     .assert_ok();
     assert_eq!(std::fs::read(local.join("한글.txt")).unwrap(), b"euc-kr");
     // And back under another name, written on the server in EUC-KR.
     std::fs::write(local.join("새.txt"), b"new").unwrap();
-    skiff(
+    skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "put",
             "--encoding",
             "cp949",
-            "--trust-host-key",
-            &trust,
             local.join("새.txt").to_str().unwrap(),
             &server.url("kr/"),
         ],
-        &[],
     )
     .assert_ok();
     let raw = server.root().join("kr").join(std::ffi::OsStr::new(
@@ -519,36 +459,32 @@ fn downloads_and_uploads_resume_from_where_they_stopped() {
     server.write_file("file.bin", &data);
     let local = dir.path().join("file.bin");
     std::fs::write(dir.path().join("file.bin.part"), &data[..400_000]).unwrap();
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "get",
             "--resume",
             "--log",
-            "--trust-host-key",
-            &trust,
             &server.url("file.bin"),
             local.to_str().unwrap(),
         ],
-        &[],
     );
     run.assert_ok();
     assert_eq!(std::fs::read(&local).unwrap(), data);
     says(&run, "READ from offset 400000");
 
     server.write_file("up.bin", &data[..300_000]);
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "put",
             "--resume",
             "--log",
-            "--trust-host-key",
-            &trust,
             local.to_str().unwrap(),
             &server.url("up.bin"),
         ],
-        &[],
     );
     run.assert_ok();
     assert_eq!(server.read_file("up.bin").unwrap(), data);
@@ -561,11 +497,7 @@ fn mkdir_mv_chmod_rm_and_rmdir_work_and_refusals_are_sentences() {
     let dir = tempfile::tempdir().unwrap();
     let trust = server.fingerprint();
     server.write_file("old.txt", b"x");
-    let run = |args: &[&str]| {
-        let mut all = vec![args[0], "--trust-host-key", &trust];
-        all.extend_from_slice(&args[1..]);
-        skiff(dir.path(), &all, &[])
-    };
+    let run = |args: &[&str]| skiff_trusting(dir.path(), &trust, args);
     run(&["mkdir", &server.url("made")]).assert_ok();
     assert!(server.root().join("made").is_dir());
     run(&["mv", &server.url("old.txt"), "made/new.txt"]).assert_ok();
@@ -614,18 +546,16 @@ fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
     let partial = std::fs::metadata(&part).unwrap().len();
     assert!(partial > 0 && partial < content.len() as u64, "{partial}");
 
-    let run = skiff(
+    let run = skiff_trusting(
         dir.path(),
+        &trust,
         &[
             "get",
             "--resume",
             "--log",
-            "--trust-host-key",
-            &trust,
             &server.url("big.bin"),
             "big.bin",
         ],
-        &[],
     );
     run.assert_ok();
     assert!(
@@ -723,11 +653,7 @@ fn a_connection_cut_mid_download_is_retried_and_resumed() {
         &format!(":{}/", server.port()),
         &format!(":{}/", proxy.port),
     );
-    let run = skiff(
-        dir.path(),
-        &["get", "--log", "--trust-host-key", &trust, &url, "cut.bin"],
-        &[],
-    );
+    let run = skiff_trusting(dir.path(), &trust, &["get", "--log", &url, "cut.bin"]);
     run.assert_ok();
     assert_eq!(proxy.cuts_done.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert_eq!(std::fs::read(dir.path().join("cut.bin")).unwrap(), content);
@@ -759,11 +685,7 @@ fn diagnose_says_which_step_fails_and_stops_before_anything_is_sent_to_an_unknow
         unknown.stdout
     );
 
-    let works = skiff(
-        dir.path(),
-        &["diagnose", "--trust-host-key", &trust, &server.url("")],
-        &[],
-    );
+    let works = skiff_trusting(dir.path(), &trust, &["diagnose", &server.url("")]);
     works.assert_ok();
     for step in [
         "TCP connection",
@@ -790,11 +712,7 @@ fn diagnose_says_which_step_fails_and_stops_before_anything_is_sent_to_an_unknow
     assert!(works.stdout.contains(" free"), "{}", works.stdout);
 
     let wrong = server.url("").replace(":skiffftp@", ":wrong@");
-    let refused = skiff(
-        dir.path(),
-        &["diagnose", "--trust-host-key", &trust, &wrong],
-        &[],
-    );
+    let refused = skiff_trusting(dir.path(), &trust, &["diagnose", &wrong]);
     refused.assert_fails_with("Authentication: the server refused the login");
 
     let nothing = format!("sftp://u:p@127.0.0.1:{}/", crate::common::free_port());
@@ -875,11 +793,7 @@ fn every_file_exists_policy_holds_over_sftp_with_the_servers_times() {
     let url = server.url("new.txt");
     let local = dir.path().join("new.txt");
     let read = || std::fs::read(&local).unwrap();
-    let run = |args: &[&str]| {
-        let mut all = vec![args[0], "--trust-host-key", &trust];
-        all.extend_from_slice(&args[1..]);
-        skiff(dir.path(), &all, &[])
-    };
+    let run = |args: &[&str]| skiff_trusting(dir.path(), &trust, args);
     let set_mtime = crate::skiff_cmd::set_mtime;
     let hour_ahead = std::time::SystemTime::now() + Duration::from_secs(3600);
     let long_ago = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
