@@ -72,6 +72,12 @@ const FACES: &[&str] = &["cli", "gui"];
 #[test]
 fn the_pure_core_uses_nothing_above_it() {
     assert_uses_none_of(
+        "folder_sync",
+        &[
+            "net", "remote", "transfer", "engine", "sites", "setup", "sftp", "cli", "gui",
+        ],
+    );
+    assert_uses_none_of(
         "proto",
         &[
             "net", "remote", "transfer", "engine", "sites", "local", "setup", "cli", "gui",

@@ -8,7 +8,8 @@
 //!   → engine    (the queue, pooled sessions, browsing, retries; commands in, events out)
 //!   → cli | gui (skiff ls|get|put|... and the desktop window, two faces of one engine)
 //! ```
-//! Beside them: `local` (safe local names, atomic writes), `sites` (saved sites, settings,
+//! Beside them: `folder_sync` (filename filters, comparison, a sync's plan: pure functions
+//! over listings), `local` (safe local names, atomic writes), `sites` (saved sites, settings,
 //! passwords, trust), `setup` (settings → engine settings), `log` (the message log, a typed
 //! stream every layer writes to and every face reads).
 
@@ -16,6 +17,7 @@ pub mod cancel;
 pub mod cli;
 pub mod diagnose;
 pub mod engine;
+pub mod folder_sync;
 #[cfg(feature = "gui")]
 pub mod gui;
 #[cfg(test)]

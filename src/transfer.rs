@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cancel::Cancel;
+use crate::folder_sync::Node;
+use crate::folder_sync::compare::{Newer, newer};
 use crate::local::{numbered_name, part_path};
+use crate::proto::listing::{TimePrecision, Timestamp};
 use crate::proto::path;
 use crate::rate::RateLimiter;
 use crate::remote::{
@@ -53,6 +56,16 @@ pub struct ExistingTarget {
     pub target_modified: Option<i64>,
 }
 
+/// What a sync's plan saw of one file's source and target. The transfer runs only if both
+/// are still so (same size, same time at the coarser precision): a file that changed on
+/// either side in between is a conflict, never overwritten silently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Expected {
+    pub source: Node,
+    /// `None`: the target was not there.
+    pub target: Option<Node>,
+}
+
 /// How a transfer ended (errors are returned separately).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -85,6 +98,11 @@ pub struct FileTransfer<'a> {
     /// The remote target did not exist when the tree was expanded (an upload's folder was
     /// just created, or listed without it): no policy needs to ask the server about it.
     pub target_absent: bool,
+    /// A sync's step: checked before anything moves ([`Expected`]).
+    pub expect: Option<&'a Expected>,
+    /// Give the copy the source's modification time (downloads: from the server; uploads:
+    /// on the server, where it can set one).
+    pub preserve_times: bool,
 }
 
 /// What the transfer's data passes through on our side.
@@ -138,6 +156,10 @@ pub async fn download(
     file: FileTransfer<'_>,
     flow: Flow<'_>,
 ) -> Result<Outcome, RemoteError> {
+    let source_time = match file.expect {
+        Some(expect) => check_download(session, &file, expect).await?,
+        None => None,
+    };
     let mut target = file.local.to_path_buf();
     let mut overwrite = false;
     // A retry, or the user's "resume", continues a `.part` an earlier run left.
@@ -246,7 +268,153 @@ pub async fn download(
     // again in case the file changed meanwhile.
     let known_size = file.size.filter(|_| !file.retrying);
     let bytes = fetch(session, &file, &target, known_size, overwrite, resume, flow).await?;
+    if file.preserve_times {
+        keep_remote_time(session, &file, &target, source_time).await?;
+    }
     Ok(Outcome::Transferred { bytes })
+}
+
+/// A changed file's error: the sync leaves it alone.
+fn changed(what: &str, why: &str) -> RemoteError {
+    RemoteError::new(
+        ErrorKind::Changed,
+        format!("{what} changed since the sync's plan was made ({why}): left alone"),
+    )
+}
+
+/// Why what is there now (size and time; `None`: nothing) is not what a sync's plan saw
+/// (`None`: nothing); `None` when it is.
+pub fn moved_on(
+    seen: Option<&Node>,
+    now: Option<(Option<u64>, Option<Timestamp>)>,
+) -> Option<&'static str> {
+    match (seen, now) {
+        (None, None) => None,
+        (None, Some(_)) => Some("it appeared"),
+        (Some(_), None) => Some("it is gone"),
+        (Some(seen), Some((size, modified))) => {
+            if seen.size.is_some() && size.is_some() && seen.size != size {
+                Some("its size changed")
+            } else if matches!(
+                newer(seen.modified, modified, 0),
+                Newer::Left | Newer::Right
+            ) {
+                Some("its modification time changed")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A local file's size and time, `None` when there is none.
+fn local_facts(path: &Path) -> Option<(Option<u64>, Option<Timestamp>)> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    Some((
+        Some(meta.len()).filter(|_| meta.is_file()),
+        local_mtime(&meta).map(Timestamp::from_unix_secs),
+    ))
+}
+
+/// Checks a sync download's source and target against the plan; returns the source's
+/// time as the server gave it now.
+async fn check_download(
+    session: &mut dyn RemoteSession,
+    file: &FileTransfer<'_>,
+    expect: &Expected,
+) -> Result<Option<Timestamp>, RemoteError> {
+    let stat = session.stat(file.remote, Facts::ALL).await?;
+    let now = stat.map(|s| (s.size, s.modified));
+    if let Some(why) = moved_on(Some(&expect.source), now) {
+        return Err(changed(&session.charset().decode(file.remote), why));
+    }
+    // A retry finds its own partial work; the final name is what matters, and only the
+    // first attempt compares it.
+    if !file.retrying
+        && let Some(why) = moved_on(expect.target.as_ref(), local_facts(file.local))
+    {
+        return Err(changed(&file.local.display().to_string(), why));
+    }
+    Ok(stat.and_then(|s| s.modified))
+}
+
+/// Checks a sync upload's source and target against the plan.
+async fn check_upload(
+    session: &mut dyn RemoteSession,
+    file: &FileTransfer<'_>,
+    expect: &Expected,
+) -> Result<(), RemoteError> {
+    if let Some(why) = moved_on(Some(&expect.source), local_facts(file.local)) {
+        return Err(changed(&file.local.display().to_string(), why));
+    }
+    if !file.retrying {
+        let now = session
+            .stat(file.remote, Facts::ALL)
+            .await?
+            .map(|s| (s.size, s.modified));
+        if let Some(why) = moved_on(expect.target.as_ref(), now) {
+            return Err(changed(&session.charset().decode(file.remote), why));
+        }
+    }
+    Ok(())
+}
+
+/// Gives a downloaded file the server's modification time: the one just read, one to the
+/// second from the plan, or the server's (MDTM) asked now. A server that gives none leaves
+/// the file's own time, with a log line.
+async fn keep_remote_time(
+    session: &mut dyn RemoteSession,
+    file: &FileTransfer<'_>,
+    target: &Path,
+    known: Option<Timestamp>,
+) -> Result<(), RemoteError> {
+    let exact = |t: &Timestamp| t.precision == TimePrecision::Second;
+    let planned = file.expect.and_then(|e| e.source.modified);
+    let time = match known.filter(exact).or(planned.filter(exact)) {
+        Some(time) => Some(time),
+        None => session
+            .stat(file.remote, Facts::MODIFIED)
+            .await?
+            .and_then(|s| s.modified),
+    };
+    let Some(time) = time else {
+        session.log().status(format!(
+            "{}: the server gives no modification time to keep",
+            target.display()
+        ));
+        return Ok(());
+    };
+    let when = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(time.to_unix_secs()).unwrap_or(0));
+    std::fs::File::open(target)
+        .and_then(|f| f.set_modified(when))
+        .map_err(local_err("cannot set the modification time of", target))
+}
+
+/// Gives an uploaded file the local file's modification time on the server (FTP's MFMT,
+/// SFTP's SETSTAT). A server that cannot, or refuses, keeps its own, with a log line: the
+/// file itself arrived.
+async fn keep_local_time(session: &mut dyn RemoteSession, file: &FileTransfer<'_>, target: &[u8]) {
+    let Some(secs) = std::fs::metadata(file.local)
+        .ok()
+        .as_ref()
+        .and_then(local_mtime)
+    else {
+        return;
+    };
+    let shown = session.charset().decode(target).into_owned();
+    match session
+        .set_modified(target, Timestamp::from_unix_secs(secs))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => session.log().status(format!(
+            "{shown}: the server cannot set modification times (no MFMT); it keeps the upload's time"
+        )),
+        Err(err) => session
+            .log()
+            .error(format!("{shown}: the modification time was not kept: {err}")),
+    }
 }
 
 /// The download itself: into `target`'s `.part`, from its size when resuming, renamed when
@@ -452,6 +620,9 @@ pub async fn upload(
     file: FileTransfer<'_>,
     flow: Flow<'_>,
 ) -> Result<Outcome, RemoteError> {
+    if let Some(expect) = file.expect {
+        check_upload(session, &file, expect).await?;
+    }
     let mut target = file.remote.to_vec();
     let mut overwrite = false;
     // A retry continues what the last attempt sent.
@@ -553,6 +724,9 @@ pub async fn upload(
         }
     }
     let bytes = send(session, &file, &target, known_size, overwrite, resume, flow).await?;
+    if file.preserve_times {
+        keep_local_time(session, &file, &target).await;
+    }
     Ok(Outcome::Transferred { bytes })
 }
 

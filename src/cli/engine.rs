@@ -41,6 +41,8 @@ pub(crate) struct QueueEnd {
     pub counts: Counts,
     /// The first failed item's error, for a one-file transfer's message.
     pub first_error: Option<RemoteError>,
+    /// Items that failed because their file changed since a sync's plan (conflicts).
+    pub changed: usize,
 }
 
 impl CliEngine {
@@ -81,6 +83,16 @@ impl CliEngine {
         &mut self,
         op: RemoteOp,
     ) -> anyhow::Result<Option<(Vec<u8>, Arc<[Entry]>)>> {
+        let result = self.remote_result(op).await?;
+        result.map_err(|err| self.error(&err))
+    }
+
+    /// As `remote`, with the operation's own error kept for the caller to judge (the
+    /// outer error: the engine stopped, or a terminal question failed).
+    pub(crate) async fn remote_result(
+        &mut self,
+        op: RemoteOp,
+    ) -> anyhow::Result<Result<Option<(Vec<u8>, Arc<[Entry]>)>, RemoteError>> {
         loop {
             self.next_request += 1;
             let request = RequestId(self.next_request);
@@ -110,20 +122,28 @@ impl CliEngine {
                     self.handle
                         .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
                 }
-                other => return other.map_err(|err| self.error(&err)),
+                other => return Ok(other),
             }
         }
     }
 
-    /// Runs `root` (a file, or a folder's contents) as a queue to its end.
+    /// Runs `items` (files, or folders' contents) as a queue to its end.
     pub(crate) async fn transfer(
         &mut self,
-        root: TransferSpec,
+        items: Vec<TransferSpec>,
         view: &mut ProgressView,
     ) -> anyhow::Result<QueueEnd> {
-        let charset = root.server.charset;
-        self.handle.send(EngineCommand::Enqueue(vec![root]));
+        let charset = self.server.charset;
+        if items.is_empty() {
+            return Ok(QueueEnd {
+                counts: Counts::default(),
+                first_error: None,
+                changed: 0,
+            });
+        }
+        self.handle.send(EngineCommand::Enqueue(items));
         let mut first_error = None;
+        let mut changed = 0;
         loop {
             let Some(event) = self.events.recv().await else {
                 anyhow::bail!("the transfer engine stopped unexpectedly");
@@ -155,6 +175,11 @@ impl CliEngine {
                     if state == ItemState::Failed && first_error.is_none() {
                         first_error.clone_from(&error);
                     }
+                    if state == ItemState::Failed
+                        && error.as_ref().map(RemoteError::kind) == Some(ErrorKind::Changed)
+                    {
+                        changed += 1;
+                    }
                     view.changed(id, &state, shown.as_deref(), bytes_done, charset);
                 }
                 EngineEvent::Progress(items) => view.progress(&items),
@@ -163,6 +188,7 @@ impl CliEngine {
                     return Ok(QueueEnd {
                         counts,
                         first_error,
+                        changed,
                     });
                 }
                 other => self.note(&other)?,

@@ -11,6 +11,7 @@ mod ls;
 mod manage;
 mod progress;
 mod sites;
+mod sync;
 mod transfer;
 
 use std::process::ExitCode;
@@ -85,6 +86,27 @@ pub enum CliCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Make a folder's contents those of another, one way (as `lftp mirror`): what is only
+    /// in the source is copied, what differs (by size and time) is updated, what is only
+    /// in the target is kept unless --delete. One of SOURCE and TARGET is a URL (or, with
+    /// --site NAME, site:PATH), the other a local folder. The plan is made first and
+    /// printed; --dry-run stops there, --confirm asks before running it. A file that
+    /// changes on either side after the plan is left alone as a conflict. Copies keep
+    /// their source's modification time where the other side can set it.
+    Sync {
+        source: String,
+        target: String,
+        #[command(flatten)]
+        sync: SyncArgs,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        active: ActiveArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Create a remote directory.
     Mkdir {
         url: String,
@@ -138,9 +160,107 @@ pub enum CliCommand {
     },
 }
 
+/// Which entries of a tree a recursive command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Leave out entries matching GLOB (a name, or with a `/` a path below the folder;
+    /// `*`, `?`, `[...]`, `{a,b}`, `**`); an excluded folder is not entered. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Take only files matching GLOB (folders are still entered). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out version-control folders (.git, .svn, .hg, .bzr, CVS, _darcs, .fossil).
+    #[arg(long)]
+    pub exclude_vcs: bool,
+    /// Leave out editors' backup, swap and lock files (*~, *.swp, .#*, #*#, *.tmp, ...).
+    #[arg(long)]
+    pub exclude_temp: bool,
+    /// Match --exclude and --include without regard to case.
+    #[arg(long)]
+    pub ignore_case: bool,
+}
+
+impl FilterArgs {
+    /// The patterns given; `None` when there are none.
+    pub(crate) fn patterns(&self) -> Option<crate::folder_sync::Patterns> {
+        use crate::folder_sync::filter::{EDITOR_TEMPORARIES, VERSION_CONTROL};
+        let mut exclude = self.exclude.clone();
+        let builtin = |on: bool, set: &[&str]| {
+            set.iter()
+                .filter(move |_| on)
+                .map(|p| (*p).to_owned())
+                .collect::<Vec<_>>()
+        };
+        exclude.extend(builtin(self.exclude_vcs, VERSION_CONTROL));
+        exclude.extend(builtin(self.exclude_temp, EDITOR_TEMPORARIES));
+        let patterns = crate::folder_sync::Patterns {
+            exclude,
+            include: self.include.clone(),
+            ignore_case: self.ignore_case,
+        };
+        (!patterns.is_empty()).then_some(patterns)
+    }
+}
+
+/// Options of sync.
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// Also delete what is only in the target (local files go to the desktop's trash).
+    #[arg(long)]
+    pub delete: bool,
+    /// Delete local files for good instead of moving them to the trash.
+    #[arg(long, requires = "delete")]
+    pub no_trash: bool,
+    /// Print the plan and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
+    /// Print the plan and ask before running it (the answer is read from stdin).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub confirm: bool,
+    /// How files are judged different: time (size and modification time, the default)
+    /// or size.
+    #[arg(long, value_name = "HOW", default_value = "time", value_parser = parse_criterion)]
+    pub compare: crate::folder_sync::Criterion,
+    /// Never replace a target file that is newer than the source.
+    #[arg(long)]
+    pub only_newer: bool,
+    /// Seconds two modification times may differ and still count as the same (default 2;
+    /// times listed with minutes or only a date are compared at that precision anyway).
+    #[arg(long, value_name = "SECS", default_value_t = crate::folder_sync::compare::DEFAULT_TOLERANCE_SECS)]
+    pub tolerance: i64,
+    /// Transfers at once, each on its own connection (1 to 10; default: the site's
+    /// maximum, or `parallel` in settings.toml, 2).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub parallel: Option<u8>,
+    /// Speed limit in bytes per second, curl-style: 500K, 20M (shared by parallel transfers).
+    #[arg(long, value_name = "RATE", value_parser = crate::rate::parse_rate)]
+    pub limit_rate: Option<u64>,
+}
+
+fn parse_criterion(text: &str) -> Result<crate::folder_sync::Criterion, String> {
+    match text {
+        "time" => Ok(crate::folder_sync::Criterion::Time),
+        "size" => Ok(crate::folder_sync::Criterion::Size),
+        _ => Err(format!(
+            "{text:?}: compare by `time` (size and modification time) or `size`"
+        )),
+    }
+}
+
 /// Options of get and put.
 #[derive(Debug, Clone, Args)]
 pub struct TransferArgs {
+    /// With -r: which entries to take.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Give copies their source's modification time (downloads: the server's; uploads: set
+    /// on the server with MFMT or SFTP, where it can). Default: settings.toml's or the site's.
+    #[arg(long)]
+    pub preserve_times: bool,
     /// Speed limit in bytes per second, curl-style: 500K, 20M (shared by parallel transfers).
     #[arg(long, value_name = "RATE", value_parser = crate::rate::parse_rate)]
     pub limit_rate: Option<u64>,
@@ -351,6 +471,15 @@ pub fn run(cli: Cli) -> ExitCode {
                 let target = common::resolve(Some(&url), &common, Some(&data), Some(&active))?;
                 transfer::put(target, &local, &transfer).await
             }
+            CliCommand::Sync {
+                source,
+                target,
+                sync,
+                filter,
+                data,
+                active,
+                common,
+            } => sync::run(&source, &target, &sync, &filter, &data, &active, &common).await,
             CliCommand::Mkdir { url, common } => manage::mkdir(&url, &common).await,
             CliCommand::Rmdir { url, common } => manage::rmdir(&url, &common).await,
             CliCommand::Rm { url, common } => manage::rm(&url, &common).await,

@@ -14,7 +14,9 @@ use crate::cli::progress::ProgressView;
 use crate::cli::{TransferArgs, UsageError};
 use crate::engine::{
     Direction, EngineSettings, ExistsPolicy, ItemKind, Priority, TransferMode, TransferSpec,
+    TreeFilters,
 };
+use crate::folder_sync::Filters;
 use crate::proto::path;
 
 /// The one file-exists policy the flags choose (the default: refuse to replace).
@@ -110,6 +112,7 @@ pub(crate) async fn get(
     };
     run(
         target,
+        args,
         settings,
         Direction::Download,
         kind,
@@ -159,6 +162,7 @@ pub(crate) async fn put(target: Target, local: &Path, args: &TransferArgs) -> an
     let local = local.to_path_buf();
     run(
         target,
+        args,
         settings,
         Direction::Upload,
         kind,
@@ -171,8 +175,10 @@ pub(crate) async fn put(target: Target, local: &Path, args: &TransferArgs) -> an
 
 /// Runs the transfer's queue to its end. A tree reports each failed item and a summary; a
 /// single file fails with its own error.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     target: Target,
+    args: &TransferArgs,
     settings: EngineSettings,
     direction: Direction,
     kind: ItemKind,
@@ -181,6 +187,23 @@ async fn run(
     exists: ExistsPolicy,
 ) -> anyhow::Result<()> {
     let tree = kind == ItemKind::DirectoryContents;
+    let mut target = target;
+    if args.preserve_times {
+        target.server.preserve_times = true;
+    }
+    let filters = match args.filter.patterns() {
+        Some(_) if !tree => {
+            return Err(UsageError(
+                "--exclude, --include, --exclude-vcs and --exclude-temp need -r".into(),
+            )
+            .into());
+        }
+        Some(patterns) => Some(Arc::new(TreeFilters {
+            filters: Filters::new(patterns).map_err(|e| UsageError(e.to_string()))?,
+            root: remote.clone(),
+        })),
+        None => None,
+    };
     let mut engine = CliEngine::start(&target, settings);
     let size = match (kind, direction) {
         (ItemKind::File, Direction::Upload) => std::fs::metadata(&local).ok().map(|m| m.len()),
@@ -196,9 +219,11 @@ async fn run(
         priority: Priority::Normal,
         exists,
         target_absent: false,
+        filters,
+        expect: None,
     };
     let mut view = ProgressView::new(std::io::stderr().is_terminal() && !target.log, tree);
-    let ended = engine.transfer(root, &mut view).await;
+    let ended = engine.transfer(vec![root], &mut view).await;
     let outcome = match ended {
         Err(err) => Err(err),
         Ok(end) if end.counts.failed == 0 => Ok(()),
@@ -226,6 +251,8 @@ mod tests {
 
     fn args() -> TransferArgs {
         TransferArgs {
+            filter: crate::cli::FilterArgs::default(),
+            preserve_times: false,
             limit_rate: None,
             recursive: false,
             parallel: None,

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::core::{Emitter, connect};
+use super::item::TreeFilters;
 use super::{ConnectionState, EngineEvent, SessionRole};
+use crate::folder_sync::Node;
 use crate::proto::listing::Entry;
-use crate::remote::{RemoteError, RemoteSession, RetryClass, Server};
+use crate::remote::{ErrorKind, Facts, RemoteError, RemoteSession, RetryClass, Server};
 
 /// Which request an answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,6 +33,18 @@ pub enum RemoteOp {
     Chmod {
         path: Vec<u8>,
         mode: u32,
+    },
+    /// The whole tree below a folder (`engine::walk`), answered as a listing whose entries
+    /// are named by their paths below it (`docs/a.txt`).
+    Walk {
+        root: Vec<u8>,
+        filters: Option<Arc<TreeFilters>>,
+    },
+    /// Deletes a file only if it is still what a sync's plan saw (size and time), else
+    /// fails as `ErrorKind::Changed`.
+    DeleteUnchanged {
+        path: Vec<u8>,
+        seen: Node,
     },
 }
 
@@ -113,6 +127,15 @@ async fn run(
         RemoteOp::Delete(path) => s.delete(path).await.map(|()| None),
         RemoteOp::Rename { from, to } => s.rename(from, to).await.map(|()| None),
         RemoteOp::Chmod { path, mode } => s.chmod(path, *mode).await.map(|()| None),
+        RemoteOp::Walk { root, filters } => {
+            match super::walk::remote_tree(s.as_mut(), root, filters.as_deref()).await {
+                Ok(entries) => s.real_path(root).await.map(|real| Some((real, entries))),
+                Err(err) => Err(err),
+            }
+        }
+        RemoteOp::DeleteUnchanged { path, seen } => delete_unchanged(s.as_mut(), path, seen)
+            .await
+            .map(|()| None),
     };
     if !s.is_usable() {
         let conn = s.log().conn();
@@ -127,4 +150,26 @@ async fn run(
         );
     }
     result
+}
+
+/// `RemoteOp::DeleteUnchanged`: a stat (FTP: SIZE and MDTM), then the deletion.
+async fn delete_unchanged(
+    session: &mut dyn RemoteSession,
+    path: &[u8],
+    seen: &Node,
+) -> Result<(), RemoteError> {
+    let now = session
+        .stat(path, Facts::ALL)
+        .await?
+        .map(|s| (s.size, s.modified));
+    if let Some(why) = crate::transfer::moved_on(Some(seen), now) {
+        return Err(RemoteError::new(
+            ErrorKind::Changed,
+            format!(
+                "{} changed since the sync's plan was made ({why}): left alone",
+                session.charset().decode(path)
+            ),
+        ));
+    }
+    session.delete(path).await
 }

@@ -5,8 +5,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::proto::charset::Charset;
 use crate::remote::{DataType, RemoteError, Server};
-pub use crate::transfer::ExistsPolicy;
+pub use crate::transfer::{ExistsPolicy, Expected};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -113,6 +114,31 @@ pub struct TransferSpec {
     /// or listed without it. The upload then skips asking the server about it (a SIZE per
     /// file). Only a tree's expansion knows this; everything else says `false`.
     pub target_absent: bool,
+    /// A recursive transfer's filename filters, with the folder they are relative to (the
+    /// tree's root); `None`: every entry.
+    pub filters: Option<Arc<TreeFilters>>,
+    /// A sync's step: what the source and the target were when its plan was made. The
+    /// transfer checks both first, and fails as `ErrorKind::Changed` if either moved on.
+    pub expect: Option<Expected>,
+}
+
+/// Filters of one recursive transfer (`--exclude`, `--include`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFilters {
+    pub filters: crate::folder_sync::Filters,
+    /// The remote folder the user chose: patterns are matched below it.
+    pub root: Vec<u8>,
+}
+
+impl TreeFilters {
+    /// Whether the entry `name` of the folder at remote path `folder` is taken.
+    pub fn takes(&self, folder: &[u8], name: &[u8], is_dir: bool, charset: Charset) -> bool {
+        let below = folder.strip_prefix(self.root.as_slice()).unwrap_or(folder);
+        let below = charset.decode(below);
+        let name = charset.decode(name);
+        let relative = format!("{}/{name}", below.trim_matches('/'));
+        self.filters.takes(&relative, is_dir)
+    }
 }
 
 impl TransferSpec {

@@ -54,6 +54,8 @@ pub async fn run(
         data_type: context.data_type,
         from_listing: context.tree.depth > 0,
         target_absent: spec.target_absent,
+        expect: spec.expect.as_ref(),
+        preserve_times: spec.server.preserve_times,
     };
     let flow = Flow {
         limit: context.limit,
@@ -88,6 +90,19 @@ fn child(
         size,
         ..spec.clone()
     }
+}
+
+/// Whether the tree's filters take the entry `name` of the folder `spec` (no filters: yes).
+/// An excluded folder is not entered; nothing is logged, as `lftp mirror` and `rsync`.
+fn taken_by_filters(
+    spec: &TransferSpec,
+    name: &[u8],
+    is_dir: bool,
+    charset: crate::proto::charset::Charset,
+) -> bool {
+    spec.filters
+        .as_ref()
+        .is_none_or(|f| f.takes(&spec.remote, name, is_dir, charset))
 }
 
 /// A remote directory: list it, create the local one, queue its entries. Nothing can be
@@ -153,6 +168,9 @@ async fn expand_remote(
                     continue;
                 }
             };
+        if !taken_by_filters(spec, &entry.name, entry.kind == EntryKind::Dir, charset) {
+            continue;
+        }
         let kind = match entry.kind {
             EntryKind::File => ItemKind::File,
             EntryKind::Dir if !tree.may_descend() => {
@@ -264,6 +282,9 @@ async fn expand_local(
                 continue;
             }
         };
+        if !taken_by_filters(spec, &name, kind == ItemKind::DirectoryContents, charset) {
+            continue;
+        }
         let mut child = child(
             spec,
             kind,

@@ -17,7 +17,9 @@ pub mod item;
 mod job;
 pub mod persist;
 pub mod queue;
+pub mod sync;
 pub mod tree;
+pub mod walk;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,8 +29,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use browse::{RemoteOp, RequestId};
 pub use item::{
-    Direction, ExistsPolicy, Item, ItemId, ItemKind, ItemState, Priority, TransferMode,
-    TransferSpec,
+    Direction, ExistsPolicy, Expected, Item, ItemId, ItemKind, ItemState, Priority, TransferMode,
+    TransferSpec, TreeFilters,
 };
 pub use queue::Counts;
 

@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::item::{Direction, ExistsPolicy, ItemKind, ItemState, Priority, TransferSpec};
+use super::item::{
+    Direction, ExistsPolicy, Expected, ItemKind, ItemState, Priority, TransferSpec, TreeFilters,
+};
+use crate::folder_sync::{Filters, Patterns};
 use crate::remote::{ErrorKind, RemoteError, Server, StoredServer};
 
 const VERSION: u32 = 1;
@@ -27,6 +30,19 @@ pub struct StoredItem {
     /// The kind of `last_error` (files from before it was kept have none).
     #[serde(default)]
     pub last_error_kind: Option<ErrorKind>,
+    /// A recursive transfer's filters (absent: none, as in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<StoredFilters>,
+    /// A sync step's expectations, so a restart does not turn it into a blind overwrite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expected>,
+}
+
+/// `TreeFilters` as kept: the patterns, and the root folder's bytes hex-encoded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredFilters {
+    pub patterns: Patterns,
+    pub root_hex: String,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -71,12 +87,24 @@ impl StoredItem {
             attempts,
             last_error: last_error.map(|e| e.message().to_owned()),
             last_error_kind: last_error.map(RemoteError::kind),
+            filters: spec.filters.as_ref().map(|f| StoredFilters {
+                patterns: f.filters.patterns().clone(),
+                root_hex: hex::encode(&f.root),
+            }),
+            expect: spec.expect,
         }
     }
 
     /// The item as a spec again, with `server` built by the caller (it adds the password
     /// and the log sink).
     pub fn to_spec(&self, server: Arc<Server>) -> Option<TransferSpec> {
+        let filters = match &self.filters {
+            None => None,
+            Some(stored) => Some(Arc::new(TreeFilters {
+                filters: Filters::new(stored.patterns.clone()).ok()?,
+                root: hex::decode(&stored.root_hex).ok()?,
+            })),
+        };
         Some(TransferSpec {
             direction: self.direction,
             kind: self.kind,
@@ -87,6 +115,8 @@ impl StoredItem {
             priority: self.priority,
             exists: self.exists,
             target_absent: false,
+            filters,
+            expect: self.expect,
         })
     }
 
@@ -148,4 +178,73 @@ pub fn save(path: &Path, items: Vec<StoredItem>) -> Result<(), PersistError> {
 /// The default queue file under the data dir from `directories`.
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "skiff").map(|d| d.data_dir().join("queue.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::folder_sync::Node;
+    use crate::proto::listing::{EntryKind, Timestamp};
+
+    #[test]
+    fn a_sync_step_keeps_its_filters_and_expectations_across_a_restart() {
+        let filters = Filters::new(Patterns {
+            exclude: vec!["*.log".into()],
+            include: vec!["*.php".into()],
+            ignore_case: true,
+        })
+        .unwrap();
+        let seen = Node {
+            kind: EntryKind::File,
+            size: Some(42),
+            modified: Some(Timestamp::from_unix_secs(1_764_930_000)),
+        };
+        let spec = TransferSpec {
+            direction: Direction::Upload,
+            kind: ItemKind::File,
+            local: "/home/me/site/a.php".into(),
+            remote: b"/www/a.php".to_vec(),
+            server: Arc::new(Server::ftp("127.0.0.1", 21)),
+            size: Some(42),
+            priority: Priority::Normal,
+            exists: ExistsPolicy::Overwrite,
+            target_absent: false,
+            filters: Some(Arc::new(TreeFilters {
+                filters,
+                root: b"/www".to_vec(),
+            })),
+            expect: Some(Expected {
+                source: seen,
+                target: None,
+            }),
+        };
+        let stored = StoredItem::new(&spec, &ItemState::Queued, 0, None);
+        let text = serde_json::to_string(&stored).unwrap();
+        let back: StoredItem = serde_json::from_str(&text).unwrap();
+        let restored = back.to_spec(Arc::clone(&spec.server)).unwrap();
+        assert_eq!(restored.filters, spec.filters);
+        assert_eq!(restored.expect, spec.expect);
+        // An item from before filters and expectations has neither.
+        let old = text
+            .replace(
+                &format!(
+                    ",\"filters\":{}",
+                    serde_json::to_string(&stored.filters).unwrap()
+                ),
+                "",
+            )
+            .replace(
+                &format!(
+                    ",\"expect\":{}",
+                    serde_json::to_string(&stored.expect).unwrap()
+                ),
+                "",
+            );
+        assert!(!old.contains("filters") && !old.contains("expect"), "{old}");
+        let older: StoredItem = serde_json::from_str(&old).unwrap();
+        assert_eq!(
+            older.to_spec(Arc::clone(&spec.server)).unwrap().expect,
+            None
+        );
+    }
 }

@@ -331,6 +331,8 @@ mod tests {
             priority,
             exists: ExistsPolicy::Refuse,
             target_absent: false,
+            filters: None,
+            expect: None,
         }
     }
 

@@ -310,6 +310,14 @@ impl SettingsWindow {
                     }
                 });
                 ui.weak("Empty or 0: unlimited. The limits are shared by all transfers.");
+                ui.add_space(6.0);
+                ui.checkbox(
+                    &mut s.preserve_timestamps,
+                    "Preserve timestamps of transferred files",
+                )
+                .on_hover_text(
+                    "A download gets the server's modification time; an upload gets the local                      file's, where the server can set it (MFMT, SFTP). A site may choose its own.",
+                );
                 ui.add_space(8.0);
                 ui.strong("Local file names");
                 grid(ui, "settings-names", |ui| {

@@ -1168,6 +1168,24 @@ fn advanced_ui(ui: &mut egui::Ui, site: &mut Site, outcome: &mut Outcome) {
              names start with a dot out of their listings",
         );
     }
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        let label = ui.label("Preserve timestamps of transferred files:");
+        let shown = |choice: Option<bool>| match choice {
+            None => "As in Settings",
+            Some(true) => "Yes",
+            Some(false) => "No",
+        };
+        egui::ComboBox::from_id_salt("sm-preserve-times")
+            .selected_text(shown(site.preserve_timestamps))
+            .show_ui(ui, |ui| {
+                for choice in [None, Some(true), Some(false)] {
+                    ui.selectable_value(&mut site.preserve_timestamps, choice, shown(choice));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
 }
 
 fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context<'_>) {

@@ -67,6 +67,8 @@ pub enum ErrorKind {
     Loop,
     /// A local file or folder could not be read or written.
     Local,
+    /// A sync's file changed on either side since its plan was made: left alone.
+    Changed,
     /// Cancelled by the user.
     Cancelled,
 }

@@ -56,6 +56,10 @@ pub struct Server {
     pub name_replacement: Replacement,
     /// The most a listing may hold.
     pub listing_limits: ListingLimits,
+    /// Give copies their source's modification time (a downloaded file the server's; an
+    /// uploaded one the local file's, where the server can set it): the global setting, a
+    /// site's own, `--preserve-times`, and always for a sync.
+    pub preserve_times: bool,
     pub protocol: Protocol,
 }
 
@@ -123,6 +127,7 @@ impl Server {
             max_transfers: None,
             name_replacement: Replacement::DEFAULT,
             listing_limits,
+            preserve_times: false,
             protocol: Protocol::Ftp(FtpSettings {
                 data,
                 tls,
@@ -210,6 +215,9 @@ pub struct StoredServer {
     /// FTP's `LIST -a` (absent in older queue files: off).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub list_hidden: bool,
+    /// `Server::preserve_times` (absent in older queue files: off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preserve_times: bool,
 }
 
 impl StoredServer {
@@ -236,6 +244,7 @@ impl StoredServer {
             external_ip: data.external_ip,
             charset: server.charset.name().to_owned(),
             list_hidden,
+            preserve_times: server.preserve_times,
         }
     }
 
@@ -249,6 +258,7 @@ impl StoredServer {
             account: None,
         };
         server.charset = Charset::from_name(&self.charset).unwrap_or_default();
+        server.preserve_times = self.preserve_times;
         if sftp {
             server.protocol = Protocol::Sftp(SshSettings::default());
             return server;

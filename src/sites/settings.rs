@@ -73,6 +73,10 @@ pub struct Settings {
     /// Replaces characters of remote names that a local file system cannot hold
     /// (FileZilla's "filter invalid characters"); never itself such a character.
     pub invalid_char_replacement: Replacement,
+    /// Keep transferred files' modification times (FileZilla's "Preserve timestamps of
+    /// transferred files"): a download gets the server's time, an upload the local file's
+    /// where the server can set it (MFMT, SFTP). A site may choose its own.
+    pub preserve_timestamps: bool,
     /// The most one directory listing may hold, in bytes and in entries: a hostile server's
     /// endless listing fails there instead of taking all memory.
     pub listing_max_bytes: u64,
@@ -106,6 +110,7 @@ impl Default for Settings {
             theme: Theme::default(),
             password_store: StoreKind::default(),
             invalid_char_replacement: Replacement::DEFAULT,
+            preserve_timestamps: false,
             listing_max_bytes: ListingLimits::DEFAULT.max_bytes,
             listing_max_entries: ListingLimits::DEFAULT.max_entries,
             listing_min_rate: ListingLimits::DEFAULT.min_rate,
@@ -198,6 +203,7 @@ impl Settings {
         let mut server = Server::ftp(host, port);
         server.timeout = self.timeout();
         server.name_replacement = self.invalid_char_replacement;
+        server.preserve_times = self.preserve_timestamps;
         server.listing_limits = self.listing_limits();
         server.protocol = Protocol::Ftp(FtpSettings {
             data,
@@ -230,6 +236,7 @@ impl Settings {
         server.credentials = site.credentials(password);
         server.charset = site.charset.charset()?;
         server.max_transfers = site.max_connections.map(usize::from);
+        server.preserve_times = site.preserve_timestamps.unwrap_or(self.preserve_timestamps);
         if site.protocol == crate::sites::site::Protocol::Sftp {
             server.protocol = Protocol::Sftp(SshSettings {
                 key_files: site.key_file.iter().cloned().collect(),

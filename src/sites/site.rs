@@ -239,6 +239,9 @@ pub struct Site {
     pub key_file: Option<PathBuf>,
     /// FTP: list with `LIST -a`, so that dot files (`.htaccess`) show and are copied.
     pub list_hidden: bool,
+    /// Keep transferred files' modification times (see `Server::preserve_times`); `None`:
+    /// the global setting.
+    pub preserve_timestamps: Option<bool>,
 }
 
 impl Default for Site {
@@ -267,6 +270,7 @@ impl Default for Site {
             charset: CharsetChoice::default(),
             key_file: None,
             list_hidden: false,
+            preserve_timestamps: None,
         }
     }
 }

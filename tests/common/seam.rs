@@ -22,6 +22,8 @@ fn file<'a>(local: &'a Path, remote: &'a [u8], data_type: DataType) -> FileTrans
         data_type,
         from_listing: false,
         target_absent: false,
+        expect: None,
+        preserve_times: false,
     }
 }
 

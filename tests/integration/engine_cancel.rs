@@ -35,6 +35,8 @@ fn spec(
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 

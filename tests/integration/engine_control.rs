@@ -24,6 +24,8 @@ fn download_spec(server: &FtpServer, dir: &std::path::Path) -> TransferSpec {
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 
@@ -201,6 +203,8 @@ fn item(
         priority: Priority::Normal,
         exists,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 

@@ -70,6 +70,8 @@ fn run_item(scripts: Vec<Vec<Step>>, max_attempts: u32, kind: ItemKind, name: &s
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     };
     let rt = engine_runtime();
     let states = rt.block_on(async {

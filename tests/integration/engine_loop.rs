@@ -24,6 +24,8 @@ fn download(server: &Arc<Server>, local: std::path::PathBuf, remote: &str) -> Tr
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 

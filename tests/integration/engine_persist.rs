@@ -28,6 +28,8 @@ fn spec(options: &Arc<skiff::remote::Server>, name: &str, dir: &std::path::Path)
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 

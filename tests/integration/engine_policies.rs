@@ -33,6 +33,8 @@ fn spec(
         priority: Priority::Normal,
         exists,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 

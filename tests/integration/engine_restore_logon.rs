@@ -60,6 +60,8 @@ fn a_restored_queue_waits_and_then_uses_the_next_logons_password() {
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
             target_absent: false,
+            filters: None,
+            expect: None,
         }]));
         let added = tokio::time::timeout(Duration::from_secs(10), async {
             while let Some(event) = events.recv().await {
@@ -134,6 +136,8 @@ fn without_the_new_logon_a_restored_item_fails_with_the_servers_530() {
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     };
     let config = || EngineConfig {
         settings: EngineSettings {

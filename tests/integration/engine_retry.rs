@@ -52,6 +52,8 @@ fn download_through_cuts(
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     };
     let rt = engine_runtime();
     let (state, error) = rt.block_on(async {
@@ -142,6 +144,8 @@ fn permanent_failures_are_not_retried() {
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
             target_absent: false,
+            filters: None,
+            expect: None,
         };
     let (missing_opts, missing_log) = server.connect_options();
     let (store_opts, store_log) = server.connect_options();

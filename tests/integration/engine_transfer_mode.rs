@@ -34,6 +34,8 @@ fn upload_with(mode: TransferMode, files: &[(&str, &[u8])]) -> Vec<Vec<u8>> {
                 priority: Priority::Normal,
                 exists: ExistsPolicy::Refuse,
                 target_absent: false,
+                filters: None,
+                expect: None,
             }
         })
         .collect();

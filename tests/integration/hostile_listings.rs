@@ -344,6 +344,8 @@ async fn engine_download(mlsd: bool) {
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     }]));
     let counts: Counts = tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(event) = events.recv().await {

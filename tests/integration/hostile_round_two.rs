@@ -462,6 +462,8 @@ fn a_resume_the_server_cannot_do_downloads_the_whole_file_and_says_so() {
         data_type: skiff::remote::DataType::Binary,
         from_listing: false,
         target_absent: false,
+        expect: None,
+        preserve_times: false,
     };
     let outcome = runtime()
         .block_on(async {

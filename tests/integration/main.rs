@@ -27,6 +27,7 @@ mod cli_options;
 mod cli_recursive;
 mod cli_servers;
 mod cli_sites;
+mod cli_sync;
 mod conformance;
 mod diagnose;
 mod engine_browse;

@@ -181,6 +181,8 @@ fn a_hundred_thousand_file_tree_expands_lazily_under_80_mib() {
         priority: Priority::Normal,
         exists: ExistsPolicy::Refuse,
         target_absent: false,
+        filters: None,
+        expect: None,
     };
     let (files, started, rss) = rt.block_on(async {
         let config = EngineConfig {

@@ -81,6 +81,8 @@ fn run_against(
             priority: Priority::Normal,
             exists: ExistsPolicy::Refuse,
             target_absent: false,
+            filters: None,
+            expect: None,
         })
         .collect();
     let rt = tokio::runtime::Builder::new_multi_thread()

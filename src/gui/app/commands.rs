@@ -495,6 +495,8 @@ fn spec(
         priority: Priority::Normal,
         exists,
         target_absent: false,
+        filters: None,
+        expect: None,
     }
 }
 

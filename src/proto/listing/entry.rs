@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// What kind of file system object an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryKind {
     File,
@@ -14,7 +14,9 @@ pub enum EntryKind {
 }
 
 /// How much of a [`Timestamp`] the listing actually gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum TimePrecision {
     Day,
     Minute,
@@ -25,7 +27,9 @@ pub enum TimePrecision {
 ///
 /// Kept as civil fields rather than an instant, because LIST times carry no zone and the
 /// site's time-zone offset is applied later (FileZilla does the same).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Timestamp {
     pub year: i32,
     pub month: u8,

@@ -1,0 +1,12 @@
+//! Compare and synchronize folders: filename filters, the comparison of two entries, and a
+//! one-way sync's plan. Pure functions over listings (`proto::listing::Entry` and the trees
+//! made of them); walking the folders and running the plan belong to the engine and the
+//! faces, so the window's preview and `skiff sync --dry-run` show the same plan.
+
+pub mod compare;
+pub mod filter;
+pub mod plan;
+
+pub use compare::{Criterion, Node, State};
+pub use filter::{Filters, Patterns};
+pub use plan::{Action, Plan, PlanOptions, Summary, Tree, What, plan};
