@@ -3,7 +3,8 @@
 # and ratios, so a regression shows in one run: 1 GiB get/put plain and over explicit TLS
 # against curl (bench/big.sh; the plain get with 7 runs), 1,000 small files both ways with
 # 4 and 1 connections against lftp mirror (bench/mirror.sh), SFTP against OpenSSH's sftp
-# (bench/sftp.sh), the window with 100,000-entry
+# (bench/sftp.sh), a sync of 10,000 files with 1% changed against lftp mirror --only-newer
+# (bench/sync.sh), the window with 100,000-entry
 # folders (benches/gui_frames.rs, bench/window.sh) and the package's footprint
 # (packaging/build-deb.sh). Needs root (vsftpd chroots) and tests/servers/install.sh.
 # Takes about a quarter of an hour on 2 cores, after the release build.
@@ -23,6 +24,8 @@ step "1,000 small files, $RUNS runs"
 bash bench/mirror.sh "$RUNS" | tee -a "$results"
 step "SFTP against OpenSSH's sftp and scp, $RUNS runs"
 bash bench/sftp.sh "$RUNS" | tee -a "$results"
+step "sync of 10,000 files, 1% changed, against lftp mirror --only-newer, $RUNS runs"
+bash bench/sync.sh "$RUNS" | tee -a "$results"
 step "the window: first frame and memory"
 bash bench/window.sh | tee -a "$results"
 step "the window's frames with 100,000 entries"

@@ -138,6 +138,9 @@ pub fn file_table_ui(
                                 EntryKind::Link => "🔗",
                                 EntryKind::File => "🗋",
                             };
+                            if let Some(mark) = pane.mark(view_row) {
+                                mark_ui(ui, mark);
+                            }
                             // A name shown in the fallback charset is a guess: marked.
                             if let Some(guess) = pane.guessed_charset(&entry.name) {
                                 ui.add(
@@ -398,4 +401,18 @@ fn context_menu_ui(
         actions.push(UiAction::Refresh(side));
         ui.close();
     }
+}
+
+/// A comparison mark: its glyph in its colour, its words on hover.
+pub fn mark_ui(ui: &mut egui::Ui, mark: crate::gui::comparison::Mark) {
+    let [r, g, b] = mark.rgb();
+    ui.add(
+        egui::Label::new(
+            egui::RichText::new(mark.glyph())
+                .strong()
+                .color(egui::Color32::from_rgb(r, g, b)),
+        )
+        .selectable(false),
+    )
+    .on_hover_text(mark.words());
 }

@@ -31,6 +31,7 @@
 
 pub mod actions;
 mod app;
+pub mod comparison;
 pub mod config;
 mod diagnose_window;
 mod dialogs;

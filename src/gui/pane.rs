@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 pub use crate::gui::listing::{SortColumn, type_label};
 
+use crate::gui::comparison::Mark;
 use crate::gui::listing::Listing;
 use crate::proto::listing::Entry;
 
@@ -48,6 +49,12 @@ pub struct FilePane {
     /// The keyboard cursor (an entry index).
     cursor: Option<usize>,
     back: Vec<Vec<u8>>,
+    /// Directory comparison: a mark per entry (in the listing's order), when on.
+    marks: Option<Vec<Mark>>,
+    /// Directory comparison hides the rows it finds identical.
+    hide_identical: bool,
+    /// Counts the listings shown, so a comparison knows when to be made again.
+    generation: u64,
     /// A listing is on its way.
     pub loading: bool,
     /// Why the last listing or operation failed.
@@ -68,6 +75,9 @@ impl Default for FilePane {
             anchor: None,
             cursor: None,
             back: Vec::new(),
+            marks: None,
+            hide_identical: false,
+            generation: 0,
             loading: false,
             error: None,
         }
@@ -123,7 +133,37 @@ impl FilePane {
         self.cursor = None;
         self.loading = false;
         self.error = None;
+        // The old marks belong to the old listing.
+        self.marks = None;
+        self.generation += 1;
         self.resort();
+    }
+
+    /// Which listing this is: it changes with every listing shown.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Sets the comparison's marks (one per entry, in the listing's order; `None`: off),
+    /// and whether identical rows are hidden.
+    pub fn set_marks(&mut self, marks: Option<Vec<Mark>>, hide_identical: bool) {
+        let marks = marks.filter(|m| m.len() == self.listing.entries.len());
+        if marks == self.marks && hide_identical == self.hide_identical {
+            return;
+        }
+        self.marks = marks;
+        self.hide_identical = hide_identical;
+        self.refilter();
+    }
+
+    pub fn has_marks(&self) -> bool {
+        self.marks.is_some()
+    }
+
+    /// The comparison's mark of a visible row.
+    pub fn mark(&self, row: usize) -> Option<Mark> {
+        let index = *self.view.get(row)?;
+        self.marks.as_ref()?.get(index).copied()
     }
 
     /// The folder to return to with "back", taken off the history.
@@ -296,7 +336,12 @@ impl FilePane {
     fn refilter(&mut self) {
         let needle = self.filter.to_lowercase();
         let keys = &self.listing.keys;
-        let sorted = self.sorted.iter().map(|&i| i as usize);
+        let hidden = match (&self.marks, self.hide_identical) {
+            (Some(marks), true) => Some(marks),
+            _ => None,
+        };
+        let shown = |i: &usize| hidden.is_none_or(|m| m.get(*i) != Some(&Mark::Identical));
+        let sorted = self.sorted.iter().map(|&i| i as usize).filter(shown);
         self.view = if needle.is_empty() {
             sorted.collect()
         } else {

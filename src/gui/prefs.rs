@@ -33,6 +33,9 @@ pub struct Prefs {
     pub recent: Vec<String>,
     /// `host:port`s the user allowed plain FTP for (Quickconnect tries TLS first).
     pub plain_ftp_hosts: Vec<String>,
+    /// View > Directory comparison, and whether it hides identical rows.
+    pub compare: bool,
+    pub hide_identical: bool,
 }
 
 impl Default for Prefs {
@@ -50,6 +53,8 @@ impl Default for Prefs {
             last_local_dir: None,
             recent: Vec::new(),
             plain_ftp_hosts: Vec::new(),
+            compare: false,
+            hide_identical: false,
         }
     }
 }

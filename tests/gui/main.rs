@@ -12,5 +12,6 @@ mod common;
 mod gui_common;
 
 mod gui_app;
+mod gui_compare;
 mod gui_diagnose;
 mod gui_sites;

@@ -55,6 +55,13 @@ impl SkiffApp {
                     )
                 });
         }
+        if self.prefs.compare && self.server.is_some() {
+            egui::Panel::top("comparison-legend").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    comparison_legend_ui(ui, &mut self.prefs.hide_identical)
+                });
+            });
+        }
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         if self.prefs.show_queue {
             egui::Panel::bottom("queue")
@@ -192,6 +199,17 @@ impl SkiffApp {
                 if ui.checkbox(&mut trees, "Directory trees").clicked() {
                     actions.push(UiAction::ToggleTrees);
                 }
+                ui.separator();
+                ui.add_enabled(
+                    self.server.is_some(),
+                    egui::Checkbox::new(&mut self.prefs.compare, "Directory comparison"),
+                )
+                .on_hover_text("Mark each row by how it compares with the other side's folder");
+                ui.add_enabled(
+                    self.prefs.compare,
+                    egui::Checkbox::new(&mut self.prefs.hide_identical, "Hide identical files"),
+                );
+                ui.separator();
                 let mut stamps = self.cfg.settings.log_timestamps;
                 if ui.checkbox(&mut stamps, "Timestamps in the log").clicked() {
                     actions.push(UiAction::SetLogTimestamps(stamps));
@@ -347,6 +365,14 @@ impl SkiffApp {
             ui.separator();
             ui.toggle_value(&mut self.prefs.show_log, "Log");
             ui.toggle_value(&mut self.prefs.show_queue, "Queue");
+            ui.separator();
+            ui.add_enabled_ui(self.server.is_some(), |ui| {
+                ui.toggle_value(&mut self.prefs.compare, "⇆ Compare")
+                    .on_hover_text(
+                        "Directory comparison: mark each row by how it compares with the \
+                         other side's folder (View > Directory comparison)",
+                    );
+            });
         });
     }
 
@@ -699,6 +725,17 @@ impl SkiffApp {
 }
 
 /// The remote pane before any connection (and on first run): the two ways in.
+/// What the comparison's marks mean, and its "hide identical" switch.
+fn comparison_legend_ui(ui: &mut egui::Ui, hide_identical: &mut bool) {
+    use crate::gui::comparison::Mark;
+    ui.strong("Directory comparison:");
+    for mark in Mark::ALL {
+        crate::gui::file_table::mark_ui(ui, mark);
+        ui.weak(mark.words());
+    }
+    ui.checkbox(hide_identical, "Hide identical");
+}
+
 fn welcome_ui(ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
     ui.add_space(40.0);
     ui.vertical_centered(|ui| {

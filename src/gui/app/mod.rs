@@ -456,6 +456,8 @@ impl eframe::App for SkiffApp {
         }
         let more = self.drain();
         self.poll_jobs();
+        self.model
+            .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
         if let Some(failure) = self.model.log_file.as_ref().and_then(|f| f.take_failure()) {
             self.model.log_file = None;
