@@ -147,6 +147,10 @@ pub enum UiAction {
     SwitchStore(crate::sites::credentials::StoreKind),
     SetTheme(crate::sites::settings::Theme),
     SetLogTimestamps(bool),
+    /// View > Synchronized browsing on (the folders shown now correspond) or off.
+    SetSyncBrowsing(bool),
+    /// Synchronized browsing found no such folder on this side: create it, then enter it.
+    CreateFolderAndOpen(Side, Vec<u8>),
     /// The server offers no TLS: log on without it (`remember`: for this host from now on).
     ConnectWithoutTls {
         remember: bool,

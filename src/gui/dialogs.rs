@@ -132,6 +132,13 @@ pub enum Dialog {
         prompt: String,
         password: String,
     },
+    /// Synchronized browsing entered a folder that is not there on `side`.
+    SyncFolderMissing {
+        side: Side,
+        path: Vec<u8>,
+        /// The path as the pane shows it.
+        shown: String,
+    },
     /// The OS keyring is not reachable: offer the other stores.
     KeyringUnavailable {
         reason: String,
@@ -218,6 +225,27 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     Some(false) => Outcome::Closed,
                     None => Outcome::Open,
                 }
+            }
+            Dialog::SyncFolderMissing { side, path, shown } => {
+                ui.heading("Synchronized browsing");
+                ui.add(
+                    egui::Label::new(format!(
+                        "The folder {} does not exist on the {} side.",
+                        visible(shown),
+                        side.name()
+                    ))
+                    .wrap(),
+                );
+                ui.horizontal(|ui| {
+                    if ui.button("Create it").clicked() {
+                        Outcome::Done(UiAction::CreateFolderAndOpen(*side, path.clone()))
+                    } else if ui.button("Stop synchronized browsing").clicked() {
+                        Outcome::Done(UiAction::SetSyncBrowsing(false))
+                    } else {
+                        Outcome::Open
+                    }
+                })
+                .inner
             }
             Dialog::Error { title, text } | Dialog::Notice { title, text } => {
                 ui.heading(title.as_str());

@@ -55,6 +55,7 @@ mod quickconnect;
 pub mod settings_window;
 pub mod site_manager;
 mod sites_state;
+pub mod sync_browse;
 pub mod theme;
 pub mod tree;
 mod tree_ui;

@@ -1169,6 +1169,10 @@ fn advanced_ui(ui: &mut egui::Ui, site: &mut Site, outcome: &mut Outcome) {
         );
     }
     ui.add_space(6.0);
+    ui.checkbox(
+        &mut site.synchronized_browsing,
+        "Use synchronized browsing (from the default local and remote directories)",
+    );
     ui.horizontal(|ui| {
         let label = ui.label("Preserve timestamps of transferred files:");
         let shown = |choice: Option<bool>| match choice {

@@ -270,11 +270,7 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
             )),
         }
     }
-    if el.child_text("SyncBrowsing").trim() == "1" {
-        out.warnings.push(format!(
-            "{shown}: synchronized browsing is not supported; it is off"
-        ));
-    }
+    site.synchronized_browsing = el.child_text("SyncBrowsing").trim() == "1";
     let bookmarks = el.children_named("Bookmark").count();
     if bookmarks > 0 {
         out.warnings.push(format!(
@@ -671,7 +667,11 @@ fn write_server(
     if let Some(dir) = site.remote_dir.as_deref().filter(|d| !d.is_empty()) {
         field(out, "RemoteDir", &encode_remote_dir(dir));
     }
-    field(out, "SyncBrowsing", "0");
+    field(
+        out,
+        "SyncBrowsing",
+        if site.synchronized_browsing { "1" } else { "0" },
+    );
     field(out, "DirectoryComparison", "0");
     let parameters = [
         (

@@ -242,6 +242,9 @@ pub struct Site {
     /// Keep transferred files' modification times (see `Server::preserve_times`); `None`:
     /// the global setting.
     pub preserve_timestamps: Option<bool>,
+    /// Start with synchronized browsing between the default local and remote folders
+    /// (FileZilla's "Use synchronized browsing").
+    pub synchronized_browsing: bool,
 }
 
 impl Default for Site {
@@ -271,6 +274,7 @@ impl Default for Site {
             key_file: None,
             list_hidden: false,
             preserve_timestamps: None,
+            synchronized_browsing: false,
         }
     }
 }

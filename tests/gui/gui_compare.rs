@@ -1,5 +1,6 @@
 //! Issue 21 in the window: directory comparison marks both panes over LIST (vsftpd) and
-//! MLSD (pure-ftpd), with a legend, and hides identical rows when asked.
+//! MLSD (pure-ftpd), with a legend, and hides identical rows when asked; synchronized
+//! browsing follows a folder entered on either side and offers to create a missing one.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -128,4 +129,66 @@ fn directory_comparison_over_list_marks_both_panes_and_hides_identical_rows() {
 #[test]
 fn directory_comparison_over_mlsd_marks_both_panes_and_hides_identical_rows() {
     comparison_over(ServerKind::PureFtpd);
+}
+
+#[test]
+fn synchronized_browsing_follows_both_ways_and_creates_a_missing_folder_when_asked() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("www/css/site.css", b"body{}");
+    server.write_file("www/img/logo.png", b"png");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("css")).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    let www = table_row(&harness, "🗀 www");
+    double_click_at(&mut harness, www);
+    step_until(&mut harness, "/www", |h| {
+        h.state().model().remote.files.path == b"/www" && has_label(h, "🗀 img")
+    });
+    let local_root = harness.state().model().local.files.path.clone();
+    harness.get_by_label("⇅ Sync browse").click();
+    settle(&mut harness);
+
+    // Local css (the left pane's table: the lowest of the left labels): the server follows
+    // into /www/css.
+    let middle = harness.ctx.content_rect().center().x;
+    let css = harness
+        .get_all_by_label("🗀 css")
+        .map(|n| n.rect().center())
+        .filter(|p| p.x < middle)
+        .max_by(|a, b| a.y.total_cmp(&b.y))
+        .unwrap();
+    double_click_at(&mut harness, css);
+    step_until(&mut harness, "both sides in css", |h| {
+        let m = h.state().model();
+        m.remote.files.path == b"/www/css" && m.local.files.path.ends_with(b"/css")
+    });
+    // Up on the server: the local side goes up too.
+    let remote_up = harness
+        .get_all_by_label("⬆")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap()
+        .rect()
+        .center();
+    click_at(&mut harness, remote_up, egui::PointerButton::Primary);
+    step_until(&mut harness, "both sides back up", |h| {
+        let m = h.state().model();
+        m.remote.files.path == b"/www" && m.local.files.path == local_root
+    });
+    // img is only on the server: asked, and created locally.
+    let img = remote_table_row(&harness, "🗀 img");
+    double_click_at(&mut harness, img);
+    step_until(&mut harness, "the question", |h| {
+        has_label(h, "does not exist on the local side")
+    });
+    // Once the dialog has found its place (a modal sizes itself in its first frame).
+    settle(&mut harness);
+    harness.get_by_label("Create it").click();
+    step_until(&mut harness, "the local img folder", |h| {
+        h.state().model().local.files.path.ends_with(b"/img")
+    });
+    assert!(local.path().join("img").is_dir());
+    assert_eq!(harness.state().model().remote.files.path, b"/www/img");
 }

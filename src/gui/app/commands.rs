@@ -38,19 +38,21 @@ impl SkiffApp {
             }
             UiAction::Diagnose => self.start_diagnosis(),
             UiAction::Refresh(side) => self.refresh(side),
-            UiAction::Open(side, dir) => self.open(side, dir),
+            UiAction::Open(side, dir) => self.enter(side, dir),
             UiAction::Up(side) => {
                 let current = self.pane(side).files.path.clone();
                 let parent = path::parent(&current).to_vec();
                 if parent != current {
-                    self.open(side, parent);
+                    self.enter(side, parent);
                 }
             }
             UiAction::Back(side) => {
                 if let Some(dir) = self.pane_mut(side).files.pop_back() {
-                    self.open(side, dir);
+                    self.enter(side, dir);
                 }
             }
+            UiAction::SetSyncBrowsing(on) => self.set_sync_browsing(on),
+            UiAction::CreateFolderAndOpen(side, dir) => self.create_and_open(side, dir),
             UiAction::Transfer {
                 files,
                 to_dir,

@@ -162,6 +162,9 @@ impl SkiffApp {
     /// `url.path` (the login folder when empty).
     pub(super) fn start_connection(&mut self, url: FtpUrl, options: Server) {
         self.cfg.current_site = None;
+        self.sync_browse = None;
+        self.sync_pending = None;
+        self.sync_after_logon = false;
         self.model.remote_time_offset_minutes = 0;
         if self.server.is_some() {
             self.disconnect();
@@ -184,6 +187,7 @@ impl SkiffApp {
     }
 
     pub(super) fn disconnect(&mut self) {
+        self.sync_browse = None;
         if let Some(server) = self.server.take() {
             self.engine.send(EngineCommand::Disconnect(server));
         }
@@ -354,6 +358,8 @@ impl SkiffApp {
         }
         self.start_connection(url, options);
         self.model.remote_time_offset_minutes = site.timezone_offset_minutes;
+        // The site's own synchronized browsing starts from its two folders, once shown.
+        self.sync_after_logon = site.synchronized_browsing;
         self.cfg.current_site = Some(site.id);
     }
 

@@ -209,6 +209,16 @@ impl SkiffApp {
                     self.prefs.compare,
                     egui::Checkbox::new(&mut self.prefs.hide_identical, "Hide identical files"),
                 );
+                let mut synced = self.sync_browsing();
+                if ui
+                    .add_enabled(
+                        self.server.is_some(),
+                        egui::Checkbox::new(&mut synced, "Synchronized browsing"),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::SetSyncBrowsing(synced));
+                }
                 ui.separator();
                 let mut stamps = self.cfg.settings.log_timestamps;
                 if ui.checkbox(&mut stamps, "Timestamps in the log").clicked() {
@@ -367,6 +377,17 @@ impl SkiffApp {
             ui.toggle_value(&mut self.prefs.show_queue, "Queue");
             ui.separator();
             ui.add_enabled_ui(self.server.is_some(), |ui| {
+                let mut synced = self.sync_browsing();
+                if ui
+                    .toggle_value(&mut synced, "⇅ Sync browse")
+                    .on_hover_text(
+                        "Synchronized browsing: entering a folder on one side enters the same \
+                         folder on the other (View > Synchronized browsing)",
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::SetSyncBrowsing(synced));
+                }
                 ui.toggle_value(&mut self.prefs.compare, "⇆ Compare")
                     .on_hover_text(
                         "Directory comparison: mark each row by how it compares with the \

@@ -14,6 +14,7 @@
 //! | `connect.rs` | connecting (quickconnect, a saved site, a recent server), trusting a certificate |
 //! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
 //! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
+//! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
 
 mod commands;
 mod connect;
@@ -21,6 +22,7 @@ mod diagnose;
 mod layout;
 mod panes;
 mod sites;
+mod sync_browse;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -141,6 +143,12 @@ pub struct SkiffApp {
     cfg: SitesState,
     /// Server > Diagnose connection, while open.
     diagnose: Option<DiagnoseWindow>,
+    /// Synchronized browsing, while on: the folders that correspond.
+    sync_browse: Option<crate::gui::sync_browse::SyncBrowse>,
+    /// The folder synchronized browsing entered on a side, until it is shown (or fails).
+    sync_pending: Option<(Side, Vec<u8>)>,
+    /// A site with synchronized browsing: it starts once both its folders are shown.
+    sync_after_logon: bool,
     /// The message log's selection.
     log_view: crate::gui::log_pane::LogView,
     /// The local tree's places, once read.
@@ -211,6 +219,9 @@ impl SkiffApp {
                 ..Default::default()
             },
             diagnose: None,
+            sync_browse: None,
+            sync_pending: None,
+            sync_after_logon: false,
             log_view: Default::default(),
             next_dialog: None,
             split_width: 0.0,
@@ -456,6 +467,7 @@ impl eframe::App for SkiffApp {
         }
         let more = self.drain();
         self.poll_jobs();
+        self.check_sync_pending();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();

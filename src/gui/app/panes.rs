@@ -118,14 +118,18 @@ impl SkiffApp {
         }
     }
 
-    fn next_request(&mut self) -> RequestId {
+    pub(super) fn next_request(&mut self) -> RequestId {
         self.next_request += 1;
         RequestId(self.next_request)
     }
 
     /// The local side's work for `purpose`, on the blocking pool; its answer comes back
     /// through a promise (`poll_local_jobs`).
-    fn local_job(&mut self, purpose: Purpose, job: impl FnOnce() -> Answer + Send + 'static) {
+    pub(super) fn local_job(
+        &mut self,
+        purpose: Purpose,
+        job: impl FnOnce() -> Answer + Send + 'static,
+    ) {
         let request = self.next_request();
         self.model.local.sent(request, purpose);
         let promise = jobs::spawn_blocking(&self.wake, job);
@@ -178,7 +182,7 @@ impl SkiffApp {
 }
 
 /// Reads a local folder (on the blocking pool); with `resolve`, as the OS names it first.
-fn read_folder(dir: PathBuf, resolve: bool) -> Answer {
+pub(super) fn read_folder(dir: PathBuf, resolve: bool) -> Answer {
     let path = if resolve {
         std::fs::canonicalize(&dir).unwrap_or(dir)
     } else {

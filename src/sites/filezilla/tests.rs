@@ -198,6 +198,7 @@ fn full_site(name: &str, folder: &str) -> Site {
         passive_fallback: Some(false),
         max_connections: Some(3),
         charset: CharsetChoice::Custom("cp949".into()),
+        synchronized_browsing: true,
         ..Site::default()
     }
 }
