@@ -2,27 +2,10 @@
 //! and empty folders, 0-byte files, a 50 MiB file, spaces and non-ASCII names; byte-identical,
 //! passive and active, with connections reused file after file.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use crate::common::local_tree::{Found, walk_tree};
 use crate::common::{FtpServer, ServerKind, free_port_range};
-use crate::skiff_cmd::{pseudo_random_bytes, set_mtime, sha256, skiff, skiff_on_terminal};
-
-/// Relative path → sha256 of every file, and every folder (as "dir"), links as "symlink".
-fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    walk_tree(root)
-        .into_iter()
-        .map(|(rel, found)| {
-            let value = match found {
-                Found::Dir => "dir".to_owned(),
-                Found::Symlink => "symlink".to_owned(),
-                Found::File(bytes) => sha256(&bytes),
-            };
-            (String::from_utf8_lossy(&rel).into_owned(), value)
-        })
-        .collect()
-}
+use crate::skiff_cmd::{
+    pseudo_random_bytes, set_mtime, sha256, skiff, skiff_on_terminal, snapshot,
+};
 
 fn make_tree(write: &dyn Fn(&str, &[u8]), mkdir: &dyn Fn(&str)) {
     write("top.txt", b"top");

@@ -4,32 +4,16 @@
 //! the plan and its turn is a conflict and keeps its content; nothing outside the two
 //! chosen folders is touched. Also `get -r`/`put -r` with filters and `--preserve-times`.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead as _, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::common::local_tree::{Found, walk_tree};
 use crate::common::{FtpServer, ServerKind};
 use crate::skiff_cmd::{
-    kill_9_once_grown, pseudo_random_bytes, set_mtime, sha256, skiff, skiff_with_env,
+    kill_9_once_grown, pseudo_random_bytes, set_mtime, sha256, skiff, skiff_with_env, snapshot,
+    spawn_skiff,
 };
-
-/// Relative path → sha256 of every file, "dir" for every folder.
-fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    walk_tree(root)
-        .into_iter()
-        .map(|(rel, found)| {
-            let value = match found {
-                Found::Dir => "dir".to_owned(),
-                Found::Symlink => "symlink".to_owned(),
-                Found::File(bytes) => sha256(&bytes),
-            };
-            (String::from_utf8_lossy(&rel).into_owned(), value)
-        })
-        .collect()
-}
 
 fn write(root: &Path, rel: &str, bytes: &[u8]) {
     let path = root.join(rel);
@@ -388,20 +372,12 @@ fn a_sync_killed_with_kill_9_converges_to_identical_trees_when_run_again() {
     );
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("mirror");
-    let config = tempfile::tempdir().unwrap();
     let url = server.url("site");
-    // 2 MiB/s: killed during the big file.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(["sync", "--parallel", "1", "--limit-rate", "2M", &url])
-        .arg(&local)
-        .current_dir(work.path())
-        .env("XDG_CONFIG_HOME", config.path())
-        .env_remove("SKIFF_PASSWORD")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let local_arg = local.to_str().unwrap();
+    // 2 MiB/s, one file at a time: killed during the big file.
+    let slowly = ["sync", "--parallel", "1", "--limit-rate", "2M"];
+    let (mut child, _config) =
+        spawn_skiff(work.path(), &[&slowly[..], &[&url, local_arg]].concat());
     kill_9_once_grown(
         &mut child,
         &local.join("video/big.bin.part"),
@@ -419,18 +395,8 @@ fn a_sync_killed_with_kill_9_converges_to_identical_trees_when_run_again() {
 
     // Up: killed mid-upload, the server holds a partial file; the next run replaces it.
     let up_url = server.url("up");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(["sync", "--parallel", "1", "--limit-rate", "2M"])
-        .arg(&local)
-        .arg(&up_url)
-        .current_dir(work.path())
-        .env("XDG_CONFIG_HOME", config.path())
-        .env_remove("SKIFF_PASSWORD")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, _config) =
+        spawn_skiff(work.path(), &[&slowly[..], &[local_arg, &up_url]].concat());
     kill_9_once_grown(
         &mut child,
         &server.root().join("up/video/big.bin"),

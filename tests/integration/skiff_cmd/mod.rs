@@ -166,6 +166,39 @@ pub fn skiff(cwd: &Path, args: &[&str]) -> Run {
     skiff_in(cwd, args, Duration::from_secs(60))
 }
 
+/// Starts `skiff ARGS` in `cwd` without waiting (to be killed midway), with a config folder
+/// of its own (returned: it lives as long as the caller keeps it) and no terminal.
+pub fn spawn_skiff(cwd: &Path, args: &[&str]) -> (std::process::Child, tempfile::TempDir) {
+    let config = tempfile::tempdir().expect("config dir");
+    let child = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(args)
+        .current_dir(cwd)
+        .env("XDG_CONFIG_HOME", config.path())
+        .env_remove("SKIFF_PASSWORD")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start skiff");
+    (child, config)
+}
+
+/// Relative path → sha256 of every file, and every folder (as "dir"), links as "symlink".
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, String> {
+    use crate::common::local_tree::{Found, walk_tree};
+    walk_tree(root)
+        .into_iter()
+        .map(|(rel, found)| {
+            let value = match found {
+                Found::Dir => "dir".to_owned(),
+                Found::Symlink => "symlink".to_owned(),
+                Found::File(bytes) => sha256(&bytes),
+            };
+            (String::from_utf8_lossy(&rel).into_owned(), value)
+        })
+        .collect()
+}
+
 pub fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(bytes);
