@@ -4,7 +4,6 @@
 
 use std::io;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use crate::proto::listing::{Entry, EntryKind, Timestamp};
 
@@ -27,21 +26,7 @@ pub fn list(dir: &Path) -> io::Result<Vec<Entry>> {
         } else {
             EntryKind::File
         };
-        let mut entry = Entry::new(name, kind);
-        if kind == EntryKind::File {
-            entry.size = Some(meta.len());
-        }
-        entry.modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .and_then(|d| i64::try_from(d.as_secs()).ok())
-            .map(Timestamp::from_unix_secs);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            entry.permissions = Some(format!("{:o}", meta.permissions().mode() & 0o7777).into());
-        }
+        let mut entry = entry_of(name, kind, &meta);
         if kind == EntryKind::Link {
             entry.link_target = std::fs::read_link(item.path())
                 .ok()
@@ -50,6 +35,22 @@ pub fn list(dir: &Path) -> io::Result<Vec<Entry>> {
         entries.push(entry);
     }
     Ok(entries)
+}
+
+/// An entry named `name` of `kind`, with what `meta` says: a file's size, the modification
+/// time, the permission bits.
+pub fn entry_of(name: Vec<u8>, kind: EntryKind, meta: &std::fs::Metadata) -> Entry {
+    let mut entry = Entry::new(name, kind);
+    if kind == EntryKind::File {
+        entry.size = Some(meta.len());
+    }
+    entry.modified = meta.modified().ok().and_then(Timestamp::from_system_time);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        entry.permissions = Some(format!("{:o}", meta.permissions().mode() & 0o7777).into());
+    }
+    entry
 }
 
 /// Deletes a file, a link (never what it points at) or a whole folder tree.

@@ -274,8 +274,9 @@ pub async fn download(
     Ok(Outcome::Transferred { bytes })
 }
 
-/// A changed file's error: the sync leaves it alone.
-fn changed(what: &str, why: &str) -> RemoteError {
+/// A changed file's error: the sync leaves it alone (`what` names the file, `why` says what
+/// changed, as `moved_on` does).
+pub fn changed(what: &str, why: &str) -> RemoteError {
     RemoteError::new(
         ErrorKind::Changed,
         format!("{what} changed since the sync's plan was made ({why}): left alone"),
@@ -309,11 +310,15 @@ pub fn moved_on(
 
 /// A local file's size and time, `None` when there is none.
 fn local_facts(path: &Path) -> Option<(Option<u64>, Option<Timestamp>)> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    Some((
+    std::fs::symlink_metadata(path).ok().as_ref().map(facts_of)
+}
+
+/// What `moved_on` compares of a local file: its size (a file's) and its time.
+pub fn facts_of(meta: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>) {
+    (
         Some(meta.len()).filter(|_| meta.is_file()),
-        local_mtime(&meta).map(Timestamp::from_unix_secs),
-    ))
+        meta.modified().ok().and_then(Timestamp::from_system_time),
+    )
 }
 
 /// Checks a sync download's source and target against the plan; returns the source's

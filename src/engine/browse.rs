@@ -12,7 +12,7 @@ use super::item::TreeFilters;
 use super::{ConnectionState, EngineEvent, SessionRole};
 use crate::folder_sync::Node;
 use crate::proto::listing::Entry;
-use crate::remote::{ErrorKind, Facts, RemoteError, RemoteSession, RetryClass, Server};
+use crate::remote::{Facts, RemoteError, RemoteSession, RetryClass, Server};
 
 /// Which request an answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,13 +163,8 @@ async fn delete_unchanged(
         .await?
         .map(|s| (s.size, s.modified));
     if let Some(why) = crate::transfer::moved_on(Some(seen), now) {
-        return Err(RemoteError::new(
-            ErrorKind::Changed,
-            format!(
-                "{} changed since the sync's plan was made ({why}): left alone",
-                session.charset().decode(path)
-            ),
-        ));
+        let shown = session.charset().decode(path).into_owned();
+        return Err(crate::transfer::changed(&shown, why));
     }
     session.delete(path).await
 }

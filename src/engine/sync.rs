@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::item::{Direction, ExistsPolicy, ItemKind, Priority, TransferSpec, TreeFilters};
 use super::walk::LocalTree;
 use crate::folder_sync::{Node, Plan, Tree, What};
-use crate::proto::listing::{Entry, TimePrecision, Timestamp};
+use crate::proto::listing::Entry;
 use crate::proto::path;
 use crate::remote::{ErrorKind, RemoteError, Server};
 use crate::transfer::Expected;
@@ -41,16 +41,6 @@ pub struct Sides {
     pub refused: Vec<String>,
 }
 
-/// A listed time moved by the site's offset (a date alone stays).
-fn shifted(time: Timestamp, minutes: i32) -> Timestamp {
-    if minutes == 0 || time.precision == TimePrecision::Day {
-        return time;
-    }
-    let mut moved = Timestamp::from_unix_secs(time.to_unix_secs() + i64::from(minutes) * 60);
-    moved.precision = time.precision;
-    moved
-}
-
 impl SyncSetup {
     /// The trees a plan compares, from the server's walk and the local one. A server name
     /// that cannot be a local name (`..`, a name the local file system would change) is
@@ -64,7 +54,7 @@ impl SyncSetup {
                 continue;
             }
             let mut node = Node::from_entry(entry);
-            node.modified = node.modified.map(|t| shifted(t, self.time_offset_minutes));
+            node.modified = node.modified.map(|t| t.shifted(self.time_offset_minutes));
             remote_tree.insert(entry.name.clone(), node);
         }
         let mut local_tree = Tree::new();
@@ -219,18 +209,9 @@ pub fn delete_local(path: &Path, seen: &Node, permanently: bool) -> Result<(), R
     if !meta.is_file() {
         return Err(left_alone("no longer a file"));
     }
-    let now = (
-        Some(meta.len()),
-        meta.modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .and_then(|d| i64::try_from(d.as_secs()).ok())
-            .map(Timestamp::from_unix_secs),
-    );
+    let now = crate::transfer::facts_of(&meta);
     if let Some(why) = crate::transfer::moved_on(Some(seen), Some(now)) {
-        return Err(left_alone(&format!(
-            "changed since the sync's plan was made ({why})"
-        )));
+        return Err(crate::transfer::changed(&shown.to_string(), why));
     }
     if permanently {
         std::fs::remove_file(path).map_err(|e| RemoteError::local("cannot delete", path, &e))
@@ -248,7 +229,7 @@ pub fn delete_local(path: &Path, seen: &Node, permanently: bool) -> Result<(), R
 mod tests {
     use super::*;
     use crate::folder_sync::{PlanOptions, plan};
-    use crate::proto::listing::EntryKind;
+    use crate::proto::listing::{EntryKind, Timestamp};
 
     fn entry(name: &str, kind: EntryKind, size: Option<u64>) -> Entry {
         let mut e = Entry::new(name.as_bytes().to_vec(), kind);
@@ -336,14 +317,6 @@ mod tests {
         assert_eq!(item.exists, ExistsPolicy::Overwrite);
         assert_eq!(item.expect.unwrap().target.unwrap().size, Some(5));
         assert_eq!(item.expect.unwrap().source.size, Some(9));
-    }
-
-    #[test]
-    fn a_server_offset_moves_listed_times_but_not_dates() {
-        let t = Timestamp::from_unix_secs(1_764_930_000);
-        assert_eq!(shifted(t, 60).to_unix_secs(), 1_764_930_000 + 3600);
-        let day = Timestamp::date(2025, 1, 2).unwrap();
-        assert_eq!(shifted(day, 60), day);
     }
 
     #[test]

@@ -145,16 +145,8 @@ pub fn local_tree(
                 continue;
             };
             let Ok(meta) = item.metadata() else { continue };
-            let mut entry = Entry::new(below(&relative, &remote_name), entry_kind);
-            if entry_kind == EntryKind::File {
-                entry.size = Some(meta.len());
-            }
-            entry.modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .and_then(|d| i64::try_from(d.as_secs()).ok())
-                .map(crate::proto::listing::Timestamp::from_unix_secs);
+            let entry =
+                crate::local_dir::entry_of(below(&relative, &remote_name), entry_kind, &meta);
             if entry_kind == EntryKind::Dir {
                 if depth + 1 >= MAX_DEPTH {
                     refuse(&mut tree, "more than 64 folders deep");

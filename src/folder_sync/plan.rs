@@ -203,12 +203,9 @@ fn file_step(s: &Node, t: &Node, options: &PlanOptions) -> Option<(What, &'stati
         Criterion::Size => Newer::Unknown,
     };
     let sizes_differ = s.size != t.size;
-    if options.only_newer && when == Newer::Right {
-        return Some((What::Skip, "the target is newer (--only-newer)"));
-    }
     match when {
-        Newer::Left if options.only_newer || !sizes_differ => {
-            Some((What::Update, "the source is newer"))
+        Newer::Right if options.only_newer => {
+            Some((What::Skip, "the target is newer (--only-newer)"))
         }
         Newer::Right if sizes_differ => Some((
             What::Update,
@@ -218,9 +215,9 @@ fn file_step(s: &Node, t: &Node, options: &PlanOptions) -> Option<(What, &'stati
             What::Skip,
             "same size, the target is newer (a copy whose time was not kept)",
         )),
-        _ if sizes_differ => Some((What::Update, "the sizes differ")),
         Newer::Left => Some((What::Update, "the source is newer")),
-        _ => None,
+        Newer::Same | Newer::Unknown if sizes_differ => Some((What::Update, "the sizes differ")),
+        Newer::Same | Newer::Unknown => None,
     }
 }
 

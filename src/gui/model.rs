@@ -355,7 +355,6 @@ pub fn shift_times(
     entries: std::sync::Arc<[crate::proto::listing::Entry]>,
     minutes: i32,
 ) -> std::sync::Arc<[crate::proto::listing::Entry]> {
-    use crate::proto::listing::{TimePrecision, Timestamp};
     if minutes == 0 {
         return entries;
     }
@@ -363,14 +362,7 @@ pub fn shift_times(
         .iter()
         .map(|entry| {
             let mut entry = entry.clone();
-            if let Some(time) = entry.modified
-                && time.precision != TimePrecision::Day
-            {
-                let mut shifted =
-                    Timestamp::from_unix_secs(time.to_unix_secs() + i64::from(minutes) * 60);
-                shifted.precision = time.precision;
-                entry.modified = Some(shifted);
-            }
+            entry.modified = entry.modified.map(|t| t.shifted(minutes));
             entry
         })
         .collect()

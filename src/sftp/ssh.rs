@@ -417,6 +417,17 @@ fn method_names(methods: &russh::MethodSet) -> Vec<String> {
         .collect()
 }
 
+/// The SHA-2 hash an RSA signature uses with this server (`server-sig-algs`); `None`: the
+/// server did not say, and russh's default applies.
+async fn rsa_hash(handle: &client::Handle<HostKeyCheck>) -> Option<russh::keys::HashAlg> {
+    handle
+        .best_supported_rsa_hash()
+        .await
+        .ok()
+        .flatten()
+        .flatten()
+}
+
 /// Logs on as OpenSSH would: the named key files, then (without a password) the agent
 /// and the default key files, then the password, then keyboard-interactive answered with
 /// the password. The methods the server offered, and the one that worked.
@@ -471,12 +482,7 @@ async fn authenticate_with(
         if defaults {
             files.extend(default_key_files().into_iter().filter(|p| p.is_file()));
         }
-        let rsa_hash = handle
-            .best_supported_rsa_hash()
-            .await
-            .ok()
-            .flatten()
-            .flatten();
+        let rsa_hash = rsa_hash(handle).await;
         for path in files {
             let key = match russh::keys::load_secret_key(
                 &path,
@@ -582,12 +588,7 @@ async fn try_agent(
             return Ok(None);
         }
     };
-    let rsa_hash = handle
-        .best_supported_rsa_hash()
-        .await
-        .ok()
-        .flatten()
-        .flatten();
+    let rsa_hash = rsa_hash(handle).await;
     for identity in identities {
         let russh::keys::agent::AgentIdentity::PublicKey { key, comment } = identity else {
             continue;

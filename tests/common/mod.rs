@@ -293,6 +293,65 @@ fn chown(path: &Path) {
     }
 }
 
+/// A server's folder as a test fills it (FTP's root, sshd's home): what is made in it is
+/// owned by the servers' user when the tests run as root, so the server may change it.
+pub struct ServedRoot<'a> {
+    pub root: &'a Path,
+    /// Hand what is made to the servers' user (not for an in-process server).
+    pub chown: bool,
+}
+
+impl ServedRoot<'_> {
+    fn own(&self, path: &Path) {
+        if self.chown {
+            chown(path);
+        }
+    }
+
+    /// Creates every missing directory of `rel` inside the root.
+    pub fn mkdir(&self, rel: &str) {
+        let mut path = self.root.to_path_buf();
+        for part in Path::new(rel).components() {
+            path.push(part);
+            if !path.exists() {
+                std::fs::create_dir(&path).unwrap();
+                self.own(&path);
+            }
+        }
+    }
+
+    /// Writes `rel`, making its folders first.
+    pub fn write_file(&self, rel: &str, bytes: &[u8]) {
+        if let Some(parent) = Path::new(rel)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            self.mkdir(parent.to_str().unwrap());
+        }
+        let path = self.root.join(rel);
+        std::fs::write(&path, bytes).unwrap();
+        self.own(&path);
+    }
+
+    /// A file whose name is raw bytes (e.g. EUC-KR), inside `rel_dir`.
+    pub fn write_file_raw_name(&self, rel_dir: &str, name: &[u8], bytes: &[u8]) {
+        use std::os::unix::ffi::OsStrExt as _;
+        if !rel_dir.is_empty() {
+            self.mkdir(rel_dir);
+        }
+        let path = self
+            .root
+            .join(rel_dir)
+            .join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(&path, bytes).unwrap();
+        self.own(&path);
+    }
+
+    pub fn read_file(&self, rel: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.root.join(rel)).ok()
+    }
+}
+
 /// A template from tests/servers with its `{{NAME}}` placeholders filled.
 fn fill(template: &str, vars: &[(&str, String)]) -> String {
     let path = repo_dir().join("tests/servers").join(template);
@@ -933,52 +992,30 @@ impl FtpServer {
         )
     }
 
-    fn own(&self, path: &Path) {
-        if self.kind != ServerKind::Libunftp {
-            chown(path);
+    /// The root as tests fill it: owned by the ftp user, except libunftp's (in-process).
+    fn files(&self) -> ServedRoot<'_> {
+        ServedRoot {
+            root: &self.root,
+            chown: self.kind != ServerKind::Libunftp,
         }
     }
 
     /// Creates every missing directory of `rel` inside the root, owned by the ftp user.
     pub fn mkdir(&self, rel: &str) {
-        let mut path = self.root.clone();
-        for part in Path::new(rel).components() {
-            path.push(part);
-            if !path.exists() {
-                std::fs::create_dir(&path).unwrap();
-                self.own(&path);
-            }
-        }
+        self.files().mkdir(rel);
     }
 
     pub fn write_file(&self, rel: &str, bytes: &[u8]) {
-        if let Some(parent) = Path::new(rel)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            self.mkdir(parent.to_str().unwrap());
-        }
-        let path = self.root.join(rel);
-        std::fs::write(&path, bytes).unwrap();
-        self.own(&path);
+        self.files().write_file(rel, bytes);
     }
 
     /// A file whose name is raw bytes (e.g. EUC-KR), inside `rel_dir`.
     pub fn write_file_raw_name(&self, rel_dir: &str, name: &[u8], bytes: &[u8]) {
-        use std::os::unix::ffi::OsStrExt as _;
-        if !rel_dir.is_empty() {
-            self.mkdir(rel_dir);
-        }
-        let path = self
-            .root
-            .join(rel_dir)
-            .join(std::ffi::OsStr::from_bytes(name));
-        std::fs::write(&path, bytes).unwrap();
-        self.own(&path);
+        self.files().write_file_raw_name(rel_dir, name, bytes);
     }
 
     pub fn read_file(&self, rel: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.root.join(rel)).ok()
+        self.files().read_file(rel)
     }
 
     /// The last lines of the server's own logs, for failure messages: stdout/stderr, the

@@ -258,44 +258,28 @@ impl SshServer {
         (server, lines)
     }
 
-    pub fn mkdir(&self, rel: &str) {
-        let mut path = self.root.clone();
-        for part in Path::new(rel).components() {
-            path.push(part);
-            if !path.exists() {
-                std::fs::create_dir(&path).unwrap();
-                chown(&path);
-            }
+    /// The home folder as tests fill it, owned by the servers' user.
+    fn files(&self) -> super::ServedRoot<'_> {
+        super::ServedRoot {
+            root: &self.root,
+            chown: true,
         }
+    }
+
+    pub fn mkdir(&self, rel: &str) {
+        self.files().mkdir(rel);
     }
 
     pub fn write_file(&self, rel: &str, bytes: &[u8]) {
-        if let Some(parent) = Path::new(rel)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            self.mkdir(parent.to_str().unwrap());
-        }
-        let path = self.root.join(rel);
-        std::fs::write(&path, bytes).unwrap();
-        chown(&path);
+        self.files().write_file(rel, bytes);
     }
 
     pub fn write_file_raw_name(&self, rel_dir: &str, name: &[u8], bytes: &[u8]) {
-        use std::os::unix::ffi::OsStrExt as _;
-        if !rel_dir.is_empty() {
-            self.mkdir(rel_dir);
-        }
-        let path = self
-            .root
-            .join(rel_dir)
-            .join(std::ffi::OsStr::from_bytes(name));
-        std::fs::write(&path, bytes).unwrap();
-        chown(&path);
+        self.files().write_file_raw_name(rel_dir, name, bytes);
     }
 
     pub fn read_file(&self, rel: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.root.join(rel)).ok()
+        self.files().read_file(rel)
     }
 
     /// The last lines sshd logged, for failure messages.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::{FtpServer, ServerKind};
-use crate::skiff_cmd::{kill_9_once_grown, pseudo_random_bytes, sha256, skiff};
+use crate::skiff_cmd::{kill_9_once_grown, pseudo_random_bytes, sha256, skiff, spawn_skiff};
 
 #[test]
 fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
@@ -15,23 +15,17 @@ fn kill_9_mid_download_leaves_only_a_part_file_that_resume_continues() {
     let target = work.path().join("big.bin");
     let part = work.path().join("big.bin.part");
 
-    // A config folder of its own, as skiff_cmd gives every run: not the real user's.
-    let config = tempfile::tempdir().unwrap();
     // 2 MiB/s: the download takes about six seconds, so it is surely killed midway.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args([
+    let (mut child, _config) = spawn_skiff(
+        work.path(),
+        &[
             "get",
             &server.url("big.bin"),
             "big.bin",
             "--limit-rate",
             "2M",
-        ])
-        .current_dir(work.path())
-        .env("XDG_CONFIG_HOME", config.path())
-        .env_remove("SKIFF_PASSWORD")
-        .stdin(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+    );
     kill_9_once_grown(&mut child, &part, 1024 * 1024, Duration::from_secs(20));
 
     assert!(

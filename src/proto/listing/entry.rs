@@ -82,6 +82,23 @@ impl Timestamp {
             + i64::from(self.second)
     }
 
+    /// A file system's modification time, to the second; `None` before 1970.
+    pub fn from_system_time(time: std::time::SystemTime) -> Option<Self> {
+        let secs = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        Some(Self::from_unix_secs(i64::try_from(secs).ok()?))
+    }
+
+    /// The time `minutes` later (a site's server time-zone offset, added to what a server
+    /// lists); a date without a time of day stays as it is.
+    pub fn shifted(self, minutes: i32) -> Self {
+        if minutes == 0 || self.precision == TimePrecision::Day {
+            return self;
+        }
+        let mut moved = Self::from_unix_secs(self.to_unix_secs() + i64::from(minutes) * 60);
+        moved.precision = self.precision;
+        moved
+    }
+
     /// The UTC calendar time of a Unix timestamp (EPLF `m` facts, `now` for year inference).
     pub fn from_unix_secs(secs: i64) -> Self {
         let days = secs.div_euclid(86_400);
@@ -235,6 +252,24 @@ mod tests {
         }
         let t = Timestamp::from_unix_secs(825_718_503);
         assert_eq!(t.to_string(), "1996-03-01 22:15:03");
+    }
+
+    #[test]
+    fn a_shift_keeps_the_precision_and_leaves_dates_and_a_file_time_is_to_the_second() {
+        let t = Timestamp::new(2024, 12, 31, 23, 30, 0, TimePrecision::Minute).unwrap();
+        assert_eq!(
+            t.shifted(-60),
+            Timestamp::new(2024, 12, 31, 22, 30, 0, TimePrecision::Minute).unwrap()
+        );
+        let date = Timestamp::date(2024, 12, 31).unwrap();
+        assert_eq!(date.shifted(600), date);
+        let file = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_900);
+        assert_eq!(
+            Timestamp::from_system_time(file).unwrap().to_unix_secs(),
+            1_700_000_000
+        );
+        let before = std::time::UNIX_EPOCH - std::time::Duration::from_secs(1);
+        assert_eq!(Timestamp::from_system_time(before), None);
     }
 
     #[test]
