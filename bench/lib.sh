@@ -54,11 +54,16 @@ CONF
   setsid "$VSFTPD" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
   VSFTPD_PID=$!
   trap 'kill -- -$VSFTPD_PID 2>/dev/null || kill $VSFTPD_PID 2>/dev/null || true' EXIT
+  wait_for_port "$port" vsftpd
+}
+
+# wait_for_port PORT NAME: until 127.0.0.1:PORT accepts (5 s at most), or the script stops.
+wait_for_port() {
   for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
     sleep 0.05
   done
-  echo "bench: vsftpd did not start" >&2
+  echo "bench: $2 did not start" >&2
   exit 1
 }
 
@@ -105,12 +110,7 @@ CONF
   setsid "$CACHE/usr/sbin/sshd" -D -e -f "$work/sshd_config" > "$work/sshd.out" 2>&1 &
   SSHD_PID=$!
   trap 'kill -- -$SSHD_PID 2>/dev/null || kill $SSHD_PID 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "bench: sshd did not start" >&2
-  exit 1
+  wait_for_port "$port" sshd
 }
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
