@@ -94,7 +94,9 @@ pub enum CliCommand {
     /// changes on either side after the plan is left alone as a conflict. Copies keep
     /// their source's modification time where the other side can set it.
     Sync {
+        /// Where the contents come from: a local folder, or a URL (with --site: site:PATH).
         source: String,
+        /// The folder made to hold them: a URL (site:PATH), or a local folder.
         target: String,
         #[command(flatten)]
         sync: SyncArgs,
