@@ -274,12 +274,16 @@ pub async fn download(
     Ok(Outcome::Transferred { bytes })
 }
 
+/// The words of `ErrorKind::Changed`, by which the window's queue (which keeps an error's
+/// text) tells a sync's conflicts from its failures.
+pub const CHANGED_SINCE_PLAN: &str = "changed since the sync's plan was made";
+
 /// A changed file's error: the sync leaves it alone (`what` names the file, `why` says what
 /// changed, as `moved_on` does).
 pub fn changed(what: &str, why: &str) -> RemoteError {
     RemoteError::new(
         ErrorKind::Changed,
-        format!("{what} changed since the sync's plan was made ({why}): left alone"),
+        format!("{what} {CHANGED_SINCE_PLAN} ({why}): left alone"),
     )
 }
 

@@ -77,13 +77,7 @@ pub(crate) async fn run(
     if direction == Direction::Upload && !local_root.is_dir() {
         anyhow::bail!("no such folder to sync from: {}", local_root.display());
     }
-    let mut remote_root = target.remote_path()?;
-    while remote_root.len() > 1 && remote_root.ends_with(b"/") {
-        remote_root.pop();
-    }
-    if remote_root.is_empty() {
-        remote_root = b"/".to_vec();
-    }
+    let remote_root = crate::proto::path::folder(&target.remote_path()?);
     let filters = match filter.patterns() {
         Some(patterns) => Some(Filters::new(patterns).map_err(|e| UsageError(e.to_string()))?),
         None => None,

@@ -6,7 +6,9 @@
 pub mod compare;
 pub mod filter;
 pub mod plan;
+pub mod selection;
 
 pub use compare::{Criterion, Node, State};
 pub use filter::{Filters, Patterns};
 pub use plan::{Action, Plan, PlanOptions, Summary, Tree, What, plan};
+pub use selection::Selection;

@@ -55,6 +55,8 @@ pub enum UiAction {
     Reconnect,
     /// Server > Diagnose connection.
     Diagnose,
+    /// Transfer > Synchronize…: the sync window.
+    Synchronize,
     Refresh(Side),
     /// Show this folder (a path in that side's bytes).
     Open(Side, Vec<u8>),

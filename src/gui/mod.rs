@@ -56,6 +56,7 @@ pub mod settings_window;
 pub mod site_manager;
 mod sites_state;
 pub mod sync_browse;
+pub mod sync_window;
 pub mod theme;
 pub mod tree;
 mod tree_ui;

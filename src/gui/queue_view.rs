@@ -176,6 +176,19 @@ impl QueueView {
             .count()
     }
 
+    /// The rows of the items added after `after` (all with `None`), in the order queued.
+    pub fn added_after(&self, after: Option<ItemId>) -> impl Iterator<Item = &QueueRow> {
+        let from = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        self.rows
+            .range((from, std::ops::Bound::Unbounded))
+            .map(|(_, row)| row)
+    }
+
+    /// The item queued last, if any.
+    pub fn last_id(&self) -> Option<ItemId> {
+        self.rows.keys().next_back().copied()
+    }
+
     pub fn get(&self, id: ItemId) -> Option<&QueueRow> {
         self.rows.get(&id)
     }

@@ -56,6 +56,16 @@ pub fn parent(path: &[u8]) -> &[u8] {
     }
 }
 
+/// A folder's path without trailing slashes (`/www/` → `/www`); the root stays `/`, and an
+/// empty path becomes it.
+pub fn folder(path: &[u8]) -> Vec<u8> {
+    let end = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+    match &path[..end] {
+        [] => b"/".to_vec(),
+        kept => kept.to_vec(),
+    }
+}
+
 /// Whether `ancestor` is a folder strictly above `path` (`/` is above every other
 /// absolute path; `/a` is above `/a/b`, not above `/ab`).
 pub fn is_ancestor(ancestor: &[u8], path: &[u8]) -> bool {
@@ -68,6 +78,15 @@ pub fn is_ancestor(ancestor: &[u8], path: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_folder_path_loses_its_trailing_slashes_but_the_root_stays() {
+        assert_eq!(super::folder(b"/www//"), b"/www");
+        assert_eq!(super::folder(b"/www"), b"/www");
+        assert_eq!(super::folder(b"///"), b"/");
+        assert_eq!(super::folder(b""), b"/");
+        assert_eq!(super::folder(b"rel/"), b"rel");
+    }
+
     #[test]
     fn ancestors_are_folders_strictly_above() {
         use super::is_ancestor;

@@ -15,3 +15,4 @@ mod gui_app;
 mod gui_compare;
 mod gui_diagnose;
 mod gui_sites;
+mod gui_synchronize;

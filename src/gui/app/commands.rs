@@ -37,6 +37,7 @@ impl SkiffApp {
                 }
             }
             UiAction::Diagnose => self.start_diagnosis(),
+            UiAction::Synchronize => self.open_synchronize(),
             UiAction::Refresh(side) => self.refresh(side),
             UiAction::Open(side, dir) => self.enter(side, dir),
             UiAction::Up(side) => {
@@ -288,7 +289,7 @@ impl SkiffApp {
         }
     }
 
-    fn enqueue(&mut self, specs: Vec<TransferSpec>, start: bool) {
+    pub(super) fn enqueue(&mut self, specs: Vec<TransferSpec>, start: bool) {
         if specs.is_empty() {
             return;
         }

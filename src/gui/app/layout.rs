@@ -122,6 +122,7 @@ impl SkiffApp {
         self.keys(&ctx, &mut actions);
         self.windows_ui(&ctx);
         self.diagnose_ui(&ctx);
+        self.synchronize_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
         self.run_actions(&ctx, actions);
     }
@@ -250,6 +251,17 @@ impl SkiffApp {
                 };
                 if ui.button(label).clicked() {
                     actions.push(UiAction::ProcessQueue(!self.processing));
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(self.server.is_some(), egui::Button::new("Synchronize…"))
+                    .on_hover_text(
+                        "Make a local folder a copy of a server folder, or the other way round, \
+                         after a preview of every change",
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::Synchronize);
                 }
                 ui.separator();
                 ui.menu_button("Transfer type", |ui| {

@@ -15,6 +15,7 @@
 //! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
 //! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
 //! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
+//! | `synchronize.rs` | Transfer > Synchronize: walking both folders, the plan's preview, running what stays ticked |
 
 mod commands;
 mod connect;
@@ -23,6 +24,7 @@ mod layout;
 mod panes;
 mod sites;
 mod sync_browse;
+mod synchronize;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -145,6 +147,10 @@ pub struct SkiffApp {
     diagnose: Option<DiagnoseWindow>,
     /// Synchronized browsing, while on: the folders that correspond.
     sync_browse: Option<crate::gui::sync_browse::SyncBrowse>,
+    /// Transfer > Synchronize's window, while open.
+    sync_window: Option<crate::gui::sync_window::SyncWindow>,
+    /// The sync being planned or run (a run goes on with the window closed).
+    sync_task: Option<synchronize::SyncTask>,
     /// The folder synchronized browsing entered on a side, until it is shown (or fails).
     sync_pending: Option<(Side, Vec<u8>)>,
     /// A site with synchronized browsing: it starts once both its folders are shown.
@@ -220,6 +226,8 @@ impl SkiffApp {
             },
             diagnose: None,
             sync_browse: None,
+            sync_window: None,
+            sync_task: None,
             sync_pending: None,
             sync_after_logon: false,
             log_view: Default::default(),
@@ -303,6 +311,11 @@ impl SkiffApp {
         self.effective_parallel()
     }
 
+    /// Transfer > Synchronize's window, while open: its page and plan, for tests.
+    pub fn sync_window(&self) -> Option<&crate::gui::sync_window::SyncWindow> {
+        self.sync_window.as_ref()
+    }
+
     pub fn site_manager_open(&self) -> bool {
         self.cfg.manager.is_some()
     }
@@ -312,6 +325,7 @@ impl SkiffApp {
         let now = Instant::now();
         for _ in 0..EVENTS_PER_FRAME {
             match self.events.try_recv() {
+                Ok(event) if self.sync_takes(&event) => {}
                 // A big listing's keys (a sort of its names) would take more than a frame:
                 // they are made on the blocking pool, and the listing shown when they are.
                 Ok(EngineEvent::Listing {
@@ -467,6 +481,7 @@ impl eframe::App for SkiffApp {
         }
         let more = self.drain();
         self.poll_jobs();
+        self.poll_sync();
         self.check_sync_pending();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
