@@ -129,7 +129,7 @@ impl Plan {
 }
 
 /// Whether `path` lies inside the folder `folder` (both relative).
-fn inside(path: &[u8], folder: &[u8]) -> bool {
+pub(super) fn inside(path: &[u8], folder: &[u8]) -> bool {
     path.len() > folder.len() && path.starts_with(folder) && path[folder.len()] == b'/'
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::plan::{Action, Plan, Summary, What};
+use super::plan::{Action, Plan, Summary, What, inside};
 
 /// The ticks of one plan, by action index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,11 +16,6 @@ pub struct Selection {
     ticks: Vec<bool>,
     /// Action index by path, to find a path's parent folders.
     by_path: HashMap<Vec<u8>, usize>,
-}
-
-/// Whether `path` lies inside the folder `folder` (both relative).
-fn inside(path: &[u8], folder: &[u8]) -> bool {
-    path.len() > folder.len() && path.starts_with(folder) && path[folder.len()] == b'/'
 }
 
 /// The folders `path` is in, nearest first (`a/b/c` → `a/b`, `a`).
