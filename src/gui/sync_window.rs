@@ -123,7 +123,9 @@ impl SyncWindow {
         let mut outcome = Outcome::Open;
         egui::Window::new("Synchronize")
             .open(&mut open)
-            .default_size([980.0, 520.0])
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
+            .default_size([1120.0, 520.0])
             .resizable(true)
             .collapsible(false)
             .show(ctx, |ui| {
@@ -306,8 +308,8 @@ fn preview_ui(
             selection.set_all(plan, false);
         }
     });
-    let footer = 36.0;
-    let height = (ui.available_height() - footer).max(120.0);
+    // The rows scroll inside a fixed height, so the buttons below stay on screen.
+    let height = (ui.ctx().content_rect().height() * 0.5).clamp(120.0, 560.0);
     let mut toggled = None;
     TableBuilder::new(ui)
         .id_salt("sync-preview")
@@ -317,13 +319,13 @@ fn preview_ui(
         .striped(true)
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(320.0).at_least(100.0).clip(true))
-        .column(Column::initial(70.0))
-        .column(Column::initial(80.0))
-        .column(Column::initial(140.0))
-        .column(Column::initial(80.0))
-        .column(Column::initial(140.0))
-        .column(Column::remainder().at_least(80.0).clip(true))
+        .column(Column::initial(300.0).at_least(100.0).clip(true))
+        .column(Column::initial(64.0))
+        .column(Column::initial(76.0))
+        .column(Column::initial(136.0))
+        .column(Column::initial(76.0))
+        .column(Column::initial(136.0))
+        .column(Column::remainder().at_least(120.0).clip(true))
         .header(20.0, |mut header| {
             for title in [
                 "Path (ticked: run)",
@@ -343,7 +345,12 @@ fn preview_ui(
             body.rows(20.0, plan.actions.len(), |mut row| {
                 let index = row.index();
                 let action = &plan.actions[index];
-                let path = charset.decode(&action.path).into_owned();
+                let is_dir = action.source.or(action.target).is_some_and(|n| n.is_dir());
+                let path = charset.decode(&action.path);
+                let path = match is_dir {
+                    true => format!("🗀 {path}"),
+                    false => path.into_owned(),
+                };
                 row.col(|ui| {
                     // The path is the tick box's label: a click on the name ticks it.
                     let mut ticked = selection.is_ticked(index);
@@ -370,7 +377,7 @@ fn preview_ui(
                     });
                 }
                 row.col(|ui| {
-                    ui.weak(action.reason);
+                    ui.add(egui::Label::new(egui::RichText::new(action.reason).weak()).truncate());
                 });
             });
         });
