@@ -79,6 +79,8 @@ pub struct SyncWindow {
     pub charset: Charset,
     /// The server, as the window names it.
     pub server: String,
+    /// The local folder picked with Browse…, once the native dialog closes.
+    pub picked: Option<poll_promise::Promise<Option<PathBuf>>>,
 }
 
 /// What the user did in the window this frame.
@@ -93,6 +95,8 @@ pub enum Outcome {
     Back,
     /// Run the ticked actions.
     Run,
+    /// Pick the local folder in the desktop's folder dialog.
+    BrowseLocal,
 }
 
 /// The words of an action, as the preview's first column and `skiff sync` show it.
@@ -115,6 +119,7 @@ impl SyncWindow {
             error: None,
             charset,
             server,
+            picked: None,
         }
     }
 
@@ -129,6 +134,9 @@ impl SyncWindow {
             .resizable(true)
             .collapsible(false)
             .show(ctx, |ui| {
+                if let Some(Some(folder)) = crate::gui::jobs::take_ready(&mut self.picked) {
+                    self.form.local = folder.display().to_string();
+                }
                 outcome = match &mut self.stage {
                     Stage::Setup => setup_ui(ui, &mut self.form, &self.server),
                     Stage::Planning(what) => busy_ui(ui, what),
@@ -152,6 +160,7 @@ fn setup_ui(ui: &mut egui::Ui, form: &mut SyncForm, server: &str) -> Outcome {
          changed before you have seen the plan."
     ));
     ui.add_space(4.0);
+    let mut browse = false;
     egui::Grid::new("sync-form")
         .num_columns(2)
         .spacing([12.0, 6.0])
@@ -171,7 +180,12 @@ fn setup_ui(ui: &mut egui::Ui, form: &mut SyncForm, server: &str) -> Outcome {
             });
             ui.end_row();
             ui.label("Local folder:");
-            ui.add(egui::TextEdit::singleline(&mut form.local).desired_width(520.0));
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut form.local).desired_width(520.0));
+                if ui.button("Browse…").clicked() {
+                    browse = true;
+                }
+            });
             ui.end_row();
             ui.label("Server folder:");
             ui.add(egui::TextEdit::singleline(&mut form.remote).desired_width(520.0));
@@ -213,7 +227,10 @@ fn setup_ui(ui: &mut egui::Ui, form: &mut SyncForm, server: &str) -> Outcome {
             ui.end_row();
         });
     ui.separator();
-    let mut outcome = Outcome::Open;
+    let mut outcome = match browse {
+        true => Outcome::BrowseLocal,
+        false => Outcome::Open,
+    };
     ui.horizontal(|ui| {
         if ui.button("Compare…").clicked() {
             outcome = Outcome::Compare;

@@ -126,6 +126,15 @@ impl SkiffApp {
             }
             Outcome::Compare => self.plan_sync(),
             Outcome::Run => self.run_sync(),
+            Outcome::BrowseLocal => {
+                let start = PathBuf::from(window.form.local.trim());
+                let picked = rfd::AsyncFileDialog::new()
+                    .set_directory(start)
+                    .pick_folder();
+                window.picked = Some(jobs::spawn_async(&self.wake, async move {
+                    picked.await.map(|folder| folder.path().to_path_buf())
+                }));
+            }
         }
     }
 
