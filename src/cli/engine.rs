@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::cli::common::Target;
 use crate::cli::progress::ProgressView;
+use crate::engine::checksum::RemoteChecksums;
 use crate::engine::{
     self, ConnectionState, Counts, EngineCommand, EngineConfig, EngineEvent, EngineEvents,
     EngineHandle, EngineSettings, ItemId, ItemState, RemoteOp, RequestId, TransferSpec,
@@ -43,6 +44,13 @@ pub(crate) struct QueueEnd {
     pub first_error: Option<RemoteError>,
     /// Items that failed because their file changed since a sync's plan (conflicts).
     pub changed: usize,
+}
+
+/// What the browsing session answered.
+enum Answer {
+    Done,
+    Listed((Vec<u8>, Arc<[Entry]>)),
+    Checksums(Arc<RemoteChecksums>),
 }
 
 impl CliEngine {
@@ -93,6 +101,29 @@ impl CliEngine {
         &mut self,
         op: RemoteOp,
     ) -> anyhow::Result<Result<Option<(Vec<u8>, Arc<[Entry]>)>, RemoteError>> {
+        Ok(self.ask(op).await?.map(|answer| match answer {
+            Answer::Listed(listed) => Some(listed),
+            Answer::Done | Answer::Checksums(_) => None,
+        }))
+    }
+
+    /// The answer to `request`, a `RemoteOp::Checksums`: the server's checksums.
+    pub(crate) async fn checksums(
+        &mut self,
+        request: RemoteOp,
+    ) -> anyhow::Result<Result<Arc<RemoteChecksums>, RemoteError>> {
+        Ok(self.ask(request).await?.and_then(|answer| match answer {
+            Answer::Checksums(checksums) => Ok(checksums),
+            Answer::Done | Answer::Listed(_) => Err(RemoteError::new(
+                ErrorKind::OutOfStep,
+                "the engine answered a checksum request with something else",
+            )),
+        }))
+    }
+
+    /// Runs `op` on the browsing session and waits for its answer, asking on the terminal
+    /// to trust a certificate or host key first met there (then the operation runs again).
+    async fn ask(&mut self, op: RemoteOp) -> anyhow::Result<Result<Answer, RemoteError>> {
         loop {
             self.next_request += 1;
             let request = RequestId(self.next_request);
@@ -108,11 +139,15 @@ impl CliEngine {
                         request: answered,
                         path,
                         entries,
-                    }) if answered == request => break Ok(Some((path, entries))),
+                    }) if answered == request => break Ok(Answer::Listed((path, entries))),
+                    Some(EngineEvent::Checksums {
+                        request: answered,
+                        result,
+                    }) if answered == request => break result.map(Answer::Checksums),
                     Some(EngineEvent::RemoteDone {
                         request: answered,
                         result,
-                    }) if answered == request => break result.map(|()| None),
+                    }) if answered == request => break result.map(|()| Answer::Done),
                     Some(event) => self.note(&event)?,
                 }
             };

@@ -223,8 +223,10 @@ pub struct SyncArgs {
     /// Print the plan and ask before running it (the answer is read from stdin).
     #[arg(long, conflicts_with = "dry_run")]
     pub confirm: bool,
-    /// How files are judged different: time (size and modification time, the default)
-    /// or size.
+    /// How files are judged different: time (size and modification time, the default),
+    /// size, or checksum (size, then the contents' checksums where the sizes are equal,
+    /// computed by the server with HASH, XSHA256, XSHA1, XMD5 ...; FTP servers that offer
+    /// one).
     #[arg(long, value_name = "HOW", default_value = "time", value_parser = parse_criterion)]
     pub compare: crate::folder_sync::Criterion,
     /// Never replace a target file that is newer than the source.
@@ -247,8 +249,9 @@ fn parse_criterion(text: &str) -> Result<crate::folder_sync::Criterion, String> 
     match text {
         "time" => Ok(crate::folder_sync::Criterion::Time),
         "size" => Ok(crate::folder_sync::Criterion::Size),
+        "checksum" => Ok(crate::folder_sync::Criterion::Checksum),
         _ => Err(format!(
-            "{text:?}: compare by `time` (size and modification time) or `size`"
+            "{text:?}: compare by `time` (size and modification time), `size`, or `checksum`"
         )),
     }
 }

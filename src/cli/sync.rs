@@ -14,11 +14,15 @@ use crate::cli::common::{self, Target, stdout_line, warn};
 use crate::cli::engine::CliEngine;
 use crate::cli::progress::ProgressView;
 use crate::cli::{ActiveArgs, CommonArgs, DataArgs, FilterArgs, SyncArgs, UsageError};
-use crate::engine::sync::{Deletion, SyncSetup, delete_local};
+use crate::engine::sync::{Deletion, Sides, SyncSetup, delete_local};
 use crate::engine::walk::{LocalTree, local_tree};
 use crate::engine::{Direction, RemoteOp, TreeFilters};
-use crate::folder_sync::{Action, Filters, Plan, PlanOptions, What};
+use crate::folder_sync::{
+    Action, Criterion, Filters, Plan, PlanOptions, SameContent, What, needs_checksum,
+    plan_with_checksums,
+};
 use crate::proto::charset::Charset;
+use crate::proto::hash::Algorithm;
 use crate::proto::listing::Entry;
 use crate::remote::ErrorKind;
 
@@ -130,6 +134,12 @@ async fn plan_and_run(
     filters: Option<Filters>,
 ) -> anyhow::Result<()> {
     let charset = target.server.charset;
+    // The checksum criterion needs the server's checksums: asked first, so a server that
+    // computes none says so before anything is walked.
+    let algorithm = match options.criterion {
+        Criterion::Checksum => Some(checksum_algorithm(engine).await?),
+        Criterion::Time | Criterion::Size => None,
+    };
     // The server's tree: a missing target folder of an upload is an empty tree (it is
     // created before anything goes in).
     let walk = RemoteOp::Walk {
@@ -157,9 +167,18 @@ async fn plan_and_run(
     for why in &sides.refused {
         warn(why);
     }
-    let plan = crate::folder_sync::plan(&sides.source, &sides.target, &options);
+    let (sides, same) = match algorithm {
+        Some(algorithm) => compare_contents(engine, setup, sides, algorithm).await?,
+        None => (sides, SameContent::new()),
+    };
+    let plan = plan_with_checksums(&sides.source, &sides.target, &options, &same);
+    let criterion = criterion_text(&options, algorithm, same.len());
     if args.json {
-        return common::stdout_json(&PlanJson::new(&plan, charset, setup, &target.shown));
+        let json = PlanJson::new(&plan, charset, setup, &target.shown, &options, algorithm);
+        return common::stdout_json(&json);
+    }
+    if args.dry_run || args.confirm {
+        stdout_line(&criterion)?;
     }
     print_plan(&plan, charset, args.dry_run || args.confirm)?;
     if args.dry_run {
@@ -237,6 +256,74 @@ async fn plan_and_run(
         anyhow::bail!("{failed} steps of the sync failed (see above)");
     }
     conflicts_left(&plan, conflicts)
+}
+
+/// The algorithm the server computes checksums with; a server that offers none is a usage
+/// error that says what was looked for and what to use instead.
+async fn checksum_algorithm(engine: &mut CliEngine) -> anyhow::Result<Algorithm> {
+    let request = RemoteOp::Checksums { files: Vec::new() };
+    match engine.checksums(request).await? {
+        Ok(offered) => Ok(offered.algorithm),
+        Err(err) if err.kind() == ErrorKind::Unsupported => Err(UsageError(format!(
+            "--compare checksum: {err}; compare with --compare time or --compare size instead"
+        ))
+        .into()),
+        Err(err) => Err(engine.error(&err)),
+    }
+}
+
+/// The checksums of the files of equal size on both sides: the server's, then the local
+/// files' (hashed on the blocking pool), compared. A file without one is named, and judged
+/// by time.
+async fn compare_contents(
+    engine: &mut CliEngine,
+    setup: &SyncSetup,
+    sides: Sides,
+    algorithm: Algorithm,
+) -> anyhow::Result<(Sides, SameContent)> {
+    let paths = needs_checksum(&sides.source, &sides.target);
+    if paths.is_empty() {
+        return Ok((sides, SameContent::new()));
+    }
+    let remote = match engine
+        .checksums(setup.checksum_request(&sides, &paths))
+        .await?
+    {
+        Ok(remote) => remote,
+        Err(err) => return Err(engine.error(&err)),
+    };
+    if remote.algorithm != algorithm {
+        anyhow::bail!(
+            "the server changed its checksum algorithm from {algorithm} to {}",
+            remote.algorithm
+        );
+    }
+    let setup = setup.clone();
+    let (sides, check) = tokio::task::spawn_blocking(move || {
+        let check = setup.compare_checksums(&sides, &paths, &remote);
+        (sides, check)
+    })
+    .await
+    .context("hashing the local files stopped")?;
+    for why in &check.unchecked {
+        warn(&format!("no checksum for {why}; compared by time"));
+    }
+    Ok((sides, check.same))
+}
+
+/// How the plan judged files, for `--dry-run` and `--confirm`.
+fn criterion_text(options: &PlanOptions, algorithm: Option<Algorithm>, hashed: usize) -> String {
+    match (options.criterion, algorithm) {
+        (Criterion::Checksum, Some(algorithm)) => format!(
+            "Compared by checksum ({algorithm}, computed by the server): sizes, then the \
+             checksums of {hashed} files of equal size"
+        ),
+        (Criterion::Size, _) => "Compared by size".to_owned(),
+        _ => format!(
+            "Compared by time: sizes and modification times (within {} s)",
+            options.tolerance_secs
+        ),
+    }
 }
 
 /// The end of a run: an error when anything was left as a conflict.
@@ -327,6 +414,11 @@ struct PlanJson {
     direction: &'static str,
     source: String,
     target: String,
+    /// "time", "size" or "checksum".
+    criterion: &'static str,
+    /// With the checksum criterion: "SHA-512", ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checksum: Option<&'static str>,
     actions: Vec<ActionJson>,
     summary: crate::folder_sync::Summary,
 }
@@ -349,7 +441,14 @@ struct SideJson {
 }
 
 impl PlanJson {
-    fn new(plan: &Plan, charset: Charset, setup: &SyncSetup, shown: &str) -> Self {
+    fn new(
+        plan: &Plan,
+        charset: Charset,
+        setup: &SyncSetup,
+        shown: &str,
+        options: &PlanOptions,
+        algorithm: Option<Algorithm>,
+    ) -> Self {
         let local = setup.local_root.display().to_string();
         let (direction, source, target) = match setup.direction {
             Direction::Download => ("download", shown.to_owned(), local),
@@ -365,6 +464,8 @@ impl PlanJson {
             direction,
             source,
             target,
+            criterion: options.criterion.name(),
+            checksum: algorithm.map(Algorithm::name),
             actions: plan
                 .actions
                 .iter()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::checksum::RemoteChecksums;
 use super::core::{Emitter, connect};
 use super::item::TreeFilters;
 use super::{ConnectionState, EngineEvent, SessionRole};
@@ -46,6 +47,12 @@ pub enum RemoteOp {
         path: Vec<u8>,
         seen: Node,
     },
+    /// The server's checksums of files (path, size seen), one after the other, answered by
+    /// `EngineEvent::Checksums`; none named: only whether it offers checksums, and which.
+    /// A file the server refuses to hash gets its error; the rest go on.
+    Checksums {
+        files: Vec<(Vec<u8>, Option<u64>)>,
+    },
 }
 
 /// Starts the worker for one server: it owns the browsing session and runs requests in
@@ -71,14 +78,22 @@ pub(crate) fn start_worker(
                 result = run(&mut session, &server, &emitter, &op).await;
             }
             let event = match result {
-                Ok(Some((path, entries))) => EngineEvent::Listing {
+                Ok(Answer::Listed(path, entries)) => EngineEvent::Listing {
                     request,
                     path,
                     entries: entries.into(),
                 },
-                Ok(None) => EngineEvent::RemoteDone {
+                Ok(Answer::Checksums(checksums)) => EngineEvent::Checksums {
+                    request,
+                    result: Ok(Arc::new(checksums)),
+                },
+                Ok(Answer::Done) => EngineEvent::RemoteDone {
                     request,
                     result: Ok(()),
+                },
+                Err(err) if matches!(op, RemoteOp::Checksums { .. }) => EngineEvent::Checksums {
+                    request,
+                    result: Err(err),
                 },
                 Err(err) => EngineEvent::RemoteDone {
                     request,
@@ -102,7 +117,13 @@ pub(crate) fn start_worker(
     tx
 }
 
-type Listed = Option<(Vec<u8>, Vec<Entry>)>;
+/// What an operation gives back.
+enum Answer {
+    Done,
+    /// A folder's real path and its entries.
+    Listed(Vec<u8>, Vec<Entry>),
+    Checksums(RemoteChecksums),
+}
 
 /// Runs `op` on the session, logging on first if there is none; a session left unusable
 /// by the failure is dropped (and the face told why).
@@ -111,31 +132,39 @@ async fn run(
     server: &Server,
     emitter: &Emitter,
     op: &RemoteOp,
-) -> Result<Listed, RemoteError> {
+) -> Result<Answer, RemoteError> {
     let s = match session {
         Some(s) => s,
         None => session.insert(connect(server, SessionRole::Browsing, emitter).await?),
     };
+    let done = |r: Result<(), RemoteError>| r.map(|()| Answer::Done);
     let result = match op {
         RemoteOp::List(path) => match s.list(path).await {
             // Where the listing really is (the login directory, a symlinked path, ...).
-            Ok(entries) => s.real_path(path).await.map(|real| Some((real, entries))),
+            Ok(entries) => s
+                .real_path(path)
+                .await
+                .map(|real| Answer::Listed(real, entries)),
             Err(err) => Err(err),
         },
-        RemoteOp::Mkdir(path) => s.mkdir(path).await.map(|()| None),
-        RemoteOp::Rmdir(path) => s.rmdir(path).await.map(|()| None),
-        RemoteOp::Delete(path) => s.delete(path).await.map(|()| None),
-        RemoteOp::Rename { from, to } => s.rename(from, to).await.map(|()| None),
-        RemoteOp::Chmod { path, mode } => s.chmod(path, *mode).await.map(|()| None),
+        RemoteOp::Mkdir(path) => done(s.mkdir(path).await),
+        RemoteOp::Rmdir(path) => done(s.rmdir(path).await),
+        RemoteOp::Delete(path) => done(s.delete(path).await),
+        RemoteOp::Rename { from, to } => done(s.rename(from, to).await),
+        RemoteOp::Chmod { path, mode } => done(s.chmod(path, *mode).await),
         RemoteOp::Walk { root, filters } => {
             match super::walk::remote_tree(s.as_mut(), root, filters.as_deref()).await {
-                Ok(entries) => s.real_path(root).await.map(|real| Some((real, entries))),
+                Ok(entries) => s
+                    .real_path(root)
+                    .await
+                    .map(|real| Answer::Listed(real, entries)),
                 Err(err) => Err(err),
             }
         }
-        RemoteOp::DeleteUnchanged { path, seen } => delete_unchanged(s.as_mut(), path, seen)
-            .await
-            .map(|()| None),
+        RemoteOp::DeleteUnchanged { path, seen } => {
+            done(delete_unchanged(s.as_mut(), path, seen).await)
+        }
+        RemoteOp::Checksums { files } => checksums(s.as_mut(), files).await.map(Answer::Checksums),
     };
     if !s.is_usable() {
         let conn = s.log().conn();
@@ -150,6 +179,27 @@ async fn run(
         );
     }
     result
+}
+
+/// `RemoteOp::Checksums`: each file's checksum in turn. A refusal for one file (no such
+/// file, no permission, a reply that cannot be believed) is that file's answer; a failure
+/// that leaves the session unusable ends it all.
+async fn checksums(
+    session: &mut dyn RemoteSession,
+    files: &[(Vec<u8>, Option<u64>)],
+) -> Result<RemoteChecksums, RemoteError> {
+    let Some(algorithm) = session.capabilities().checksum else {
+        return Err(crate::remote::checksums_not_offered(session.capabilities()));
+    };
+    let mut digests = Vec::with_capacity(files.len());
+    for (path, size) in files {
+        let digest = session.checksum(path, *size).await;
+        match digest {
+            Err(err) if !session.is_usable() => return Err(err),
+            digest => digests.push(digest),
+        }
+    }
+    Ok(RemoteChecksums { algorithm, digests })
 }
 
 /// `RemoteOp::DeleteUnchanged`: a stat (FTP: SIZE and MDTM), then the deletion.

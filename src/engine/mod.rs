@@ -12,6 +12,7 @@
 //! server's reply.
 
 mod browse;
+pub mod checksum;
 mod core;
 pub mod item;
 mod job;
@@ -73,7 +74,8 @@ pub enum EngineCommand {
         name: String,
     },
     /// A listing or a remote file operation on the server's browsing session; answered by
-    /// `EngineEvent::Listing` or `EngineEvent::RemoteDone` with the same request id.
+    /// `EngineEvent::Listing`, `EngineEvent::Checksums` (`RemoteOp::Checksums`) or
+    /// `EngineEvent::RemoteDone` with the same request id.
     Remote {
         request: RequestId,
         server: Arc<Server>,
@@ -170,6 +172,12 @@ pub enum EngineEvent {
         request: RequestId,
         path: Vec<u8>,
         entries: Arc<[crate::proto::listing::Entry]>,
+    },
+    /// The answer to `RemoteOp::Checksums`: the server's checksums of the files named, or
+    /// why it computes none (`ErrorKind::Unsupported`) or the session failed.
+    Checksums {
+        request: RequestId,
+        result: Result<Arc<checksum::RemoteChecksums>, RemoteError>,
     },
     /// A remote operation finished (or failed to list). An untrusted certificate's details
     /// are in the error (`RemoteError::untrusted_certificate`), for a face to show and ask.

@@ -8,9 +8,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::browse::RemoteOp;
+use super::checksum::RemoteChecksums;
 use super::item::{Direction, ExistsPolicy, ItemKind, Priority, TransferSpec, TreeFilters};
 use super::walk::LocalTree;
-use crate::folder_sync::{Node, Plan, Tree, What};
+use crate::folder_sync::{Node, Plan, SameContent, Tree, What};
 use crate::proto::listing::Entry;
 use crate::proto::path;
 use crate::remote::{ErrorKind, RemoteError, Server};
@@ -101,6 +103,63 @@ impl SyncSetup {
         path::join(&self.remote_root, relative)
     }
 
+    /// The checksum criterion's question to the server (`EngineCommand::Remote`, answered
+    /// by `EngineEvent::Checksums`): its side of each file in `paths`, the relative paths
+    /// `folder_sync::needs_checksum` gives, with the size it listed.
+    pub fn checksum_request(&self, sides: &Sides, paths: &[Vec<u8>]) -> RemoteOp {
+        let remote_tree = match self.direction {
+            Direction::Download => &sides.source,
+            Direction::Upload => &sides.target,
+        };
+        let files = paths
+            .iter()
+            .map(|p| (self.remote_path(p), remote_tree.get(p).and_then(|n| n.size)))
+            .collect();
+        RemoteOp::Checksums { files }
+    }
+
+    /// Hashes the local side of each file in `paths` in the server's algorithm and compares
+    /// it with the server's answer to [`SyncSetup::checksum_request`] for the same `paths`:
+    /// what `folder_sync::plan_with_checksums` takes. Blocking (it reads every file): run
+    /// it on the blocking pool.
+    pub fn compare_checksums(
+        &self,
+        sides: &Sides,
+        paths: &[Vec<u8>],
+        remote: &RemoteChecksums,
+    ) -> ContentCheck {
+        let mut check = ContentCheck::default();
+        let charset = self.server.charset;
+        for (index, path) in paths.iter().enumerate() {
+            let shown = || charset.decode(path).into_owned();
+            let theirs = match remote.digests.get(index) {
+                Some(Ok(digest)) => digest,
+                Some(Err(err)) => {
+                    check.unchecked.push(format!("{}: {err}", shown()));
+                    continue;
+                }
+                None => {
+                    check
+                        .unchecked
+                        .push(format!("{}: no checksum came", shown()));
+                    continue;
+                }
+            };
+            let Some(local) = self.local_path(sides, path) else {
+                continue;
+            };
+            match super::checksum::hash_file(&local, remote.algorithm) {
+                Ok(ours) => {
+                    check.same.insert(path.clone(), ours == *theirs);
+                }
+                Err(err) => check
+                    .unchecked
+                    .push(format!("{}: cannot read it: {err}", local.display())),
+            }
+        }
+        check
+    }
+
     /// The plan's actions as steps to run; `selected` says which actions the user kept
     /// (the window's tick boxes; `None`: all). Skips and conflicts are never steps.
     pub fn steps(&self, plan: &Plan, sides: &Sides, selected: Option<&[bool]>) -> Steps {
@@ -166,6 +225,16 @@ impl SyncSetup {
         steps.deletions.reverse();
         steps
     }
+}
+
+/// What checksums said of files of equal size.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ContentCheck {
+    /// For `folder_sync::plan_with_checksums`.
+    pub same: SameContent,
+    /// Files left without a checksum, and why, for the face to show (the plan judges them
+    /// by time).
+    pub unchecked: Vec<String>,
 }
 
 /// A deletion, with what the plan saw there.
@@ -317,6 +386,60 @@ mod tests {
         assert_eq!(item.exists, ExistsPolicy::Overwrite);
         assert_eq!(item.expect.unwrap().target.unwrap().size, Some(5));
         assert_eq!(item.expect.unwrap().source.size, Some(9));
+    }
+
+    #[test]
+    fn checksums_are_asked_for_the_server_side_and_compared_with_the_local_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("same", &b"abcd"[..]),
+            ("edited", b"abcd"),
+            ("refused", b"x"),
+        ] {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let local = crate::engine::walk::local_tree(dir.path(), Server::ftp("h", 21).charset, None)
+            .unwrap();
+        let remote = [
+            entry("same", EntryKind::File, Some(4)),
+            entry("edited", EntryKind::File, Some(4)),
+            entry("refused", EntryKind::File, Some(1)),
+        ];
+        let mut setup = setup(Direction::Upload);
+        setup.local_root = dir.path().to_path_buf();
+        let sides = setup.sides(&remote, local);
+        let paths = crate::folder_sync::needs_checksum(&sides.source, &sides.target);
+        assert_eq!(paths.len(), 3);
+        let RemoteOp::Checksums { files } = setup.checksum_request(&sides, &paths) else {
+            panic!("a checksum request");
+        };
+        assert!(
+            files.contains(&(b"/www/edited".to_vec(), Some(4))),
+            "{files:?}"
+        );
+        let algorithm = crate::proto::hash::Algorithm::Sha256;
+        let hash = |bytes: &[u8]| crate::engine::checksum::hash_reader(bytes, algorithm).unwrap();
+        let digests = paths
+            .iter()
+            .map(|p| match p.as_slice() {
+                b"same" => Ok(hash(b"abcd")),
+                b"edited" => Ok(hash(b"abce")),
+                _ => Err(RemoteError::new(
+                    ErrorKind::Refused,
+                    "550 Permission denied",
+                )),
+            })
+            .collect();
+        let check =
+            setup.compare_checksums(&sides, &paths, &RemoteChecksums { algorithm, digests });
+        assert_eq!(check.same.get(&b"same"[..]), Some(&true));
+        assert_eq!(check.same.get(&b"edited"[..]), Some(&false));
+        assert_eq!(check.same.get(&b"refused"[..]), None);
+        assert!(
+            check.unchecked[0].contains("refused: 550"),
+            "{:?}",
+            check.unchecked
+        );
     }
 
     #[test]

@@ -80,6 +80,21 @@ pub enum Criterion {
     Time,
     /// Size only (for servers whose times cannot be trusted).
     Size,
+    /// Size, then the contents' checksums where the sizes are equal (the server computes
+    /// its side's: HASH, XSHA256, ...). Times are not looked at; a directory comparison,
+    /// which hashes nothing, compares sizes only.
+    Checksum,
+}
+
+impl Criterion {
+    /// The name the CLI and the settings use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Criterion::Time => "time",
+            Criterion::Size => "size",
+            Criterion::Checksum => "checksum",
+        }
+    }
 }
 
 /// What a directory comparison shows for one name.
@@ -112,7 +127,7 @@ pub fn state(
         (Some(l), Some(r)) => {
             let when = match criterion {
                 Criterion::Time => newer(l.modified, r.modified, tolerance_secs),
-                Criterion::Size => Newer::Unknown,
+                Criterion::Size | Criterion::Checksum => Newer::Unknown,
             };
             match when {
                 Newer::Left => State::NewerLeft,

@@ -10,5 +10,8 @@ pub mod selection;
 
 pub use compare::{Criterion, Node, State};
 pub use filter::{Filters, Patterns};
-pub use plan::{Action, Plan, PlanOptions, Summary, Tree, What, plan};
+pub use plan::{
+    Action, Plan, PlanOptions, SameContent, Summary, Tree, What, needs_checksum, plan,
+    plan_with_checksums,
+};
 pub use selection::Selection;

@@ -10,6 +10,10 @@
 //! - only in the target: kept, unless deleting was chosen (then every file and folder of it
 //!   is its own action, so nothing unlisted is ever removed);
 //! - a file on one side and a folder on the other: a conflict, left for the user.
+//!
+//! Under the checksum criterion, files of equal size are judged by their contents'
+//! checksums (found by the engine for the paths [`needs_checksum`] names): equal, identical
+//! whatever the times say; different, an update. One without a checksum is judged by time.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +22,24 @@ use super::compare::{Criterion, Newer, Node, newer};
 /// A folder tree below the chosen folder: relative paths (`/`-separated, the server's
 /// bytes) to what is there. Sorted, so a folder comes before its contents.
 pub type Tree = BTreeMap<Vec<u8>, Node>;
+
+/// For the checksum criterion: by relative path, whether the two sides' contents have
+/// equal checksums. A path not in it had none (it is judged by time).
+pub type SameContent = BTreeMap<Vec<u8>, bool>;
+
+/// The files whose contents a checksum plan compares: on both sides, with equal known
+/// sizes (other sizes already mean an update), in path order.
+pub fn needs_checksum(source: &Tree, target: &Tree) -> Vec<Vec<u8>> {
+    source
+        .iter()
+        .filter(|(path, s)| {
+            target
+                .get(*path)
+                .is_some_and(|t| !s.is_dir() && !t.is_dir() && s.size.is_some() && s.size == t.size)
+        })
+        .map(|(path, _)| path.clone())
+        .collect()
+}
 
 /// What to do with one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -135,6 +157,16 @@ pub(super) fn inside(path: &[u8], folder: &[u8]) -> bool {
 
 /// Plans the sync that makes `target` hold what `source` holds.
 pub fn plan(source: &Tree, target: &Tree, options: &PlanOptions) -> Plan {
+    plan_with_checksums(source, target, options, &SameContent::new())
+}
+
+/// [`plan`], with what checksums said of files of equal size (the checksum criterion).
+pub fn plan_with_checksums(
+    source: &Tree,
+    target: &Tree,
+    options: &PlanOptions,
+    same: &SameContent,
+) -> Plan {
     let mut plan = Plan::default();
     // A folder whose contents need no action of their own: only in the target and kept,
     // or in a conflict.
@@ -183,7 +215,7 @@ pub fn plan(source: &Tree, target: &Tree, options: &PlanOptions) -> Plan {
                 )
             }
             (Some(s), Some(_)) if s.is_dir() => continue,
-            (Some(s), Some(t)) => match file_step(s, t, options) {
+            (Some(s), Some(t)) => match file_step(s, t, options, same.get(path).copied()) {
                 Some((what, reason)) => action(what, reason),
                 None => {
                     plan.identical += 1;
@@ -197,12 +229,28 @@ pub fn plan(source: &Tree, target: &Tree, options: &PlanOptions) -> Plan {
 }
 
 /// What to do with a file that is on both sides; `None` when they are the same.
-fn file_step(s: &Node, t: &Node, options: &PlanOptions) -> Option<(What, &'static str)> {
-    let when = match options.criterion {
-        Criterion::Time => newer(s.modified, t.modified, options.tolerance_secs),
-        Criterion::Size => Newer::Unknown,
-    };
+/// `same_content`: what their checksums said, when they were compared.
+fn file_step(
+    s: &Node,
+    t: &Node,
+    options: &PlanOptions,
+    same_content: Option<bool>,
+) -> Option<(What, &'static str)> {
     let sizes_differ = s.size != t.size;
+    let time = || newer(s.modified, t.modified, options.tolerance_secs);
+    let when = match (options.criterion, same_content) {
+        (Criterion::Checksum, Some(true)) if !sizes_differ => return None,
+        (Criterion::Checksum, Some(false)) if !sizes_differ => {
+            return Some(match time() {
+                Newer::Right if options.only_newer => {
+                    (What::Skip, "the target is newer (--only-newer)")
+                }
+                _ => (What::Update, "same size, but the checksums differ"),
+            });
+        }
+        (Criterion::Time, _) | (Criterion::Checksum, None) => time(),
+        (Criterion::Size, _) | (Criterion::Checksum, Some(_)) => Newer::Unknown,
+    };
     match when {
         Newer::Right if options.only_newer => {
             Some((What::Skip, "the target is newer (--only-newer)"))
@@ -386,6 +434,86 @@ mod tests {
                 s("old-2", What::Skip),
                 s("old.txt", What::Copy)
             ]
+        );
+    }
+
+    #[test]
+    fn checksums_judge_files_of_equal_size_whatever_their_times() {
+        let source = tree(&[
+            ("same-content-older.txt", file(4, T)),
+            ("edited-same-time.txt", file(4, T)),
+            ("grown.txt", file(9, T)),
+            ("unhashed.txt", file(4, T + 600)),
+            ("d", dir()),
+        ]);
+        let target = tree(&[
+            ("same-content-older.txt", file(4, T + 600)),
+            ("edited-same-time.txt", file(4, T)),
+            ("grown.txt", file(8, T)),
+            ("unhashed.txt", file(4, T)),
+            ("d", dir()),
+        ]);
+        let asked = needs_checksum(&source, &target);
+        let names: Vec<&[u8]> = asked.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            names,
+            [
+                &b"edited-same-time.txt"[..],
+                b"same-content-older.txt",
+                b"unhashed.txt"
+            ],
+            "equal sizes only, no folders"
+        );
+        let same: SameContent = [
+            (b"same-content-older.txt".to_vec(), true),
+            (b"edited-same-time.txt".to_vec(), false),
+        ]
+        .into_iter()
+        .collect();
+        let by_checksum = PlanOptions {
+            criterion: Criterion::Checksum,
+            ..PlanOptions::default()
+        };
+        let planned = plan_with_checksums(&source, &target, &by_checksum, &same);
+        assert_eq!(
+            steps(&planned),
+            vec![
+                s("edited-same-time.txt", What::Update),
+                s("grown.txt", What::Update),
+                s("unhashed.txt", What::Update),
+            ]
+        );
+        assert_eq!(
+            planned.identical, 1,
+            "equal checksums, though the target is newer"
+        );
+        assert!(planned.actions[0].reason.contains("checksums differ"));
+        assert!(
+            planned.actions[2].reason.contains("source is newer"),
+            "by time"
+        );
+        // The same trees by time: the edit with an equal time goes unseen.
+        let by_time = plan(&source, &target, &PlanOptions::default());
+        assert!(
+            !steps(&by_time).contains(&s("edited-same-time.txt", What::Update)),
+            "{:?}",
+            steps(&by_time)
+        );
+        // --only-newer keeps a newer target even when its contents differ.
+        let target_newer = tree(&[("a", file(4, T + 600))]);
+        let only_newer = PlanOptions {
+            only_newer: true,
+            ..by_checksum
+        };
+        let differs: SameContent = [(b"a".to_vec(), false)].into_iter().collect();
+        assert_eq!(
+            steps(&plan_with_checksums(
+                &tree(&[("a", file(4, T))]),
+                &target_newer,
+                &only_newer,
+                &differs
+            )),
+            vec![s("a", What::Skip)]
         );
     }
 

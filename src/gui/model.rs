@@ -270,6 +270,13 @@ impl Model {
                 let result = result.map_err(|err| crate::gui::error_text::sentence(&err));
                 self.answer(Side::Remote, request, Answer::Done(result));
             }
+            // Checksums a sync asked for (`RemoteOp::Checksums`): their reader takes the
+            // answer; a failure is an Error line, as every other.
+            EngineEvent::Checksums { result, .. } => {
+                if let Err(err) = &result {
+                    self.push_error(crate::gui::error_text::sentence(err));
+                }
+            }
             EngineEvent::ItemAdded {
                 id,
                 direction,

@@ -30,6 +30,7 @@ use crate::proto::path::parse_pwd;
 use crate::proto::reply::Reply;
 use crate::secret::{Credentials, Secret};
 
+mod checksum;
 mod probe;
 pub use probe::{LIST_PHASE, ProbeFailure, ProbeMethod, ProbeRecord};
 
@@ -124,6 +125,8 @@ pub struct Connection {
     options: ConnectOptions,
     /// The byte count in the reply that started the latest transfer ("150 ... (1234 bytes)").
     announced_size: Option<u64>,
+    /// The algorithm HASH uses on this connection (FEAT's `*`, then what OPTS HASH chose).
+    hash_algorithm: Option<crate::proto::hash::Algorithm>,
 }
 
 /// The TLS state a session shares with its data connections.
@@ -178,6 +181,7 @@ impl Connection {
             home: None,
             final_reply_early: false,
             announced_size: None,
+            hash_algorithm: None,
             tls: None,
             control_tls13: false,
             tls_description: None,
@@ -411,6 +415,7 @@ impl Connection {
             .command(&Command::Feat, "asking for features")
             .await?;
         self.features = Features::parse(&reply);
+        self.hash_algorithm = crate::proto::hash::current_hash_algorithm(&self.features);
         if self.features.answered() {
             self.epsv = self.features.support("EPSV");
             self.eprt = self.features.support("EPRT");

@@ -125,6 +125,14 @@ pub enum FtpError {
         received: u64,
         secs: u64,
     },
+    /// A checksum reply that cannot be believed (another algorithm, part of the file, a
+    /// digest of the wrong length).
+    #[error("{during}: {problem} (the server replied {reply})")]
+    BadChecksum {
+        during: &'static str,
+        problem: crate::proto::hash::BadHashReply,
+        reply: Reply,
+    },
     #[error(transparent)]
     ListingTooLarge(#[from] crate::proto::listing::ListingTooLarge),
     /// The user cancelled a running transfer and the server confirmed the ABOR: the

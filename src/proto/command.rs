@@ -7,6 +7,7 @@
 use std::net::{SocketAddr, SocketAddrV4};
 
 use crate::proto::charset::Charset;
+use crate::proto::hash::XCommand;
 use crate::proto::listing::Timestamp;
 use crate::secret::Secret;
 
@@ -41,6 +42,10 @@ pub enum Command {
     Mdtm(Vec<u8>),
     /// RFC 3659 draft MFMT: set a file's modification time (UTC).
     Mfmt(Timestamp, Vec<u8>),
+    /// draft-bryan-ftpext-hash: the checksum of a file, in the algorithm `OPTS HASH` chose.
+    Hash(Vec<u8>),
+    /// `XSHA256 path` and its kin: a checksum in the command's own algorithm.
+    XHash(XCommand, Vec<u8>),
     Rest(u64),
     Retr(Vec<u8>),
     Stor(Vec<u8>),
@@ -99,6 +104,8 @@ impl Command {
             Command::Size(_) => "SIZE",
             Command::Mdtm(_) => "MDTM",
             Command::Mfmt(..) => "MFMT",
+            Command::Hash(_) => "HASH",
+            Command::XHash(command, _) => command.verb(),
             Command::Rest(_) => "REST",
             Command::Retr(_) => "RETR",
             Command::Stor(_) => "STOR",
@@ -140,6 +147,8 @@ impl Command {
             | Command::Rnto(p)
             | Command::Size(p)
             | Command::Mdtm(p)
+            | Command::Hash(p)
+            | Command::XHash(_, p)
             | Command::Retr(p)
             | Command::Stor(p)
             | Command::Appe(p) => Some(p.clone()),
@@ -296,6 +305,21 @@ mod tests {
             Command::Mfmt(t, b"old.txt".to_vec()).to_wire().unwrap(),
             b"MFMT 20010203040506 old.txt\r\n"
         );
+    }
+
+    #[test]
+    fn checksum_commands_name_the_path() {
+        assert_eq!(
+            Command::Hash(b"/a b.txt".to_vec()).to_wire().unwrap(),
+            b"HASH /a b.txt\r\n"
+        );
+        assert_eq!(
+            Command::XHash(XCommand::Xsha256, b"a.txt".to_vec())
+                .to_wire()
+                .unwrap(),
+            b"XSHA256 a.txt\r\n"
+        );
+        assert!(Command::Hash(b"a\r\nDELE b".to_vec()).to_wire().is_err());
     }
 
     #[test]

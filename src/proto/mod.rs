@@ -7,6 +7,7 @@ pub mod ascii;
 pub mod charset;
 pub mod command;
 pub mod feat;
+pub mod hash;
 pub mod listing;
 pub mod pasv;
 pub mod path;

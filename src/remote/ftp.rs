@@ -18,6 +18,7 @@ use crate::net::{self, Connection, DataStream, FtpError, StoreMode};
 use crate::proto::ascii::{AsciiDecoder, AsciiEncoder};
 use crate::proto::charset::Charset;
 use crate::proto::command::{Command, TransferType};
+use crate::proto::hash::Digest;
 use crate::proto::listing::{Entry, Timestamp};
 
 /// Bytes moved per read: large enough that per-chunk costs vanish at loopback speed.
@@ -74,6 +75,7 @@ fn capabilities(conn: &Connection) -> Capabilities {
         // REST STREAM continues a STOR; APPE is the fallback every server has.
         resume_upload: true,
         set_modified: features.has("MFMT"),
+        checksum: crate::proto::hash::strongest(features).map(|m| m.algorithm()),
         data_connections: Some(conn.data_settings().describe()),
     }
 }
@@ -393,6 +395,14 @@ impl RemoteSession for FtpSession {
         self.checked(done)
     }
 
+    async fn checksum(&mut self, path: &[u8], size: Option<u64>) -> Result<Digest, RemoteError> {
+        let Some(method) = crate::proto::hash::strongest(self.conn.features()) else {
+            return Err(super::checksums_not_offered(&self.capabilities));
+        };
+        let digest = self.conn.checksum(method, path, size).await;
+        self.checked(digest)
+    }
+
     async fn raw(&mut self, command: &str) -> Result<RawReply, RemoteError> {
         let line = self
             .conn
@@ -446,7 +456,9 @@ pub(crate) fn remote_error(err: FtpError) -> RemoteError {
         | FtpError::LogonTooSlow { .. }
         | FtpError::ListingTooSlow { .. } => ErrorKind::Timeout,
         FtpError::Closed { .. } | FtpError::ControlIo { .. } => ErrorKind::ConnectionLost,
-        FtpError::Reply(_) | FtpError::Pasv(_) => ErrorKind::BadReply,
+        FtpError::Reply(_) | FtpError::Pasv(_) | FtpError::BadChecksum { .. } => {
+            ErrorKind::BadReply
+        }
         FtpError::UnexpectedReply { during, reply } => {
             let code = reply.code;
             if code.0 == 530 && *during == "logging in" {
@@ -482,7 +494,8 @@ pub(crate) fn remote_error(err: FtpError) -> RemoteError {
         FtpError::UnexpectedReply { reply, .. }
         | FtpError::TlsRefused { reply }
         | FtpError::AccountRequired { reply }
-        | FtpError::RestartRefused { reply } => Some(reply),
+        | FtpError::RestartRefused { reply }
+        | FtpError::BadChecksum { reply, .. } => Some(reply),
         _ => None,
     };
     if let Some(reply) = reply {

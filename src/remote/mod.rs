@@ -30,6 +30,7 @@ use crate::cancel::Cancel;
 use crate::log::LogSink;
 use crate::net::tls::CertInfo;
 use crate::proto::charset::Charset;
+use crate::proto::hash::{Algorithm, Digest};
 use crate::proto::listing::{Entry, Timestamp};
 
 /// How file contents travel: as they are, or as text whose line endings the protocol
@@ -124,6 +125,9 @@ pub struct Capabilities {
     pub resume_upload: bool,
     /// Modification times can be set.
     pub set_modified: bool,
+    /// The checksum the server computes of a file ([`RemoteSession::checksum`]), the
+    /// strongest it offers; `None`: it offers none.
+    pub checksum: Option<Algorithm>,
     /// How data connections are made (FTP: "passive (EPSV, then PASV)..."), for the log.
     pub data_connections: Option<String>,
 }
@@ -229,6 +233,14 @@ pub trait RemoteSession: Send {
     /// Sets the modification time (UTC); `Ok(false)` when the server cannot.
     async fn set_modified(&mut self, path: &[u8], time: Timestamp) -> Result<bool, RemoteError>;
 
+    /// The checksum of a whole file as the server computes it, in the algorithm
+    /// `capabilities().checksum` names; `size` (when known) is the size it must cover. A
+    /// server that offers none: `ErrorKind::Unsupported` ([`checksums_not_offered`]).
+    async fn checksum(&mut self, path: &[u8], size: Option<u64>) -> Result<Digest, RemoteError> {
+        let _ = (path, size);
+        Err(checksums_not_offered(self.capabilities()))
+    }
+
     /// A command as the user typed it, where the protocol has such commands.
     async fn raw(&mut self, command: &str) -> Result<RawReply, RemoteError> {
         let _ = command;
@@ -243,6 +255,18 @@ pub trait RemoteSession: Send {
 
     /// Logs out and closes. Errors are ignored: the session is over either way.
     async fn quit(self: Box<Self>);
+}
+
+/// The error for a server that computes no checksums, naming what was looked for.
+pub fn checksums_not_offered(capabilities: &Capabilities) -> RemoteError {
+    let why = match capabilities.protocol {
+        "SFTP" => "SFTP servers (OpenSSH's among them) compute no checksums".to_owned(),
+        _ => format!(
+            "the server offers no checksum command (its FEAT reply lists none of {})",
+            crate::proto::hash::LOOKED_FOR
+        ),
+    };
+    RemoteError::new(ErrorKind::Unsupported, why)
 }
 
 /// Runs a transfer's copy to its end, or stops it (`None`) as soon as the transfer is

@@ -52,6 +52,8 @@ pub(super) async fn connect(
         utf8: server.charset.is_utf8(),
         resume_upload: true,
         set_modified: true,
+        // OpenSSH's sftp-server has no checksum extension (check-file is not in it).
+        checksum: None,
         data_connections: None,
     };
     Ok(Box::new(SftpSession {

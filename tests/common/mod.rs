@@ -85,6 +85,8 @@ pub struct ServerOptions {
     /// pure-ftpd with `tls: Explicit` only: TLS offered (AUTH TLS in FEAT) but not required,
     /// so plain sessions work too (`-Y 1`).
     pub tls_optional: bool,
+    /// proftpd only: load mod_digest, which offers checksums (HASH, XSHA256, XMD5, ...).
+    pub digest: bool,
 }
 
 impl Default for ServerOptions {
@@ -99,6 +101,7 @@ impl Default for ServerOptions {
             allow_passive: true,
             port_promiscuous: false,
             tls_optional: false,
+            digest: false,
         }
     }
 }
@@ -780,12 +783,20 @@ impl FtpServer {
                 if !opts.allow_active {
                     conf.push_str("<Limit EPRT PORT>\n  DenyAll\n</Limit>\n");
                 }
+                if self.tls != ServerTls::None || opts.digest {
+                    conf.push_str(&format!(
+                        "ModulePath {}\n",
+                        package_root().join("usr/lib/proftpd").display()
+                    ));
+                }
+                if opts.digest {
+                    conf.push_str("LoadModule mod_digest.c\n");
+                }
                 if self.tls != ServerTls::None {
                     conf.push_str(&format!(
-                        "ModulePath {}\nLoadModule mod_tls.c\nTLSEngine on\nTLSLog {}/proftpd-tls.log\n\
+                        "LoadModule mod_tls.c\nTLSEngine on\nTLSLog {}/proftpd-tls.log\n\
                          TLSProtocol TLSv1.2 TLSv1.3\nTLSECCertificateFile {}\nTLSECCertificateKeyFile {}\n\
                          TLSVerifyClient off\nTLSRenegotiate none\nTLSRequired on\nTLSSessionTickets on\n",
-                        package_root().join("usr/lib/proftpd").display(),
                         work.display(),
                         self.cert_file().display(),
                         self.key_file().display()

@@ -2,14 +2,15 @@
 //! (pure-ftpd), both directions, nested folders, filters, `--delete`, `--dry-run` and
 //! `--json`; a sync killed with SIGKILL converges when run again; a file changed between
 //! the plan and its turn is a conflict and keeps its content; nothing outside the two
-//! chosen folders is touched. Also `get -r`/`put -r` with filters and `--preserve-times`.
+//! chosen folders is touched. Also `get -r`/`put -r` with filters and `--preserve-times`,
+//! and `--compare checksum` over proftpd with mod_digest (and its refusal over vsftpd).
 
 use std::io::{BufRead as _, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::common::{FtpServer, ServerKind};
+use crate::common::{FtpServer, ServerKind, ServerOptions};
 use crate::skiff_cmd::{
     kill_9_once_grown, pseudo_random_bytes, set_mtime, sha256, skiff, skiff_with_env, snapshot,
     spawn_skiff,
@@ -483,4 +484,180 @@ fn get_and_put_recursive_take_exclude_and_include_and_keep_times_when_asked() {
         &["get", "--exclude", "*.o", &server.url("site/index.html")],
     );
     bad.assert_fails_with("need -r");
+}
+
+/// 2025-12-05 10:20:00 UTC: one time for files on both sides, so only contents tell them apart.
+fn fixed_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_930_000)
+}
+
+#[test]
+fn compare_checksum_updates_an_edit_times_miss_and_leaves_equal_contents_alone() {
+    let server = FtpServer::start_with(
+        ServerKind::Proftpd,
+        ServerOptions {
+            digest: true,
+            ..ServerOptions::default()
+        },
+    );
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("mirror");
+    let on_server = |rel: &str, bytes: &[u8], time: SystemTime| {
+        server.write_file(&format!("site/{rel}"), bytes);
+        set_mtime(&server.root().join("site").join(rel), time);
+    };
+    let here = |rel: &str, bytes: &[u8], time: SystemTime| {
+        write(&local, rel, bytes);
+        set_mtime(&local.join(rel), time);
+    };
+    let older = fixed_time() - Duration::from_secs(5 * 3600);
+    // Same size and time, other contents: only a checksum sees it.
+    on_server("edited.txt", b"server's text", fixed_time());
+    here("edited.txt", b"a local edit.", fixed_time());
+    // Same contents, other times: a checksum leaves it alone.
+    on_server("same.bin", &pseudo_random_bytes(70_000, 7), fixed_time());
+    here("same.bin", &pseudo_random_bytes(70_000, 7), older);
+    let url = server.url("site");
+    let mirror = local.to_str().unwrap();
+
+    let dry = skiff(
+        work.path(),
+        &["sync", "--dry-run", "--compare", "checksum", &url, mirror],
+    );
+    dry.assert_ok();
+    assert!(
+        dry.stdout.contains("Compared by checksum (SHA-512"),
+        "the strongest offered: {}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains("update   edited.txt"), "{}", dry.stdout);
+    assert!(!dry.stdout.contains("same.bin"), "{}", dry.stdout);
+    assert!(
+        plan_line(&dry.stdout).contains("0 to copy, 1 to update")
+            && plan_line(&dry.stdout).contains("1 identical"),
+        "{}",
+        dry.stdout
+    );
+    let json = skiff(
+        work.path(),
+        &[
+            "sync",
+            "--dry-run",
+            "--json",
+            "--compare",
+            "checksum",
+            &url,
+            mirror,
+        ],
+    );
+    json.assert_ok();
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan["criterion"], "checksum");
+    assert_eq!(plan["checksum"], "SHA-512");
+
+    // By time the edit goes unseen (same size, same time) and the copy with another time
+    // is updated.
+    let by_time = skiff(
+        work.path(),
+        &["sync", "--dry-run", "--compare", "time", &url, mirror],
+    );
+    by_time.assert_ok();
+    assert!(!by_time.stdout.contains("edited.txt"), "{}", by_time.stdout);
+    assert!(
+        by_time.stdout.contains("update   same.bin"),
+        "{}",
+        by_time.stdout
+    );
+
+    let run = skiff(
+        work.path(),
+        &["sync", "--log", "--compare", "checksum", &url, mirror],
+    );
+    run.assert_ok();
+    assert_eq!(
+        std::fs::read(local.join("edited.txt")).unwrap(),
+        b"server's text"
+    );
+    let commands = run.log_lines("Command:");
+    assert!(
+        commands.iter().any(|c| c == "OPTS HASH SHA-512"),
+        "{commands:?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.starts_with("HASH ") && c.ends_with("same.bin")),
+        "{commands:?}"
+    );
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.starts_with("RETR") && c.ends_with("same.bin")),
+        "equal contents are not copied: {commands:?}"
+    );
+    assert_eq!(
+        std::fs::metadata(local.join("same.bin"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        older,
+        "left alone, its time too"
+    );
+
+    // Not under --compare time: another edit of the same size and time stays as it is.
+    here("edited.txt", b"second edit..", fixed_time());
+    set_mtime(&server.root().join("site/edited.txt"), fixed_time());
+    skiff(work.path(), &["sync", "--compare", "time", &url, mirror]).assert_ok();
+    assert_eq!(
+        std::fs::read(local.join("edited.txt")).unwrap(),
+        b"second edit.."
+    );
+
+    // Upwards too: the server's copy of the same size and time is replaced.
+    let source = work.path().join("source");
+    write(&source, "a.txt", b"local 1");
+    set_mtime(&source.join("a.txt"), fixed_time());
+    server.write_file("up/a.txt", b"remote1");
+    set_mtime(&server.root().join("up/a.txt"), fixed_time());
+    skiff(
+        work.path(),
+        &[
+            "sync",
+            "--compare",
+            "checksum",
+            source.to_str().unwrap(),
+            &server.url("up"),
+        ],
+    )
+    .assert_ok();
+    assert_eq!(server.read_file("up/a.txt").unwrap(), b"local 1");
+}
+
+#[test]
+fn compare_checksum_on_a_server_that_offers_none_says_what_it_looked_for() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("site/a.txt", b"abc");
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("mirror");
+    let run = skiff(
+        work.path(),
+        &[
+            "sync",
+            "--compare",
+            "checksum",
+            &server.url("site"),
+            local.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "a usage error: {}", run.stderr);
+    for words in [
+        "--compare checksum",
+        "HASH",
+        "XSHA256",
+        "XMD5",
+        "--compare time",
+    ] {
+        assert!(run.stderr.contains(words), "{words}: {}", run.stderr);
+    }
+    assert!(!local.exists(), "nothing was synced");
 }

@@ -364,3 +364,61 @@ fn a_final_reply_that_stalls_mid_line_fails_the_download_after_the_timeout() {
         vec![9u8; 1000]
     );
 }
+
+#[test]
+fn checksum_replies_for_part_of_a_file_or_with_a_short_digest_are_errors_and_the_session_goes_on() {
+    use skiff::proto::hash::{Algorithm, HashMethod, XCommand};
+    let sha256 = "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447";
+    let mut script = logon(&["HASH SHA-256*;MD5", "XSHA1"]);
+    script.extend([
+        Step::Expect("PWD"),
+        send("257 \"/\"\r\n"),
+        // SHA-256 is the current algorithm: no OPTS HASH first.
+        Step::Expect("HASH a.txt"),
+        send(&format!("213 SHA-256 0-6 {sha256} a.txt\r\n")),
+        Step::Expect("HASH a.txt"),
+        send("213 SHA-256 0-12 a94890 a.txt\r\n"),
+        Step::Expect("XSHA1 a.txt"),
+        send("250 6F5902AC237024BDD0C176CB93063DC4\r\n"),
+        Step::Expect("OPTS HASH MD5"),
+        send("200 MD5\r\n"),
+        Step::Expect("HASH a.txt"),
+        send("213-Computing MD5 digest\r\n213 MD5 0-12 6f5902ac237024bdd0c176cb93063dc4 a.txt\r\n"),
+        Step::Expect("HASH b.txt"),
+        send("550 b.txt: No such file or directory\r\n"),
+    ]);
+    let server = ScriptedServer::start(script);
+    let (options, _lines) = options(&server);
+    runtime().block_on(async {
+        let mut conn = Connection::connect(options).await.unwrap();
+        let sha = HashMethod::Hash(Algorithm::Sha256);
+        let partial = conn.checksum(sha, b"a.txt", Some(12)).await.unwrap_err();
+        assert!(
+            partial
+                .to_string()
+                .contains("bytes 0-6, not the whole file (12 bytes)"),
+            "{partial}"
+        );
+        let short = conn.checksum(sha, b"a.txt", Some(12)).await.unwrap_err();
+        assert!(short.to_string().contains("64 hex digits"), "{short}");
+        // An MD5's length where a SHA-1 was asked for.
+        let wrong = conn
+            .checksum(HashMethod::X(XCommand::Xsha1), b"a.txt", Some(12))
+            .await
+            .unwrap_err();
+        assert!(wrong.to_string().contains("SHA-1 digest is 40"), "{wrong}");
+        let md5 = HashMethod::Hash(Algorithm::Md5);
+        let digest = conn.checksum(md5, b"a.txt", Some(12)).await.unwrap();
+        assert_eq!(digest.to_hex(), "6f5902ac237024bdd0c176cb93063dc4");
+        // MD5 is now selected: no second OPTS.
+        let missing = conn.checksum(md5, b"b.txt", Some(1)).await.unwrap_err();
+        assert_eq!(missing.reply().map(|r| r.code.0), Some(550));
+    });
+    let mut server = server;
+    server.join();
+    assert!(
+        server.notes().is_empty(),
+        "the script ran to its end: {:?}",
+        server.notes()
+    );
+}

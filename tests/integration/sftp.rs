@@ -852,3 +852,29 @@ fn a_modification_time_set_over_sftp_is_the_files_and_reads_back() {
         "2001-02-03 04:05:06 UTC on the server's disk"
     );
 }
+
+#[test]
+fn sync_by_checksum_says_an_sftp_server_computes_none() {
+    let server = SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    server.write_file("site/a.txt", b"abc");
+    let local = dir.path().join("mirror");
+    let run = skiff_trusting(
+        dir.path(),
+        &server.fingerprint(),
+        &[
+            "sync",
+            "--compare",
+            "checksum",
+            &server.url("site"),
+            local.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "a usage error: {}", run.stderr);
+    says(
+        &run,
+        "SFTP servers (OpenSSH's among them) compute no checksums",
+    );
+    says(&run, "--compare time or --compare size");
+    assert!(!local.exists(), "nothing was synced");
+}

@@ -152,8 +152,9 @@ deb_extract proftpd-mod-crypto usr/lib/proftpd/mod_tls.so
 deb_extract openssh-server usr/sbin/sshd
 
 # Every program the tests run must find all of its shared libraries.
+# (mod_digest, for the checksum tests, comes with proftpd-core.)
 for bin in usr/sbin/vsftpd usr/sbin/pure-ftpd usr/bin/pure-pw usr/sbin/proftpd \
-           usr/lib/proftpd/mod_tls.so usr/sbin/sshd; do
+           usr/lib/proftpd/mod_tls.so usr/lib/proftpd/mod_digest.so usr/sbin/sshd; do
   [[ -f $PKGROOT/$bin ]] || die "missing $PKGROOT/$bin"
   if unresolved=$(ldd "$PKGROOT/$bin" 2>&1 | grep 'not found'); then
     die "$bin lacks libraries: $unresolved"
