@@ -79,6 +79,8 @@ pub struct SyncWindow {
     pub charset: Charset,
     /// The server, as the window names it.
     pub server: String,
+    /// The checksum the server computes, if any (the checksum criterion needs one).
+    pub checksum: Option<crate::proto::hash::Algorithm>,
     /// The local folder picked with Browse…, once the native dialog closes.
     pub picked: Option<poll_promise::Promise<Option<PathBuf>>>,
 }
@@ -120,6 +122,7 @@ impl SyncWindow {
             charset,
             server,
             picked: None,
+            checksum: None,
         }
     }
 
@@ -138,7 +141,7 @@ impl SyncWindow {
                     self.form.local = folder.display().to_string();
                 }
                 outcome = match &mut self.stage {
-                    Stage::Setup => setup_ui(ui, &mut self.form, &self.server),
+                    Stage::Setup => setup_ui(ui, &mut self.form, &self.server, self.checksum),
                     Stage::Planning(what) => busy_ui(ui, what),
                     Stage::Preview { plan, selection } => {
                         preview_ui(ui, &self.form, plan, selection, self.charset)
@@ -154,7 +157,12 @@ impl SyncWindow {
     }
 }
 
-fn setup_ui(ui: &mut egui::Ui, form: &mut SyncForm, server: &str) -> Outcome {
+fn setup_ui(
+    ui: &mut egui::Ui,
+    form: &mut SyncForm,
+    server: &str,
+    checksum: Option<crate::proto::hash::Algorithm>,
+) -> Outcome {
     ui.label(format!(
         "Make one folder's contents the other's (a one-way mirror) with {server}. Nothing is \
          changed before you have seen the plan."
@@ -194,6 +202,21 @@ fn setup_ui(ui: &mut egui::Ui, form: &mut SyncForm, server: &str) -> Outcome {
             ui.horizontal(|ui| {
                 ui.radio_value(&mut form.criterion, Criterion::Time, "Modification time");
                 ui.radio_value(&mut form.criterion, Criterion::Size, "Size only");
+                let label = match checksum {
+                    Some(algorithm) => format!("Checksum ({algorithm}, computed by the server)"),
+                    None => "Checksum".to_owned(),
+                };
+                ui.add_enabled_ui(checksum.is_some(), |ui| {
+                    ui.radio_value(&mut form.criterion, Criterion::Checksum, label)
+                        .on_hover_text(
+                            "Files of equal size are compared by their contents: slower, \
+                             since both sides read every such file",
+                        )
+                        .on_disabled_hover_text(
+                            "This server offers no checksum command (HASH, XSHA256, XSHA1, \
+                             XMD5, XCRC)",
+                        );
+                });
             });
             ui.end_row();
             if form.criterion == Criterion::Time {
@@ -404,7 +427,10 @@ fn preview_ui(
     ui.separator();
     ui.horizontal(|ui| {
         let ticked = selection.count();
-        let label = format!("Synchronize ({ticked} actions)");
+        let label = match ticked {
+            1 => "Synchronize (1 action)".to_owned(),
+            n => format!("Synchronize ({n} actions)"),
+        };
         if ui
             .add_enabled(ticked > 0, egui::Button::new(label))
             .clicked()

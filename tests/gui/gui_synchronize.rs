@@ -3,11 +3,11 @@
 //! preview and its turn is left alone and counted as such; deletions are only those listed;
 //! a second comparison finds the copies identical. Both directions: a download over LIST
 //! (vsftpd) and an upload over MLSD (pure-ftpd), which creates the server's folders before
-//! anything goes into them.
+//! anything goes into them. And the checksum criterion over proftpd with mod_digest.
 
 use std::path::Path;
 
-use crate::common::{FtpServer, ServerKind};
+use crate::common::{FtpServer, ServerKind, ServerOptions};
 use crate::gui_common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -233,4 +233,80 @@ fn an_upload_sync_creates_the_servers_folders_first_and_deletes_only_what_it_lis
         let files = &h.state().model().remote.files;
         (0..files.len()).any(|row| files.row(row).is_some_and(|e| e.name_lossy() == "new"))
     });
+}
+
+#[test]
+fn the_checksum_criterion_finds_an_edit_that_times_miss_and_leaves_equal_contents_alone() {
+    let server = FtpServer::start_with(
+        ServerKind::Proftpd,
+        ServerOptions {
+            digest: true,
+            ..ServerOptions::default()
+        },
+    );
+    server.write_file("www/edited.txt", b"the server's text");
+    server.write_file("www/equal.txt", b"the same text");
+    let local = tempfile::tempdir().unwrap();
+    let server_time = |name: &str| {
+        std::fs::metadata(server.root().join("www").join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let put = |name: &str, bytes: &[u8], time: std::time::SystemTime| {
+        let path = local.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(time)
+            .unwrap();
+    };
+    // Same size and time, other contents: a time comparison calls it identical.
+    put(
+        "edited.txt",
+        b"the server's TEXT",
+        server_time("edited.txt"),
+    );
+    // Same contents, a day older: a time comparison would copy it again.
+    put(
+        "equal.txt",
+        b"the same text",
+        server_time("equal.txt") - std::time::Duration::from_secs(86_400),
+    );
+
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    connect_at(&mut harness, &server, "www");
+    open_synchronize(&mut harness);
+    let checksum = harness
+        .get_all_by_label_contains("Checksum (")
+        .next()
+        .expect("the server offers a checksum")
+        .rect()
+        .center();
+    click_at(&mut harness, checksum, egui::PointerButton::Primary);
+    settle(&mut harness);
+    let plan = compare(&mut harness);
+    assert_eq!(plan, [(What::Update, "edited.txt".to_owned())]);
+    let log = log_text(&harness);
+    assert!(
+        log.contains("HASH") || log.contains("XSHA"),
+        "the server's checksum commands are in the log:\n{log}"
+    );
+    harness.get_by_label("Synchronize (1 action)").click();
+    step_until(&mut harness, "the sync's end", |h| done_text(h).is_some());
+    assert_eq!(read(&local.path().join("edited.txt")), "the server's text");
+}
+
+fn log_text(h: &Harness<'_, SkiffApp>) -> String {
+    h.state()
+        .model()
+        .log
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

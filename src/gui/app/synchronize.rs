@@ -13,10 +13,11 @@ use eframe::egui;
 use poll_promise::Promise;
 
 use super::SkiffApp;
+use crate::engine::checksum::RemoteChecksums;
 use crate::engine::sync::{Deletion, Sides, SyncSetup, delete_local};
 use crate::engine::walk::{LocalTree, local_tree};
 use crate::engine::{Direction, EngineCommand, EngineEvent, RemoteOp, RequestId, TransferSpec};
-use crate::folder_sync::{Plan, PlanOptions, Selection};
+use crate::folder_sync::{Criterion, Plan, PlanOptions, Selection};
 use crate::gui::actions::Side;
 use crate::gui::jobs;
 use crate::gui::sync_window::{Outcome, QueueWatch, RunCounts, Stage, SyncForm, SyncWindow};
@@ -25,6 +26,13 @@ use crate::remote::{ErrorKind, RemoteError};
 
 /// A job's result: `Err` when the job itself stopped.
 type Job<T> = Promise<Result<T, String>>;
+
+/// What the planning job made: the plan, or, under the checksum criterion, the files whose
+/// checksums decide it.
+enum Planned {
+    Plan(Sides, Plan),
+    NeedsChecksums(Sides, Vec<Vec<u8>>),
+}
 
 /// The sync being planned or run.
 pub(super) struct SyncTask {
@@ -51,7 +59,15 @@ enum Phase {
     },
     Planning {
         remote_missing: bool,
-        job: Job<(Sides, Plan)>,
+        job: Job<Planned>,
+    },
+    /// The server hashing the files of equal size (the checksum criterion).
+    Hashing {
+        remote_missing: bool,
+        request: RequestId,
+        sides: Sides,
+        paths: Vec<Vec<u8>>,
+        answer: Option<Result<Arc<RemoteChecksums>, RemoteError>>,
     },
     /// The preview is shown.
     Preview {
@@ -97,11 +113,9 @@ impl SkiffApp {
             .server_url
             .as_ref()
             .map_or_else(|| "the server".to_owned(), |u| u.host_port());
-        self.sync_window = Some(SyncWindow::new(
-            SyncForm::new(local, remote),
-            charset,
-            shown,
-        ));
+        let mut window = SyncWindow::new(SyncForm::new(local, remote), charset, shown);
+        window.checksum = self.model.capabilities.as_ref().and_then(|c| c.checksum);
+        self.sync_window = Some(window);
     }
 
     pub(super) fn synchronize_ui(&mut self, ctx: &egui::Context) {
@@ -267,6 +281,17 @@ impl SkiffApp {
                 }
                 false
             }
+            (
+                EngineEvent::Checksums { request, result },
+                Phase::Hashing {
+                    request: asked,
+                    answer,
+                    ..
+                },
+            ) if request == asked => {
+                *answer = Some(result.clone());
+                false
+            }
             (EngineEvent::RemoteDone { request, result }, Phase::Folders { remote, .. })
                 if remote.contains(request) =>
             {
@@ -350,8 +375,15 @@ impl SkiffApp {
                 }
                 let job = jobs::spawn_blocking(&self.wake, move || {
                     let sides = setup.sides(&entries, tree);
+                    if options.criterion == Criterion::Checksum {
+                        let paths =
+                            crate::folder_sync::needs_checksum(&sides.source, &sides.target);
+                        if !paths.is_empty() {
+                            return Planned::NeedsChecksums(sides, paths);
+                        }
+                    }
                     let plan = crate::folder_sync::plan(&sides.source, &sides.target, &options);
-                    (sides, plan)
+                    Planned::Plan(sides, plan)
                 });
                 Phase::Planning {
                     remote_missing,
@@ -370,7 +402,31 @@ impl SkiffApp {
                     self.sync_failed(err);
                     Phase::Done
                 }
-                Ok(Ok((sides, plan))) => {
+                Ok(Ok(Planned::NeedsChecksums(sides, paths))) => {
+                    let request = self.next_request();
+                    let op = task.setup.checksum_request(&sides, &paths);
+                    if let Some(server) = self.server.clone() {
+                        self.engine.send(EngineCommand::Remote {
+                            request,
+                            server,
+                            op,
+                        });
+                    }
+                    if let Some(window) = &mut self.sync_window {
+                        window.stage = Stage::Planning(format!(
+                            "The server computes the checksums of {} files of equal size…",
+                            paths.len()
+                        ));
+                    }
+                    Phase::Hashing {
+                        remote_missing,
+                        request,
+                        sides,
+                        paths,
+                        answer: None,
+                    }
+                }
+                Ok(Ok(Planned::Plan(sides, plan))) => {
                     for why in &sides.refused {
                         self.model.push_error(format!("Synchronize: {why}"));
                     }
@@ -482,6 +538,56 @@ impl SkiffApp {
                 self.sync_finished(task);
                 Phase::Done
             }
+            Phase::Hashing {
+                remote_missing,
+                request,
+                sides,
+                paths,
+                answer,
+            } => match answer {
+                None => Phase::Hashing {
+                    remote_missing,
+                    request,
+                    sides,
+                    paths,
+                    answer,
+                },
+                Some(Err(err)) => {
+                    let text = crate::gui::error_text::sentence(&err);
+                    self.sync_failed(format!("The server's checksums: {text}"));
+                    Phase::Done
+                }
+                Some(Ok(theirs)) => {
+                    if let Some(window) = &mut self.sync_window {
+                        window.stage =
+                            Stage::Planning("Computing the local files' checksums…".into());
+                    }
+                    let setup = task.setup.clone();
+                    let options = task.options;
+                    let job = jobs::spawn_blocking(&self.wake, move || {
+                        let check = setup.compare_checksums(&sides, &paths, &theirs);
+                        let plan = crate::folder_sync::plan_with_checksums(
+                            &sides.source,
+                            &sides.target,
+                            &options,
+                            &check.same,
+                        );
+                        // Files left without a checksum are judged by time, and said.
+                        let mut sides = sides;
+                        sides.refused.extend(
+                            check
+                                .unchecked
+                                .into_iter()
+                                .map(|why| format!("compared by time, no checksum: {why}")),
+                        );
+                        Planned::Plan(sides, plan)
+                    });
+                    Phase::Planning {
+                        remote_missing,
+                        job,
+                    }
+                }
+            },
             phase @ (Phase::Preview { .. } | Phase::Done) => phase,
         }
     }
