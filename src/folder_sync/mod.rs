@@ -6,7 +6,8 @@
 pub mod compare;
 pub mod filter;
 pub mod plan;
+pub mod rules;
 
 pub use compare::{Criterion, Node, State};
-pub use filter::{Filters, Patterns};
+pub use filter::{Filters, Known, Patterns};
 pub use plan::{Action, Plan, PlanOptions, Summary, Tree, What, plan};
