@@ -15,10 +15,12 @@
 //! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
 //! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
 //! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
+//! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
 
 mod commands;
 mod connect;
 mod diagnose;
+mod filters;
 mod layout;
 mod panes;
 mod sites;
@@ -172,6 +174,10 @@ pub struct SkiffApp {
     title: String,
     /// SFTP servers' keyboard-interactive questions, put to the user in a dialog.
     questions: crate::gui::prompter::QuestionsInbox,
+    /// View > Filename filters…, while open.
+    filters_window: Option<crate::gui::filters_window::FiltersWindow>,
+    /// Writes `filters.toml`.
+    filters_writer: crate::gui::config::FileWriter,
 }
 
 impl SkiffApp {
@@ -230,7 +236,14 @@ impl SkiffApp {
             report_first_frame: None,
             opener: options.opener,
             styled: false,
+            filters_window: None,
+            filters_writer: Default::default(),
         };
+        app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
+        if let Some(problem) = app.model.filters.problem.clone() {
+            app.model
+                .push_error(format!("A filename filter rule is not used: {problem}"));
+        }
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
             app.model.push_error(problem.clone());
@@ -398,6 +411,7 @@ impl SkiffApp {
             }
         }
         self.poll_sites();
+        self.poll_filters_saved();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
@@ -468,6 +482,7 @@ impl eframe::App for SkiffApp {
         let more = self.drain();
         self.poll_jobs();
         self.check_sync_pending();
+        self.model.update_filters();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
