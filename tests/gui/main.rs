@@ -14,4 +14,5 @@ mod gui_common;
 mod gui_app;
 mod gui_compare;
 mod gui_diagnose;
+mod gui_filters;
 mod gui_sites;
