@@ -153,3 +153,57 @@ fn a_folder_download_with_apply_to_transfers_skips_what_the_remote_rules_match()
         assert!(!target.join(skipped).exists(), "{skipped} was downloaded");
     }
 }
+
+#[test]
+fn a_bad_regex_in_the_rule_editor_is_an_error_in_words_and_cannot_be_saved() {
+    use egui::accesskit::Role;
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    open_filters(&mut harness);
+    harness.get_by_label("New…").click();
+    step_until(&mut harness, "the rule editor", |h| {
+        has_label(h, "Rule name:")
+    });
+    settle(&mut harness);
+    // The condition's operator: "contains" → "matches the regex".
+    harness
+        .get_all_by_role(Role::ComboBox)
+        .find(|n| n.value().as_deref() == Some("contains"))
+        .unwrap()
+        .click();
+    settle(&mut harness);
+    harness.get_by_label("matches the regex").click();
+    settle(&mut harness);
+    // The condition's text: the text field on the row of its "−" button.
+    let row = harness.get_by_label("−").rect().center().y;
+    let field = harness
+        .get_all_by_role(Role::TextInput)
+        .min_by(|a, b| {
+            let distance = |n: &egui_kittest::Node<'_>| (n.rect().center().y - row).abs();
+            distance(a).total_cmp(&distance(b))
+        })
+        .unwrap();
+    field.click();
+    settle(&mut harness);
+    harness
+        .get_all_by_role(Role::TextInput)
+        .find(|n| n.is_focused())
+        .unwrap()
+        .type_text("(unclosed");
+    settle(&mut harness);
+    assert!(
+        has_label(&harness, "not a valid pattern: \"(unclosed\""),
+        "the error in words"
+    );
+    assert!(has_label(&harness, "in the rule \"New rule\""));
+    // Save is refused while the rule is wrong; Discard leaves the list as it was.
+    harness.get_by_label("Save rule").click();
+    settle(&mut harness);
+    assert!(has_label(&harness, "Rule name:"), "still editing");
+    harness.get_by_label("Discard").click();
+    settle(&mut harness);
+    assert!(has_label(&harness, "Editor temporary files"));
+    assert!(!has_label(&harness, "New rule"));
+}
