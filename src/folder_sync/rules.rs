@@ -14,7 +14,8 @@ use crate::proto::listing::{Entry, EntryKind, Timestamp};
 
 use super::filter::{BadPattern, EDITOR_TEMPORARIES, VERSION_CONTROL};
 
-/// The file in the config folder that keeps the rule book.
+/// The file in the config folder that keeps the rule book (read and written by the window,
+/// as its other config files: `gui::filters::load_book`).
 pub const RULES_FILE: &str = "filters.toml";
 pub const RULES_VERSION: u32 = 1;
 
@@ -596,14 +597,6 @@ pub enum PaneSide {
 }
 
 impl RuleBook {
-    pub fn load(path: &std::path::Path) -> crate::sites::config_file::Loaded<RuleBook> {
-        crate::sites::config_file::load(path, RULES_VERSION, |_, _| {})
-    }
-
-    pub fn save(&self, path: &std::path::Path) -> Result<(), crate::sites::config_file::SaveError> {
-        crate::sites::config_file::save(path, RULES_VERSION, self)
-    }
-
     fn names(&self, side: PaneSide) -> &Vec<String> {
         match side {
             PaneSide::Local => &self.local,
@@ -681,6 +674,20 @@ impl RuleBook {
                 *name = to.to_owned();
             }
         }
+    }
+
+    /// Adds rules imported from elsewhere (FileZilla's filters.xml) with their ticks; a name
+    /// taken already gets a number. Returns the names they were given.
+    pub fn add_imported(&mut self, rules: Vec<(Rule, bool, bool)>) -> Vec<String> {
+        let mut names = Vec::new();
+        for (mut rule, local, remote) in rules {
+            rule.name = self.free_name(&rule.name);
+            self.set_on(PaneSide::Local, &rule.name, local);
+            self.set_on(PaneSide::Remote, &rule.name, remote);
+            names.push(rule.name.clone());
+            self.rules.push(rule);
+        }
+        names
     }
 
     /// Deletes the rule named `name` and its ticks.

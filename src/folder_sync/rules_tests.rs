@@ -343,45 +343,17 @@ fn transfer_filters_follow_the_apply_switch_and_honour_sizes() {
 }
 
 #[test]
-fn the_rule_book_round_trips_through_its_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(RULES_FILE);
+fn imported_rules_get_free_names_and_their_ticks() {
     let mut book = RuleBook::default();
-    book.apply_to_transfers = true;
-    book.rules.push(Rule {
-        name: "Everything".into(),
-        combine: Combine::NotAll,
-        conditions: vec![
-            Condition::name(TextOp::Regex, r"^\.(env|secret)"),
-            Condition::Path {
-                op: TextOp::Glob,
-                value: "**/tmp/*".into(),
-            },
-            Condition::Size {
-                op: SizeOp::Less,
-                value: 5,
-                unit: SizeUnit::MiB,
-            },
-            Condition::Modified {
-                op: DateOp::After,
-                value: "2024-01-01 08:00".into(),
-            },
-            Condition::Attribute {
-                attribute: Attribute::ReadOnly,
-                is: false,
-            },
-        ],
-        files: true,
-        folders: false,
-        case_sensitive: true,
-    });
-    book.set_on(PaneSide::Local, "Everything", true);
-    book.save(&path).unwrap();
-    let loaded = RuleBook::load(&path);
-    assert!(loaded.problem.is_none(), "{:?}", loaded.problem);
-    assert_eq!(loaded.value, book);
-    let missing = RuleBook::load(&dir.path().join("none.toml"));
-    assert_eq!(missing.value, RuleBook::default());
+    let names = book.add_imported(vec![
+        (Rule::version_control(), false, true),
+        (Rule::new("Logs"), true, false),
+    ]);
+    assert_eq!(names, ["Version-control folders (2)", "Logs"]);
+    assert!(book.is_on(PaneSide::Remote, "Version-control folders (2)"));
+    assert!(!book.is_on(PaneSide::Remote, "Version-control folders"));
+    assert!(book.is_on(PaneSide::Local, "Logs"));
+    assert_eq!(book.rules.len(), 4);
 }
 
 #[test]

@@ -50,9 +50,8 @@ impl AppConfig {
             problems.push(problem.to_string());
         }
         let mut settings = loaded.value;
-        let filters = crate::folder_sync::rules::RuleBook::load(
-            &dir.join(crate::folder_sync::rules::RULES_FILE),
-        );
+        let filters =
+            crate::gui::filters::load_book(&dir.join(crate::folder_sync::rules::RULES_FILE));
         if let Some(problem) = filters.problem {
             problems.push(problem.to_string());
         }

@@ -2,9 +2,12 @@
 //! each pane's ticked rules compiled, and which entries of a pane they hide. Pure: the
 //! dialog (`filters_window`) edits a copy of the book, the app saves it (`filters.toml`).
 
-use crate::folder_sync::rules::{CompiledRule, EntryFacts, PaneSide, RuleBook, filtered_out};
+use crate::folder_sync::rules::{
+    CompiledRule, EntryFacts, PaneSide, RULES_VERSION, RuleBook, filtered_out,
+};
 use crate::gui::actions::Side;
 use crate::gui::pane::FilePane;
+use crate::sites::config_file::{self, Loaded, SaveError};
 
 impl From<Side> for PaneSide {
     fn from(side: Side) -> Self {
@@ -13,6 +16,17 @@ impl From<Side> for PaneSide {
             Side::Remote => PaneSide::Remote,
         }
     }
+}
+
+/// Reads `filters.toml` as the other config files are read: missing gives the built-in
+/// rules, a damaged or newer one is kept aside and reported.
+pub fn load_book(path: &std::path::Path) -> Loaded<RuleBook> {
+    config_file::load(path, RULES_VERSION, |_, _| {})
+}
+
+/// Writes `filters.toml` atomically, mode 0600, with its schema version.
+pub fn save_book(book: &RuleBook, path: &std::path::Path) -> Result<(), SaveError> {
+    config_file::save(path, RULES_VERSION, book)
 }
 
 #[derive(Debug, Default)]
@@ -101,7 +115,7 @@ impl FilterState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::folder_sync::rules::{Condition, Rule, SizeOp, SizeUnit};
+    use crate::folder_sync::rules::*;
     use crate::proto::listing::{Entry, EntryKind};
 
     fn pane(entries: Vec<Entry>) -> FilePane {
@@ -143,6 +157,59 @@ mod tests {
         state.set_enabled(false);
         assert!(state.generation() > before);
         assert_eq!(state.hidden(Side::Remote, &p), None);
+    }
+
+    #[test]
+    fn the_rule_book_round_trips_through_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RULES_FILE);
+        let mut book = RuleBook::default();
+        book.apply_to_transfers = true;
+        book.rules.push(Rule {
+            name: "Everything".into(),
+            combine: Combine::NotAll,
+            conditions: vec![
+                Condition::name(TextOp::Regex, r"^\.(env|secret)"),
+                Condition::Path {
+                    op: TextOp::Glob,
+                    value: "**/tmp/*".into(),
+                },
+                Condition::Size {
+                    op: SizeOp::Less,
+                    value: 5,
+                    unit: SizeUnit::MiB,
+                },
+                Condition::Modified {
+                    op: DateOp::After,
+                    value: "2024-01-01 08:00".into(),
+                },
+                Condition::Attribute {
+                    attribute: Attribute::ReadOnly,
+                    is: false,
+                },
+            ],
+            files: true,
+            folders: false,
+            case_sensitive: true,
+        });
+        book.set_on(PaneSide::Local, "Everything", true);
+        save_book(&book, &path).unwrap();
+        let loaded = load_book(&path);
+        assert!(loaded.problem.is_none(), "{:?}", loaded.problem);
+        assert_eq!(loaded.value, book);
+        let missing = load_book(&dir.path().join("none.toml"));
+        assert_eq!(missing.value, RuleBook::default());
+    }
+
+    #[test]
+    fn a_damaged_rules_file_is_kept_aside_and_the_built_ins_are_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RULES_FILE);
+        std::fs::write(&path, "version = 1\n[[rules]\n").unwrap();
+        let loaded = load_book(&path);
+        assert_eq!(loaded.value, RuleBook::default());
+        let problem = loaded.problem.unwrap().to_string();
+        assert!(problem.contains("filters.toml.damaged-1.bak"), "{problem}");
     }
 
     #[test]

@@ -14,12 +14,17 @@ pub enum Outcome {
     Open,
     Cancelled,
     Ok(Box<RuleBook>),
+    /// "Import from FileZilla…": the app asks for the file and hands back what it held
+    /// (`imported`); the window stays open.
+    Import,
 }
 
 pub struct FiltersWindow {
     book: RuleBook,
     selected: Option<usize>,
     editor: Option<RuleEditor>,
+    /// What the last import brought, or why it failed.
+    note: Option<(bool, String)>,
 }
 
 /// A rule being edited: a new one, a copy, or the rule at `index`.
@@ -53,7 +58,36 @@ impl FiltersWindow {
             book,
             selected: None,
             editor: None,
+            note: None,
         }
+    }
+
+    /// A FileZilla `filters.xml` read (or why not): its rules join the list, with their
+    /// ticks, and a note says what came in and what did not.
+    pub fn imported(
+        &mut self,
+        result: Result<crate::sites::filezilla::filters::ImportedFilters, String>,
+    ) {
+        self.note = Some(match result {
+            Ok(imported) => {
+                let rules = imported
+                    .rules
+                    .into_iter()
+                    .map(|r| (r.rule, r.local, r.remote))
+                    .collect();
+                let names = self.book.add_imported(rules);
+                let mut text = match names.len() {
+                    0 => "No filters were imported.".to_owned(),
+                    n => format!("Imported {n} filters: {}.", names.join(", ")),
+                };
+                for warning in imported.warnings {
+                    text.push('\n');
+                    text.push_str(&warning);
+                }
+                (true, text)
+            }
+            Err(err) => (false, err),
+        });
     }
 
     pub fn show(&mut self, ctx: &egui::Context) -> Outcome {
@@ -167,6 +201,19 @@ impl FiltersWindow {
         ui.checkbox(&mut self.book.enabled, "Filename filters on")
             .on_hover_text("Off: every filter is off, the ticks are kept");
         let mut outcome = Outcome::Open;
+        if ui
+            .button("Import from FileZilla…")
+            .on_hover_text("Add the filters of FileZilla's filters.xml")
+            .clicked()
+        {
+            outcome = Outcome::Import;
+        }
+        if let Some((fine, note)) = &self.note {
+            match fine {
+                true => ui.label(note.as_str()),
+                false => ui.colored_label(ui.visuals().error_fg_color, note.as_str()),
+            };
+        }
         ui.horizontal(|ui| {
             if ui.button("OK").clicked() {
                 outcome = Outcome::Ok(Box::new(self.book.clone()));

@@ -119,7 +119,7 @@ fn a_folder_download_with_apply_to_transfers_skips_what_the_remote_rules_match()
         }],
         ..Rule::new("Big files")
     });
-    book.save(&config.path().join(RULES_FILE)).unwrap();
+    skiff::gui::filters::save_book(&book, &config.path().join(RULES_FILE)).unwrap();
     let rt = runtime();
     let _enter = rt.enter();
     let mut harness = window_with_config(&rt, local.path(), config.path(), None);
@@ -206,4 +206,56 @@ fn a_bad_regex_in_the_rule_editor_is_an_error_in_words_and_cannot_be_saved() {
     settle(&mut harness);
     assert!(has_label(&harness, "Editor temporary files"));
     assert!(!has_label(&harness, "New rule"));
+}
+
+#[test]
+fn filezilla_filters_import_into_the_dialog_with_their_ticks_and_hide_rows_once_saved() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("app.log", b"log");
+    server.write_file("app.php", b"<?php");
+    let local = tempfile::tempdir().unwrap();
+    let xml = local.path().join("filters.xml");
+    std::fs::write(
+        &xml,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<FileZilla3>
+  <Filters>
+    <Filter>
+      <Name>Logs</Name>
+      <ApplyToFiles>1</ApplyToFiles>
+      <ApplyToDirs>0</ApplyToDirs>
+      <MatchType>All</MatchType>
+      <MatchCase>0</MatchCase>
+      <Conditions>
+        <Condition><Type>0</Type><Condition>3</Condition><Value>.LOG</Value></Condition>
+      </Conditions>
+    </Filter>
+  </Filters>
+  <Sets Current="0">
+    <Set><Item><Local>0</Local><Remote>1</Remote></Item></Set>
+  </Sets>
+</FileZilla3>
+"#,
+    )
+    .unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    quickconnect(&mut harness, &server);
+    // As the dialog's "Import from FileZilla…" does once a file is picked.
+    harness.state_mut().import_filters_from(xml);
+    step_until(&mut harness, "the import's summary", |h| {
+        has_label(h, "Imported 1 filters: Logs.")
+    });
+    settle(&mut harness);
+    assert_eq!(
+        rows(&harness, false),
+        ["app.log", "app.php"],
+        "not saved yet"
+    );
+    harness.get_by_label("OK").click();
+    step_until(&mut harness, "the log hidden", |h| {
+        rows(h, false) == ["app.php"]
+    });
+    assert!(has_label(&harness, "1 hidden by filters"));
 }

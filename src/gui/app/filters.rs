@@ -1,6 +1,7 @@
 //! View > Filename filters: the dialog, the quick toggle, saving `filters.toml`, and the
 //! filters a transfer (or a sync) started from a pane takes.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use eframe::egui;
@@ -10,6 +11,7 @@ use crate::folder_sync::Filters;
 use crate::folder_sync::rules::{RULES_FILE, RuleBook};
 use crate::gui::actions::Side;
 use crate::gui::filters_window::{FiltersWindow, Outcome};
+use crate::gui::jobs;
 
 impl SkiffApp {
     /// View > Filename filters…
@@ -31,7 +33,34 @@ impl SkiffApp {
                 self.filters_window = None;
                 self.apply_filters(*book);
             }
+            Outcome::Import => self.ask_filters_file(),
         }
+    }
+
+    /// The native dialog for FileZilla's filters.xml (built here, awaited off the UI thread).
+    fn ask_filters_file(&mut self) {
+        let mut dialog = rfd::AsyncFileDialog::new().add_filter("FileZilla filters", &["xml"]);
+        if let Some(dir) = directories::BaseDirs::new().map(|d| d.config_dir().join("filezilla"))
+            && dir.is_dir()
+        {
+            dialog = dialog.set_directory(dir);
+        }
+        let picked = dialog.pick_file();
+        self.filters_import_from = Some(jobs::spawn_async(&self.wake, async move {
+            picked.await.map(|file| file.path().to_path_buf())
+        }));
+    }
+
+    /// Reads FileZilla's `filters.xml` at `path` off the UI thread; its rules join the open
+    /// filters dialog's list.
+    pub fn import_filters_from(&mut self, path: PathBuf) {
+        self.open_filters();
+        self.filters_imported = Some(jobs::spawn_blocking(&self.wake, move || {
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            crate::sites::filezilla::filters::import_filters(&bytes)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }));
     }
 
     /// The toolbar's toggle: every filter off, or on again as ticked.
@@ -59,12 +88,20 @@ impl SkiffApp {
         };
         self.filters_writer.write(
             dir.join(RULES_FILE),
-            move |path| book.save(path).map_err(|e| e.to_string()),
+            move |path| crate::gui::filters::save_book(&book, path).map_err(|e| e.to_string()),
             &self.wake,
         );
     }
 
-    pub(super) fn poll_filters_saved(&mut self) {
+    pub(super) fn poll_filters(&mut self) {
+        if let Some(Some(path)) = jobs::take_ready(&mut self.filters_import_from) {
+            self.import_filters_from(path);
+        }
+        if let Some(read) = jobs::take_ready(&mut self.filters_imported)
+            && let Some(window) = &mut self.filters_window
+        {
+            window.imported(read.and_then(|r| r));
+        }
         for result in self.filters_writer.finished() {
             if let Err(err) = result {
                 self.model.push_error(err);

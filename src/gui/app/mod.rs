@@ -86,6 +86,8 @@ struct DroppedFile {
 /// password store's and the config files' are in `SitesState`, the diagnosis in its window.
 /// A remote folder and its listing with the keys made (`Jobs::remote_listings`).
 type MadeListing = (Vec<u8>, Listing);
+/// FileZilla's filters.xml, read (or why not).
+type FilezillaFilters = Result<crate::sites::filezilla::filters::ImportedFilters, String>;
 /// A FileZilla file read for File > Import, and what it held.
 type Imported = (PathBuf, crate::sites::filezilla::Imported);
 
@@ -178,6 +180,9 @@ pub struct SkiffApp {
     filters_window: Option<crate::gui::filters_window::FiltersWindow>,
     /// Writes `filters.toml`.
     filters_writer: crate::gui::config::FileWriter,
+    /// The filters dialog's "Import from FileZilla…": the file picked, then what it held.
+    filters_import_from: Option<Promise<Option<PathBuf>>>,
+    filters_imported: Option<Promise<Result<FilezillaFilters, String>>>,
 }
 
 impl SkiffApp {
@@ -238,6 +243,8 @@ impl SkiffApp {
             styled: false,
             filters_window: None,
             filters_writer: Default::default(),
+            filters_import_from: None,
+            filters_imported: None,
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -411,7 +418,7 @@ impl SkiffApp {
             }
         }
         self.poll_sites();
-        self.poll_filters_saved();
+        self.poll_filters();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
