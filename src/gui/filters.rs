@@ -163,8 +163,10 @@ mod tests {
     fn the_rule_book_round_trips_through_its_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(RULES_FILE);
-        let mut book = RuleBook::default();
-        book.apply_to_transfers = true;
+        let mut book = RuleBook {
+            apply_to_transfers: true,
+            ..RuleBook::default()
+        };
         book.rules.push(Rule {
             name: "Everything".into(),
             combine: Combine::NotAll,

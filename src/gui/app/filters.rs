@@ -113,11 +113,12 @@ impl SkiffApp {
     /// takes: that pane's ticked rules, while filters are on and "Apply to transfers,
     /// comparison and sync" is ticked; `None` otherwise (everything is taken).
     pub fn transfer_filters(&self, side: Side) -> Option<Filters> {
-        match self.model.filters.book().transfer_filters(side.into()) {
-            Ok(filters) => filters,
-            // A ticked rule that does not compile filters nothing (said when it was loaded).
-            Err(_) => None,
-        }
+        // A ticked rule that does not compile filters nothing (said when it was loaded).
+        self.model
+            .filters
+            .book()
+            .transfer_filters(side.into())
+            .unwrap_or_default()
     }
 
     /// `spec` with the filters of `side` when it is a folder's contents, relative to its
