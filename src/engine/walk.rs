@@ -211,6 +211,31 @@ mod tests {
     }
 
     #[test]
+    fn a_local_tree_leaves_out_what_a_rule_on_size_matches() {
+        use crate::folder_sync::rules::{Condition, Rule, SizeOp, SizeUnit};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("media")).unwrap();
+        std::fs::write(dir.path().join("media/big.mov"), vec![0u8; 3000]).unwrap();
+        std::fs::write(dir.path().join("media/small.txt"), b"x").unwrap();
+        let filters = Filters::new(crate::folder_sync::Patterns {
+            rules: vec![Rule {
+                conditions: vec![Condition::Size {
+                    op: SizeOp::Greater,
+                    value: 2,
+                    unit: SizeUnit::KiB,
+                }],
+                ..Rule::new("Big")
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+        let tree = local_tree(dir.path(), Charset::UTF8, Some(&filters)).unwrap();
+        let mut names: Vec<String> = tree.entries.iter().map(Entry::name_lossy).collect();
+        names.sort();
+        assert_eq!(names, ["media", "media/small.txt"]);
+    }
+
+    #[test]
     fn names_in_a_legacy_charset_are_the_servers_bytes() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("한글.txt"), b"x").unwrap();
