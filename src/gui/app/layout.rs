@@ -569,10 +569,12 @@ impl SkiffApp {
         }
         let files = &mut pane.files;
         if files.is_empty() && !files.loading && files.error.is_none() {
-            ui.weak(if files.filter().is_empty() {
-                "This folder is empty."
-            } else {
+            ui.weak(if !files.filter().is_empty() {
                 "No names match the filter."
+            } else if files.hidden_by_filters() > 0 {
+                "Every entry is hidden by filename filters."
+            } else {
+                "This folder is empty."
             });
         }
         let cx = TableContext {
