@@ -425,11 +425,13 @@ impl TextTest {
             pattern: value.to_owned(),
             reason,
         };
+        // An empty text would match every name ("contains nothing"): a rule saved half
+        // made must not hide a whole folder.
+        if value.is_empty() {
+            return Err(bad("the text to compare with is empty".to_owned()));
+        }
         Ok(match op {
             TextOp::Glob => {
-                if value.is_empty() {
-                    return Err(bad("the glob is empty".to_owned()));
-                }
                 let glob = GlobBuilder::new(value)
                     .literal_separator(true)
                     .case_insensitive(!case_sensitive)

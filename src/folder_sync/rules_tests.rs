@@ -283,7 +283,10 @@ fn a_bad_regex_or_glob_is_an_error_in_words_naming_the_rule() {
     assert!(!err.reason.contains('\n'), "one line: {err}");
     assert!(name_rule(TextOp::Glob, "[abc", false).compile().is_err());
     assert!(name_rule(TextOp::Glob, "", false).compile().is_err());
-    assert!(name_rule(TextOp::Contains, "", false).compile().is_ok());
+    for op in TextOp::ALL {
+        let err = name_rule(op, "", false).compile().unwrap_err();
+        assert!(err.reason.contains("empty"), "{op:?}: {err}");
+    }
 }
 
 #[test]
