@@ -200,6 +200,7 @@ impl FilterArgs {
             exclude,
             include: self.include.clone(),
             ignore_case: self.ignore_case,
+            rules: Vec::new(),
         };
         (!patterns.is_empty()).then_some(patterns)
     }

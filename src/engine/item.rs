@@ -131,13 +131,20 @@ pub struct TreeFilters {
 }
 
 impl TreeFilters {
-    /// Whether the entry `name` of the folder at remote path `folder` is taken.
-    pub fn takes(&self, folder: &[u8], name: &[u8], is_dir: bool, charset: Charset) -> bool {
+    /// Whether the entry `name` of the folder at remote path `folder` is taken; `known`:
+    /// what its listing says of it (rules on sizes, times and attributes look there).
+    pub fn takes(
+        &self,
+        folder: &[u8],
+        name: &[u8],
+        known: &crate::folder_sync::Known,
+        charset: Charset,
+    ) -> bool {
         let below = folder.strip_prefix(self.root.as_slice()).unwrap_or(folder);
         let below = charset.decode(below);
         let name = charset.decode(name);
         let relative = format!("{}/{name}", below.trim_matches('/'));
-        self.filters.takes(&relative, is_dir)
+        self.filters.takes_known(&relative, known)
     }
 }
 

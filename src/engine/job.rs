@@ -97,12 +97,12 @@ fn child(
 fn taken_by_filters(
     spec: &TransferSpec,
     name: &[u8],
-    is_dir: bool,
+    known: &crate::folder_sync::Known,
     charset: crate::proto::charset::Charset,
 ) -> bool {
     spec.filters
         .as_ref()
-        .is_none_or(|f| f.takes(&spec.remote, name, is_dir, charset))
+        .is_none_or(|f| f.takes(&spec.remote, name, known, charset))
 }
 
 /// A remote directory: list it, create the local one, queue its entries. Nothing can be
@@ -168,7 +168,12 @@ async fn expand_remote(
                     continue;
                 }
             };
-        if !taken_by_filters(spec, &entry.name, entry.kind == EntryKind::Dir, charset) {
+        if !taken_by_filters(
+            spec,
+            &entry.name,
+            &crate::folder_sync::Known::of(&entry),
+            charset,
+        ) {
             continue;
         }
         let kind = match entry.kind {
@@ -252,7 +257,11 @@ async fn expand_local(
     // One trip to the blocking pool for the whole folder (tokio's read_dir makes one per
     // entry's metadata: a thousand thread hand-offs for a thousand small files).
     let folder = spec.local.clone();
-    let entries = tokio::task::spawn_blocking(move || read_upload_folder(&folder))
+    let with_details = spec
+        .filters
+        .as_ref()
+        .is_some_and(|f| !f.filters.patterns().rules.is_empty());
+    let entries = tokio::task::spawn_blocking(move || read_upload_folder(&folder, with_details))
         .await
         .unwrap_or_else(|_| Err(std::io::Error::other("the folder read stopped")))
         .map_err(|source| RemoteError::local("cannot read the folder", &spec.local, &source))?;
@@ -282,7 +291,13 @@ async fn expand_local(
                 continue;
             }
         };
-        if !taken_by_filters(spec, &name, kind == ItemKind::DirectoryContents, charset) {
+        let known = crate::folder_sync::Known {
+            is_dir: kind == ItemKind::DirectoryContents,
+            size: entry.size,
+            modified: entry.modified,
+            permissions: entry.permissions.as_deref(),
+        };
+        if !taken_by_filters(spec, &name, &known, charset) {
             continue;
         }
         let mut child = child(
@@ -306,27 +321,46 @@ struct LocalChild {
     file_type: std::fs::FileType,
     /// A file's size.
     size: Option<u64>,
+    /// Its modification time and mode, read only for filter rules that may look at them.
+    modified: Option<crate::proto::listing::Timestamp>,
+    permissions: Option<String>,
 }
 
 /// The entries of `folder`, in the order the system lists them (blocking). An entry that
 /// vanishes while being read is left out.
-fn read_upload_folder(folder: &std::path::Path) -> std::io::Result<Vec<LocalChild>> {
+fn read_upload_folder(
+    folder: &std::path::Path,
+    with_details: bool,
+) -> std::io::Result<Vec<LocalChild>> {
     let mut children = Vec::new();
     for entry in std::fs::read_dir(folder)? {
         let entry = entry?;
         let Ok(file_type) = entry.file_type() else {
             continue;
         };
-        let size = if file_type.is_file() {
-            entry.metadata().ok().map(|m| m.len())
+        let meta = if file_type.is_file() || (with_details && file_type.is_dir()) {
+            entry.metadata().ok()
         } else {
             None
+        };
+        let size = meta.as_ref().filter(|m| m.is_file()).map(|m| m.len());
+        let (modified, permissions) = match meta.filter(|_| with_details) {
+            Some(meta) => {
+                let described = crate::local_dir::entry_of(Vec::new(), EntryKind::File, &meta);
+                (
+                    described.modified,
+                    described.permissions.map(|p| p.to_string()),
+                )
+            }
+            None => (None, None),
         };
         children.push(LocalChild {
             path: entry.path(),
             name: entry.file_name(),
             file_type,
             size,
+            modified,
+            permissions,
         });
     }
     Ok(children)

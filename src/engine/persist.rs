@@ -192,6 +192,7 @@ mod tests {
             exclude: vec!["*.log".into()],
             include: vec!["*.php".into()],
             ignore_case: true,
+            rules: vec![],
         })
         .unwrap();
         let seen = Node {

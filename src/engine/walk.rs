@@ -57,7 +57,8 @@ pub async fn remote_tree(
                 continue;
             }
             let is_dir = entry.kind == EntryKind::Dir;
-            if filters.is_some_and(|f| !f.takes(&folder, &entry.name, is_dir, charset)) {
+            let known = crate::folder_sync::Known::of(&entry);
+            if filters.is_some_and(|f| !f.takes(&folder, &entry.name, &known, charset)) {
                 continue;
             }
             if entry.kind == EntryKind::Link {
@@ -129,10 +130,6 @@ pub fn local_tree(
                     continue;
                 }
             };
-            let relative_text = charset.decode(&below(&relative, &remote_name)).into_owned();
-            if filters.is_some_and(|f| !f.takes(&relative_text, kind.is_dir())) {
-                continue;
-            }
             let entry_kind = if kind.is_dir() {
                 EntryKind::Dir
             } else if kind.is_file() {
@@ -147,6 +144,13 @@ pub fn local_tree(
             let Ok(meta) = item.metadata() else { continue };
             let entry =
                 crate::local_dir::entry_of(below(&relative, &remote_name), entry_kind, &meta);
+            if let Some(filters) = filters {
+                let relative_text = charset.decode(&entry.name);
+                let known = crate::folder_sync::Known::of(&entry);
+                if !filters.takes_known(&relative_text, &known) {
+                    continue;
+                }
+            }
             if entry_kind == EntryKind::Dir {
                 if depth + 1 >= MAX_DEPTH {
                     refuse(&mut tree, "more than 64 folders deep");
@@ -204,6 +208,31 @@ mod tests {
             "{:?}",
             tree.refused
         );
+    }
+
+    #[test]
+    fn a_local_tree_leaves_out_what_a_rule_on_size_matches() {
+        use crate::folder_sync::rules::{Condition, Rule, SizeOp, SizeUnit};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("media")).unwrap();
+        std::fs::write(dir.path().join("media/big.mov"), vec![0u8; 3000]).unwrap();
+        std::fs::write(dir.path().join("media/small.txt"), b"x").unwrap();
+        let filters = Filters::new(crate::folder_sync::Patterns {
+            rules: vec![Rule {
+                conditions: vec![Condition::Size {
+                    op: SizeOp::Greater,
+                    value: 2,
+                    unit: SizeUnit::KiB,
+                }],
+                ..Rule::new("Big")
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+        let tree = local_tree(dir.path(), Charset::UTF8, Some(&filters)).unwrap();
+        let mut names: Vec<String> = tree.entries.iter().map(Entry::name_lossy).collect();
+        names.sort();
+        assert_eq!(names, ["media", "media/small.txt"]);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
+use super::rules::{CompiledRule, EntryFacts, Rule};
+
 /// Folders of version-control systems, a built-in rule set (`--exclude-vcs`).
 pub const VERSION_CONTROL: &[&str] = &[".git", ".svn", ".hg", ".bzr", "CVS", "_darcs", ".fossil"];
 
@@ -46,6 +48,7 @@ pub struct Filters {
     patterns: Patterns,
     exclude: Matcher,
     include: Matcher,
+    rules: Vec<CompiledRule>,
 }
 
 /// Compiled patterns: those matched against a name, and those against the relative path.
@@ -71,11 +74,15 @@ pub struct Patterns {
     /// `*.JPG` matches `photo.jpg` too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ignore_case: bool,
+    /// The window's named rules (`rules::Rule`): an entry any of them matches is excluded.
+    /// Absent in older queue files, which read as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
 }
 
 impl Patterns {
     pub fn is_empty(&self) -> bool {
-        self.exclude.is_empty() && self.include.is_empty()
+        self.exclude.is_empty() && self.include.is_empty() && self.rules.is_empty()
     }
 }
 
@@ -92,10 +99,12 @@ impl Filters {
     pub fn new(patterns: Patterns) -> Result<Self, BadPattern> {
         let exclude = compile(&patterns.exclude, patterns.ignore_case)?;
         let include = compile(&patterns.include, patterns.ignore_case)?;
+        let rules = super::rules::compile_all(&patterns.rules)?;
         Ok(Self {
             patterns,
             exclude,
             include,
+            rules,
         })
     }
 
@@ -108,11 +117,28 @@ impl Filters {
     }
 
     /// The verdict for the entry at `relative` (its path below the chosen folder, `/`
-    /// separated, as text), a folder when `is_dir`.
+    /// separated, as text), a folder when `is_dir`, when nothing else is known of it (rules
+    /// on a size, a time or an attribute then do not match).
     pub fn verdict(&self, relative: &str, is_dir: bool) -> Verdict {
+        self.verdict_of(relative, &Known::nothing(is_dir))
+    }
+
+    /// The verdict for the entry at `relative`, with what its listing says of it.
+    pub fn verdict_of(&self, relative: &str, known: &Known) -> Verdict {
         let relative = relative.trim_start_matches('/');
         let name = relative.rsplit('/').next().unwrap_or(relative);
-        if self.exclude.hit(name, relative) {
+        let is_dir = known.is_dir;
+        let facts = || EntryFacts {
+            name,
+            path: relative,
+            is_dir,
+            size: known.size,
+            modified: known.modified,
+            permissions: known.permissions,
+        };
+        if self.exclude.hit(name, relative)
+            || (!self.rules.is_empty() && super::rules::filtered_out(&self.rules, &facts()))
+        {
             Verdict::Excluded
         } else if !is_dir && !self.patterns.include.is_empty() && !self.include.hit(name, relative)
         {
@@ -125,6 +151,39 @@ impl Filters {
     /// Whether the entry at `relative` is taken.
     pub fn takes(&self, relative: &str, is_dir: bool) -> bool {
         self.verdict(relative, is_dir) == Verdict::Take
+    }
+
+    /// Whether the entry at `relative` is taken, with what its listing says of it.
+    pub fn takes_known(&self, relative: &str, known: &Known) -> bool {
+        self.verdict_of(relative, known) == Verdict::Take
+    }
+}
+
+/// What a walk knows of an entry besides its path, for rules on size, time and attributes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    pub is_dir: bool,
+    pub size: Option<u64>,
+    pub modified: Option<crate::proto::listing::Timestamp>,
+    pub permissions: Option<&'a str>,
+}
+
+impl<'a> Known<'a> {
+    pub fn nothing(is_dir: bool) -> Self {
+        Self {
+            is_dir,
+            ..Self::default()
+        }
+    }
+
+    /// What a listed entry says.
+    pub fn of(entry: &'a crate::proto::listing::Entry) -> Self {
+        Self {
+            is_dir: entry.kind == crate::proto::listing::EntryKind::Dir,
+            size: entry.size,
+            modified: entry.modified,
+            permissions: entry.permissions.as_deref(),
+        }
     }
 }
 
@@ -195,6 +254,7 @@ mod tests {
             exclude: exclude.iter().map(|s| (*s).to_owned()).collect(),
             include: include.iter().map(|s| (*s).to_owned()).collect(),
             ignore_case: false,
+            rules: Vec::new(),
         })
         .unwrap()
     }
@@ -236,6 +296,7 @@ mod tests {
             exclude: vec!["*.jpg".into()],
             include: vec![],
             ignore_case: true,
+            rules: vec![],
         })
         .unwrap();
         assert!(!loose.takes("PHOTO.JPG", false));

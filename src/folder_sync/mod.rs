@@ -6,10 +6,11 @@
 pub mod compare;
 pub mod filter;
 pub mod plan;
+pub mod rules;
 pub mod selection;
 
 pub use compare::{Criterion, Node, State};
-pub use filter::{Filters, Patterns};
+pub use filter::{Filters, Known, Patterns};
 pub use plan::{
     Action, Plan, PlanOptions, SameContent, Summary, Tree, What, needs_checksum, plan,
     plan_with_checksums,

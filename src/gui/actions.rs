@@ -165,4 +165,8 @@ pub enum UiAction {
     ClearLog,
     /// The message log's Save…: asks where, then writes the lines shown.
     SaveLog,
+    /// View > Filename filters…
+    OpenFilters,
+    /// The toolbar's and View's toggle: every filename filter off, or on again.
+    SetFiltersOn(bool),
 }

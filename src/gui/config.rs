@@ -27,6 +27,8 @@ pub struct AppConfig {
     pub problems: Vec<String>,
     /// `settings.toml` did not exist and the prefs held values for it: save them once.
     pub migrated: bool,
+    /// View > Filename filters: the rules and which are on (`filters.toml`).
+    pub filters: crate::folder_sync::rules::RuleBook,
 }
 
 impl AppConfig {
@@ -48,6 +50,11 @@ impl AppConfig {
             problems.push(problem.to_string());
         }
         let mut settings = loaded.value;
+        let filters =
+            crate::gui::filters::load_book(&dir.join(crate::folder_sync::rules::RULES_FILE));
+        if let Some(problem) = filters.problem {
+            problems.push(problem.to_string());
+        }
         let mut migrated = false;
         if !existed {
             migrated = migrate_prefs(prefs, &mut settings);
@@ -58,6 +65,7 @@ impl AppConfig {
             sites: sites.value,
             problems,
             migrated,
+            filters: filters.value,
         }
     }
 }

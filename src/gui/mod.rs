@@ -37,6 +37,8 @@ mod diagnose_window;
 mod dialogs;
 mod error_text;
 mod file_table;
+pub mod filters;
+mod filters_window;
 pub mod form;
 mod jobs;
 pub mod listing;

@@ -72,8 +72,13 @@ pub struct Model {
     pub remote_fallback: Option<crate::proto::charset::Charset>,
     /// The site's server time-zone offset, added to the remote listing's times as shown.
     pub remote_time_offset_minutes: i32,
-    /// The listings (generations) and the switch the comparison's marks were made for.
-    compared: Option<(u64, u64, bool)>,
+    /// The listings (generations), the switch and the filters the comparison's marks were
+    /// made for.
+    compared: Option<(u64, u64, bool, u64)>,
+    /// View > Filename filters: the rules and what they hide in each pane.
+    pub filters: crate::gui::filters::FilterState,
+    /// The (listing, filters) generations each pane's hidden entries were found for.
+    filtered: [Option<(u64, u64)>; 2],
 }
 
 impl Model {
@@ -90,20 +95,46 @@ impl Model {
             }
             return;
         }
-        let key = (local.generation(), remote.generation(), hide_identical);
+        let key = (
+            local.generation(),
+            remote.generation(),
+            hide_identical,
+            self.filters.generation(),
+        );
         if self.compared == Some(key) {
             return;
         }
+        // What the filters hide on either side is not compared: a file hidden here is
+        // not "only there".
+        let (local_shown, local_index) = unfiltered(local);
+        let (remote_shown, remote_index) = unfiltered(remote);
         let (here, there) = crate::gui::comparison::compare(
-            local.entries(),
+            &local_shown,
             &|n| local.display_name(n).into_owned(),
-            remote.entries(),
+            &remote_shown,
             &|n| remote.display_name(n).into_owned(),
             crate::folder_sync::Criterion::Time,
         );
+        let here = spread(here, &local_index, local.entries().len());
+        let there = spread(there, &remote_index, remote.entries().len());
         self.local.files.set_marks(Some(here), hide_identical);
         self.remote.files.set_marks(Some(there), hide_identical);
         self.compared = Some(key);
+    }
+
+    /// Hides in each pane what its filename filter rules match, looked at again only when
+    /// its listing or the rules change.
+    pub fn update_filters(&mut self) {
+        for (slot, side) in Side::BOTH.into_iter().enumerate() {
+            let pane = &self.pane(side).files;
+            let key = (pane.generation(), self.filters.generation());
+            if self.filtered[slot] == Some(key) {
+                continue;
+            }
+            let hidden = self.filters.hidden(side, pane);
+            self.pane_mut(side).files.set_filtered(hidden);
+            self.filtered[slot] = Some(key);
+        }
     }
 
     pub fn pane(&self, side: Side) -> &PaneState {
@@ -358,6 +389,36 @@ impl Model {
 
 /// The entries with their times moved by `minutes` (a site's server time-zone offset);
 /// dates without a time of day stay as they are.
+/// The entries of `pane` its filters do not hide, and where each is in the listing (all of
+/// them, shared, when none is hidden).
+fn unfiltered(pane: &crate::gui::pane::FilePane) -> (Arc<[Entry]>, Option<Vec<usize>>) {
+    if pane.hidden_by_filters() == 0 {
+        return (Arc::clone(pane.entries()), None);
+    }
+    let index: Vec<usize> = (0..pane.entries().len())
+        .filter(|&i| !pane.is_filtered(i))
+        .collect();
+    let entries: Arc<[Entry]> = index.iter().map(|&i| pane.entries()[i].clone()).collect();
+    (entries, Some(index))
+}
+
+/// Marks of the entries compared, placed back at their places in a listing of `len`
+/// (the hidden ones, never shown, marked only here).
+fn spread(
+    marks: Vec<crate::gui::comparison::Mark>,
+    index: &Option<Vec<usize>>,
+    len: usize,
+) -> Vec<crate::gui::comparison::Mark> {
+    let Some(index) = index else {
+        return marks;
+    };
+    let mut all = vec![crate::gui::comparison::Mark::OnlyHere; len];
+    for (mark, &i) in marks.into_iter().zip(index) {
+        all[i] = mark;
+    }
+    all
+}
+
 pub fn shift_times(
     entries: std::sync::Arc<[crate::proto::listing::Entry]>,
     minutes: i32,

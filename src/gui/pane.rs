@@ -53,6 +53,8 @@ pub struct FilePane {
     marks: Option<Vec<Mark>>,
     /// Directory comparison hides the rows it finds identical.
     hide_identical: bool,
+    /// Filename filter rules: which entries they hide (in the listing's order), when any.
+    filtered: Option<Vec<bool>>,
     /// Counts the listings shown, so a comparison knows when to be made again.
     generation: u64,
     /// A listing is on its way.
@@ -77,6 +79,7 @@ impl Default for FilePane {
             back: Vec::new(),
             marks: None,
             hide_identical: false,
+            filtered: None,
             generation: 0,
             loading: false,
             error: None,
@@ -133,8 +136,9 @@ impl FilePane {
         self.cursor = None;
         self.loading = false;
         self.error = None;
-        // The old marks belong to the old listing.
+        // The old marks and filter results belong to the old listing.
         self.marks = None;
+        self.filtered = None;
         self.generation += 1;
         self.resort();
     }
@@ -154,6 +158,35 @@ impl FilePane {
         self.marks = marks;
         self.hide_identical = hide_identical;
         self.refilter();
+    }
+
+    /// Hides the entries the filename filter rules match (one flag per entry, in the
+    /// listing's order; `None`: none hidden). Hidden rows leave the selection.
+    pub fn set_filtered(&mut self, filtered: Option<Vec<bool>>) {
+        let filtered =
+            filtered.filter(|f| f.len() == self.listing.entries.len() && f.contains(&true));
+        if filtered == self.filtered {
+            return;
+        }
+        self.filtered = filtered;
+        self.refilter();
+        if let Some(hidden) = &self.filtered {
+            self.selected.retain(|&i| !hidden[i]);
+        }
+    }
+
+    /// How many entries the filename filter rules hide.
+    pub fn hidden_by_filters(&self) -> usize {
+        self.filtered
+            .as_ref()
+            .map_or(0, |f| f.iter().filter(|&&h| h).count())
+    }
+
+    /// Whether the filename filter rules hide entry `index` (in the listing's order).
+    pub fn is_filtered(&self, index: usize) -> bool {
+        self.filtered
+            .as_ref()
+            .is_some_and(|f| f.get(index) == Some(&true))
     }
 
     pub fn has_marks(&self) -> bool {
@@ -340,7 +373,11 @@ impl FilePane {
             (Some(marks), true) => Some(marks),
             _ => None,
         };
-        let shown = |i: &usize| hidden.is_none_or(|m| m.get(*i) != Some(&Mark::Identical));
+        let filtered = self.filtered.as_deref();
+        let shown = |i: &usize| {
+            hidden.is_none_or(|m| m.get(*i) != Some(&Mark::Identical))
+                && filtered.is_none_or(|f| !f[*i])
+        };
         let sorted = self.sorted.iter().map(|&i| i as usize).filter(shown);
         self.view = if needle.is_empty() {
             sorted.collect()
@@ -483,6 +520,23 @@ mod tests {
         assert_eq!(selected(&p), ["Report.pdf", "report.txt"]);
         p.set_filter("");
         assert_eq!(p.len(), 3);
+    }
+
+    #[test]
+    fn filter_rules_hide_entries_count_them_and_drop_them_from_the_selection() {
+        let mut p = pane(vec![file("a.txt", 1), file("a.txt~", 2), dir(".git")]);
+        p.select_all();
+        p.set_filtered(Some(vec![false, true, true]));
+        assert_eq!(names(&p), ["a.txt"]);
+        assert_eq!(p.hidden_by_filters(), 2);
+        assert_eq!(selected(&p), ["a.txt"]);
+        assert!(p.is_filtered(1) && !p.is_filtered(0));
+        p.set_filtered(Some(vec![false; 3]));
+        assert_eq!(p.len(), 3, "nothing matched: all shown");
+        assert_eq!(p.hidden_by_filters(), 0);
+        p.set_filtered(Some(vec![true, false, false]));
+        p.set_listing(b"/".to_vec(), vec![file("a.txt", 1)].into());
+        assert_eq!(p.len(), 1, "a new listing is filtered anew");
     }
 
     #[test]

@@ -26,6 +26,8 @@ use crate::sites::site::{
     CharsetChoice, LogonType, Protocol, Site, SiteDataMode, SiteList, clean_name,
 };
 
+pub mod filters;
+
 /// Elements may nest at most this deep (`FileZilla3` > `Servers` > folders > `Server` > field).
 pub const MAX_DEPTH: usize = 100;
 /// The largest file read (a Site Manager with many thousands of sites is a few MiB).

@@ -14,5 +14,6 @@ mod gui_common;
 mod gui_app;
 mod gui_compare;
 mod gui_diagnose;
+mod gui_filters;
 mod gui_sites;
 mod gui_synchronize;

@@ -33,6 +33,7 @@ mod diagnose;
 mod engine_browse;
 mod engine_cancel;
 mod engine_control;
+mod engine_filter_rules;
 mod engine_hostile;
 mod engine_loop;
 mod engine_persist;

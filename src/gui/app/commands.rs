@@ -232,6 +232,8 @@ impl SkiffApp {
             UiAction::Quit => self.quit = true,
             UiAction::OpenSiteManager => self.open_site_manager(),
             UiAction::CopyToSiteManager => self.copy_connection_to_site_manager(),
+            UiAction::OpenFilters => self.open_filters(),
+            UiAction::SetFiltersOn(on) => self.set_filters_on(on),
             UiAction::OpenSettings => {
                 if self.cfg.settings_window.is_none() {
                     self.cfg.settings_window = Some(SettingsWindow::new(self.cfg.settings.clone()));
@@ -319,13 +321,16 @@ impl SkiffApp {
                 Side::Local => {
                     let local = PathBuf::from(bytes_os(&files.dir)).join(bytes_os(&entry.name));
                     match crate::local::remote_name(&bytes_os(&entry.name), server.charset) {
-                        Ok(name) => specs.push(self.spec(
-                            Direction::Upload,
-                            entry.is_dir(),
-                            local,
-                            path::join(&to_dir, &name),
-                            &server,
-                            entry.size,
+                        Ok(name) => specs.push(self.with_filters(
+                            Side::Local,
+                            self.spec(
+                                Direction::Upload,
+                                entry.is_dir(),
+                                local,
+                                path::join(&to_dir, &name),
+                                &server,
+                                entry.size,
+                            ),
                         )),
                         Err(err) => self.model.op_error = Some(err.to_string()),
                     }
@@ -345,13 +350,16 @@ impl SkiffApp {
                         }
                     };
                     match named.map(claim) {
-                        Ok(Some(name)) => specs.push(self.spec(
-                            Direction::Download,
-                            entry.is_dir(),
-                            PathBuf::from(bytes_os(&to_dir)).join(bytes_os(&name)),
-                            path::join(&files.dir, &entry.name),
-                            &server,
-                            entry.size,
+                        Ok(Some(name)) => specs.push(self.with_filters(
+                            Side::Remote,
+                            self.spec(
+                                Direction::Download,
+                                entry.is_dir(),
+                                PathBuf::from(bytes_os(&to_dir)).join(bytes_os(&name)),
+                                path::join(&files.dir, &entry.name),
+                                &server,
+                                entry.size,
+                            ),
                         )),
                         Ok(None) => {
                             self.model.op_error = Some(format!(
@@ -401,13 +409,16 @@ impl SkiffApp {
                 continue;
             };
             match crate::local::remote_name(name, server.charset) {
-                Ok(remote_name) => specs.push(self.spec(
-                    Direction::Upload,
-                    file.is_dir,
-                    file.path.clone(),
-                    path::join(&to_dir, &remote_name),
-                    &server,
-                    file.size,
+                Ok(remote_name) => specs.push(self.with_filters(
+                    Side::Local,
+                    self.spec(
+                        Direction::Upload,
+                        file.is_dir,
+                        file.path.clone(),
+                        path::join(&to_dir, &remote_name),
+                        &server,
+                        file.size,
+                    ),
                 )),
                 Err(err) => self.model.op_error = Some(err.to_string()),
             }

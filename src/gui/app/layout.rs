@@ -121,6 +121,7 @@ impl SkiffApp {
         }
         self.keys(&ctx, &mut actions);
         self.windows_ui(&ctx);
+        self.filters_ui(&ctx);
         self.diagnose_ui(&ctx);
         self.synchronize_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
@@ -219,6 +220,19 @@ impl SkiffApp {
                     .clicked()
                 {
                     actions.push(UiAction::SetSyncBrowsing(synced));
+                }
+                ui.separator();
+                if ui.button("Filename filters…").clicked() {
+                    actions.push(UiAction::OpenFilters);
+                    ui.close();
+                }
+                let mut filters_on = self.filters_on();
+                if ui
+                    .checkbox(&mut filters_on, "Filename filters on")
+                    .on_hover_text("Toggle filename filters: all off, or on again as ticked")
+                    .clicked()
+                {
+                    actions.push(UiAction::SetFiltersOn(filters_on));
                 }
                 ui.separator();
                 let mut stamps = self.cfg.settings.log_timestamps;
@@ -406,6 +420,18 @@ impl SkiffApp {
                          other side's folder (View > Directory comparison)",
                     );
             });
+            ui.separator();
+            let mut filters_on = self.filters_on();
+            if ui
+                .toggle_value(&mut filters_on, "Filters")
+                .on_hover_text(
+                    "Toggle filename filters: all off, or on again as ticked \
+                     (View > Filename filters…)",
+                )
+                .clicked()
+            {
+                actions.push(UiAction::SetFiltersOn(filters_on));
+            }
         });
     }
 
@@ -523,6 +549,11 @@ impl SkiffApp {
                 (selected, shown) => format!("{selected} of {shown} selected"),
             };
             ui.weak(summary);
+            let hidden = files.hidden_by_filters();
+            if hidden > 0 {
+                ui.weak(format!("{hidden} hidden by filters"))
+                    .on_hover_text("View > Filename filters… says which rules hide them");
+            }
         });
         if let Some(err) = &files.error {
             ui.colored_label(ui.visuals().error_fg_color, visible(err));
@@ -550,10 +581,12 @@ impl SkiffApp {
         }
         let files = &mut pane.files;
         if files.is_empty() && !files.loading && files.error.is_none() {
-            ui.weak(if files.filter().is_empty() {
-                "This folder is empty."
-            } else {
+            ui.weak(if !files.filter().is_empty() {
                 "No names match the filter."
+            } else if files.hidden_by_filters() > 0 {
+                "Every entry is hidden by filename filters."
+            } else {
+                "This folder is empty."
             });
         }
         let cx = TableContext {
@@ -627,6 +660,7 @@ impl SkiffApp {
             || self.dialog.is_some()
             || self.cfg.manager.is_some()
             || self.cfg.settings_window.is_some()
+            || self.filters_window.is_some()
             || self.diagnose.is_some()
         {
             return;

@@ -16,10 +16,12 @@
 //! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
 //! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
 //! | `synchronize.rs` | Transfer > Synchronize: walking both folders, the plan's preview, running what stays ticked |
+//! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
 
 mod commands;
 mod connect;
 mod diagnose;
+mod filters;
 mod layout;
 mod panes;
 mod sites;
@@ -86,6 +88,8 @@ struct DroppedFile {
 /// password store's and the config files' are in `SitesState`, the diagnosis in its window.
 /// A remote folder and its listing with the keys made (`Jobs::remote_listings`).
 type MadeListing = (Vec<u8>, Listing);
+/// FileZilla's filters.xml, read (or why not).
+type FilezillaFilters = Result<crate::sites::filezilla::filters::ImportedFilters, String>;
 /// A FileZilla file read for File > Import, and what it held.
 type Imported = (PathBuf, crate::sites::filezilla::Imported);
 
@@ -178,6 +182,13 @@ pub struct SkiffApp {
     title: String,
     /// SFTP servers' keyboard-interactive questions, put to the user in a dialog.
     questions: crate::gui::prompter::QuestionsInbox,
+    /// View > Filename filters…, while open.
+    filters_window: Option<crate::gui::filters_window::FiltersWindow>,
+    /// Writes `filters.toml`.
+    filters_writer: crate::gui::config::FileWriter,
+    /// The filters dialog's "Import from FileZilla…": the file picked, then what it held.
+    filters_import_from: Option<Promise<Option<PathBuf>>>,
+    filters_imported: Option<Promise<Result<FilezillaFilters, String>>>,
 }
 
 impl SkiffApp {
@@ -238,7 +249,16 @@ impl SkiffApp {
             report_first_frame: None,
             opener: options.opener,
             styled: false,
+            filters_window: None,
+            filters_writer: Default::default(),
+            filters_import_from: None,
+            filters_imported: None,
         };
+        app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
+        if let Some(problem) = app.model.filters.problem.clone() {
+            app.model
+                .push_error(format!("A filename filter rule is not used: {problem}"));
+        }
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
             app.model.push_error(problem.clone());
@@ -412,6 +432,7 @@ impl SkiffApp {
             }
         }
         self.poll_sites();
+        self.poll_filters();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
@@ -483,6 +504,7 @@ impl eframe::App for SkiffApp {
         self.poll_jobs();
         self.poll_sync();
         self.check_sync_pending();
+        self.model.update_filters();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
