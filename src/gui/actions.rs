@@ -163,4 +163,10 @@ pub enum UiAction {
     ClearLog,
     /// The message log's Save…: asks where, then writes the lines shown.
     SaveLog,
+    /// Bookmarks > Add bookmark… (Ctrl+B): the dialog, prefilled with the folders shown.
+    AddBookmark,
+    /// Bookmarks > Manage bookmarks…
+    ManageBookmarks,
+    /// A bookmark chosen in the Bookmarks menu: open its folders (and its switches).
+    OpenBookmark(Box<crate::sites::bookmark::Bookmark>),
 }

@@ -15,7 +15,9 @@
 //! | `sites.rs` | the Site Manager and Settings windows, saving the config files, the password store |
 //! | `diagnose.rs` | Server > Diagnose connection: starting it, its window, applying its advice |
 //! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
+//! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
 
+mod bookmarks;
 mod commands;
 mod connect;
 mod diagnose;
@@ -172,6 +174,10 @@ pub struct SkiffApp {
     title: String,
     /// SFTP servers' keyboard-interactive questions, put to the user in a dialog.
     questions: crate::gui::prompter::QuestionsInbox,
+    /// Bookmarks > Add bookmark… and Manage bookmarks…, while open.
+    bookmark_windows: bookmarks::BookmarkWindows,
+    /// A bookmark chosen, until its folders are shown.
+    bookmark_pending: Option<bookmarks::PendingBookmark>,
 }
 
 impl SkiffApp {
@@ -216,6 +222,7 @@ impl SkiffApp {
                 config_dir: config.dir.clone(),
                 settings: config.settings.clone(),
                 sites: config.sites.clone(),
+                bookmarks: config.bookmarks.bookmarks.clone(),
                 ..Default::default()
             },
             diagnose: None,
@@ -230,6 +237,8 @@ impl SkiffApp {
             report_first_frame: None,
             opener: options.opener,
             styled: false,
+            bookmark_windows: Default::default(),
+            bookmark_pending: None,
         };
         // Never silent: a file that could not be used is in the log and in a dialog, once.
         for problem in &config.problems {
@@ -398,6 +407,7 @@ impl SkiffApp {
             }
         }
         self.poll_sites();
+        self.poll_bookmark_saves();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
@@ -468,6 +478,7 @@ impl eframe::App for SkiffApp {
         let more = self.drain();
         self.poll_jobs();
         self.check_sync_pending();
+        self.check_bookmark_pending();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
