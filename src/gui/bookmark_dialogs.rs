@@ -307,7 +307,8 @@ impl ManageBookmarks {
                         }
                     });
                 });
-                ui.separator();
+                // (A separator here would take the row's height, which grows with it.)
+                ui.add_space(16.0);
                 ui.vertical(|ui| {
                     let selected = self.selected;
                     match selected.and_then(|(scope, i)| self.list_mut(scope)?.get_mut(i)) {

@@ -336,9 +336,11 @@ impl SkiffApp {
             .clicked()
         {
             actions.push(UiAction::AddBookmark);
+            ui.close();
         }
         if ui.button("Manage bookmarks…").clicked() {
             actions.push(UiAction::ManageBookmarks);
+            ui.close();
         }
         for list in [self.site_bookmarks(), self.global_bookmarks()] {
             if list.is_empty() {
