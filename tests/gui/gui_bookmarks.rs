@@ -142,6 +142,8 @@ fn a_bookmark_added_in_the_dialog_opens_both_folders_with_sync_browsing_after_a_
         settle(&mut h);
         h.get_by_label("Use synchronized browsing").click();
         settle(&mut h);
+        h.get_by_label("Directory comparison").click();
+        settle(&mut h);
         h.get_by_label("Add").click();
         settle(&mut h);
         assert!(!has_label(&h, "Add bookmark"), "the dialog closed");
@@ -156,7 +158,7 @@ fn a_bookmark_added_in_the_dialog_opens_both_folders_with_sync_browsing_after_a_
                 local_dir: Some(site_dir.clone()),
                 remote_dir: Some("/www".into()),
                 sync_browsing: true,
-                directory_comparison: false,
+                directory_comparison: true,
             }]
         );
     }
@@ -166,6 +168,7 @@ fn a_bookmark_added_in_the_dialog_opens_both_folders_with_sync_browsing_after_a_
     connect_with_site(&mut h, &server);
     assert_eq!(h.state().model().remote.files.path, b"/");
     assert!(!h.state().sync_browsing_on());
+    assert!(!h.state_mut().prefs_mut().compare);
     bookmarks_menu(&mut h, "🔖 Web root");
     step_until(&mut h, "both folders of the bookmark, synchronized", |h| {
         let model = h.state().model();
@@ -173,6 +176,7 @@ fn a_bookmark_added_in_the_dialog_opens_both_folders_with_sync_browsing_after_a_
             && model.remote.files.path == b"/www"
             && h.state().sync_browsing_on()
     });
+    assert!(h.state_mut().prefs_mut().compare, "directory comparison on");
     // Synchronized for real: entering css on the server enters the local css too.
     let css = remote_table_row(&h, "🗀 css");
     double_click_at(&mut h, css);
@@ -238,4 +242,34 @@ fn a_bookmark_added_in_the_dialog_opens_both_folders_with_sync_browsing_after_a_
         .map(|b| b.name.as_str())
         .collect();
     assert_eq!(names, ["Site root"]);
+}
+
+#[test]
+fn file_import_takes_filezillas_bookmarks_xml_into_the_bookmarks_menu() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut h = window_with_config(&rt, local.path(), config.path(), None);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/filezilla/bookmarks.xml");
+    h.state_mut().import_sites_from(file);
+    step_until(&mut h, "the import's summary", |h| {
+        has_label(h, "Bookmarks imported")
+    });
+    assert!(has_label(&h, "3 global bookmarks added (Bookmarks menu)."));
+    assert!(has_label(&h, "Everything in the file came in."));
+    h.get_by_label("OK").click();
+    settle(&mut h);
+    let saved = config.path().join("bookmarks.toml");
+    step_until(&mut h, "bookmarks.toml", |_| {
+        std::fs::read_to_string(&saved).is_ok_and(|t| t.contains("사진 백업"))
+    });
+    h.get_by_label("Bookmarks").click();
+    settle(&mut h);
+    for name in ["🔖 사진 백업", "🔖 Downloads", "🔖 Server logs"] {
+        assert!(has_label(&h, name), "{name}");
+    }
+    let first = &h.state().global_bookmarks()[0];
+    assert!(first.sync_browsing && first.directory_comparison);
+    assert_eq!(first.remote_dir.as_deref(), Some("/backup/사진"));
 }
