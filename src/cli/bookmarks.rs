@@ -1,7 +1,10 @@
 //! `skiff bookmarks [--site NAME] [--json]`: the bookmarks the window's Bookmarks menu
-//! offers, global ones (`bookmarks.toml`) and each site's own (`sites.toml`).
+//! offers, global ones (`bookmarks.toml`) and each site's own (`sites.toml`);
+//! `skiff bookmarks --export FILE`: the global ones as FileZilla's `bookmarks.xml`.
 
 use std::path::Path;
+
+use anyhow::Context as _;
 
 use crate::cli::common::{load_sites, stdout_json, stdout_line, warn};
 use crate::cli::sites::columns;
@@ -100,4 +103,24 @@ pub(crate) fn list(site: Option<&str>, json: bool) -> anyhow::Result<()> {
         stdout_line(line.trim_end())?;
     }
     Ok(())
+}
+
+/// Writes the global bookmarks as FileZilla's `bookmarks.xml` (atomically); an existing
+/// FILE only with `overwrite`.
+pub(crate) fn export(file: &Path, overwrite: bool) -> anyhow::Result<()> {
+    if file.exists() && !overwrite {
+        anyhow::bail!(
+            "{} exists; choose another file or add --overwrite",
+            file.display()
+        );
+    }
+    let global = load_global();
+    let xml = crate::sites::filezilla::export_bookmarks(&global.bookmarks);
+    crate::sites::write_atomically(file, xml.as_bytes())
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    stdout_line(&format!(
+        "Exported {} global bookmarks to {}",
+        global.bookmarks.len(),
+        file.display()
+    ))
 }

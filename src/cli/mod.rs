@@ -162,7 +162,8 @@ pub enum CliCommand {
         command: sites::SitesCommand,
     },
     /// List bookmarks (a local and a remote folder by name, as the window's Bookmarks menu):
-    /// the global ones and every site's, or with --site one site's.
+    /// the global ones and every site's, or with --site one site's; or --export the global
+    /// ones for FileZilla (a site's go with `skiff sites export`).
     Bookmarks {
         /// Only this saved site's bookmarks (NAME, or FOLDER/NAME where names repeat).
         #[arg(long, value_name = "NAME")]
@@ -171,6 +172,13 @@ pub enum CliCommand {
         /// directory_comparison}; site is null for a global bookmark.
         #[arg(long)]
         json: bool,
+        /// Instead of listing, write the global bookmarks as FileZilla's bookmarks.xml to
+        /// FILE (FileZilla reads it from its settings folder).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["site", "json"])]
+        export: Option<std::path::PathBuf>,
+        /// With --export: replace FILE if it exists.
+        #[arg(long, requires = "export")]
+        overwrite: bool,
     },
 }
 
@@ -509,7 +517,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 common,
             } => diagnose::run(url.as_deref(), &active, &common).await,
             CliCommand::Sites { command } => sites::run(command),
-            CliCommand::Bookmarks { site, json } => bookmarks::list(site.as_deref(), json),
+            CliCommand::Bookmarks {
+                export: Some(file),
+                overwrite,
+                ..
+            } => bookmarks::export(&file, overwrite),
+            CliCommand::Bookmarks { site, json, .. } => bookmarks::list(site.as_deref(), json),
         }
     });
     match result {

@@ -606,6 +606,24 @@ fn skiff_bookmarks_lists_filezillas_site_and_global_bookmarks() {
         "{}",
         run.stdout
     );
+    // Back out for FileZilla, and read back the same.
+    let out = home.work().join("bookmarks.xml");
+    let run = home.run(&["bookmarks", "--export", out.to_str().unwrap()]);
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("Exported 3 global bookmarks"),
+        "{}",
+        run.stdout
+    );
+    let back = skiff::sites::filezilla::import(&std::fs::read(&out).unwrap()).unwrap();
+    let original = skiff::sites::filezilla::import(&std::fs::read(&global).unwrap()).unwrap();
+    assert_eq!(back.bookmarks, original.bookmarks);
+    let again = home.run(&["bookmarks", "--export", out.to_str().unwrap()]);
+    assert!(
+        !again.ok() && again.stderr.contains("--overwrite"),
+        "{}",
+        again.stderr
+    );
     let run = home.run(&["bookmarks", "--site", "nowhere"]);
     assert!(!run.ok(), "{}", run.stdout);
     assert!(
