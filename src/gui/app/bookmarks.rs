@@ -47,7 +47,7 @@ impl SkiffApp {
         self.cfg.sites.get(self.cfg.current_site.as_deref()?)
     }
 
-    /// The global bookmarks, then the connected site's own: what the Bookmarks menu lists.
+    /// The global bookmarks (`bookmarks.toml`), as the Bookmarks menu lists them.
     pub fn global_bookmarks(&self) -> &[Bookmark] {
         &self.cfg.bookmarks
     }
@@ -67,7 +67,8 @@ impl SkiffApp {
         self.bookmark_windows.open()
     }
 
-    fn connected_site_ref(&self) -> Option<ConnectedSite> {
+    /// The connected saved site as the dialogs name it.
+    fn connected_site_named(&self) -> Option<ConnectedSite> {
         self.connected_site().map(|s| ConnectedSite {
             id: s.id.clone(),
             name: s.path(),
@@ -85,7 +86,7 @@ impl SkiffApp {
             }
             None => String::new(),
         };
-        let site = self.connected_site_ref();
+        let site = self.connected_site_named();
         self.bookmark_windows.add = Some(AddBookmark::new(local, remote, site));
     }
 
