@@ -4,6 +4,7 @@
 //! the window's code path too. A contract for scripts: commands are extended, never renamed;
 //! every flag a command accepts has an effect there (clap refuses the others).
 
+mod bookmarks;
 mod common;
 mod diagnose;
 mod engine;
@@ -159,6 +160,25 @@ pub enum CliCommand {
     Sites {
         #[command(subcommand)]
         command: sites::SitesCommand,
+    },
+    /// List bookmarks (a local and a remote folder by name, as the window's Bookmarks menu):
+    /// the global ones and every site's, or with --site one site's; or --export the global
+    /// ones for FileZilla (a site's go with `skiff sites export`).
+    Bookmarks {
+        /// Only this saved site's bookmarks (NAME, or FOLDER/NAME where names repeat).
+        #[arg(long, value_name = "NAME")]
+        site: Option<String>,
+        /// Print one JSON array of {site, name, local_dir, remote_dir, sync_browsing,
+        /// directory_comparison}; site is null for a global bookmark.
+        #[arg(long)]
+        json: bool,
+        /// Instead of listing, write the global bookmarks as FileZilla's bookmarks.xml to
+        /// FILE (FileZilla reads it from its settings folder).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["site", "json"])]
+        export: Option<std::path::PathBuf>,
+        /// With --export: replace FILE if it exists.
+        #[arg(long, requires = "export")]
+        overwrite: bool,
     },
 }
 
@@ -501,6 +521,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 common,
             } => diagnose::run(url.as_deref(), &active, &common).await,
             CliCommand::Sites { command } => sites::run(command),
+            CliCommand::Bookmarks {
+                export: Some(file),
+                overwrite,
+                ..
+            } => bookmarks::export(&file, overwrite),
+            CliCommand::Bookmarks { site, json, .. } => bookmarks::list(site.as_deref(), json),
         }
     });
     match result {

@@ -18,6 +18,7 @@ use crate::cli::common::{
 use crate::net::{DataMode, PortRange};
 use crate::proto::charset::Charset;
 use crate::secret::Secret;
+use crate::sites::bookmark::{self, GlobalBookmarks};
 use crate::sites::config_file::ConfigProblem;
 use crate::sites::credentials::{PasswordStore, StoreKind};
 use crate::sites::filezilla;
@@ -51,8 +52,9 @@ pub enum SitesCommand {
         #[arg(long)]
         forget: bool,
     },
-    /// Import FileZilla's sitemanager.xml (FileZilla 3.x): folders, sites, settings; its
-    /// passwords go to the password store. Sites whose names are taken get "name (2)".
+    /// Import FileZilla's sitemanager.xml (FileZilla 3.x): folders, sites with their
+    /// bookmarks, settings; its passwords go to the password store. Sites whose names are
+    /// taken get "name (2)". FileZilla's bookmarks.xml adds to the global bookmarks.
     ImportFilezilla {
         file: PathBuf,
         #[command(flatten)]
@@ -357,7 +359,7 @@ fn list(json: bool) -> anyhow::Result<()> {
 
 /// Terminal columns `text` takes: East Asian wide characters (Hangul, CJK, kana, full-width
 /// forms, emoji) take two.
-fn columns(text: &str) -> usize {
+pub(crate) fn columns(text: &str) -> usize {
     text.chars()
         .map(|c| match u32::from(c) {
             0x1100..=0x115F
@@ -594,7 +596,26 @@ fn import(file: &Path, store_args: &StoreArgs) -> anyhow::Result<()> {
         imported.sites,
         &imported.folders,
     ));
-    list.save(&sites_path()?)?;
+    let global = imported.bookmarks.len();
+    if global > 0 {
+        // FileZilla's bookmarks.xml: its bookmarks join the global ones.
+        let path =
+            GlobalBookmarks::default_path().context("no configuration folder (is HOME set?)")?;
+        let loaded = GlobalBookmarks::load(&path);
+        if let Some(problem) = &loaded.problem {
+            refuse_change(problem)?;
+        }
+        let mut bookmarks = loaded.value;
+        warnings.extend(bookmark::merge(
+            &mut bookmarks.bookmarks,
+            imported.bookmarks,
+            "the global bookmarks",
+        ));
+        bookmarks.save(&path)?;
+    }
+    if count > 0 || global == 0 {
+        list.save(&sites_path()?)?;
+    }
     let mut saved = 0;
     if let Some(store) = store.as_mut() {
         for (id, password) in &imported.passwords {
@@ -618,8 +639,12 @@ fn import(file: &Path, store_args: &StoreArgs) -> anyhow::Result<()> {
         Some(store) => format!("; {saved} passwords saved in: {}", store.kind()),
         None => String::new(),
     };
+    let global = match global {
+        0 => String::new(),
+        n => format!("; {n} global bookmarks"),
+    };
     stdout_line(&format!(
-        "Imported {count} sites in {folders} folders from {}{passwords}; {} warning(s)",
+        "Imported {count} sites in {folders} folders from {}{passwords}{global}; {} warning(s)",
         file.display(),
         warnings.len()
     ))

@@ -169,4 +169,10 @@ pub enum UiAction {
     OpenFilters,
     /// The toolbar's and View's toggle: every filename filter off, or on again.
     SetFiltersOn(bool),
+    /// Bookmarks > Add bookmark… (Ctrl+B): the dialog, prefilled with the folders shown.
+    AddBookmark,
+    /// Bookmarks > Manage bookmarks…
+    ManageBookmarks,
+    /// A bookmark chosen in the Bookmarks menu: open its folders (and its switches).
+    OpenBookmark(Box<crate::sites::bookmark::Bookmark>),
 }

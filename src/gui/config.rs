@@ -1,4 +1,4 @@
-//! The window's config files: `sites.toml` and `settings.toml` in one config folder
+//! The window's config files: `sites.toml`, `settings.toml` and `bookmarks.toml` in one config folder
 //! (injectable, so tests never touch the user's), read once at startup and written on the
 //! blocking pool (each save a promise the window polls for its result line). A damaged or newer file is reported, never silently replaced; settings that
 //! used to live in the window's prefs move into `settings.toml` once.
@@ -10,6 +10,7 @@ use poll_promise::Promise;
 
 use crate::gui::jobs::{self, Wake};
 use crate::gui::prefs::Prefs;
+use crate::sites::bookmark::{BOOKMARKS_FILE, GlobalBookmarks};
 use crate::sites::settings::{Settings, Theme};
 use crate::sites::site::SiteList;
 
@@ -23,6 +24,8 @@ pub struct AppConfig {
     pub dir: Option<PathBuf>,
     pub settings: Settings,
     pub sites: SiteList,
+    /// `bookmarks.toml`: the bookmarks that belong to no site.
+    pub bookmarks: GlobalBookmarks,
     /// Files that could not be used, in words that name the backup kept.
     pub problems: Vec<String>,
     /// `settings.toml` did not exist and the prefs held values for it: save them once.
@@ -41,6 +44,10 @@ impl AppConfig {
         let mut problems = Vec::new();
         let sites = crate::sites::site::SiteList::load(&dir.join(SITES_FILE));
         if let Some(problem) = sites.problem {
+            problems.push(problem.to_string());
+        }
+        let bookmarks = GlobalBookmarks::load(&dir.join(BOOKMARKS_FILE));
+        if let Some(problem) = bookmarks.problem {
             problems.push(problem.to_string());
         }
         let settings_path = dir.join(SETTINGS_FILE);
@@ -63,6 +70,7 @@ impl AppConfig {
             dir: Some(dir),
             settings,
             sites: sites.value,
+            bookmarks: bookmarks.value,
             problems,
             migrated,
             filters: filters.value,

@@ -22,6 +22,7 @@
 //! | `sites_state.rs` | sites, settings, the password store and their windows, as state |
 //! | `site_manager.rs` | the Site Manager window (folders and sites, their tabs) |
 //! | `settings_window.rs` | Edit > Settings |
+//! | `bookmark_dialogs.rs` | Bookmarks > Add bookmark… and Manage bookmarks… |
 //! | `form.rs` | form rows and field parsing the two windows share |
 //! | `diagnose_window.rs` | Server > Diagnose connection's window and what applying does to a site |
 //! | `module_graph.rs` | (test) the modules above import each other without a cycle |
@@ -31,6 +32,7 @@
 
 pub mod actions;
 mod app;
+mod bookmark_dialogs;
 pub mod comparison;
 pub mod config;
 mod diagnose_window;

@@ -58,6 +58,9 @@ pub struct SitesState {
     pub config_dir: Option<PathBuf>,
     pub settings: Settings,
     pub sites: SiteList,
+    /// The global bookmarks (`bookmarks.toml`); a site's own are in its `Site`.
+    pub bookmarks: Vec<crate::sites::bookmark::Bookmark>,
+    pub bookmarks_writer: FileWriter,
     pub sites_writer: FileWriter,
     pub settings_writer: FileWriter,
     pub store: StoreState,

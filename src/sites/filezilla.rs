@@ -9,6 +9,8 @@
 //! Passwords are `<Pass encoding="base64">`, plain text, or `encoding="crypt"` (sealed with
 //! FileZilla's master password, which Skiff cannot open: such sites are imported to ask for the
 //! password). Protocols other than FTP (SFTP, S3, WebDAV, ...) are skipped with a warning.
+//! A site's `<Bookmark>`s come with it; FileZilla's global `bookmarks.xml` (`<FileZilla3>`
+//! holding `<Bookmark>`s) is read by the same `import` (`filezilla/bookmarks.rs`).
 //!
 //! Everything here is a pure function over bytes and values; the file is read into a small
 //! element tree with an explicit stack, so no file, however deep, can exhaust the call stack,
@@ -22,6 +24,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::secret::Secret;
+use crate::sites::bookmark::Bookmark;
 use crate::sites::site::{
     CharsetChoice, LogonType, Protocol, Site, SiteDataMode, SiteList, clean_name,
 };
@@ -55,6 +58,8 @@ pub struct Imported {
     pub folders: Vec<String>,
     /// Passwords read from the file, by site id: for the password store, never for a file.
     pub passwords: Vec<(String, Secret)>,
+    /// Global bookmarks (FileZilla's `bookmarks.xml`); a site's own are in the site.
+    pub bookmarks: Vec<Bookmark>,
     /// One sentence per thing not imported as it was (skipped sites, unreadable passwords).
     pub warnings: Vec<String>,
 }
@@ -77,7 +82,8 @@ pub enum FilezillaError {
 
 // ---- Reading ---------------------------------------------------------------------------------
 
-/// Reads a FileZilla 3.x `sitemanager.xml` (or an exported file with `<Servers>`).
+/// Reads a FileZilla 3.x `sitemanager.xml` (or an exported file with `<Servers>`), or its
+/// global `bookmarks.xml`.
 pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
     if xml.len() > MAX_FILE_BYTES {
         return Err(FilezillaError::TooLarge {
@@ -92,6 +98,7 @@ pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
     for servers in root.children_named("Servers") {
         read_folder_tree(servers, &mut out);
     }
+    out.bookmarks = bookmarks::read_bookmarks(&root, "the global bookmarks", &mut out.warnings);
     Ok(out)
 }
 
@@ -273,12 +280,7 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
         }
     }
     site.synchronized_browsing = el.child_text("SyncBrowsing").trim() == "1";
-    let bookmarks = el.children_named("Bookmark").count();
-    if bookmarks > 0 {
-        out.warnings.push(format!(
-            "{shown}: {bookmarks} bookmark(s) not imported (Skiff has no bookmarks yet)"
-        ));
-    }
+    site.bookmarks = bookmarks::read_bookmarks(el, &format!("site {shown}"), &mut out.warnings);
     read_skiff_parameters(el, &shown, &mut site, out);
     out.sites.push(site);
 }
@@ -696,6 +698,9 @@ fn write_server(
             .ok();
         }
     }
+    for bookmark in &site.bookmarks {
+        bookmarks::write_bookmark(out, bookmark, depth + 1);
+    }
     writeln!(out, "{outer}</Server>").ok();
 }
 
@@ -965,6 +970,9 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     }
     Some(out)
 }
+
+mod bookmarks;
+pub use bookmarks::export_bookmarks;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
-//! What Skiff keeps on disk between runs: saved sites, global settings, trusted
+//! What Skiff keeps on disk between runs: saved sites, bookmarks, global settings, trusted
 //! certificates, and (never in plaintext) passwords.
 
+pub mod bookmark;
 pub mod config_file;
 pub mod credentials;
 pub mod filezilla;

@@ -12,6 +12,7 @@ use crate::net::tls::TlsMode;
 use crate::net::{Credentials, DataMode, PortRange};
 use crate::proto::charset::{Charset, CharsetError};
 use crate::secret::Secret;
+use crate::sites::bookmark::Bookmark;
 use crate::url::Scheme;
 
 /// FileZilla's four FTP protocol choices.
@@ -245,6 +246,9 @@ pub struct Site {
     /// Start with synchronized browsing between the default local and remote folders
     /// (FileZilla's "Use synchronized browsing").
     pub synchronized_browsing: bool,
+    /// This site's own bookmarks (Bookmarks menu, while connected to it); names unique.
+    #[serde(rename = "bookmark", skip_serializing_if = "Vec::is_empty")]
+    pub bookmarks: Vec<Bookmark>,
 }
 
 impl Default for Site {
@@ -275,6 +279,7 @@ impl Default for Site {
             list_hidden: false,
             preserve_timestamps: None,
             synchronized_browsing: false,
+            bookmarks: Vec::new(),
         }
     }
 }

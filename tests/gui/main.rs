@@ -12,6 +12,7 @@ mod common;
 mod gui_common;
 
 mod gui_app;
+mod gui_bookmarks;
 mod gui_compare;
 mod gui_diagnose;
 mod gui_filters;

@@ -559,3 +559,76 @@ fn an_unreachable_keyring_is_a_clear_error_naming_the_alternatives() {
         .assert_fails_with("--password-store master-password");
     assert_eq!(home.site_paths(), ["anon"], "the import changed nothing");
 }
+
+#[test]
+fn skiff_bookmarks_lists_filezillas_site_and_global_bookmarks() {
+    let home = Home::new();
+    home.import_filezilla().assert_ok();
+    let global = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/filezilla/bookmarks.xml");
+    let run = home.run(&["sites", "import-filezilla", global.to_str().unwrap()]);
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("3 global bookmarks; 0 warning(s)"),
+        "{}",
+        run.stdout
+    );
+    assert!(home.config().join("skiff/bookmarks.toml").is_file());
+
+    let run = home.run(&["bookmarks", "--json"]);
+    run.assert_ok();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let owned: Vec<(Option<&str>, &str)> = rows
+        .iter()
+        .map(|r| (r["site"].as_str(), r["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        owned,
+        [
+            (None, "Downloads"),
+            (None, "Server logs"),
+            (None, "사진 백업"),
+            (Some("한국 서버/자료실"), "Logs"),
+            (Some("한국 서버/자료실"), "보고서"),
+        ]
+    );
+    let report = &rows[4];
+    assert_eq!(report["remote_dir"], "/pub/자료/보고서");
+    assert_eq!(report["sync_browsing"], true);
+    assert_eq!(report["directory_comparison"], true);
+
+    let run = home.run(&["bookmarks", "--site", "자료실"]);
+    run.assert_ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[1].starts_with("한국 서버/자료실  보고서")
+            && lines[1].ends_with("synchronized browsing, directory comparison"),
+        "{}",
+        run.stdout
+    );
+    // Back out for FileZilla, and read back the same.
+    let out = home.work().join("bookmarks.xml");
+    let run = home.run(&["bookmarks", "--export", out.to_str().unwrap()]);
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("Exported 3 global bookmarks"),
+        "{}",
+        run.stdout
+    );
+    let back = skiff::sites::filezilla::import(&std::fs::read(&out).unwrap()).unwrap();
+    let original = skiff::sites::filezilla::import(&std::fs::read(&global).unwrap()).unwrap();
+    assert_eq!(back.bookmarks, original.bookmarks);
+    let again = home.run(&["bookmarks", "--export", out.to_str().unwrap()]);
+    assert!(
+        !again.ok() && again.stderr.contains("--overwrite"),
+        "{}",
+        again.stderr
+    );
+    let run = home.run(&["bookmarks", "--site", "nowhere"]);
+    assert!(!run.ok(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("no site named \"nowhere\""),
+        "{}",
+        run.stderr
+    );
+}

@@ -225,6 +225,9 @@ impl SkiffApp {
                 self.log_view.clear_selection();
             }
             UiAction::SaveLog => self.ask_where_to_save_log(),
+            UiAction::AddBookmark => self.ask_new_bookmark(),
+            UiAction::ManageBookmarks => self.manage_bookmarks(),
+            UiAction::OpenBookmark(bookmark) => self.open_bookmark(*bookmark),
             UiAction::About => self.dialog = Some(Dialog::About),
             UiAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
             UiAction::ConnectRecent { entry, password } => self.quickconnect_to(entry, password),

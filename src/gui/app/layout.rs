@@ -122,6 +122,7 @@ impl SkiffApp {
         self.keys(&ctx, &mut actions);
         self.windows_ui(&ctx);
         self.filters_ui(&ctx);
+        self.bookmarks_ui(&ctx);
         self.diagnose_ui(&ctx);
         self.synchronize_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
@@ -161,7 +162,7 @@ impl SkiffApp {
                 let manager_closed = self.cfg.manager.is_none();
                 if ui
                     .add_enabled(manager_closed, egui::Button::new("Import…"))
-                    .on_hover_text("Sites from FileZilla's sitemanager.xml (or an export)")
+                    .on_hover_text("Sites from FileZilla's sitemanager.xml (or an export), or its bookmarks.xml")
                     .on_disabled_hover_text("Close the Site Manager first")
                     .clicked()
                 {
@@ -337,6 +338,7 @@ impl SkiffApp {
                     actions.push(UiAction::Diagnose);
                 }
             });
+            ui.menu_button("Bookmarks", |ui| self.bookmarks_menu_ui(ui, actions));
             ui.menu_button("Help", |ui| {
                 if ui.button("Keyboard shortcuts").clicked() {
                     actions.push(UiAction::Shortcuts);
@@ -350,6 +352,38 @@ impl SkiffApp {
                 }
             });
         });
+    }
+
+    /// Bookmarks: add and manage, then the connected site's own, then the global ones,
+    /// as FileZilla's menu.
+    fn bookmarks_menu_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        if ui
+            .add(egui::Button::new("Add bookmark…").shortcut_text("Ctrl+B"))
+            .clicked()
+        {
+            actions.push(UiAction::AddBookmark);
+            ui.close();
+        }
+        if ui.button("Manage bookmarks…").clicked() {
+            actions.push(UiAction::ManageBookmarks);
+            ui.close();
+        }
+        for list in [self.site_bookmarks(), self.global_bookmarks()] {
+            if list.is_empty() {
+                continue;
+            }
+            ui.separator();
+            for bookmark in list {
+                if ui
+                    .button(format!("🔖 {}", bookmark.name))
+                    .on_hover_text(bookmark_places(bookmark))
+                    .clicked()
+                {
+                    actions.push(UiAction::OpenBookmark(Box::new(bookmark.clone())));
+                    ui.close();
+                }
+            }
+        }
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
@@ -662,11 +696,16 @@ impl SkiffApp {
             || self.cfg.settings_window.is_some()
             || self.filters_window.is_some()
             || self.diagnose.is_some()
+            || self.bookmark_dialog_open()
         {
             return;
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {
             actions.push(UiAction::OpenSiteManager);
+            return;
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::B)) {
+            actions.push(UiAction::AddBookmark);
             return;
         }
         let side = self.active;
@@ -789,6 +828,20 @@ impl SkiffApp {
             }
         }
     }
+}
+
+/// A bookmark's folders, for its menu item's hover text.
+fn bookmark_places(bookmark: &crate::sites::bookmark::Bookmark) -> String {
+    let local = bookmark
+        .local_dir
+        .as_ref()
+        .map(|d| format!("Local: {}", d.display()));
+    let remote = bookmark.remote_dir.as_ref().map(|d| format!("Remote: {d}"));
+    local
+        .into_iter()
+        .chain(remote)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The remote pane before any connection (and on first run): the two ways in.

@@ -17,7 +17,9 @@
 //! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
 //! | `synchronize.rs` | Transfer > Synchronize: walking both folders, the plan's preview, running what stays ticked |
 //! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
+//! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
 
+mod bookmarks;
 mod commands;
 mod connect;
 mod diagnose;
@@ -189,6 +191,10 @@ pub struct SkiffApp {
     /// The filters dialog's "Import from FileZilla…": the file picked, then what it held.
     filters_import_from: Option<Promise<Option<PathBuf>>>,
     filters_imported: Option<Promise<Result<FilezillaFilters, String>>>,
+    /// Bookmarks > Add bookmark… and Manage bookmarks…, while open.
+    bookmark_windows: bookmarks::BookmarkWindows,
+    /// A bookmark chosen, until its folders are shown.
+    bookmark_pending: Option<bookmarks::PendingBookmark>,
 }
 
 impl SkiffApp {
@@ -233,6 +239,7 @@ impl SkiffApp {
                 config_dir: config.dir.clone(),
                 settings: config.settings.clone(),
                 sites: config.sites.clone(),
+                bookmarks: config.bookmarks.bookmarks.clone(),
                 ..Default::default()
             },
             diagnose: None,
@@ -253,6 +260,8 @@ impl SkiffApp {
             filters_writer: Default::default(),
             filters_import_from: None,
             filters_imported: None,
+            bookmark_windows: Default::default(),
+            bookmark_pending: None,
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -433,6 +442,7 @@ impl SkiffApp {
         }
         self.poll_sites();
         self.poll_filters();
+        self.poll_bookmark_saves();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
@@ -505,6 +515,7 @@ impl eframe::App for SkiffApp {
         self.poll_sync();
         self.check_sync_pending();
         self.model.update_filters();
+        self.check_bookmark_pending();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();

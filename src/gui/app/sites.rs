@@ -110,6 +110,14 @@ impl SkiffApp {
                 if close {
                     self.cfg.manager = None;
                 }
+                let mut sites = sites;
+                // The manager edits a copy made when it opened; bookmarks added since are
+                // the current list's.
+                for site in &mut sites.sites {
+                    if let Some(current) = self.cfg.sites.get(&site.id) {
+                        site.bookmarks = current.bookmarks.clone();
+                    }
+                }
                 self.cfg.sites = sites;
                 self.save_sites();
                 if !passwords.is_empty() {
@@ -140,8 +148,8 @@ impl SkiffApp {
     /// File > Import…: the native dialog, then `import_sites_from` the file picked.
     pub(super) fn ask_which_file_to_import(&mut self) {
         let picked = rfd::AsyncFileDialog::new()
-            .set_title("Import FileZilla's sitemanager.xml")
-            .add_filter("FileZilla Site Manager", &["xml"])
+            .set_title("Import FileZilla's sitemanager.xml or bookmarks.xml")
+            .add_filter("FileZilla Site Manager or bookmarks", &["xml"])
             .pick_file();
         self.jobs.import_from = Some(jobs::spawn_async(&self.wake, async move {
             picked.await.map(|file| file.path().to_path_buf())
@@ -178,6 +186,8 @@ impl SkiffApp {
         }
         let count = imported.sites.len();
         let folders = imported.folders.len();
+        let site_bookmarks: usize = imported.sites.iter().map(|s| s.bookmarks.len()).sum();
+        let global_bookmarks = imported.bookmarks.len();
         let mut not_imported = imported.warnings;
         not_imported.extend(crate::sites::filezilla::merge_into(
             &mut self.cfg.sites,
@@ -185,6 +195,15 @@ impl SkiffApp {
             &imported.folders,
         ));
         self.save_sites();
+        if global_bookmarks > 0 {
+            // FileZilla's bookmarks.xml: its bookmarks join the global ones.
+            not_imported.extend(crate::sites::bookmark::merge(
+                &mut self.cfg.bookmarks,
+                imported.bookmarks,
+                "the global bookmarks",
+            ));
+            self.save_global_bookmarks();
+        }
         let passwords = imported.passwords.len();
         let store = self.cfg.settings.password_store;
         if passwords > 0 && store != StoreKind::DontSave {
@@ -198,6 +217,18 @@ impl SkiffApp {
             if folders == 1 { "" } else { "s" },
             path.display()
         );
+        if site_bookmarks > 0 {
+            text.push_str(&format!(
+                "\n{site_bookmarks} bookmark{} came with the sites.",
+                if site_bookmarks == 1 { "" } else { "s" }
+            ));
+        }
+        if global_bookmarks > 0 {
+            text.push_str(&format!(
+                "\n{global_bookmarks} global bookmark{} added (Bookmarks menu).",
+                if global_bookmarks == 1 { "" } else { "s" }
+            ));
+        }
         let plural = if passwords == 1 { "" } else { "s" };
         match store {
             _ if passwords == 0 => {}
@@ -221,7 +252,11 @@ impl SkiffApp {
             self.model.push_status(format!("Import: {line}"));
         }
         let notice = Dialog::Notice {
-            title: "Sites imported".into(),
+            title: if count == 0 && global_bookmarks > 0 {
+                "Bookmarks imported".into()
+            } else {
+                "Sites imported".into()
+            },
             text,
         };
         // The password store may be asking for its master password first.

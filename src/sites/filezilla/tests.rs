@@ -2,6 +2,7 @@
 //! (`tests/data/filezilla/`).
 
 use super::*;
+use crate::sites::bookmark::Bookmark;
 
 fn data(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -167,7 +168,16 @@ fn an_older_file_with_text_names_crypt_passwords_and_bookmarks() {
 
     let warnings = imported.warnings.join("\n");
     assert!(warnings.contains("master password"), "{warnings}");
-    assert!(warnings.contains("1 bookmark(s)"), "{warnings}");
+    assert!(!warnings.contains("bookmark"), "{warnings}");
+    // Its bookmark comes with it, the DOS path as the server writes it.
+    assert_eq!(
+        locked.bookmarks,
+        [Bookmark {
+            name: "logs".into(),
+            remote_dir: Some(r"D:\logs".into()),
+            ..Bookmark::default()
+        }]
+    );
     assert!(
         warnings.contains("\"Buckets\" uses S3, not FTP or SFTP: skipped"),
         "{warnings}"
@@ -199,6 +209,21 @@ fn full_site(name: &str, folder: &str) -> Site {
         max_connections: Some(3),
         charset: CharsetChoice::Custom("cp949".into()),
         synchronized_browsing: true,
+        bookmarks: vec![
+            Bookmark {
+                name: "보고서 & <co>".into(),
+                local_dir: Some(PathBuf::from("/home/kim/사진/보고서")),
+                remote_dir: Some("/pub/자료/보고서".into()),
+                sync_browsing: true,
+                directory_comparison: true,
+            },
+            Bookmark {
+                name: "only remote".into(),
+                remote_dir: Some("/var/log".into()),
+                directory_comparison: true,
+                ..Bookmark::default()
+            },
+        ],
         ..Site::default()
     }
 }
@@ -486,4 +511,129 @@ fn escaping_keeps_text_exact_and_drops_what_xml_cannot_carry() {
         "a&amp;b&lt;c&gt;&quot;d&quot;&#13;\n"
     );
     assert_eq!(escape("bell\u{7}"), "bell\u{FFFD}");
+}
+
+#[test]
+fn a_sites_bookmarks_come_with_it_with_their_flags_and_korean_names() {
+    let imported = import(&data("sitemanager-3.66.xml")).unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    assert!(imported.bookmarks.is_empty(), "no global bookmarks here");
+    let korean = by_path(&imported, "한국 서버/자료실");
+    assert_eq!(
+        korean.bookmarks,
+        [
+            Bookmark {
+                name: "보고서".into(),
+                local_dir: Some(PathBuf::from("/home/kim/자료/보고서")),
+                remote_dir: Some("/pub/자료/보고서".into()),
+                sync_browsing: true,
+                directory_comparison: true,
+            },
+            Bookmark {
+                name: "Logs".into(),
+                remote_dir: Some("/var/log".into()),
+                ..Bookmark::default()
+            },
+        ]
+    );
+    assert!(by_path(&imported, "Work/web").bookmarks.is_empty());
+}
+
+#[test]
+fn filezillas_global_bookmarks_xml_imports_as_global_bookmarks() {
+    let imported = import(&data("bookmarks.xml")).unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    assert!(imported.sites.is_empty() && imported.folders.is_empty());
+    assert_eq!(
+        imported.bookmarks,
+        [
+            Bookmark {
+                name: "사진 백업".into(),
+                local_dir: Some(PathBuf::from(r"C:\Users\bob\사진")),
+                remote_dir: Some("/backup/사진".into()),
+                sync_browsing: true,
+                directory_comparison: true,
+            },
+            Bookmark {
+                name: "Downloads".into(),
+                local_dir: Some(PathBuf::from(r"C:\Users\bob\Downloads")),
+                ..Bookmark::default()
+            },
+            Bookmark {
+                name: "Server logs".into(),
+                remote_dir: Some("/var/log".into()),
+                directory_comparison: true,
+                ..Bookmark::default()
+            },
+        ]
+    );
+}
+
+#[test]
+fn bookmarks_filezilla_would_drop_are_dropped_with_a_warning() {
+    let xml = "<FileZilla3>\
+        <Bookmark><LocalDir>/tmp</LocalDir></Bookmark>\
+        <Bookmark><Name>empty</Name></Bookmark>\
+        <Bookmark><Name>bad path</Name><RemoteDir>2 0 3 VMS</RemoteDir></Bookmark>\
+        <Bookmark><Name>one side</Name><LocalDir>/srv</LocalDir><SyncBrowsing>1</SyncBrowsing></Bookmark>\
+        <Bookmark><Name>one side</Name><LocalDir>/opt</LocalDir></Bookmark>\
+        </FileZilla3>";
+    let imported = import(xml.as_bytes()).unwrap();
+    let names: Vec<&str> = imported.bookmarks.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["one side", "one side (2)"]);
+    assert!(
+        !imported.bookmarks[0].sync_browsing,
+        "synchronized browsing needs both folders"
+    );
+    let warnings = imported.warnings.join("\n");
+    assert_eq!(imported.warnings.len(), 5, "{warnings}");
+    for needle in [
+        "has no name",
+        "\"empty\" has no folder",
+        "\"2 0 3 VMS\"",
+        "exists already",
+    ] {
+        assert!(warnings.contains(needle), "{needle:?} in {warnings}");
+    }
+}
+
+#[test]
+fn exported_bookmarks_read_back_the_same_both_kinds() {
+    let global = vec![
+        Bookmark {
+            name: "사진 & <백업>".into(),
+            local_dir: Some(PathBuf::from("/home/kim/사진")),
+            remote_dir: Some("/backup/사진/📁".into()),
+            sync_browsing: true,
+            directory_comparison: true,
+        },
+        Bookmark {
+            name: "dos".into(),
+            remote_dir: Some(r"C:\data\in".into()),
+            ..Bookmark::default()
+        },
+    ];
+    let xml = export_bookmarks(&global);
+    assert_eq!(
+        xml.lines().nth(3).map(str::trim),
+        Some("<Name>사진 &amp; &lt;백업&gt;</Name>")
+    );
+    assert!(
+        xml.contains("<RemoteDir>1 0 6 backup 2 사진 1 📁</RemoteDir>"),
+        "{xml}"
+    );
+    assert!(
+        !export_bookmarks(&global[1..]).contains("SyncBrowsing"),
+        "off is left out"
+    );
+    let back = import(xml.as_bytes()).unwrap();
+    assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+    assert_eq!(back.bookmarks, global);
+
+    let list = SiteList {
+        folders: vec![],
+        sites: vec![full_site("회사", "Work")],
+    };
+    let again = import(export(&list, None).as_bytes()).unwrap();
+    assert_eq!(again.sites[0].bookmarks, list.sites[0].bookmarks);
 }
