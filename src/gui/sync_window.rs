@@ -79,6 +79,9 @@ pub struct SyncWindow {
     pub charset: Charset,
     /// The server, as the window names it.
     pub server: String,
+    /// Whether filename filters apply to a sync from the local side, and from the server's
+    /// (View > Filename filters: ticked rules, "Apply to transfers, comparison and sync").
+    pub filtered: [bool; 2],
     /// The checksum the server computes, if any (the checksum criterion needs one).
     pub checksum: Option<crate::proto::hash::Algorithm>,
     /// The local folder picked with Browse…, once the native dialog closes.
@@ -123,6 +126,7 @@ impl SyncWindow {
             server,
             picked: None,
             checksum: None,
+            filtered: [false; 2],
         }
     }
 
@@ -141,7 +145,13 @@ impl SyncWindow {
                     self.form.local = folder.display().to_string();
                 }
                 outcome = match &mut self.stage {
-                    Stage::Setup => setup_ui(ui, &mut self.form, &self.server, self.checksum),
+                    Stage::Setup => setup_ui(
+                        ui,
+                        &mut self.form,
+                        &self.server,
+                        self.checksum,
+                        self.filtered,
+                    ),
                     Stage::Planning(what) => busy_ui(ui, what),
                     Stage::Preview { plan, selection } => {
                         preview_ui(ui, &self.form, plan, selection, self.charset)
@@ -162,6 +172,7 @@ fn setup_ui(
     form: &mut SyncForm,
     server: &str,
     checksum: Option<crate::proto::hash::Algorithm>,
+    filtered: [bool; 2],
 ) -> Outcome {
     ui.label(format!(
         "Make one folder's contents the other's (a one-way mirror) with {server}. Nothing is \
@@ -231,6 +242,19 @@ fn setup_ui(
                 });
                 ui.end_row();
             }
+            ui.label("Filters:");
+            let source_filtered = match form.direction {
+                Direction::Upload => filtered[0],
+                Direction::Download => filtered[1],
+            };
+            match source_filtered {
+                true => ui.label(
+                    "The source pane's filename filters apply: what they hide is neither \
+                     copied nor deleted",
+                ),
+                false => ui.weak("None (View > Filename filters…)"),
+            };
+            ui.end_row();
             ui.label("");
             ui.checkbox(
                 &mut form.only_newer,

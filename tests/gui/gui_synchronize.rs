@@ -3,7 +3,8 @@
 //! preview and its turn is left alone and counted as such; deletions are only those listed;
 //! a second comparison finds the copies identical. Both directions: a download over LIST
 //! (vsftpd) and an upload over MLSD (pure-ftpd), which creates the server's folders before
-//! anything goes into them. And the checksum criterion over proftpd with mod_digest.
+//! anything goes into them. And the checksum criterion over proftpd with mod_digest, and the
+//! source pane's filename filters, which keep what they hide out of both sides of the plan.
 
 use std::path::Path;
 
@@ -309,4 +310,54 @@ fn log_text(h: &Harness<'_, SkiffApp>) -> String {
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[test]
+fn the_source_panes_filters_keep_what_they_hide_out_of_the_copies_and_the_deletions() {
+    use skiff::folder_sync::rules::{RULES_FILE, RuleBook};
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("www/page.html", b"<p>");
+    server.write_file("www/page.html~", b"backup");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("notes.swp"), b"my editor's swap").unwrap();
+    std::fs::write(local.path().join("gone.txt"), b"only here").unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let book = RuleBook {
+        apply_to_transfers: true,
+        remote: vec!["Editor temporary files".into()],
+        ..RuleBook::default()
+    };
+    skiff::gui::filters::save_book(&book, &config.path().join(RULES_FILE)).unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    connect_at(&mut harness, &server, "www");
+    open_synchronize(&mut harness);
+    assert!(has_label(
+        &harness,
+        "The source pane's filename filters apply"
+    ));
+    harness
+        .get_by_label("Delete what is only in the target (each deletion is listed in the plan)")
+        .click();
+    settle(&mut harness);
+    harness
+        .get_by_label("Move deleted local files to the trash")
+        .click();
+    settle(&mut harness);
+    let plan = compare(&mut harness);
+    assert_eq!(
+        plan,
+        [
+            (What::Delete, "gone.txt".to_owned()),
+            (What::Copy, "page.html".to_owned()),
+        ],
+        "neither the server's backup nor the local swap file is in the plan"
+    );
+    harness.get_by_label("Synchronize (2 actions)").click();
+    step_until(&mut harness, "the sync's end", |h| done_text(h).is_some());
+    assert_eq!(read(&local.path().join("page.html")), "<p>");
+    assert!(!local.path().join("page.html~").exists());
+    assert!(!local.path().join("gone.txt").exists());
+    assert_eq!(read(&local.path().join("notes.swp")), "my editor's swap");
 }

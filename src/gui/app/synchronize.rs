@@ -115,6 +115,8 @@ impl SkiffApp {
             .map_or_else(|| "the server".to_owned(), |u| u.host_port());
         let mut window = SyncWindow::new(SyncForm::new(local, remote), charset, shown);
         window.checksum = self.model.capabilities.as_ref().and_then(|c| c.checksum);
+        window.filtered =
+            [Side::Local, Side::Remote].map(|side| self.transfer_filters(side).is_some());
         self.sync_window = Some(window);
     }
 
@@ -198,12 +200,26 @@ impl SkiffApp {
             .as_ref()
             .and_then(|id| self.cfg.sites.get(id))
             .map_or(0, |site| site.timezone_offset_minutes);
+        // The source pane's rules (when they apply to transfers, comparison and sync), on
+        // both walks: what they hide in the source is neither copied nor, hidden in the
+        // target, deleted.
+        let source = match form.direction {
+            Direction::Download => Side::Remote,
+            Direction::Upload => Side::Local,
+        };
+        let filters = self.transfer_filters(source);
+        let tree_filters = filters.clone().map(|filters| {
+            Arc::new(crate::engine::TreeFilters {
+                filters,
+                root: remote_root.clone(),
+            })
+        });
         let setup = SyncSetup {
             direction: form.direction,
             local_root: local_root.clone(),
             remote_root: remote_root.clone(),
             server: Arc::new(syncing),
-            filters: None,
+            filters: tree_filters.clone(),
             time_offset_minutes,
         };
         let walk = self.next_request();
@@ -212,7 +228,7 @@ impl SkiffApp {
             server: Arc::clone(&server),
             op: RemoteOp::Walk {
                 root: remote_root,
-                filters: None,
+                filters: tree_filters,
             },
         });
         let charset = server.charset;
@@ -220,7 +236,7 @@ impl SkiffApp {
             if !local_root.exists() {
                 return Ok(LocalTree::default());
             }
-            local_tree(&local_root, charset, None)
+            local_tree(&local_root, charset, filters.as_ref())
                 .map_err(|e| format!("cannot read {}: {e}", local_root.display()))
         });
         self.model.push_status(format!(
