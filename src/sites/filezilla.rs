@@ -82,9 +82,9 @@ pub enum FilezillaError {
 
 // ---- Reading ---------------------------------------------------------------------------------
 
-/// Reads a FileZilla 3.x `sitemanager.xml` (or an exported file with `<Servers>`), or its
-/// global `bookmarks.xml`.
-pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
+/// The `<FileZilla3>` element of one of FileZilla's files, refused when too large or not
+/// FileZilla's.
+fn filezilla_root(xml: &[u8]) -> Result<Element, FilezillaError> {
     if xml.len() > MAX_FILE_BYTES {
         return Err(FilezillaError::TooLarge {
             limit: MAX_FILE_BYTES,
@@ -94,6 +94,13 @@ pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
     if root.name != "FileZilla3" {
         return Err(FilezillaError::NotFileZilla(root.name));
     }
+    Ok(root)
+}
+
+/// Reads a FileZilla 3.x `sitemanager.xml` (or an exported file with `<Servers>`), or its
+/// global `bookmarks.xml`.
+pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
+    let root = filezilla_root(xml)?;
     let mut out = Imported::default();
     for servers in root.children_named("Servers") {
         read_folder_tree(servers, &mut out);
