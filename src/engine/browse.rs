@@ -53,6 +53,9 @@ pub enum RemoteOp {
     Checksums {
         files: Vec<(Vec<u8>, Option<u64>)>,
     },
+    /// A command line as the user typed it (Server > Enter custom command): its reply,
+    /// whatever its code, is in the log. SFTP has no such commands: `ErrorKind::Unsupported`.
+    Raw(String),
 }
 
 /// Starts the worker for one server: it owns the browsing session and runs requests in
@@ -165,6 +168,7 @@ async fn run(
             done(delete_unchanged(s.as_mut(), path, seen).await)
         }
         RemoteOp::Checksums { files } => checksums(s.as_mut(), files).await.map(Answer::Checksums),
+        RemoteOp::Raw(command) => s.raw(command).await.map(|_reply| Answer::Done),
     };
     if !s.is_usable() {
         let conn = s.log().conn();
