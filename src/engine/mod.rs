@@ -96,6 +96,21 @@ pub enum EngineCommand {
         options: crate::diagnose::DiagnoseOptions,
         reply: oneshot::Sender<Option<Arc<crate::diagnose::Diagnosis>>>,
     },
+    /// The queue's unfinished items (queued, running, failed) as the queue file keeps them,
+    /// without passwords, through `reply`: a face writes them where the user chose
+    /// (`persist::export`), off the engine.
+    ExportQueue {
+        reply: oneshot::Sender<Vec<persist::StoredItem>>,
+    },
+    /// Items read from an exported queue file (`persist::load`), added as queued. Their
+    /// servers get their passwords as a restored queue's do: from a server of the same login
+    /// already in the queue (one the face logged on to), else `EngineConfig::password_lookup`
+    /// (the saved sites), else none, and then the logon asks (or fails) until the face sends
+    /// `UpdateServer`. The number added comes back through `reply`.
+    ImportQueue {
+        items: Vec<persist::StoredItem>,
+        reply: oneshot::Sender<usize>,
+    },
     /// Close idle sessions and end the engine task.
     Shutdown,
 }

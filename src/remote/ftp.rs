@@ -96,7 +96,7 @@ impl FtpSession {
     /// every reply is); a refusal (4xx, 5xx) or a line that cannot be sent is an error line
     /// there and the next command goes on. Only a connection that broke ends the logon.
     async fn post_logon(&mut self, commands: &[String]) -> Result<(), RemoteError> {
-        for command in commands {
+        for command in commands.iter().filter(|c| !c.trim().is_empty()) {
             match self.raw(command).await {
                 Ok(reply) if reply.code < 400 => {}
                 Ok(reply) => self.conn.log().error(format!(

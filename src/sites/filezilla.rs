@@ -691,9 +691,13 @@ fn write_server(
             field(out, "CustomEncoding", name);
         }
     }
-    if site.protocol != Protocol::Sftp && !site.post_logon_commands.is_empty() {
+    let commands = site
+        .post_logon_commands
+        .iter()
+        .filter(|c| !c.trim().is_empty());
+    if site.protocol != Protocol::Sftp && commands.clone().next().is_some() {
         writeln!(out, "{pad}<PostLoginCommands>").ok();
-        for command in &site.post_logon_commands {
+        for command in commands {
             writeln!(out, "{pad}\t<Command>{}</Command>", escape(command)).ok();
         }
         writeln!(out, "{pad}</PostLoginCommands>").ok();
