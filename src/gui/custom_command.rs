@@ -75,8 +75,7 @@ impl CustomCommandWindow {
                             .desired_width(360.0),
                     )
                     .labelled_by(label.id);
-                let entered =
-                    edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if let Some(refused) = &self.refused {
                     ui.colored_label(ui.visuals().error_fg_color, refused);
                 }
