@@ -74,7 +74,8 @@ pub enum EngineCommand {
         name: String,
     },
     /// A listing or a remote file operation on the server's browsing session; answered by
-    /// `EngineEvent::Listing`, `EngineEvent::Checksums` (`RemoteOp::Checksums`) or
+    /// `EngineEvent::Listing`, `EngineEvent::Checksums` (`RemoteOp::Checksums`),
+    /// `EngineEvent::RawReply` (`RemoteOp::Raw`) or
     /// `EngineEvent::RemoteDone` with the same request id.
     Remote {
         request: RequestId,
@@ -193,6 +194,12 @@ pub enum EngineEvent {
     Checksums {
         request: RequestId,
         result: Result<Arc<checksum::RemoteChecksums>, RemoteError>,
+    },
+    /// The answer to `RemoteOp::Raw`: the server's final reply, whatever its code (every
+    /// line of it is in the log too), or why nothing was sent (SFTP, a line break in it).
+    RawReply {
+        request: RequestId,
+        result: Result<crate::remote::RawReply, RemoteError>,
     },
     /// A remote operation finished (or failed to list). An untrusted certificate's details
     /// are in the error (`RemoteError::untrusted_certificate`), for a face to show and ask.

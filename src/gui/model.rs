@@ -253,6 +253,15 @@ impl Model {
                 let listing = self.listing_maker(request)(entries);
                 self.remote_listed(request, path, listing);
             }
+            // A custom command's reply is in the log already; for the pane it is an
+            // operation done (or failed, in words).
+            EngineEvent::RawReply { request, result } => self.apply(
+                EngineEvent::RemoteDone {
+                    request,
+                    result: result.map(drop),
+                },
+                now,
+            ),
             EngineEvent::RemoteDone { request, result } => {
                 // A certificate nobody vouched for: the window shows it and asks.
                 if let Err(err) = &result

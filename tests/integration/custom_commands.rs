@@ -2,7 +2,8 @@
 //! as is reaches vsftpd and pure-ftpd and its reply is in the message log, whatever its
 //! code; a line with a line break is refused before anything is sent; a site's post-logon
 //! commands run after each logon with their replies in the log, a refused one logged and
-//! not fatal; and through the engine, `RemoteOp::Raw` on the browsing session.
+//! not fatal; through the engine, `RemoteOp::Raw` on the browsing session answered with the
+//! reply; and `skiff quote`, which prints it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,7 +128,7 @@ fn the_engine_sends_a_raw_command_on_the_browsing_session() {
                     EngineEvent::Log(line) if line.kind == LogKind::Response => {
                         replies.push(line.text)
                     }
-                    EngineEvent::RemoteDone { request, result } => break (request, result),
+                    EngineEvent::RawReply { request, result } => break (request, result),
                     _ => {}
                 }
             }
@@ -135,8 +136,34 @@ fn the_engine_sends_a_raw_command_on_the_browsing_session() {
         .await
         .expect("an answer within 30 s");
         assert_eq!(done.0, RequestId(7));
-        assert!(done.1.is_ok(), "{:?}", done.1);
+        let reply = done.1.unwrap();
+        assert_eq!(reply.code, 215, "{reply:?}");
         assert!(replies.iter().any(|r| r.starts_with("215")), "{replies:?}");
         handle.send(EngineCommand::Shutdown);
     });
+}
+
+#[test]
+fn skiff_quote_prints_the_reply_and_fails_on_a_refusal_or_a_line_break() {
+    use crate::skiff_cmd::skiff;
+    // vsftpd: its STAT reply is several lines.
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/");
+    let run = skiff(dir.path(), &["quote", &url, "SYST"]);
+    run.assert_ok();
+    assert!(
+        run.stdout.starts_with("215 ") && run.stdout.contains("UNIX"),
+        "{}",
+        run.stdout
+    );
+    // A multi-line reply prints every line.
+    let stat = skiff(dir.path(), &["quote", &url, "STAT"]);
+    stat.assert_ok();
+    assert!(stat.stdout.starts_with("211 "), "{}", stat.stdout);
+    assert!(stat.stdout.lines().count() > 1, "{}", stat.stdout);
+    skiff(dir.path(), &["quote", &url, "SITE NOSUCHTHING"])
+        .assert_fails_with("the server replied 5");
+    let refused = skiff(dir.path(), &["quote", &url, "NOOP\r\nDELE x"]);
+    refused.assert_fails_with("a command is one line");
 }
