@@ -139,11 +139,12 @@ impl SkiffApp {
             Some(Err(err)) => self.model.push_error(format!("Import queue: {err}")),
             None => {}
         }
-        match jobs::take_ready(&mut self.queue_tools.notified).map(|r| r.and_then(|r| r)) {
-            Some(Err(err)) => self
-                .model
-                .push_status(format!("No desktop notification: {err}")),
-            Some(Ok(())) | None => {}
+        // Never a failure of anything: a Status line says why none was shown.
+        if let Some(Err(err)) =
+            jobs::take_ready(&mut self.queue_tools.notified).map(|r| r.and_then(|r| r))
+        {
+            self.model
+                .push_status(format!("No desktop notification: {err}"));
         }
     }
 
