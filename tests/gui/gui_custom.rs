@@ -213,3 +213,34 @@ fn close_the_window_after_the_queue_closes_it() {
         "said in the log"
     );
 }
+
+#[test]
+fn a_notification_without_a_session_bus_is_a_status_line_not_a_crash() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    server.write_file("report.txt", b"monthly");
+    let local = tempfile::tempdir().unwrap();
+    let nowhere = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut h = window(&rt, local.path());
+    quickconnect(&mut h, &server);
+    h.state_mut().set_after_queue(AfterQueue::Notify);
+    h.state_mut().set_notification_bus(format!(
+        "unix:path={}",
+        nowhere.path().join("no-bus").display()
+    ));
+
+    remote_context_menu(&mut h, "report.txt", "Download");
+    step_until(&mut h, "the notification's fate", |h| {
+        log_of(h, LogKind::Status)
+            .iter()
+            .any(|l| l.starts_with("No desktop notification"))
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("report.txt")).unwrap(),
+        b"monthly"
+    );
+    // The window goes on: another frame, still open and connected.
+    settle(&mut h);
+    assert!(h.state().model().connected);
+}
