@@ -1201,12 +1201,13 @@ fn post_logon_commands_ui(ui: &mut egui::Ui, commands: &mut Vec<String>) {
     let mut remove = None;
     for (i, command) in commands.iter_mut().enumerate() {
         ui.horizontal(|ui| {
+            let label = ui.label(format!("Command {}:", i + 1));
             ui.add(
                 egui::TextEdit::singleline(command)
                     .hint_text("SITE UMASK 002")
                     .desired_width(320.0),
             )
-            .on_hover_text(format!("Post-logon command {}", i + 1));
+            .labelled_by(label.id);
             if ui
                 .button("✖")
                 .on_hover_text("Remove this command")

@@ -244,3 +244,90 @@ fn a_notification_without_a_session_bus_is_a_status_line_not_a_crash() {
     settle(&mut h);
     assert!(h.state().model().connected);
 }
+
+/// A config folder with the site "Loopback" (its password asked at connect, never saved).
+fn config_with_site(config: &std::path::Path, server: &FtpServer) {
+    use skiff::sites::credentials::StoreKind;
+    use skiff::sites::settings::Settings;
+    use skiff::sites::site::{LogonType, Protocol, Site, SiteList};
+    Settings {
+        password_store: StoreKind::DontSave,
+        ..Settings::default()
+    }
+    .save(&config.join("settings.toml"))
+    .unwrap();
+    SiteList {
+        folders: Vec::new(),
+        sites: vec![Site {
+            name: "Loopback".into(),
+            protocol: Protocol::Ftp,
+            host: server.host(),
+            port: Some(server.port()),
+            logon: LogonType::AskForPassword,
+            user: server.user().into(),
+            ..Site::default()
+        }],
+    }
+    .save(&config.join("sites.toml"))
+    .unwrap();
+}
+
+#[test]
+fn a_post_logon_command_added_in_the_site_manager_runs_at_connect_with_its_reply_logged() {
+    let server = FtpServer::start(ServerKind::Vsftpd);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    config_with_site(config.path(), &server);
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut h = window_with_config(&rt, local.path(), config.path(), None);
+    let manager = |h: &Harness<'_, SkiffApp>| {
+        h.query_by_role_and_label(Role::Window, "Site Manager")
+            .is_some()
+    };
+
+    h.get_by_label("🗄 Site Manager").click();
+    step_until(&mut h, "the Site Manager", manager);
+    let window = || Role::Window;
+    h.get_by_role_and_label(window(), "Site Manager")
+        .get_by_label("🖥 Loopback")
+        .click();
+    settle(&mut h);
+    h.get_by_role_and_label(window(), "Site Manager")
+        .get_by_label("Advanced")
+        .click();
+    settle(&mut h);
+    h.get_by_label("Add command").click();
+    settle(&mut h);
+    h.get_by_label("Command 1:").click();
+    settle(&mut h);
+    h.event(egui::Event::Text("SITE HELP".into()));
+    settle(&mut h);
+    h.get_by_role_and_label(window(), "Site Manager")
+        .get_by_label("Connect")
+        .click();
+    step_until(&mut h, "the password question", |h| {
+        h.query_by_label("Enter password").is_some()
+    });
+    settle(&mut h);
+    h.event(egui::Event::Text(server.password().to_owned()));
+    settle(&mut h);
+    h.get_by_label("Connect").click();
+    step_until(&mut h, "SITE HELP's reply after the logon", |h| {
+        h.state().model().connected
+            && log_of(h, LogKind::Response)
+                .iter()
+                .any(|r| r.starts_with("214"))
+    });
+    assert_eq!(
+        h.state().sites().sites[0].post_logon_commands,
+        ["SITE HELP"],
+        "kept with the site"
+    );
+    let commands = log_of(&h, LogKind::Command);
+    let pass = commands.iter().position(|c| c.starts_with("PASS")).unwrap();
+    let help = commands.iter().position(|c| c == "SITE HELP").unwrap();
+    assert!(pass < help, "{commands:?}");
+    let saved = std::fs::read_to_string(config.path().join("sites.toml")).unwrap();
+    assert!(saved.contains("SITE HELP"), "{saved}");
+}
