@@ -167,3 +167,22 @@ fn skiff_quote_prints_the_reply_and_fails_on_a_refusal_or_a_line_break() {
     let refused = skiff(dir.path(), &["quote", &url, "NOOP\r\nDELE x"]);
     refused.assert_fails_with("a command is one line");
 }
+
+#[test]
+fn sftp_says_it_has_no_raw_commands_and_stays_usable() {
+    let server = crate::common::sshd::SshServer::start();
+    let (options, _log) = server.server();
+    let rt = engine_runtime();
+    rt.block_on(async {
+        let mut session = remote::connect(&options).await.unwrap();
+        let err = session.raw("SITE HELP").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert_eq!(
+            err.message(),
+            "SFTP has no raw commands: custom and post-logon commands are FTP's"
+        );
+        assert!(session.is_usable());
+        session.list(b"").await.unwrap();
+        session.quit().await;
+    });
+}
