@@ -55,6 +55,13 @@ pub enum UiAction {
     Reconnect,
     /// Server > Diagnose connection.
     Diagnose,
+    /// Server > Enter custom command…
+    EnterCustomCommand,
+    /// Transfer > Export queue… and Import queue…
+    ExportQueue,
+    ImportQueue,
+    /// Transfer > Action after queue completes.
+    SetAfterQueue(crate::gui::notification::AfterQueue),
     /// Transfer > Synchronize…: the sync window.
     Synchronize,
     Refresh(Side),

@@ -287,9 +287,40 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
         }
     }
     site.synchronized_browsing = el.child_text("SyncBrowsing").trim() == "1";
+    read_post_logon_commands(el, &shown, &mut site, out);
     site.bookmarks = bookmarks::read_bookmarks(el, &format!("site {shown}"), &mut out.warnings);
     read_skiff_parameters(el, &shown, &mut site, out);
     out.sites.push(site);
+}
+
+/// `<PostLoginCommands><Command>..</Command></PostLoginCommands>`: FTP only, one line each.
+fn read_post_logon_commands(el: &Element, shown: &str, site: &mut Site, out: &mut Imported) {
+    let Some(list) = el.child("PostLoginCommands") else {
+        return;
+    };
+    let commands: Vec<String> = list
+        .children_named("Command")
+        .map(Element::text)
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    if commands.is_empty() {
+        return;
+    }
+    if site.protocol == Protocol::Sftp {
+        out.warnings.push(format!(
+            "{shown}: SFTP has no post-logon commands; {} not imported",
+            commands.len()
+        ));
+        return;
+    }
+    for command in commands {
+        match crate::proto::command::check_raw_line(command.as_bytes()) {
+            Ok(()) => site.post_logon_commands.push(command.trim().to_owned()),
+            Err(err) => out.warnings.push(format!(
+                "{shown}: the post-logon command {command:?} is not used: {err}"
+            )),
+        }
+    }
 }
 
 fn read_password(el: &Element, shown: &str, site: &mut Site, out: &mut Imported) {
@@ -666,6 +697,17 @@ fn write_server(
             field(out, "EncodingType", "Custom");
             field(out, "CustomEncoding", name);
         }
+    }
+    let commands = site
+        .post_logon_commands
+        .iter()
+        .filter(|c| !c.trim().is_empty());
+    if site.protocol != Protocol::Sftp && commands.clone().next().is_some() {
+        writeln!(out, "{pad}<PostLoginCommands>").ok();
+        for command in commands {
+            writeln!(out, "{pad}\t<Command>{}</Command>", escape(command)).ok();
+        }
+        writeln!(out, "{pad}</PostLoginCommands>").ok();
     }
     field(out, "BypassProxy", "0");
     field(out, "Name", &site.name);

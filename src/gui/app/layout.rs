@@ -124,6 +124,7 @@ impl SkiffApp {
         self.filters_ui(&ctx);
         self.bookmarks_ui(&ctx);
         self.diagnose_ui(&ctx);
+        self.custom_command_ui(&ctx);
         self.synchronize_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
         self.run_actions(&ctx, actions);
@@ -279,6 +280,24 @@ impl SkiffApp {
                     actions.push(UiAction::Synchronize);
                 }
                 ui.separator();
+                if ui.button("Export queue…").clicked() {
+                    actions.push(UiAction::ExportQueue);
+                }
+                if ui.button("Import queue…").clicked() {
+                    actions.push(UiAction::ImportQueue);
+                }
+                ui.menu_button("Action after queue completes", |ui| {
+                    for after in crate::gui::notification::AfterQueue::ALL {
+                        if ui
+                            .radio(self.queue_tools.after == after, after.label())
+                            .clicked()
+                        {
+                            actions.push(UiAction::SetAfterQueue(after));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.separator();
                 ui.menu_button("Transfer type", |ui| {
                     use crate::engine::TransferMode;
                     for (mode, name) in [
@@ -336,6 +355,13 @@ impl SkiffApp {
                     .clicked()
                 {
                     actions.push(UiAction::Diagnose);
+                }
+                if ui
+                    .add_enabled(connected, egui::Button::new("Enter custom command…"))
+                    .on_hover_text("Send a command as typed; the reply is in the message log")
+                    .clicked()
+                {
+                    actions.push(UiAction::EnterCustomCommand);
                 }
             });
             ui.menu_button("Bookmarks", |ui| self.bookmarks_menu_ui(ui, actions));
@@ -696,6 +722,7 @@ impl SkiffApp {
             || self.cfg.settings_window.is_some()
             || self.filters_window.is_some()
             || self.diagnose.is_some()
+            || self.custom_command.is_some()
             || self.bookmark_dialog_open()
         {
             return;

@@ -18,14 +18,18 @@
 //! | `synchronize.rs` | Transfer > Synchronize: walking both folders, the plan's preview, running what stays ticked |
 //! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
 //! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
+//! | `custom.rs` | Server > Enter custom command: the dialog and the line sent |
+//! | `queue_tools.rs` | exporting and importing the queue, the action after the queue completes |
 
 mod bookmarks;
 mod commands;
 mod connect;
+mod custom;
 mod diagnose;
 mod filters;
 mod layout;
 mod panes;
+mod queue_tools;
 mod sites;
 mod sync_browse;
 mod synchronize;
@@ -195,6 +199,10 @@ pub struct SkiffApp {
     bookmark_windows: bookmarks::BookmarkWindows,
     /// A bookmark chosen, until its folders are shown.
     bookmark_pending: Option<bookmarks::PendingBookmark>,
+    /// Server > Enter custom command…, while open.
+    custom_command: Option<crate::gui::custom_command::CustomCommandWindow>,
+    /// Queue export and import, and the action after the queue completes.
+    queue_tools: queue_tools::QueueTools,
 }
 
 impl SkiffApp {
@@ -262,6 +270,8 @@ impl SkiffApp {
             filters_imported: None,
             bookmark_windows: Default::default(),
             bookmark_pending: None,
+            custom_command: None,
+            queue_tools: Default::default(),
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -443,6 +453,7 @@ impl SkiffApp {
         self.poll_sites();
         self.poll_filters();
         self.poll_bookmark_saves();
+        self.poll_queue_tools();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
@@ -519,6 +530,7 @@ impl eframe::App for SkiffApp {
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
+        self.follow_queue(ctx);
         if let Some(failure) = self.model.log_file.as_ref().and_then(|f| f.take_failure()) {
             self.model.log_file = None;
             self.model.push_error(failure);
