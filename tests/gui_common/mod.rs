@@ -93,6 +93,17 @@ pub fn window_with_opener(rt: &tokio::runtime::Runtime, local_dir: &Path, opener
     }
 }
 
+/// A window that opens files for View/Edit with `editor` (given the file), where Settings
+/// names no editor for its extension.
+pub fn window_with_editor(rt: &tokio::runtime::Runtime, local_dir: &Path, editor: &Path) -> Window {
+    let config = tempfile::tempdir().unwrap();
+    let harness = build_window_with(rt, local_dir, config.path(), None, Path::new("/bin/false"), editor);
+    Window {
+        harness,
+        _config: Some(config),
+    }
+}
+
 fn build_window(
     rt: &tokio::runtime::Runtime,
     local_dir: &Path,
@@ -100,8 +111,21 @@ fn build_window(
     trust_store: Option<TrustStore>,
     opener: &Path,
 ) -> Harness<'static, SkiffApp> {
+    // Never the desktop's editor either.
+    build_window_with(rt, local_dir, config_dir, trust_store, opener, Path::new("/bin/false"))
+}
+
+fn build_window_with(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    config_dir: &Path,
+    trust_store: Option<TrustStore>,
+    opener: &Path,
+    editor: &Path,
+) -> Harness<'static, SkiffApp> {
     let _enter = rt.enter();
     let opener = opener.to_path_buf();
+    let editor = editor.to_path_buf();
     let local_dir = local_dir.to_path_buf();
     let config_dir = config_dir.to_path_buf();
     Harness::builder()
@@ -130,6 +154,7 @@ fn build_window(
                     config_dir: Some(config_dir),
                     config: None,
                     opener: Some(opener),
+                    editor: Some(editor),
                 },
             )
         })
