@@ -97,7 +97,14 @@ pub fn window_with_opener(rt: &tokio::runtime::Runtime, local_dir: &Path, opener
 /// names no editor for its extension.
 pub fn window_with_editor(rt: &tokio::runtime::Runtime, local_dir: &Path, editor: &Path) -> Window {
     let config = tempfile::tempdir().unwrap();
-    let harness = build_window_with(rt, local_dir, config.path(), None, Path::new("/bin/false"), editor);
+    let harness = build_window_with(
+        rt,
+        local_dir,
+        config.path(),
+        None,
+        Path::new("/bin/false"),
+        editor,
+    );
     Window {
         harness,
         _config: Some(config),
@@ -112,7 +119,14 @@ fn build_window(
     opener: &Path,
 ) -> Harness<'static, SkiffApp> {
     // Never the desktop's editor either.
-    build_window_with(rt, local_dir, config_dir, trust_store, opener, Path::new("/bin/false"))
+    build_window_with(
+        rt,
+        local_dir,
+        config_dir,
+        trust_store,
+        opener,
+        Path::new("/bin/false"),
+    )
 }
 
 fn build_window_with(

@@ -81,7 +81,8 @@ impl Edit {
 
 /// What the copy's folder being made, or its watcher and editor being started, ended with.
 type FolderMade = Promise<Result<Result<(), String>, String>>;
-type Opened = Promise<Result<Result<(CopyWatcher, Option<LocalFacts>, Option<String>), String>, String>>;
+type Opened =
+    Promise<Result<Result<(CopyWatcher, Option<LocalFacts>, Option<String>), String>, String>>;
 
 /// A question waiting for the dialog to be free.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +229,11 @@ impl SkiffApp {
             .editor_for(&name)
             .and_then(|command| edit::command_line(command, copy))
             .unwrap_or_else(|| {
-                let program = self.edits.opener.clone().unwrap_or_else(edit::desktop_opener);
+                let program = self
+                    .edits
+                    .opener
+                    .clone()
+                    .unwrap_or_else(edit::desktop_opener);
                 (program, vec![copy.as_os_str().to_owned()])
             })
     }
@@ -458,7 +463,9 @@ impl SkiffApp {
                 }
                 false
             }
-            EngineEvent::Listing { request, entries, .. } => {
+            EngineEvent::Listing {
+                request, entries, ..
+            } => {
                 let Some(at) = self.edits.listings.iter().position(|(r, _)| r == request) else {
                     return false;
                 };
@@ -502,7 +509,8 @@ impl SkiffApp {
                 server,
                 op: RemoteOp::List(folder),
             });
-            self.model.push_status(format!("Uploaded the edited {shown}"));
+            self.model
+                .push_status(format!("Uploaded the edited {shown}"));
             // Saved again while it was uploading.
             self.edit_saved(id);
         } else if remote_changed {
@@ -520,8 +528,12 @@ impl SkiffApp {
         if self.edits.list.is_empty() {
             return;
         }
-        let (remove, kept) =
-            edit::at_close(self.edits.list.iter().map(|e| (e.copy.as_path(), e.copy_state())));
+        let (remove, kept) = edit::at_close(
+            self.edits
+                .list
+                .iter()
+                .map(|e| (e.copy.as_path(), e.copy_state())),
+        );
         let kept: Vec<(PathBuf, String)> = kept
             .into_iter()
             .filter_map(|copy| {
