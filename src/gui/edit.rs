@@ -216,7 +216,7 @@ impl CopyWatcher {
                 let Ok(event) = event else {
                     return;
                 };
-                if event.kind.is_access() || !event.paths.iter().any(|p| *p == watched) {
+                if event.kind.is_access() || !event.paths.contains(&watched) {
                     return;
                 }
                 let facts = LocalFacts::of(&watched);
