@@ -151,6 +151,7 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
                     config: Some(files),
                     opener: None,
                     editor: None,
+                    edit_dir: None,
                 },
             );
             // For bench/window.sh: when the first frame was presented, written to this file.

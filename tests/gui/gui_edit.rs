@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{FtpServer, ServerKind};
 use crate::gui_common::*;
+use eframe::App as _;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use skiff::gui::SkiffApp;
+use skiff::sites::settings::{DoubleClick, EditorRule, Settings};
 
 /// An editor script: waits (bounded) until `go` exists when given, then appends a line to
 /// the file it is given, as a user saving in an editor would.
@@ -97,6 +99,10 @@ fn an_edited_file_saved_in_its_editor_is_uploaded_after_yes() {
         let mode = std::fs::metadata(folder).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
     }
+    // Closing the window removes the copy the server has.
+    harness.state_mut().on_exit();
+    assert!(!copy.exists(), "{}", copy.display());
+    assert!(!copy.parent().unwrap().exists());
     // (The quickconnect's first try with TLS leaves an error line of its own.)
     let errors = error_lines(&harness);
     assert!(
@@ -146,4 +152,55 @@ fn a_server_file_changed_since_opening_is_asked_about_and_no_keeps_it() {
         b"<p>v1</p>\n<p>mine</p>\n"
     );
     assert!(copies[0].1, "the edit not uploaded is kept at close");
+
+    // Closing the window keeps the copy and names it, with where it came from.
+    harness.state_mut().on_exit();
+    assert!(copies[0].0.is_file(), "the edit not uploaded is gone");
+    let session = copies[0].0.parent().unwrap().parent().unwrap();
+    let note = std::fs::read_to_string(session.join("NOT-UPLOADED.txt")).unwrap();
+    assert!(
+        note.contains(&copies[0].0.display().to_string()) && note.contains("/page.html"),
+        "{note}"
+    );
+}
+
+#[test]
+fn with_settings_a_double_click_opens_the_extensions_editor_and_a_save_uploads_without_asking() {
+    let server = FtpServer::start(ServerKind::Libunftp);
+    server.write_file("site.txt", b"a\n");
+    let local = tempfile::tempdir().unwrap();
+    let scripts = tempfile::tempdir().unwrap();
+    let editor = editor_script(scripts.path(), None, "b");
+    let config = tempfile::tempdir().unwrap();
+    // Saved earlier in Edit > Settings > File editing. The window's own opener is
+    // /bin/false: only the rule for .txt can edit the file.
+    Settings {
+        remote_double_click: DoubleClick::ViewEdit,
+        upload_edits_without_asking: true,
+        editors: vec![EditorRule {
+            extension: "TXT".into(),
+            command: editor.display().to_string(),
+        }],
+        ..Settings::default()
+    }
+    .save(&config.path().join("settings.toml"))
+    .unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_config(&rt, local.path(), config.path(), None);
+    quickconnect(&mut harness, &server);
+
+    let row = remote_table_row(&harness, "site.txt");
+    double_click_at(&mut harness, row);
+    step_until(&mut harness, "the upload without a question", |_| {
+        server.read_file("site.txt").as_deref() == Some(b"a\nb\n")
+    });
+    assert!(!has_label(&harness, "File changed"), "nothing was asked");
+    assert!(
+        !local.path().join("site.txt").exists(),
+        "the double-click edited the file instead of downloading it"
+    );
+    step_until(&mut harness, "the copy in step with the server", |h| {
+        h.state().edited_copies().iter().all(|(_, keep)| !keep)
+    });
 }

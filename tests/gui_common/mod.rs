@@ -142,6 +142,8 @@ fn build_window_with(
     let editor = editor.to_path_buf();
     let local_dir = local_dir.to_path_buf();
     let config_dir = config_dir.to_path_buf();
+    // View/Edit's copies stay in the test's folder.
+    let edit_dir = config_dir.join("edit");
     Harness::builder()
         .with_size([1280.0, 800.0])
         // Frames 50 ms apart, so two clicks a few frames apart are a double-click (300 ms).
@@ -169,6 +171,7 @@ fn build_window_with(
                     config: None,
                     opener: Some(opener),
                     editor: Some(editor),
+                    edit_dir: Some(edit_dir),
                 },
             )
         })

@@ -107,15 +107,17 @@ pub(super) struct Edits {
     /// Listings asked for to learn the server's file after an upload.
     listings: Vec<(RequestId, u64)>,
     /// The program that opens files without an editor in Settings (`AppOptions::editor`).
-    pub(super) opener: Option<PathBuf>,
+    opener: Option<PathBuf>,
 }
 
-impl Default for Edits {
-    fn default() -> Self {
+impl Edits {
+    /// Copies under `root` (else `gui::edit::edit_root`), opened with `opener` where
+    /// Settings names no editor (else the desktop's).
+    pub(super) fn new(root: Option<PathBuf>, opener: Option<PathBuf>) -> Self {
         let (touched_tx, touched) = edit::touch_channel();
         Self {
             session: edit::session_dir(
-                &edit::edit_root(),
+                &root.unwrap_or_else(edit::edit_root),
                 std::process::id(),
                 std::time::SystemTime::now(),
             ),
@@ -128,12 +130,10 @@ impl Default for Edits {
             reopened: Vec::new(),
             asks: VecDeque::new(),
             listings: Vec::new(),
-            opener: None,
+            opener,
         }
     }
-}
 
-impl Edits {
     fn get(&mut self, id: u64) -> Option<&mut Edit> {
         self.list.iter_mut().find(|e| e.id == id)
     }

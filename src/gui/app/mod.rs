@@ -82,6 +82,9 @@ pub struct AppOptions {
     /// extension, given the file; `None`: the desktop's default application. Tests give a
     /// script that edits it.
     pub editor: Option<PathBuf>,
+    /// Where View/Edit's copies go (this window's folder is made in it); `None`: the cache
+    /// folder's `edit` (`gui::edit::edit_root`). Tests give a temporary folder.
+    pub edit_dir: Option<PathBuf>,
 }
 
 /// A file or folder dropped from the desktop, looked at on the blocking pool.
@@ -270,9 +273,8 @@ impl SkiffApp {
             filters_imported: None,
             bookmark_windows: Default::default(),
             bookmark_pending: None,
-            edits: edit::Edits::default(),
+            edits: edit::Edits::new(options.edit_dir, options.editor),
         };
-        app.edits.opener = options.editor;
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
             app.model
