@@ -128,20 +128,13 @@ impl CopyState {
     }
 }
 
-/// What closing the window does with the copies: the folders to remove (each copy's own
-/// whose edit is on the server, or was never changed) and the copies to keep.
-pub fn at_close<'a>(
-    copies: impl IntoIterator<Item = (&'a Path, CopyState)>,
-) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let (mut remove, mut keep) = (Vec::new(), Vec::new());
-    for (copy, state) in copies {
-        if state.keep_at_close() {
-            keep.push(copy.to_path_buf());
-        } else if let Some(folder) = copy.parent() {
-            remove.push(folder.to_path_buf());
-        }
-    }
-    (remove, keep)
+/// The copies closing the window keeps: edits the server does not have yet.
+pub fn kept_at_close<'a>(copies: impl IntoIterator<Item = (&'a Path, CopyState)>) -> Vec<PathBuf> {
+    copies
+        .into_iter()
+        .filter(|(_, state)| state.keep_at_close())
+        .map(|(copy, _)| copy.to_path_buf())
+        .collect()
 }
 
 /// The note left beside the copies kept at close, naming each and where it came from.
@@ -157,14 +150,29 @@ pub fn kept_note(kept: &[(PathBuf, String)]) -> String {
     text
 }
 
-/// Removes the copies that need not stay, and names the kept ones in `KEPT_NOTE` (the
-/// session's folder goes too when nothing is kept). Runs as the window closes.
-pub fn clean_up(session: &Path, remove: &[PathBuf], kept: &[(PathBuf, String)]) {
-    for folder in remove {
-        if folder.starts_with(session)
-            && let Err(err) = std::fs::remove_dir_all(folder)
-            && err.kind() != std::io::ErrorKind::NotFound
+/// Removes everything in the session's folder but the `kept` copies' own folders (copies
+/// on the server, never changed, or whose download failed), and names the kept ones in
+/// `KEPT_NOTE`; the session's folder goes too when nothing is kept. Runs as the window
+/// closes.
+pub fn clean_up(session: &Path, kept: &[(PathBuf, String)]) {
+    let Ok(children) = std::fs::read_dir(session) else {
+        return; // nothing was ever opened
+    };
+    for child in children.flatten() {
+        let folder = child.path();
+        if kept
+            .iter()
+            .any(|(copy, _)| copy.parent() == Some(folder.as_path()))
         {
+            continue;
+        }
+        // `remove_dir_all` does not follow symbolic links: nothing outside is touched.
+        let removed = if child.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(&folder)
+        } else {
+            std::fs::remove_file(&folder)
+        };
+        if let Err(err) = removed {
             tracing::warn!("cannot remove {}: {err}", folder.display());
         }
     }
@@ -302,12 +310,11 @@ mod tests {
         let uploaded = session.join("2/b.txt");
         let sending = session.join("3/c.txt");
         let state = |changed, uploading| CopyState { changed, uploading };
-        let (remove, keep) = at_close([
+        let keep = kept_at_close([
             (saved.as_path(), state(true, false)),
             (uploaded.as_path(), state(false, false)),
             (sending.as_path(), state(false, true)),
         ]);
-        assert_eq!(remove, [session.join("2")]);
         assert_eq!(keep, [saved.clone(), sending]);
         let note = kept_note(&[(saved, "ftp://host/www/a.txt".into())]);
         assert!(
@@ -317,27 +324,32 @@ mod tests {
     }
 
     #[test]
-    fn cleaning_up_removes_the_uploaded_copies_and_names_the_kept_ones() {
+    fn cleaning_up_removes_all_but_the_kept_copies_and_names_them() {
         let root = tempfile::tempdir().unwrap();
         let session = root.path().join("1-2");
-        for n in ["1", "2"] {
+        for n in ["1", "2", "3"] {
             make_private_dir(&session.join(n)).unwrap();
-            std::fs::write(session.join(n).join("f.txt"), n).unwrap();
         }
-        let kept = vec![(session.join("1/f.txt"), "ftp://h/f.txt".to_owned())];
-        // A folder outside the session is never removed, whatever the list says.
+        std::fs::write(session.join("1/f.txt"), "kept").unwrap();
+        std::fs::write(session.join("2/f.txt"), "uploaded").unwrap();
+        // "3": a copy whose download failed, left empty.
         let outside = root.path().join("other");
         std::fs::create_dir(&outside).unwrap();
-        clean_up(&session, &[session.join("2"), outside.clone()], &kept);
+        std::fs::write(outside.join("mine.txt"), "not Skiff's").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, session.join("2/link")).unwrap();
+        let kept = vec![(session.join("1/f.txt"), "ftp://h/f.txt".to_owned())];
+        clean_up(&session, &kept);
         assert!(session.join("1/f.txt").is_file());
         assert!(!session.join("2").exists());
-        assert!(outside.is_dir());
+        assert!(!session.join("3").exists());
+        assert!(outside.join("mine.txt").is_file(), "a link is not followed");
         let note = std::fs::read_to_string(session.join(KEPT_NOTE)).unwrap();
         assert!(note.contains("ftp://h/f.txt"), "{note}");
 
         let empty = root.path().join("3-4");
         make_private_dir(&empty.join("1")).unwrap();
-        clean_up(&empty, &[empty.join("1")], &[]);
+        clean_up(&empty, &[]);
         assert!(
             !empty.exists(),
             "nothing kept: the session's folder goes too"

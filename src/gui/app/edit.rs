@@ -165,7 +165,7 @@ impl SkiffApp {
             .edits
             .list
             .iter()
-            .find(|e| e.remote == remote && Arc::ptr_eq(&e.server, &server))
+            .find(|e| e.remote == remote && e.server.key() == server.key())
         {
             // One copy per file: a second View/Edit opens the same copy again.
             if open.stage == Stage::Open {
@@ -291,14 +291,19 @@ impl SkiffApp {
                 }
             }
         }
-        if self.dialog.is_none()
+        while self.dialog.is_none()
             && let Some(ask) = self.edits.asks.pop_front()
         {
             self.dialog = match ask {
-                Ask::Upload(id) => self.edits.get(id).map(|e| Dialog::UploadEdit {
-                    edit: id,
-                    shown: e.shown.clone(),
-                }),
+                // A question answered meanwhile (an upload already on its way) is dropped.
+                Ask::Upload(id) => self
+                    .edits
+                    .get(id)
+                    .filter(|e| e.stage == Stage::Open && e.changed())
+                    .map(|e| Dialog::UploadEdit {
+                        edit: id,
+                        shown: e.shown.clone(),
+                    }),
                 Ask::RemoteChanged(id) => self.edits.get(id).map(|e| Dialog::EditRemoteChanged {
                     edit: id,
                     shown: e.shown.clone(),
@@ -525,10 +530,7 @@ impl SkiffApp {
     /// Closing the window: copies the server has are removed, the others kept and named
     /// (`gui::edit::clean_up`).
     pub(super) fn close_edits(&mut self) {
-        if self.edits.list.is_empty() {
-            return;
-        }
-        let (remove, kept) = edit::at_close(
+        let kept = edit::kept_at_close(
             self.edits
                 .list
                 .iter()
@@ -543,6 +545,6 @@ impl SkiffApp {
             .collect();
         // The watchers stop before their folders go.
         self.edits.list.clear();
-        edit::clean_up(&self.edits.session, &remove, &kept);
+        edit::clean_up(&self.edits.session, &kept);
     }
 }
