@@ -433,20 +433,22 @@ impl SettingsWindow {
                     .num_columns(3)
                     .spacing([8.0, 4.0])
                     .show(ui, |ui| {
-                        ui.label("Extension");
-                        ui.label("Command (the file is added last)");
+                        let extension = ui.label("Extension").id;
+                        let command = ui.label("Command (the file is added last)").id;
                         ui.end_row();
                         for (at, rule) in s.editors.iter_mut().enumerate() {
                             ui.add(
                                 egui::TextEdit::singleline(&mut rule.extension)
                                     .hint_text("html")
                                     .desired_width(80.0),
-                            );
+                            )
+                            .labelled_by(extension);
                             ui.add(
                                 egui::TextEdit::singleline(&mut rule.command)
                                     .hint_text("code --wait")
                                     .desired_width(300.0),
-                            );
+                            )
+                            .labelled_by(command);
                             if ui.button("Remove").clicked() {
                                 remove = Some(at);
                             }

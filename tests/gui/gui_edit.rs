@@ -204,3 +204,47 @@ fn with_settings_a_double_click_opens_the_extensions_editor_and_a_save_uploads_w
         h.state().edited_copies().iter().all(|(_, keep)| !keep)
     });
 }
+
+#[test]
+fn settings_file_editing_chooses_the_double_click_the_upload_and_an_editor_per_extension() {
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    harness.get_by_label("Edit").click();
+    settle(&mut harness);
+    harness.get_by_label("Settings…").click();
+    step_until(&mut harness, "the Settings window", |h| {
+        has_label(h, "File editing")
+    });
+    settle(&mut harness);
+    harness.get_by_label("File editing").click();
+    settle(&mut harness);
+    harness.get_by_label("Opens it with View/Edit").click();
+    settle(&mut harness);
+    harness
+        .get_by_label("Upload edited files when saved, without asking")
+        .click();
+    settle(&mut harness);
+    harness.get_by_label("Add an editor").click();
+    settle(&mut harness);
+    for (field, text) in [
+        ("Extension", "html"),
+        ("Command (the file is added last)", "code --wait"),
+    ] {
+        harness.get_by_label(field).click();
+        settle(&mut harness);
+        harness.get_by_label(field).type_text(text);
+        settle(&mut harness);
+    }
+    harness.get_by_label("OK").click();
+    let saved = harness.config_dir().join("settings.toml");
+    step_until(&mut harness, "settings.toml", |_| saved.exists());
+    let settings = harness.state().settings();
+    assert_eq!(settings.remote_double_click, DoubleClick::ViewEdit);
+    assert!(settings.upload_edits_without_asking);
+    assert_eq!(settings.editor_for("index.HTML"), Some("code --wait"));
+    assert_eq!(settings.editor_for("notes.txt"), None);
+    let loaded = Settings::load(&saved).value;
+    assert_eq!(loaded.editors, settings.editors);
+}
