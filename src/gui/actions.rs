@@ -92,6 +92,17 @@ pub enum UiAction {
     /// Open a local file with the desktop's default program.
     OpenLocalFile(Entry),
     CopyUrl(Entry),
+    /// View/Edit a remote file of the folder shown: download it, open it in an editor,
+    /// offer to upload it when saved.
+    ViewEdit(Entry),
+    /// Upload an edited copy (`anyway`: even though the server's file changed since it
+    /// was opened).
+    UploadEdit {
+        edit: u64,
+        anyway: bool,
+    },
+    /// "No" to uploading an edited copy: it stays local (kept at close).
+    KeepEditLocal(u64),
     ProcessQueue(bool),
     SetTransferMode(crate::engine::TransferMode),
     SetDataMode(crate::net::DataMode),

@@ -140,6 +140,17 @@ pub enum Dialog {
         /// The path as the pane shows it.
         shown: String,
     },
+    /// View/Edit: a copy was saved in its editor; upload it?
+    UploadEdit {
+        edit: u64,
+        /// The file's name as the remote pane shows it.
+        shown: String,
+    },
+    /// View/Edit: the server's file changed since the copy was opened; upload over it?
+    EditRemoteChanged {
+        edit: u64,
+        shown: String,
+    },
     /// The OS keyring is not reachable: offer the other stores.
     KeyringUnavailable {
         reason: String,
@@ -247,6 +258,47 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                     }
                 })
                 .inner
+            }
+            Dialog::UploadEdit { edit, shown } => {
+                ui.heading("File changed");
+                ui.add(
+                    egui::Label::new(format!(
+                        "{} was changed in its editor. Upload the changed file to the server?",
+                        visible(shown)
+                    ))
+                    .wrap(),
+                );
+                yes_no_ui(
+                    ui,
+                    "Yes",
+                    "No",
+                    UiAction::UploadEdit {
+                        edit: *edit,
+                        anyway: false,
+                    },
+                    UiAction::KeepEditLocal(*edit),
+                )
+            }
+            Dialog::EditRemoteChanged { edit, shown } => {
+                ui.heading("The server's file changed");
+                ui.add(
+                    egui::Label::new(format!(
+                        "{} changed on the server since you opened it (its size or time is \
+                         not what it was). Uploading replaces the server's version with yours.",
+                        visible(shown)
+                    ))
+                    .wrap(),
+                );
+                yes_no_ui(
+                    ui,
+                    "Upload anyway",
+                    "No",
+                    UiAction::UploadEdit {
+                        edit: *edit,
+                        anyway: true,
+                    },
+                    UiAction::KeepEditLocal(*edit),
+                )
             }
             Dialog::Error { title, text } | Dialog::Notice { title, text } => {
                 ui.heading(title.as_str());
@@ -605,6 +657,9 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &mut Dialog) -> Outcome {
                 Outcome::Done(UiAction::CancelStore)
             }
             Dialog::MasterPassword { busy: true, .. } => Outcome::Open,
+            Dialog::UploadEdit { edit, .. } | Dialog::EditRemoteChanged { edit, .. } => {
+                Outcome::Done(UiAction::KeepEditLocal(*edit))
+            }
             // The connection waits for the answers: closing declines them.
             Dialog::Questions { .. } => Outcome::Done(UiAction::AnswerQuestions(None)),
             _ => Outcome::Closed,
@@ -740,6 +795,21 @@ fn password_field_ui(ui: &mut egui::Ui, password: &mut String) -> bool {
         edit.request_focus();
     }
     edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+/// Two buttons, each ending the dialog with its action.
+fn yes_no_ui(ui: &mut egui::Ui, yes: &str, no: &str, on_yes: UiAction, on_no: UiAction) -> Outcome {
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        if ui.button(yes).clicked() {
+            Outcome::Done(on_yes)
+        } else if ui.button(no).clicked() {
+            Outcome::Done(on_no)
+        } else {
+            Outcome::Open
+        }
+    })
+    .inner
 }
 
 /// OK/Cancel: `Some(true)` for OK, `Some(false)` for Cancel.

@@ -19,6 +19,10 @@ pub struct TableContext<'a> {
     /// The other pane's folder, where transfers from this one go; `None` while the other
     /// side cannot take files (not connected).
     pub other_dir: Option<&'a [u8]>,
+    /// Its files can be opened with View/Edit (the remote side, connected).
+    pub edits: bool,
+    /// A double-click on a file is View/Edit, not a transfer (Settings > File editing).
+    pub double_click_edits: bool,
 }
 
 /// Draws `pane` as a table; what the user did lands in `actions`. Returns whether the
@@ -285,7 +289,8 @@ fn drop_into(response: &egui::Response, side: Side, dir: Vec<u8>, actions: &mut 
     }
 }
 
-/// Double-click: a folder opens; a file goes to the other side, as in FileZilla.
+/// Double-click: a folder opens; a file goes to the other side, as in FileZilla, or opens
+/// with View/Edit if Settings says so.
 fn open_or_transfer(
     pane: &FilePane,
     entry: &Entry,
@@ -294,6 +299,8 @@ fn open_or_transfer(
 ) {
     if entry.is_dir() {
         actions.push(UiAction::Open(cx.side, path::join(&pane.path, &entry.name)));
+    } else if cx.edits && cx.double_click_edits {
+        actions.push(UiAction::ViewEdit(entry.clone()));
     } else if let Some(to_dir) = cx.other_dir {
         actions.push(UiAction::Transfer {
             files: DraggedFiles {
@@ -356,6 +363,18 @@ fn context_menu_ui(
             .clicked()
     {
         actions.extend(single.clone().map(UiAction::OpenLocalFile));
+        ui.close();
+    }
+    if cx.edits
+        && ui
+            .add_enabled(
+                single.as_ref().is_some_and(|e| !e.is_dir()),
+                egui::Button::new("View/Edit"),
+            )
+            .on_hover_text("Open a copy in an editor; saving it offers to upload it")
+            .clicked()
+    {
+        actions.extend(single.clone().map(UiAction::ViewEdit));
         ui.close();
     }
     if ui.button("Create directory").clicked() {

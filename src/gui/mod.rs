@@ -14,6 +14,7 @@
 //! | `places.rs` | the local tree's places: home, the root, mounted volumes |
 //! | `queue_view.rs` | the queue's three tabs with rates and ETAs (pure) |
 //! | `quickconnect.rs` | the quickconnect fields as a server, and back; URLs to copy (pure) |
+//! | `edit.rs` | View/Edit's copies: the private folder, the editor's command, the watcher, what closing keeps |
 //! | `jobs.rs` | one-shot jobs as promises: on the runtime or the blocking pool, waking the window |
 //! | `file_table.rs`, `tree_ui.rs`, `log_pane.rs`, `queue_pane.rs`, `dialogs.rs` | drawing |
 //! | `error_text.rs` | errors in words, with what to try (pure) |
@@ -40,6 +41,7 @@ pub mod config;
 mod custom_command;
 mod diagnose_window;
 mod dialogs;
+pub mod edit;
 mod error_text;
 mod file_table;
 pub mod filters;
@@ -152,6 +154,8 @@ pub fn run(url: Option<String>) -> anyhow::Result<()> {
                     config_dir: files.dir.clone(),
                     config: Some(files),
                     opener: None,
+                    editor: None,
+                    edit_dir: None,
                 },
             );
             // For bench/window.sh: when the first frame was presented, written to this file.

@@ -9,7 +9,7 @@ use crate::gui::form::{error_row, grid, labelled, parse_ip, parse_kib, parse_ran
 use crate::local::Replacement;
 use crate::net::DataMode;
 use crate::sites::credentials::StoreKind;
-use crate::sites::settings::{Settings, Theme};
+use crate::sites::settings::{DoubleClick, EditorRule, Settings, Theme};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
@@ -18,16 +18,18 @@ pub enum Page {
     Transfers,
     FileExists,
     Interface,
+    FileEditing,
     Logging,
     Passwords,
 }
 
-const PAGES: [(Page, &str); 7] = [
+const PAGES: [(Page, &str); 8] = [
     (Page::Connection, "Connection"),
     (Page::Ftp, "FTP: active and passive mode"),
     (Page::Transfers, "Transfers"),
     (Page::FileExists, "File exists action"),
     (Page::Interface, "Interface"),
+    (Page::FileEditing, "File editing"),
     (Page::Logging, "Logging"),
     (Page::Passwords, "Passwords"),
 ];
@@ -404,6 +406,67 @@ impl SettingsWindow {
                      UTF-8: names that are not UTF-8 are shown in this charset, marked as a \
                      guess. Their bytes are kept for every transfer; a site can set its own \
                      charset in the Site Manager.",
+                );
+            }
+            Page::FileEditing => {
+                ui.heading("File editing");
+                ui.label("Double-clicking a remote file:");
+                ui.radio_value(
+                    &mut s.remote_double_click,
+                    DoubleClick::Transfer,
+                    "Downloads it",
+                );
+                ui.radio_value(
+                    &mut s.remote_double_click,
+                    DoubleClick::ViewEdit,
+                    "Opens it with View/Edit",
+                );
+                ui.add_space(8.0);
+                ui.checkbox(
+                    &mut s.upload_edits_without_asking,
+                    "Upload edited files when saved, without asking",
+                );
+                ui.add_space(8.0);
+                ui.strong("Editors by extension");
+                let mut remove = None;
+                egui::Grid::new("settings-editors")
+                    .num_columns(3)
+                    .spacing([8.0, 4.0])
+                    .show(ui, |ui| {
+                        let extension = ui.label("Extension").id;
+                        let command = ui.label("Command (the file is added last)").id;
+                        ui.end_row();
+                        for (at, rule) in s.editors.iter_mut().enumerate() {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut rule.extension)
+                                    .hint_text("html")
+                                    .desired_width(80.0),
+                            )
+                            .labelled_by(extension);
+                            ui.add(
+                                egui::TextEdit::singleline(&mut rule.command)
+                                    .hint_text("code --wait")
+                                    .desired_width(300.0),
+                            )
+                            .labelled_by(command);
+                            if ui.button("Remove").clicked() {
+                                remove = Some(at);
+                            }
+                            ui.end_row();
+                        }
+                    });
+                if let Some(at) = remove {
+                    s.editors.remove(at);
+                }
+                if ui.button("Add an editor").clicked() {
+                    s.editors.push(EditorRule::default());
+                }
+                ui.weak(
+                    "View/Edit downloads a copy to a private folder and opens it in the editor \
+                     for its extension, or in the desktop's default application. When it is \
+                     saved, the window offers to upload it, and asks again if the server's file \
+                     changed since it was opened. Copies are removed when Skiff closes, except \
+                     edits not uploaded yet.",
                 );
             }
             Page::Logging => {

@@ -30,6 +30,27 @@ pub enum Theme {
     Dark,
 }
 
+/// What a double-click on a remote file does (Settings > File editing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DoubleClick {
+    /// Download it to the local folder shown (FileZilla's default).
+    #[default]
+    Transfer,
+    /// View/Edit: open a copy in an editor and offer to upload it when saved.
+    ViewEdit,
+}
+
+/// The editor View/Edit opens files with one extension in (Settings > File editing).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct EditorRule {
+    /// Without the dot, any case: `html`.
+    pub extension: String,
+    /// A program and its arguments, split at spaces; the file is added last.
+    pub command: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -84,6 +105,13 @@ pub struct Settings {
     /// The slowest a listing may come, in bytes per second, once the timeout has passed
     /// (0: no floor): a listing dripped slowly ends with an error instead of never.
     pub listing_min_rate: u64,
+    /// A double-click on a remote file: download it, or View/Edit it.
+    pub remote_double_click: DoubleClick,
+    /// View/Edit's editors by extension; a file whose extension has none opens in the
+    /// desktop's default application.
+    pub editors: Vec<EditorRule>,
+    /// An edited file saved in its editor is uploaded at once instead of asked about.
+    pub upload_edits_without_asking: bool,
 }
 
 impl Default for Settings {
@@ -114,6 +142,9 @@ impl Default for Settings {
             listing_max_bytes: ListingLimits::DEFAULT.max_bytes,
             listing_max_entries: ListingLimits::DEFAULT.max_entries,
             listing_min_rate: ListingLimits::DEFAULT.min_rate,
+            remote_double_click: DoubleClick::default(),
+            editors: Vec::new(),
+            upload_edits_without_asking: false,
         }
     }
 }
@@ -187,6 +218,23 @@ impl Settings {
             active_port_range: site.active_port_range.or(self.active_port_range),
             external_ip: site.external_ip.or(self.external_ip),
         }
+    }
+
+    /// The editor command for a file named `file_name` (View/Edit): the rule of its
+    /// extension, compared without case; `None`: the desktop's default application.
+    pub fn editor_for(&self, file_name: &str) -> Option<&str> {
+        let (stem, ext) = file_name.rsplit_once('.')?;
+        if stem.is_empty() {
+            return None; // a dot file such as `.htaccess` has no extension
+        }
+        self.editors
+            .iter()
+            .find(|rule| {
+                let wanted = rule.extension.trim().trim_start_matches('.');
+                !wanted.is_empty() && wanted.eq_ignore_ascii_case(ext)
+            })
+            .map(|rule| rule.command.trim())
+            .filter(|command| !command.is_empty())
     }
 
     /// The caps on one listing.
@@ -269,6 +317,44 @@ pub fn fallback_for_locale(locale: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_editor_is_chosen_by_extension_without_case_and_dot_files_have_none() {
+        let settings = Settings {
+            editors: vec![
+                EditorRule {
+                    extension: ".HTML".into(),
+                    command: "code --wait".into(),
+                },
+                EditorRule {
+                    extension: "txt".into(),
+                    command: " gedit ".into(),
+                },
+                EditorRule {
+                    extension: "php".into(),
+                    command: "  ".into(),
+                },
+            ],
+            ..Settings::default()
+        };
+        assert_eq!(settings.editor_for("index.html"), Some("code --wait"));
+        assert_eq!(settings.editor_for("README.TXT"), Some("gedit"));
+        assert_eq!(settings.editor_for("archive.tar.txt"), Some("gedit"));
+        assert_eq!(settings.editor_for("photo.jpg"), None, "no rule");
+        assert_eq!(settings.editor_for("Makefile"), None, "no extension");
+        assert_eq!(settings.editor_for(".txt"), None, "a dot file");
+        assert_eq!(settings.editor_for("x.php"), None, "an empty command");
+        let saved = toml::to_string(&settings).unwrap();
+        let loaded: Settings = toml::from_str(&saved).unwrap();
+        assert_eq!(loaded, settings);
+        let old: Settings = toml::from_str("parallel = 3").unwrap();
+        assert_eq!(
+            old.remote_double_click,
+            DoubleClick::Transfer,
+            "an older file"
+        );
+        assert!(!old.upload_edits_without_asking);
+    }
 
     #[test]
     fn the_fallback_charset_follows_the_locale_unless_chosen() {

@@ -16,6 +16,7 @@ mod gui_bookmarks;
 mod gui_compare;
 mod gui_custom;
 mod gui_diagnose;
+mod gui_edit;
 mod gui_filters;
 mod gui_sites;
 mod gui_synchronize;

@@ -93,6 +93,24 @@ pub fn window_with_opener(rt: &tokio::runtime::Runtime, local_dir: &Path, opener
     }
 }
 
+/// A window that opens files for View/Edit with `editor` (given the file), where Settings
+/// names no editor for its extension.
+pub fn window_with_editor(rt: &tokio::runtime::Runtime, local_dir: &Path, editor: &Path) -> Window {
+    let config = tempfile::tempdir().unwrap();
+    let harness = build_window_with(
+        rt,
+        local_dir,
+        config.path(),
+        None,
+        Path::new("/bin/false"),
+        editor,
+    );
+    Window {
+        harness,
+        _config: Some(config),
+    }
+}
+
 fn build_window(
     rt: &tokio::runtime::Runtime,
     local_dir: &Path,
@@ -100,10 +118,32 @@ fn build_window(
     trust_store: Option<TrustStore>,
     opener: &Path,
 ) -> Harness<'static, SkiffApp> {
+    // Never the desktop's editor either.
+    build_window_with(
+        rt,
+        local_dir,
+        config_dir,
+        trust_store,
+        opener,
+        Path::new("/bin/false"),
+    )
+}
+
+fn build_window_with(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    config_dir: &Path,
+    trust_store: Option<TrustStore>,
+    opener: &Path,
+    editor: &Path,
+) -> Harness<'static, SkiffApp> {
     let _enter = rt.enter();
     let opener = opener.to_path_buf();
+    let editor = editor.to_path_buf();
     let local_dir = local_dir.to_path_buf();
     let config_dir = config_dir.to_path_buf();
+    // View/Edit's copies stay in the test's folder.
+    let edit_dir = config_dir.join("edit");
     Harness::builder()
         .with_size([1280.0, 800.0])
         // Frames 50 ms apart, so two clicks a few frames apart are a double-click (300 ms).
@@ -130,6 +170,8 @@ fn build_window(
                     config_dir: Some(config_dir),
                     config: None,
                     opener: Some(opener),
+                    editor: Some(editor),
+                    edit_dir: Some(edit_dir),
                 },
             )
         })

@@ -127,6 +127,9 @@ impl SkiffApp {
                 let file = self.local_dir().join(bytes_os(&entry.name));
                 open_with_desktop(&file);
             }
+            UiAction::ViewEdit(entry) => self.view_edit(entry),
+            UiAction::UploadEdit { edit, anyway } => self.upload_edit(edit, anyway),
+            UiAction::KeepEditLocal(edit) => self.keep_edit_local(edit),
             UiAction::CopyUrl(entry) => {
                 if let Some(url) = &self.server_url {
                     ctx.copy_text(url_for(
@@ -434,7 +437,7 @@ impl SkiffApp {
     }
 
     /// An entry's name as `side`'s pane shows it: decoded in its charset, escapes visible.
-    fn shown_name(&self, side: Side, entry: &crate::proto::listing::Entry) -> String {
+    pub(super) fn shown_name(&self, side: Side, entry: &crate::proto::listing::Entry) -> String {
         let decoded = self.pane(side).decoder().decode(&entry.name);
         crate::visible::visible(&decoded).into_owned()
     }

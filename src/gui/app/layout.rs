@@ -552,6 +552,7 @@ impl SkiffApp {
             .browsable(side.other())
             .then(|| self.pane(side.other()).files.path.clone());
         let show_trees = self.prefs.show_trees;
+        let edits = side == Side::Remote && self.model.connected;
         let places: &[crate::gui::places::Place] = match side {
             Side::Local => &self.places,
             Side::Remote => &[],
@@ -652,6 +653,9 @@ impl SkiffApp {
         let cx = TableContext {
             side,
             other_dir: other_dir.as_deref(),
+            edits,
+            double_click_edits: self.cfg.settings.remote_double_click
+                == crate::sites::settings::DoubleClick::ViewEdit,
         };
         if file_table_ui(ui, files, &cx, actions) {
             self.active = side;

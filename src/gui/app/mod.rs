@@ -17,6 +17,7 @@
 //! | `sync_browse.rs` | synchronized browsing: the other side follows, a missing folder is asked about |
 //! | `synchronize.rs` | Transfer > Synchronize: walking both folders, the plan's preview, running what stays ticked |
 //! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
+//! | `edit.rs` | View/Edit: the copy downloaded, opened, watched, asked about and uploaded |
 //! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
 //! | `custom.rs` | Server > Enter custom command: the dialog and the line sent |
 //! | `queue_tools.rs` | exporting and importing the queue, the action after the queue completes |
@@ -26,6 +27,7 @@ mod commands;
 mod connect;
 mod custom;
 mod diagnose;
+mod edit;
 mod filters;
 mod layout;
 mod panes;
@@ -80,6 +82,13 @@ pub struct AppOptions {
     /// The program that opens a folder in the desktop's file manager, given the folder;
     /// `None`: the platform's (`xdg-open`, `open`, `explorer`). Tests give a script.
     pub opener: Option<PathBuf>,
+    /// The program that opens a file for View/Edit when Settings names no editor for its
+    /// extension, given the file; `None`: the desktop's default application. Tests give a
+    /// script that edits it.
+    pub editor: Option<PathBuf>,
+    /// Where View/Edit's copies go (this window's folder is made in it); `None`: the cache
+    /// folder's `edit` (`gui::edit::edit_root`). Tests give a temporary folder.
+    pub edit_dir: Option<PathBuf>,
 }
 
 /// A file or folder dropped from the desktop, looked at on the blocking pool.
@@ -203,6 +212,8 @@ pub struct SkiffApp {
     custom_command: Option<crate::gui::custom_command::CustomCommandWindow>,
     /// Queue export and import, and the action after the queue completes.
     queue_tools: queue_tools::QueueTools,
+    /// Files opened with View/Edit.
+    edits: edit::Edits,
 }
 
 impl SkiffApp {
@@ -272,6 +283,7 @@ impl SkiffApp {
             bookmark_pending: None,
             custom_command: None,
             queue_tools: Default::default(),
+            edits: edit::Edits::new(options.edit_dir, options.editor),
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -365,6 +377,7 @@ impl SkiffApp {
         for _ in 0..EVENTS_PER_FRAME {
             match self.events.try_recv() {
                 Ok(event) if self.sync_takes(&event) => {}
+                Ok(event) if self.edit_takes(&event) => {}
                 // A big listing's keys (a sort of its names) would take more than a frame:
                 // they are made on the blocking pool, and the listing shown when they are.
                 Ok(EngineEvent::Listing {
@@ -524,6 +537,7 @@ impl eframe::App for SkiffApp {
         let more = self.drain();
         self.poll_jobs();
         self.poll_sync();
+        self.poll_edits();
         self.check_sync_pending();
         self.model.update_filters();
         self.check_bookmark_pending();
@@ -566,6 +580,10 @@ impl eframe::App for SkiffApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.window_ui(ui);
+    }
+
+    fn on_exit(&mut self) {
+        self.close_edits();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
