@@ -56,14 +56,42 @@ pub struct ExistingTarget {
     pub target_modified: Option<i64>,
 }
 
-/// What a sync's plan saw of one file's source and target. The transfer runs only if both
-/// are still so (same size, same time at the coarser precision): a file that changed on
-/// either side in between is a conflict, never overwritten silently.
+/// What was seen of one file's source and target (by a sync's plan, or when a file was
+/// opened for editing). The transfer runs only if both are still so (same size, same time
+/// at the coarser precision): a file that changed on either side in between is a conflict,
+/// never overwritten silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Expected {
     pub source: Node,
     /// `None`: the target was not there.
     pub target: Option<Node>,
+    /// When it was seen, for the error's words.
+    #[serde(default, skip_serializing_if = "Since::is_plan")]
+    pub since: Since,
+}
+
+/// When an `Expected` was seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Since {
+    /// A sync's plan.
+    #[default]
+    Plan,
+    /// A remote file opened with View/Edit.
+    Opened,
+}
+
+impl Since {
+    fn is_plan(&self) -> bool {
+        *self == Since::Plan
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Since::Plan => CHANGED_SINCE_PLAN,
+            Since::Opened => "changed since it was opened for editing",
+        }
+    }
 }
 
 /// How a transfer ended (errors are returned separately).
@@ -281,9 +309,13 @@ pub const CHANGED_SINCE_PLAN: &str = "changed since the sync's plan was made";
 /// A changed file's error: the sync leaves it alone (`what` names the file, `why` says what
 /// changed, as `moved_on` does).
 pub fn changed(what: &str, why: &str) -> RemoteError {
+    changed_since(what, Since::Plan, why)
+}
+
+fn changed_since(what: &str, since: Since, why: &str) -> RemoteError {
     RemoteError::new(
         ErrorKind::Changed,
-        format!("{what} {CHANGED_SINCE_PLAN} ({why}): left alone"),
+        format!("{what} {} ({why}): left alone", since.words()),
     )
 }
 
@@ -335,14 +367,22 @@ async fn check_download(
     let stat = session.stat(file.remote, Facts::ALL).await?;
     let now = stat.map(|s| (s.size, s.modified));
     if let Some(why) = moved_on(Some(&expect.source), now) {
-        return Err(changed(&session.charset().decode(file.remote), why));
+        return Err(changed_since(
+            &session.charset().decode(file.remote),
+            expect.since,
+            why,
+        ));
     }
     // A retry finds its own partial work; the final name is what matters, and only the
     // first attempt compares it.
     if !file.retrying
         && let Some(why) = moved_on(expect.target.as_ref(), local_facts(file.local))
     {
-        return Err(changed(&file.local.display().to_string(), why));
+        return Err(changed_since(
+            &file.local.display().to_string(),
+            expect.since,
+            why,
+        ));
     }
     Ok(stat.and_then(|s| s.modified))
 }
@@ -354,7 +394,11 @@ async fn check_upload(
     expect: &Expected,
 ) -> Result<(), RemoteError> {
     if let Some(why) = moved_on(Some(&expect.source), local_facts(file.local)) {
-        return Err(changed(&file.local.display().to_string(), why));
+        return Err(changed_since(
+            &file.local.display().to_string(),
+            expect.since,
+            why,
+        ));
     }
     if !file.retrying {
         let now = session
@@ -362,7 +406,11 @@ async fn check_upload(
             .await?
             .map(|s| (s.size, s.modified));
         if let Some(why) = moved_on(expect.target.as_ref(), now) {
-            return Err(changed(&session.charset().decode(file.remote), why));
+            return Err(changed_since(
+                &session.charset().decode(file.remote),
+                expect.since,
+                why,
+            ));
         }
     }
     Ok(())

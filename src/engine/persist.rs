@@ -225,6 +225,7 @@ mod tests {
             expect: Some(Expected {
                 source: seen,
                 target: None,
+                since: crate::transfer::Since::Opened,
             }),
         };
         let stored = StoredItem::new(&spec, &ItemState::Queued, 0, None);

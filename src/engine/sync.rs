@@ -199,6 +199,7 @@ impl SyncSetup {
                         expect: Some(Expected {
                             source,
                             target: action.target,
+                            since: crate::transfer::Since::Plan,
                         }),
                     });
                 }

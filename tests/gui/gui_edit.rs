@@ -140,6 +140,21 @@ fn a_server_file_changed_since_opening_is_asked_about_and_no_keeps_it() {
 
     answer(&mut harness, "File changed", "Yes");
     answer(&mut harness, "The server's file changed", "No");
+    // The refused upload says why in the queue, in an editor's words.
+    let failed = harness
+        .state()
+        .model()
+        .queue
+        .tab(skiff::gui::queue_view::QueueTab::Failed)
+        .iter()
+        .filter_map(|row| row.error.clone())
+        .collect::<Vec<_>>();
+    assert!(
+        failed
+            .iter()
+            .any(|e| e.contains("changed since it was opened for editing")),
+        "{failed:?}"
+    );
     assert_eq!(
         server.read_file("page.html").unwrap(),
         b"<p>v2 from someone else</p>\n",

@@ -405,6 +405,7 @@ impl SkiffApp {
             expect: (!anyway).then_some(Expected {
                 source: any_local,
                 target: Some(edit.remote_seen),
+                since: crate::transfer::Since::Opened,
             }),
         };
         self.enqueue(vec![spec], true);
