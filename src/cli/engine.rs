@@ -162,6 +162,47 @@ impl CliEngine {
         }
     }
 
+    /// Runs a search (`RemoteOp::Search`) to its end, giving `found` each folder's findings
+    /// as they come (or why a folder could not be listed); the search's own error is kept
+    /// for the caller to judge.
+    pub(crate) async fn search(
+        &mut self,
+        op: RemoteOp,
+        found: &mut dyn FnMut(&[u8], Result<&[Entry], &RemoteError>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Result<(), RemoteError>> {
+        loop {
+            self.next_request += 1;
+            let request = RequestId(self.next_request);
+            self.handle.send(EngineCommand::Remote {
+                request,
+                server: Arc::clone(&self.server),
+                op: op.clone(),
+            });
+            let result = loop {
+                match self.events.recv().await {
+                    None => anyhow::bail!("the transfer engine stopped unexpectedly"),
+                    Some(EngineEvent::SearchFound {
+                        request: answered,
+                        folder,
+                        result,
+                    }) if answered == request => found(&folder, result.as_deref())?,
+                    Some(EngineEvent::RemoteDone {
+                        request: answered,
+                        result,
+                    }) if answered == request => break result,
+                    Some(event) => self.note(&event)?,
+                }
+            };
+            match result {
+                Err(err) if self.trusted_after_asking(&err)? => {
+                    self.handle
+                        .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
     /// Runs `items` (files, or folders' contents) as a queue to its end.
     pub(crate) async fn transfer(
         &mut self,

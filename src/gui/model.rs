@@ -361,6 +361,8 @@ impl Model {
                 existing,
             }),
             EngineEvent::Idle(counts) => self.counts = counts,
+            // Found by a search whose window has closed (`app::search` takes the rest).
+            EngineEvent::SearchFound { .. } => {}
         }
     }
 
