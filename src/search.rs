@@ -115,7 +115,13 @@ impl Matcher {
         if !kind_wanted {
             return false;
         }
-        !self.any_condition || self.rule.matches(&EntryFacts::of(entry, name, path))
+        let mut facts = EntryFacts::of(entry, name, path);
+        if is_dir {
+            // What a listing gives as a folder's size is the server's block size: no
+            // folder is "larger than 1K".
+            facts.size = None;
+        }
+        !self.any_condition || self.rule.matches(&facts)
     }
 
     /// Whether the entries of a folder `depth` levels below the folder searched are looked
@@ -209,6 +215,9 @@ mod tests {
         assert!(finds(&criteria, &file("a", 200)));
         assert!(!finds(&criteria, &file("a", 201)));
         assert!(!finds(&criteria, &folder("a")));
+        let mut listed_with_a_size = folder("a");
+        listed_with_a_size.size = Some(150);
+        assert!(!finds(&criteria, &listed_with_a_size));
         assert_eq!(at_least(0), None, "at least nothing: no condition");
     }
 

@@ -22,6 +22,7 @@ mod skiff_cmd;
 mod charsets;
 mod cli_engine;
 mod cli_errors;
+mod cli_find;
 mod cli_interrupt;
 mod cli_options;
 mod cli_recursive;
