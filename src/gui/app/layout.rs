@@ -125,6 +125,7 @@ impl SkiffApp {
         self.bookmarks_ui(&ctx);
         self.diagnose_ui(&ctx);
         self.synchronize_ui(&ctx);
+        self.search_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
         self.run_actions(&ctx, actions);
     }
@@ -328,6 +329,15 @@ impl SkiffApp {
                     actions.push(UiAction::Reconnect);
                 }
                 ui.separator();
+                if ui
+                    .add_enabled(
+                        connected,
+                        egui::Button::new("Search remote files…").shortcut_text("F3"),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::SearchRemote);
+                }
                 if ui
                     .add_enabled(connected, egui::Button::new("Diagnose connection…"))
                     .on_hover_text(
@@ -696,8 +706,13 @@ impl SkiffApp {
             || self.cfg.settings_window.is_some()
             || self.filters_window.is_some()
             || self.diagnose.is_some()
+            || self.search.window.is_some()
             || self.bookmark_dialog_open()
         {
+            return;
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F3)) {
+            actions.push(UiAction::SearchRemote);
             return;
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {

@@ -18,6 +18,7 @@
 //! | `synchronize.rs` | Transfer > Synchronize: walking both folders, the plan's preview, running what stays ticked |
 //! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
 //! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
+//! | `search.rs` | Server > Search remote files: the search on the engine, its results streamed into its window, their download, deletion, or showing in the pane |
 
 mod bookmarks;
 mod commands;
@@ -26,6 +27,7 @@ mod diagnose;
 mod filters;
 mod layout;
 mod panes;
+mod search;
 mod sites;
 mod sync_browse;
 mod synchronize;
@@ -195,6 +197,8 @@ pub struct SkiffApp {
     bookmark_windows: bookmarks::BookmarkWindows,
     /// A bookmark chosen, until its folders are shown.
     bookmark_pending: Option<bookmarks::PendingBookmark>,
+    /// Server > Search remote files: its window and the search it runs.
+    search: search::Searching,
 }
 
 impl SkiffApp {
@@ -262,6 +266,7 @@ impl SkiffApp {
             filters_imported: None,
             bookmark_windows: Default::default(),
             bookmark_pending: None,
+            search: Default::default(),
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -355,6 +360,7 @@ impl SkiffApp {
         for _ in 0..EVENTS_PER_FRAME {
             match self.events.try_recv() {
                 Ok(event) if self.sync_takes(&event) => {}
+                Ok(event) if self.search_takes(&event) => {}
                 // A big listing's keys (a sort of its names) would take more than a frame:
                 // they are made on the blocking pool, and the listing shown when they are.
                 Ok(EngineEvent::Listing {
@@ -516,6 +522,7 @@ impl eframe::App for SkiffApp {
         self.check_sync_pending();
         self.model.update_filters();
         self.check_bookmark_pending();
+        self.check_search_select();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
