@@ -275,13 +275,14 @@ impl SearchWindow {
             .num_columns(2)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
-                ui.label("Search in folder:");
+                let label = ui.label("Search in folder:");
                 ui.add_enabled(
                     !running,
                     egui::TextEdit::singleline(&mut form.folder).desired_width(420.0),
-                );
+                )
+                .labelled_by(label.id);
                 ui.end_row();
-                ui.label("Name:");
+                let label = ui.label("Name:");
                 ui.horizontal(|ui| {
                     egui::ComboBox::from_id_salt("search-kind")
                         .selected_text(form.kind.words())
@@ -295,7 +296,7 @@ impl SearchWindow {
                             .hint_text("*.php (empty: any name)")
                             .desired_width(220.0),
                     )
-                    .labelled_by(ui.label("Pattern").id);
+                    .labelled_by(label.id);
                     ui.checkbox(&mut form.case_sensitive, "Case sensitive");
                 });
                 ui.end_row();

@@ -16,5 +16,6 @@ mod gui_bookmarks;
 mod gui_compare;
 mod gui_diagnose;
 mod gui_filters;
+mod gui_search;
 mod gui_sites;
 mod gui_synchronize;
