@@ -22,6 +22,10 @@ use crate::remote::{Capabilities, ErrorKind, RemoteError, Security, Server};
 use crate::sftp::HostKeyInfo;
 use crate::sites::trust::{TrustStore, TrustedCert};
 
+/// Takes what a search found in a folder (its path), or why it could not be listed.
+pub(crate) type SearchReader<'a> =
+    dyn FnMut(&[u8], Result<&[Entry], &RemoteError>) -> anyhow::Result<()> + 'a;
+
 pub(crate) struct CliEngine {
     handle: EngineHandle,
     events: EngineEvents,
@@ -168,7 +172,7 @@ impl CliEngine {
     pub(crate) async fn search(
         &mut self,
         op: RemoteOp,
-        found: &mut dyn FnMut(&[u8], Result<&[Entry], &RemoteError>) -> anyhow::Result<()>,
+        found: &mut SearchReader<'_>,
     ) -> anyhow::Result<Result<(), RemoteError>> {
         loop {
             self.next_request += 1;
