@@ -12,8 +12,9 @@ use crate::folder_sync::rules::{CompiledRule, Condition, EntryFacts, Rule, SizeO
 use crate::proto::listing::{Entry, EntryKind};
 
 /// How deep a search looks at most, whatever it is asked: as deep as every other walk
-/// (`engine::tree::MAX_DEPTH`), so a link loop on the server cannot make it endless.
-pub const DEEPEST: u32 = crate::engine::tree::MAX_DEPTH;
+/// (`engine::tree::MAX_DEPTH`, checked there), so a folder that is its own child on the
+/// server cannot make it endless.
+pub const DEEPEST: u32 = 64;
 
 /// What a search looks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

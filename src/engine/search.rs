@@ -11,6 +11,9 @@ use crate::proto::path;
 use crate::remote::{ErrorKind, RemoteError, RemoteSession, RetryClass};
 use crate::search::Matcher;
 
+// A search goes as deep as every other walk.
+const _: () = assert!(crate::search::DEEPEST == super::tree::MAX_DEPTH);
+
 /// What one folder's listing gave: the entries found in it (named by their full paths), or
 /// why it could not be listed.
 pub(super) type FolderResult = Result<Vec<Entry>, RemoteError>;

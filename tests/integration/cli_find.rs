@@ -149,3 +149,114 @@ fn find_searches_a_tree_on_vsftpd() {
 fn find_searches_a_tree_on_pure_ftpd() {
     search_a_tree(ServerKind::PureFtpd);
 }
+
+mod scripted_trees {
+    //! What no real server does on cue: a folder refused, an endless chain of folders.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::scripted::tree::{Tree, TreeServer, list_line};
+    use crate::skiff_cmd::skiff_in;
+
+    const LIMIT: Duration = Duration::from_secs(60);
+
+    fn listing(lines: &[(&str, &str)]) -> Vec<u8> {
+        lines
+            .iter()
+            .flat_map(|(kind, name)| list_line(kind, name.as_bytes(), 5))
+            .collect()
+    }
+
+    #[test]
+    fn find_reports_a_folder_it_cannot_list_and_searches_the_rest() {
+        let tree = Tree {
+            list: Arc::new(|dir: &[u8]| match dir {
+                b"/" => Some(listing(&[
+                    ("dir", "locked"),
+                    ("dir", "open"),
+                    ("file", "top.txt"),
+                ])),
+                b"/open" => Some(listing(&[("file", "inner.txt"), ("file", "x.bin")])),
+                _ => None,
+            }),
+            file: Arc::new(|_: &[u8]| None),
+            real: Arc::new(|dir: &[u8]| dir.to_vec()),
+            mlsd: false,
+        };
+        let server = TreeServer::start(tree);
+        let work = tempfile::tempdir().unwrap();
+        let run = skiff_in(
+            work.path(),
+            &["find", &server.url("/"), "--name", "*.txt"],
+            LIMIT,
+        );
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        let mut paths: Vec<&str> = run.stdout.lines().collect();
+        paths.sort_unstable();
+        assert_eq!(paths, ["/open/inner.txt", "/top.txt"], "{}", run.stderr);
+        assert!(
+            run.stderr.contains("/locked") && run.stderr.contains("1 folder could not be listed"),
+            "{}",
+            run.stderr
+        );
+    }
+
+    /// `/d/d/d/...` for ever, with `hit.txt` in each.
+    fn endless() -> Tree {
+        Tree {
+            list: Arc::new(|dir: &[u8]| match dir {
+                b"/" => Some(listing(&[("dir", "d")])),
+                d if d.starts_with(b"/d") => Some(listing(&[("dir", "d"), ("file", "hit.txt")])),
+                _ => None,
+            }),
+            file: Arc::new(|_: &[u8]| None),
+            real: Arc::new(|dir: &[u8]| dir.to_vec()),
+            mlsd: false,
+        }
+    }
+
+    fn listings(server: &TreeServer) -> usize {
+        server
+            .received()
+            .iter()
+            .filter(|line| line.starts_with(b"LIST"))
+            .count()
+    }
+
+    #[test]
+    fn find_ends_an_endless_chain_of_folders_at_the_depth_asked_or_the_bound() {
+        let work = tempfile::tempdir().unwrap();
+        let server = TreeServer::start(endless());
+        let run = skiff_in(
+            work.path(),
+            &[
+                "find",
+                &server.url("/"),
+                "--name",
+                "hit.txt",
+                "--max-depth",
+                "3",
+            ],
+            LIMIT,
+        );
+        run.assert_ok();
+        assert_eq!(
+            run.stdout.lines().collect::<Vec<_>>(),
+            ["/d/hit.txt", "/d/d/hit.txt"]
+        );
+        assert_eq!(listings(&server), 3, "the folders at depths 0, 1 and 2");
+
+        // Unbounded as asked, bounded all the same: 64 levels, as every walk.
+        let server = TreeServer::start(endless());
+        let run = skiff_in(
+            work.path(),
+            &["find", &server.url("/"), "--name", "hit.txt"],
+            LIMIT,
+        );
+        run.assert_ok();
+        let deepest = run.stdout.lines().map(|l| l.matches('/').count()).max();
+        assert_eq!(deepest, Some(skiff::engine::tree::MAX_DEPTH as usize));
+        assert_eq!(listings(&server), skiff::engine::tree::MAX_DEPTH as usize);
+    }
+}

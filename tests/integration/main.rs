@@ -41,6 +41,7 @@ mod engine_persist;
 mod engine_policies;
 mod engine_restore_logon;
 mod engine_retry;
+mod engine_search;
 mod engine_transfer_mode;
 mod ftps;
 mod ftps_scripted;
