@@ -84,6 +84,13 @@ impl SkiffApp {
         self.search.running = Some((request, cancel));
     }
 
+    /// Stops the search, if one runs, and closes its window (a disconnection).
+    pub(super) fn close_search(&mut self) {
+        self.stop_search();
+        self.search.window = None;
+        self.search.select = None;
+    }
+
     fn stop_search(&mut self) {
         if let Some((_, cancel)) = &self.search.running {
             cancel.cancel();
@@ -174,10 +181,7 @@ impl SkiffApp {
         };
         match window.show(ctx) {
             SearchOutcome::Open => {}
-            SearchOutcome::Closed => {
-                self.stop_search();
-                self.search.window = None;
-            }
+            SearchOutcome::Closed => self.close_search(),
             SearchOutcome::Start(criteria) => self.start_search(criteria),
             SearchOutcome::Stop => self.stop_search(),
             SearchOutcome::Download(entries) => self.download_found(entries),
