@@ -375,7 +375,8 @@ impl SearchWindow {
     }
 
     fn results_ui(&mut self, ui: &mut egui::Ui) {
-        let height = (ui.available_height() - 40.0).max(120.0);
+        // Room below for the actions' row.
+        let height = (ui.available_height() - 70.0).max(120.0);
         let mut clicked = None;
         let results = &self.results;
         let selected = &self.selected;
@@ -385,12 +386,12 @@ impl SearchWindow {
             .min_scrolled_height(0.0)
             .max_scroll_height(height)
             .striped(true)
-            .resizable(true)
+            // Not resizable: the path column takes the window's width, whatever it was at first.
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(480.0).at_least(120.0).clip(true))
-            .column(Column::initial(90.0))
-            .column(Column::remainder().at_least(120.0))
+            .column(Column::remainder().at_least(200.0).clip(true))
+            .column(Column::exact(90.0))
+            .column(Column::exact(150.0))
             .header(20.0, |mut header| {
                 for title in ["Path", "Size", "Modified"] {
                     header.col(|ui| {

@@ -330,15 +330,6 @@ impl SkiffApp {
                 }
                 ui.separator();
                 if ui
-                    .add_enabled(
-                        connected,
-                        egui::Button::new("Search remote files…").shortcut_text("F3"),
-                    )
-                    .clicked()
-                {
-                    actions.push(UiAction::SearchRemote);
-                }
-                if ui
                     .add_enabled(connected, egui::Button::new("Diagnose connection…"))
                     .on_hover_text(
                         "Try every data-connection method with this server and say which works",
@@ -346,6 +337,16 @@ impl SkiffApp {
                     .clicked()
                 {
                     actions.push(UiAction::Diagnose);
+                }
+                // After Diagnose, whose place the screenshot scripts click.
+                if ui
+                    .add_enabled(
+                        connected,
+                        egui::Button::new("Search remote files…").shortcut_text("F3"),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::SearchRemote);
                 }
             });
             ui.menu_button("Bookmarks", |ui| self.bookmarks_menu_ui(ui, actions));
