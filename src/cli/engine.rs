@@ -53,6 +53,7 @@ pub(crate) struct QueueEnd {
 /// What the browsing session answered.
 enum Answer {
     Done,
+    Raw(crate::remote::RawReply),
     Listed((Vec<u8>, Arc<[Entry]>)),
     Checksums(Arc<RemoteChecksums>),
 }
@@ -107,8 +108,17 @@ impl CliEngine {
     ) -> anyhow::Result<Result<Option<(Vec<u8>, Arc<[Entry]>)>, RemoteError>> {
         Ok(self.ask(op).await?.map(|answer| match answer {
             Answer::Listed(listed) => Some(listed),
-            Answer::Done | Answer::Checksums(_) => None,
+            Answer::Done | Answer::Checksums(_) | Answer::Raw(_) => None,
         }))
+    }
+
+    /// Sends a command line as typed (`RemoteOp::Raw`); the server's final reply.
+    pub(crate) async fn raw(&mut self, line: String) -> anyhow::Result<crate::remote::RawReply> {
+        match self.ask(RemoteOp::Raw(line)).await? {
+            Ok(Answer::Raw(reply)) => Ok(reply),
+            Ok(_) => anyhow::bail!("the engine answered a command with something else"),
+            Err(err) => Err(self.error(&err)),
+        }
     }
 
     /// The answer to `request`, a `RemoteOp::Checksums`: the server's checksums.
@@ -118,7 +128,7 @@ impl CliEngine {
     ) -> anyhow::Result<Result<Arc<RemoteChecksums>, RemoteError>> {
         Ok(self.ask(request).await?.and_then(|answer| match answer {
             Answer::Checksums(checksums) => Ok(checksums),
-            Answer::Done | Answer::Listed(_) => Err(RemoteError::new(
+            Answer::Done | Answer::Listed(_) | Answer::Raw(_) => Err(RemoteError::new(
                 ErrorKind::OutOfStep,
                 "the engine answered a checksum request with something else",
             )),
@@ -152,6 +162,10 @@ impl CliEngine {
                         request: answered,
                         result,
                     }) if answered == request => break result.map(|()| Answer::Done),
+                    Some(EngineEvent::RawReply {
+                        request: answered,
+                        result,
+                    }) if answered == request => break result.map(Answer::Raw),
                     Some(event) => self.note(&event)?,
                 }
             };

@@ -1,4 +1,4 @@
-//! `skiff mkdir|rmdir|rm|mv|chmod`: one remote operation each, on the engine's browsing
+//! `skiff mkdir|rmdir|rm|mv|chmod|quote`: one remote operation each, on the engine's browsing
 //! session, as the window's context menu runs them.
 
 use crate::cli::CommonArgs;
@@ -60,4 +60,26 @@ pub(crate) async fn mv(url: &str, new_path: &str, args: &CommonArgs) -> anyhow::
 
 pub(crate) async fn chmod(mode: u32, url: &str, args: &CommonArgs) -> anyhow::Result<()> {
     run(url, args, |_, path| Ok(RemoteOp::Chmod { path, mode })).await
+}
+
+/// `skiff quote URL COMMAND`: the line as typed, refused before connecting if it is not one
+/// line; the reply printed (every line of a multi-line one), an error reply failing the run.
+pub(crate) async fn quote(url: &str, command: String, args: &CommonArgs) -> anyhow::Result<()> {
+    crate::proto::command::check_raw_line(command.as_bytes())?;
+    let target = resolve(Some(url), args, None, None)?;
+    let mut engine = CliEngine::start(&target, crate::setup::engine_settings(&target.settings));
+    let reply = engine.raw(command).await;
+    engine.shutdown().await;
+    let reply = reply?;
+    if reply.code >= 400 {
+        anyhow::bail!("the server replied {} {}", reply.code, reply.text);
+    }
+    // What a server put in its reply is made visible (`crate::visible`), line by line.
+    let mut lines = reply.text.lines();
+    let first = lines.next().unwrap_or_default();
+    crate::cli::common::stdout_line(&format!("{} {first}", reply.code))?;
+    for line in lines {
+        crate::cli::common::stdout_line(line)?;
+    }
+    Ok(())
 }

@@ -164,6 +164,15 @@ pub enum CliCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Send a command as typed (FTP only; SFTP has none) and print the server's reply:
+    /// `skiff quote ftp://host/ 'SITE CHMOD 644 x'`. A reply of 400 or more exits with 1.
+    Quote {
+        url: String,
+        /// The whole command line, one line (CR, LF and NUL are refused).
+        command: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Find out which data-connection mode works with a server: log on, list a directory
     /// through EPSV, PASV (address as sent, and the server's own), EPRT and PORT, plainly and
     /// under TLS when offered; print a table with verdicts and the flags to use. --timeout
@@ -546,6 +555,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 common,
             } => manage::mv(&url, &new_remote_path, &common).await,
             CliCommand::Chmod { mode, url, common } => manage::chmod(mode, &url, &common).await,
+            CliCommand::Quote {
+                url,
+                command,
+                common,
+            } => manage::quote(&url, command, &common).await,
             CliCommand::Diagnose {
                 url,
                 active,

@@ -362,17 +362,6 @@ fn confirmed() -> anyhow::Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-fn word(what: What) -> &'static str {
-    match what {
-        What::Mkdir => "mkdir",
-        What::Copy => "copy",
-        What::Update => "update",
-        What::Delete => "delete",
-        What::Skip => "skip",
-        What::Conflict => "conflict",
-    }
-}
-
 /// The plan as lines: every action with `all`, else only conflicts; then the summary.
 fn print_plan(plan: &Plan, charset: Charset, all: bool) -> anyhow::Result<()> {
     for action in &plan.actions {
@@ -405,7 +394,11 @@ fn action_line(action: &Action, charset: Charset) -> String {
             .unwrap_or_default(),
         _ => String::new(),
     };
-    format!("{:<8} {path}{size}  ({})", word(action.what), action.reason)
+    format!(
+        "{:<8} {path}{size}  ({})",
+        action.what.word(),
+        action.reason
+    )
 }
 
 /// `--dry-run --json`.
@@ -470,7 +463,7 @@ impl PlanJson {
                 .actions
                 .iter()
                 .map(|a| ActionJson {
-                    action: word(a.what),
+                    action: a.what.word(),
                     path: charset.decode(&a.path).into_owned(),
                     kind: match a.source.or(a.target).is_some_and(|n| n.is_dir()) {
                         true => "dir",

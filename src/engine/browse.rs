@@ -62,6 +62,10 @@ pub enum RemoteOp {
         criteria: Arc<crate::search::Criteria>,
         cancel: crate::cancel::Cancel,
     },
+    /// A command line as the user typed it (Server > Enter custom command, `skiff quote`),
+    /// answered by `EngineEvent::RawReply`: the reply, whatever its code (in the log too).
+    /// SFTP has no such commands: `ErrorKind::Unsupported`.
+    Raw(String),
 }
 
 /// Starts the worker for one server: it owns the browsing session and runs requests in
@@ -96,11 +100,19 @@ pub(crate) fn start_worker(
                     request,
                     result: Ok(Arc::new(checksums)),
                 },
+                Ok(Answer::Raw(reply)) => EngineEvent::RawReply {
+                    request,
+                    result: Ok(reply),
+                },
                 Ok(Answer::Done) => EngineEvent::RemoteDone {
                     request,
                     result: Ok(()),
                 },
                 Err(err) if matches!(op, RemoteOp::Checksums { .. }) => EngineEvent::Checksums {
+                    request,
+                    result: Err(err),
+                },
+                Err(err) if matches!(op, RemoteOp::Raw(_)) => EngineEvent::RawReply {
                     request,
                     result: Err(err),
                 },
@@ -132,6 +144,7 @@ enum Answer {
     /// A folder's real path and its entries.
     Listed(Vec<u8>, Vec<Entry>),
     Checksums(RemoteChecksums),
+    Raw(crate::remote::RawReply),
 }
 
 /// Runs `op` on the session, logging on first if there is none; a session left unusable
@@ -180,6 +193,7 @@ async fn run(
             criteria,
             cancel,
         } => done(search(s.as_mut(), emitter, request, root, criteria, cancel).await),
+        RemoteOp::Raw(command) => s.raw(command).await.map(Answer::Raw),
     };
     if !s.is_usable() {
         let conn = s.log().conn();

@@ -483,8 +483,58 @@ impl Engine {
                     reply.send(report).ok();
                 });
             }
+            EngineCommand::ExportQueue { reply } => {
+                reply.send(self.unfinished_items()).ok();
+            }
+            EngineCommand::ImportQueue { items, reply } => {
+                reply.send(self.import(items)).ok();
+            }
             EngineCommand::Shutdown => {}
         }
+    }
+
+    /// What an export holds: every item not done yet, in queue order.
+    fn unfinished_items(&self) -> Vec<persist::StoredItem> {
+        self.queue
+            .items()
+            .filter(|i| !matches!(i.state, ItemState::Successful | ItemState::Skipped))
+            .map(|i| persist::StoredItem::new(&i.spec, &i.state, i.attempts, i.last_error.as_ref()))
+            .collect()
+    }
+
+    /// Adds exported items as queued, each server with the password the engine can find.
+    fn import(&mut self, items: Vec<persist::StoredItem>) -> usize {
+        let mut servers: HashMap<remote::StoredServer, Arc<Server>> = HashMap::new();
+        let mut specs = Vec::with_capacity(items.len());
+        for stored in items {
+            let server = match servers.get(&stored.server) {
+                Some(server) => Arc::clone(server),
+                None => {
+                    let server = self.server_for(&stored.server);
+                    servers.insert(stored.server.clone(), Arc::clone(&server));
+                    server
+                }
+            };
+            specs.extend(stored.to_spec(server));
+        }
+        let added = specs.len();
+        self.enqueue(specs);
+        added
+    }
+
+    /// A stored server with a password: the queue's own server of that login if it has one
+    /// (logged on to with the password), else the lookup's.
+    fn server_for(&self, stored: &remote::StoredServer) -> Arc<Server> {
+        let key = stored.to_server(None).key();
+        if let Some(item) = self
+            .queue
+            .items()
+            .find(|i| i.spec.server.key() == key && i.spec.server.credentials.password.is_some())
+        {
+            return Arc::clone(&item.spec.server);
+        }
+        let password = self.config.password_lookup.as_ref().and_then(|f| f(stored));
+        Arc::new(stored.to_server(password))
     }
 
     /// Logs out of a server's idle sessions, in the background.

@@ -75,7 +75,8 @@ pub enum EngineCommand {
         name: String,
     },
     /// A listing or a remote file operation on the server's browsing session; answered by
-    /// `EngineEvent::Listing`, `EngineEvent::Checksums` (`RemoteOp::Checksums`) or
+    /// `EngineEvent::Listing`, `EngineEvent::Checksums` (`RemoteOp::Checksums`),
+    /// `EngineEvent::RawReply` (`RemoteOp::Raw`) or
     /// `EngineEvent::RemoteDone` with the same request id.
     Remote {
         request: RequestId,
@@ -96,6 +97,21 @@ pub enum EngineCommand {
         server: Arc<Server>,
         options: crate::diagnose::DiagnoseOptions,
         reply: oneshot::Sender<Option<Arc<crate::diagnose::Diagnosis>>>,
+    },
+    /// The queue's unfinished items (queued, running, failed) as the queue file keeps them,
+    /// without passwords, through `reply`: a face writes them where the user chose
+    /// (`persist::export`), off the engine.
+    ExportQueue {
+        reply: oneshot::Sender<Vec<persist::StoredItem>>,
+    },
+    /// Items read from an exported queue file (`persist::load`), added as queued. Their
+    /// servers get their passwords as a restored queue's do: from a server of the same login
+    /// already in the queue (one the face logged on to), else `EngineConfig::password_lookup`
+    /// (the saved sites), else none, and then the logon asks (or fails) until the face sends
+    /// `UpdateServer`. The number added comes back through `reply`.
+    ImportQueue {
+        items: Vec<persist::StoredItem>,
+        reply: oneshot::Sender<usize>,
     },
     /// Close idle sessions and end the engine task.
     Shutdown,
@@ -187,6 +203,12 @@ pub enum EngineEvent {
         request: RequestId,
         folder: Vec<u8>,
         result: Result<Arc<[crate::proto::listing::Entry]>, RemoteError>,
+    },
+    /// The answer to `RemoteOp::Raw`: the server's final reply, whatever its code (every
+    /// line of it is in the log too), or why nothing was sent (SFTP, a line break in it).
+    RawReply {
+        request: RequestId,
+        result: Result<crate::remote::RawReply, RemoteError>,
     },
     /// A remote operation finished (or failed to list). An untrusted certificate's details
     /// are in the error (`RemoteError::untrusted_certificate`), for a face to show and ask.

@@ -175,6 +175,14 @@ pub fn save(path: &Path, items: Vec<StoredItem>) -> Result<(), PersistError> {
     })
 }
 
+/// Writes exported items (`EngineCommand::ExportQueue`) where the user chose: the queue
+/// file's own format, so no password is in it either.
+pub fn export(path: &Path, items: Vec<StoredItem>) -> Result<usize, PersistError> {
+    let count = items.len();
+    save(path, items)?;
+    Ok(count)
+}
+
 /// The default queue file under the data dir from `directories`.
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "skiff").map(|d| d.data_dir().join("queue.json"))
@@ -246,6 +254,103 @@ mod tests {
         assert_eq!(
             older.to_spec(Arc::clone(&spec.server)).unwrap().expect,
             None
+        );
+    }
+
+    /// An upload with a password on its server, for the export round trip.
+    fn upload_with_password(name: &str) -> TransferSpec {
+        let mut server = Server::ftp("127.0.0.1", 2121);
+        server.credentials.user = Some("bob".into());
+        server.credentials.password = Some(crate::secret::Secret::new("hunter2-secret"));
+        if let Some(ftp) = server.ftp_settings_mut() {
+            ftp.post_logon_commands = vec!["SITE UMASK 002".into()];
+        }
+        TransferSpec {
+            direction: Direction::Upload,
+            kind: ItemKind::File,
+            local: format!("/home/bob/{name}").into(),
+            remote: format!("/www/{name}").into_bytes(),
+            server: Arc::new(server),
+            size: Some(3),
+            priority: Priority::High,
+            exists: ExistsPolicy::Overwrite,
+            target_absent: false,
+            filters: None,
+            expect: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_exported_queue_imports_its_items_with_no_password_in_the_file() {
+        use crate::engine::{EngineCommand, EngineConfig, EngineEvent, spawn};
+        let idle = EngineConfig {
+            start_processing: false,
+            ..EngineConfig::default()
+        };
+        let (engine, _events) = spawn(idle.clone(), Arc::new(|| {}));
+        let specs = vec![
+            upload_with_password("a.txt"),
+            upload_with_password("b c.txt"),
+        ];
+        engine.send(EngineCommand::Enqueue(specs));
+        let (reply, exported) = tokio::sync::oneshot::channel();
+        engine.send(EngineCommand::ExportQueue { reply });
+        let exported = exported.await.unwrap();
+        assert_eq!(exported.len(), 2);
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("queue-export.json");
+        assert_eq!(export(&file, exported).unwrap(), 2);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("SITE UMASK 002"), "{text}");
+
+        // Another engine, whose saved sites know the password.
+        let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&asked);
+        let lookup: crate::engine::PasswordLookup = Arc::new(move |stored: &StoredServer| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (stored.user.as_deref() == Some("bob"))
+                .then(|| crate::secret::Secret::new("from the password store"))
+        });
+        let (other, mut events) = spawn(
+            EngineConfig {
+                password_lookup: Some(lookup),
+                ..idle
+            },
+            Arc::new(|| {}),
+        );
+        let (reply, added) = tokio::sync::oneshot::channel();
+        other.send(EngineCommand::ImportQueue {
+            items: load(&file).unwrap().items,
+            reply,
+        });
+        assert_eq!(added.await.unwrap(), 2);
+        // Once for the one server both items share.
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let mut remotes = Vec::new();
+        while remotes.len() < 2 {
+            if let Some(EngineEvent::ItemAdded { remote, local, .. }) = events.recv().await {
+                remotes.push((String::from_utf8(remote).unwrap(), local));
+            }
+        }
+        assert_eq!(
+            remotes,
+            [
+                ("/www/a.txt".to_owned(), PathBuf::from("/home/bob/a.txt")),
+                (
+                    "/www/b c.txt".to_owned(),
+                    PathBuf::from("/home/bob/b c.txt")
+                ),
+            ]
+        );
+        let (reply, again) = tokio::sync::oneshot::channel();
+        other.send(EngineCommand::ExportQueue { reply });
+        let again = again.await.unwrap();
+        assert!(again.iter().all(|i| i.state == ItemState::Queued));
+        assert_eq!(
+            again[0].server,
+            StoredServer::new(&upload_with_password("a").server)
         );
     }
 }

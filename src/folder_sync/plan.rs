@@ -54,6 +54,20 @@ pub enum What {
     Conflict,
 }
 
+impl What {
+    /// The action in one word, as the window's preview and `skiff sync` show it.
+    pub fn word(self) -> &'static str {
+        match self {
+            What::Mkdir => "mkdir",
+            What::Copy => "copy",
+            What::Update => "update",
+            What::Delete => "delete",
+            What::Skip => "skip",
+            What::Conflict => "conflict",
+        }
+    }
+}
+
 /// One step of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {

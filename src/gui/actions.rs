@@ -57,6 +57,13 @@ pub enum UiAction {
     Diagnose,
     /// Server > Search remote files (F3).
     SearchRemote,
+    /// Server > Enter custom command…
+    EnterCustomCommand,
+    /// Transfer > Export queue… and Import queue…
+    ExportQueue,
+    ImportQueue,
+    /// Transfer > Action after queue completes.
+    SetAfterQueue(crate::gui::notification::AfterQueue),
     /// Transfer > Synchronize…: the sync window.
     Synchronize,
     Refresh(Side),

@@ -25,6 +25,8 @@
 //! | `bookmark_dialogs.rs` | Bookmarks > Add bookmark… and Manage bookmarks… |
 //! | `form.rs` | form rows and field parsing the two windows share |
 //! | `diagnose_window.rs` | Server > Diagnose connection's window and what applying does to a site |
+//! | `custom_command.rs` | Server > Enter custom command's dialog: one line, checked before it is sent |
+//! | `notification.rs` | after the queue: what to do (pure), and desktop notifications over D-Bus |
 //! | `module_graph.rs` | (test) the modules above import each other without a cycle |
 //!
 //! Imports between these modules point one way: `app` imports the others; the others never
@@ -35,6 +37,7 @@ mod app;
 mod bookmark_dialogs;
 pub mod comparison;
 pub mod config;
+mod custom_command;
 mod diagnose_window;
 mod dialogs;
 mod error_text;
@@ -48,6 +51,7 @@ mod log_pane;
 pub mod model;
 #[cfg(test)]
 mod module_graph;
+pub mod notification;
 pub mod pane;
 pub mod pane_state;
 mod places;

@@ -48,6 +48,11 @@ pub struct Model {
     pub queue: QueueView,
     pub questions: VecDeque<PendingQuestion>,
     pub counts: Counts,
+    /// When the queue started running: the first item to start after it was idle.
+    pub queue_busy_since: Option<Instant>,
+    /// The queue ran to its end (its counts, and when it had started), until the window
+    /// acts on it (`after_queue`).
+    pub queue_finished: Option<(Counts, Instant)>,
     /// The browsing session's server, whose connection events the window follows.
     pub server_key: Option<crate::remote::ServerKey>,
     /// The browsing session is logged on.
@@ -248,6 +253,15 @@ impl Model {
                 let listing = self.listing_maker(request)(entries);
                 self.remote_listed(request, path, listing);
             }
+            // A custom command's reply is in the log already; for the pane it is an
+            // operation done (or failed, in words).
+            EngineEvent::RawReply { request, result } => self.apply(
+                EngineEvent::RemoteDone {
+                    request,
+                    result: result.map(drop),
+                },
+                now,
+            ),
             EngineEvent::RemoteDone { request, result } => {
                 // A certificate nobody vouched for: the window shows it and asks.
                 if let Err(err) = &result
@@ -334,6 +348,9 @@ impl Model {
                 if state == ItemState::Successful {
                     self.note_arrival(id);
                 }
+                if state == ItemState::Running && self.queue_busy_since.is_none() {
+                    self.queue_busy_since = Some(now);
+                }
                 let error = error.map(|err| visible(&err.to_string()).into_owned());
                 self.queue.changed(id, state, attempts, error, bytes_done);
             }
@@ -360,7 +377,13 @@ impl Model {
                 remote: visible(&self.remote.decoder().decode(&remote)).into_owned(),
                 existing,
             }),
-            EngineEvent::Idle(counts) => self.counts = counts,
+            EngineEvent::Idle(counts) => {
+                // Only a queue that ran finished: not one cancelled before it started.
+                if let Some(since) = self.queue_busy_since.take() {
+                    self.queue_finished = Some((counts, since));
+                }
+                self.counts = counts;
+            }
             // Found by a search whose window has closed (`app::search` takes the rest).
             EngineEvent::SearchFound { .. } => {}
         }

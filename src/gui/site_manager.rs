@@ -1167,6 +1167,8 @@ fn advanced_ui(ui: &mut egui::Ui, site: &mut Site, outcome: &mut Outcome) {
             "Show hidden files (LIST -a): for servers such as vsftpd that leave files whose \
              names start with a dot out of their listings",
         );
+        ui.add_space(6.0);
+        post_logon_commands_ui(ui, &mut site.post_logon_commands);
     }
     ui.add_space(6.0);
     ui.checkbox(
@@ -1190,6 +1192,43 @@ fn advanced_ui(ui: &mut egui::Ui, site: &mut Site, outcome: &mut Outcome) {
             .response
             .labelled_by(label.id);
     });
+}
+
+/// FTP's post-logon commands: one line each, sent in order after every logon. A line
+/// that cannot be sent (a line break in it) says so under it; empty ones are dropped.
+fn post_logon_commands_ui(ui: &mut egui::Ui, commands: &mut Vec<String>) {
+    ui.label("Post-logon commands (sent in order after each logon; replies in the log):");
+    let mut remove = None;
+    for (i, command) in commands.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            let label = ui.label(format!("Command {}:", i + 1));
+            ui.add(
+                egui::TextEdit::singleline(command)
+                    .hint_text("SITE UMASK 002")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+            if ui
+                .button("✖")
+                .on_hover_text("Remove this command")
+                .clicked()
+            {
+                remove = Some(i);
+            }
+        });
+        if let Err(err) = crate::proto::command::check_raw_line(command.as_bytes())
+            && !command.is_empty()
+        {
+            ui.colored_label(ui.visuals().error_fg_color, err.to_string());
+        }
+    }
+    if let Some(i) = remove {
+        commands.remove(i);
+    }
+    if ui.button("Add command").clicked() {
+        commands.retain(|c| !c.trim().is_empty());
+        commands.push(String::new());
+    }
 }
 
 fn transfer_ui(ui: &mut egui::Ui, site: &mut Site, form: &mut Form, cx: &Context<'_>) {

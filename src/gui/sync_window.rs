@@ -104,18 +104,6 @@ pub enum Outcome {
     BrowseLocal,
 }
 
-/// The words of an action, as the preview's first column and `skiff sync` show it.
-pub fn word(what: What) -> &'static str {
-    match what {
-        What::Mkdir => "mkdir",
-        What::Copy => "copy",
-        What::Update => "update",
-        What::Delete => "delete",
-        What::Skip => "skip",
-        What::Conflict => "conflict",
-    }
-}
-
 impl SyncWindow {
     pub fn new(form: SyncForm, charset: Charset, server: String) -> Self {
         Self {
@@ -425,7 +413,7 @@ fn preview_ui(
                     }
                 });
                 row.col(|ui| {
-                    ui.colored_label(colour(action.what, ui), word(action.what));
+                    ui.colored_label(colour(action.what, ui), action.what.word());
                 });
                 for node in [action.source, action.target] {
                     let node = node.filter(|n| !n.is_dir());

@@ -73,6 +73,20 @@ pub enum Command {
     Raw(Vec<u8>),
 }
 
+/// Why a typed command line cannot be sent: CR, LF or NUL in it (they would end it and
+/// smuggle another command onto the control connection), or nothing in it.
+pub fn check_raw_line(line: &[u8]) -> Result<(), CommandError> {
+    for (byte, what) in [(b'\r', "CR"), (b'\n', "LF"), (0, "NUL")] {
+        if line.contains(&byte) {
+            return Err(CommandError::LineBreak { what });
+        }
+    }
+    if line.trim_ascii().is_empty() {
+        return Err(CommandError::Empty);
+    }
+    Ok(())
+}
+
 /// A command that cannot be sent as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
@@ -81,9 +95,22 @@ pub enum CommandError {
         verb: &'static str,
         what: &'static str,
     },
+    /// In a typed command line (`Command::raw`).
+    #[error("a command is one line: it cannot contain a {what} character")]
+    LineBreak { what: &'static str },
+    #[error("there is no command to send")]
+    Empty,
 }
 
 impl Command {
+    /// A command line as the user typed it (Server > Enter custom command, a site's
+    /// post-logon commands): one line, refused with CR, LF or NUL in it, or with nothing
+    /// but spaces. Leading and trailing spaces are dropped.
+    pub fn raw(line: &[u8]) -> Result<Command, CommandError> {
+        check_raw_line(line)?;
+        Ok(Command::Raw(line.trim_ascii().to_vec()))
+    }
+
     pub fn verb(&self) -> &'static str {
         match self {
             Command::User(_) => "USER",
@@ -296,6 +323,32 @@ mod tests {
         assert!(Command::Raw(b"NOOP\0".to_vec()).to_wire().is_err());
         let pass = Command::Raw(b"pass hunter2".to_vec());
         assert_eq!(pass.log_text(), "pass ****");
+    }
+
+    #[test]
+    fn a_typed_command_is_one_line_refused_at_construction_otherwise() {
+        let site = Command::raw(b"  SITE CHMOD 644 x  ").unwrap();
+        assert_eq!(site.to_wire().unwrap(), b"SITE CHMOD 644 x\r\n");
+        for (bad, what) in [
+            (&b"NOOP\r\nDELE x"[..], "CR"),
+            (b"NOOP\nDELE x", "LF"),
+            (b"SYST\n", "LF"),
+            (b"STAT\0", "NUL"),
+        ] {
+            assert_eq!(
+                Command::raw(bad),
+                Err(CommandError::LineBreak { what }),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(Command::raw(b""), Err(CommandError::Empty));
+        assert_eq!(Command::raw(b"   "), Err(CommandError::Empty));
+        assert_eq!(
+            check_raw_line("SITE HELP\nQUIT".as_bytes())
+                .unwrap_err()
+                .to_string(),
+            "a command is one line: it cannot contain a LF character"
+        );
     }
 
     #[test]

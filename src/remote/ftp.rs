@@ -48,11 +48,15 @@ pub(super) async fn connect(server: &Server) -> Result<Box<dyn RemoteSession>, R
     };
     let conn = Connection::connect(options).await.map_err(remote_error)?;
     let capabilities = capabilities(&conn);
-    Ok(Box::new(FtpSession {
+    let mut session = FtpSession {
         conn,
         capabilities,
         usable: true,
-    }))
+    };
+    if let Some(ftp) = server.ftp_settings() {
+        session.post_logon(&ftp.post_logon_commands).await?;
+    }
+    Ok(Box::new(session))
 }
 
 fn capabilities(conn: &Connection) -> Capabilities {
@@ -88,6 +92,27 @@ struct FtpSession {
 }
 
 impl FtpSession {
+    /// A site's post-logon commands, in order, as typed: their replies are in the log (as
+    /// every reply is); a refusal (4xx, 5xx) or a line that cannot be sent is an error line
+    /// there and the next command goes on. Only a connection that broke ends the logon.
+    async fn post_logon(&mut self, commands: &[String]) -> Result<(), RemoteError> {
+        for command in commands.iter().filter(|c| !c.trim().is_empty()) {
+            match self.raw(command).await {
+                Ok(reply) if reply.code < 400 => {}
+                Ok(reply) => self.conn.log().error(format!(
+                    "The post-logon command {command:?} was refused ({} {}); going on",
+                    reply.code, reply.text
+                )),
+                Err(err) if self.usable => self.conn.log().error(format!(
+                    "The post-logon command {command:?} was not sent: {}; going on",
+                    err.message()
+                )),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
     /// Notes whether the connection survived `result`, and translates its error.
     fn checked<T>(&mut self, result: Result<T, FtpError>) -> Result<T, RemoteError> {
         result.map_err(|err| {
@@ -409,7 +434,9 @@ impl RemoteSession for FtpSession {
             .charset()
             .encode(command)
             .map_err(|e| RemoteError::new(ErrorKind::BadInput, e.to_string()))?;
-        let reply = self.conn.raw(&Command::Raw(line)).await;
+        let command = Command::raw(&line)
+            .map_err(|e| RemoteError::new(ErrorKind::BadInput, e.to_string()))?;
+        let reply = self.conn.raw(&command).await;
         let reply = self.checked(reply)?;
         Ok(RawReply {
             code: reply.code.0,

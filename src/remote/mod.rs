@@ -246,7 +246,10 @@ pub trait RemoteSession: Send {
         let _ = command;
         Err(RemoteError::new(
             ErrorKind::Unsupported,
-            format!("{} has no raw commands", self.capabilities().protocol),
+            format!(
+                "{} has no raw commands: custom and post-logon commands are FTP's",
+                self.capabilities().protocol
+            ),
         ))
     }
 

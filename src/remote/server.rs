@@ -32,6 +32,9 @@ pub struct FtpSettings {
     pub tls: TlsSettings,
     /// `LIST -a`, for servers that hide dot files from a bare LIST (vsftpd).
     pub list_hidden: bool,
+    /// Commands sent as typed after each logon (a site's post-logon commands); a refusal
+    /// is logged, not fatal.
+    pub post_logon_commands: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +135,7 @@ impl Server {
                 data,
                 tls,
                 list_hidden,
+                post_logon_commands: Vec::new(),
             }),
         }
     }
@@ -218,6 +222,9 @@ pub struct StoredServer {
     /// `Server::preserve_times` (absent in older queue files: off).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub preserve_times: bool,
+    /// FTP's post-logon commands (absent in older queue files: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logon_commands: Vec<String>,
 }
 
 impl StoredServer {
@@ -227,6 +234,10 @@ impl StoredServer {
             Protocol::Ftp(ftp) => (ftp.tls.mode, &ftp.data, None, ftp.list_hidden),
             Protocol::Sftp(_) => (TlsMode::None, &default_data, Some("sftp".to_owned()), false),
         };
+        let post_logon_commands = server
+            .ftp_settings()
+            .map(|ftp| ftp.post_logon_commands.clone())
+            .unwrap_or_default();
         Self {
             protocol,
             host: server.host.clone(),
@@ -245,6 +256,7 @@ impl StoredServer {
             charset: server.charset.name().to_owned(),
             list_hidden,
             preserve_times: server.preserve_times,
+            post_logon_commands,
         }
     }
 
@@ -280,6 +292,7 @@ impl StoredServer {
                 ..TlsSettings::default()
             },
             list_hidden: self.list_hidden,
+            post_logon_commands: self.post_logon_commands.clone(),
         });
         server
     }
@@ -320,6 +333,7 @@ mod tests {
             ftp.tls.mode = TlsMode::Explicit;
             ftp.data.mode = DataMode::Active;
             ftp.data.active_port_range = Some("50200-50210".parse().unwrap());
+            ftp.post_logon_commands = vec!["SITE UMASK 022".into()];
         }
         let stored = StoredServer::new(&server);
         let json = serde_json::to_string(&stored).unwrap();
@@ -336,6 +350,7 @@ mod tests {
             ftp.data.active_port_range,
             Some("50200-50210".parse().unwrap())
         );
+        assert_eq!(ftp.post_logon_commands, ["SITE UMASK 022"]);
         assert!(back.credentials.password.is_none());
     }
 }

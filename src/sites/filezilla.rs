@@ -82,9 +82,9 @@ pub enum FilezillaError {
 
 // ---- Reading ---------------------------------------------------------------------------------
 
-/// Reads a FileZilla 3.x `sitemanager.xml` (or an exported file with `<Servers>`), or its
-/// global `bookmarks.xml`.
-pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
+/// The `<FileZilla3>` element of one of FileZilla's files, refused when too large or not
+/// FileZilla's.
+fn filezilla_root(xml: &[u8]) -> Result<Element, FilezillaError> {
     if xml.len() > MAX_FILE_BYTES {
         return Err(FilezillaError::TooLarge {
             limit: MAX_FILE_BYTES,
@@ -94,6 +94,13 @@ pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
     if root.name != "FileZilla3" {
         return Err(FilezillaError::NotFileZilla(root.name));
     }
+    Ok(root)
+}
+
+/// Reads a FileZilla 3.x `sitemanager.xml` (or an exported file with `<Servers>`), or its
+/// global `bookmarks.xml`.
+pub fn import(xml: &[u8]) -> Result<Imported, FilezillaError> {
+    let root = filezilla_root(xml)?;
     let mut out = Imported::default();
     for servers in root.children_named("Servers") {
         read_folder_tree(servers, &mut out);
@@ -280,9 +287,40 @@ fn read_server(el: &Element, folder: &str, out: &mut Imported) {
         }
     }
     site.synchronized_browsing = el.child_text("SyncBrowsing").trim() == "1";
+    read_post_logon_commands(el, &shown, &mut site, out);
     site.bookmarks = bookmarks::read_bookmarks(el, &format!("site {shown}"), &mut out.warnings);
     read_skiff_parameters(el, &shown, &mut site, out);
     out.sites.push(site);
+}
+
+/// `<PostLoginCommands><Command>..</Command></PostLoginCommands>`: FTP only, one line each.
+fn read_post_logon_commands(el: &Element, shown: &str, site: &mut Site, out: &mut Imported) {
+    let Some(list) = el.child("PostLoginCommands") else {
+        return;
+    };
+    let commands: Vec<String> = list
+        .children_named("Command")
+        .map(Element::text)
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    if commands.is_empty() {
+        return;
+    }
+    if site.protocol == Protocol::Sftp {
+        out.warnings.push(format!(
+            "{shown}: SFTP has no post-logon commands; {} not imported",
+            commands.len()
+        ));
+        return;
+    }
+    for command in commands {
+        match crate::proto::command::check_raw_line(command.as_bytes()) {
+            Ok(()) => site.post_logon_commands.push(command.trim().to_owned()),
+            Err(err) => out.warnings.push(format!(
+                "{shown}: the post-logon command {command:?} is not used: {err}"
+            )),
+        }
+    }
 }
 
 fn read_password(el: &Element, shown: &str, site: &mut Site, out: &mut Imported) {
@@ -659,6 +697,17 @@ fn write_server(
             field(out, "EncodingType", "Custom");
             field(out, "CustomEncoding", name);
         }
+    }
+    let commands = site
+        .post_logon_commands
+        .iter()
+        .filter(|c| !c.trim().is_empty());
+    if site.protocol != Protocol::Sftp && commands.clone().next().is_some() {
+        writeln!(out, "{pad}<PostLoginCommands>").ok();
+        for command in commands {
+            writeln!(out, "{pad}\t<Command>{}</Command>", escape(command)).ok();
+        }
+        writeln!(out, "{pad}</PostLoginCommands>").ok();
     }
     field(out, "BypassProxy", "0");
     field(out, "Name", &site.name);

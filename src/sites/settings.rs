@@ -245,6 +245,7 @@ impl Settings {
         } else if let Some(ftp) = server.ftp_settings_mut() {
             ftp.tls.mode = site.protocol.tls_mode();
             ftp.list_hidden = site.list_hidden;
+            ftp.post_logon_commands = site.post_logon_commands.clone();
         }
         Ok(server)
     }

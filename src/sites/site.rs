@@ -246,6 +246,10 @@ pub struct Site {
     /// Start with synchronized browsing between the default local and remote folders
     /// (FileZilla's "Use synchronized browsing").
     pub synchronized_browsing: bool,
+    /// FTP: commands sent as typed after each logon (`SITE UMASK 002`), in order; their
+    /// replies go to the log, and a refused one does not stop the connection. SFTP has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_logon_commands: Vec<String>,
     /// This site's own bookmarks (Bookmarks menu, while connected to it); names unique.
     #[serde(rename = "bookmark", skip_serializing_if = "Vec::is_empty")]
     pub bookmarks: Vec<Bookmark>,
@@ -280,6 +284,7 @@ impl Default for Site {
             preserve_timestamps: None,
             synchronized_browsing: false,
             bookmarks: Vec::new(),
+            post_logon_commands: Vec::new(),
         }
     }
 }

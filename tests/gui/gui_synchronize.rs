@@ -48,6 +48,19 @@ fn open_synchronize(h: &mut Harness<'_, SkiffApp>) {
     assert!(h.state().sync_window().is_some());
 }
 
+/// Ticks "Delete what is only in the target"; `for_good`: a download's local deletions skip
+/// the trash (this machine's own).
+fn choose_delete(h: &mut Harness<'_, SkiffApp>, for_good: bool) {
+    h.get_by_label("Delete what is only in the target (each deletion is listed in the plan)")
+        .click();
+    settle(h);
+    if for_good {
+        h.get_by_label("Move deleted local files to the trash")
+            .click();
+        settle(h);
+    }
+}
+
 fn compare(h: &mut Harness<'_, SkiffApp>) -> Vec<(What, String)> {
     h.get_by_label("Compare…").click();
     step_until(h, "the plan", |h| {
@@ -98,15 +111,7 @@ fn a_download_sync_runs_only_the_ticked_actions_and_leaves_a_file_changed_since_
     let mut harness = window(&rt, &mirror);
     connect_at(&mut harness, &server, "www");
     open_synchronize(&mut harness);
-    harness
-        .get_by_label("Delete what is only in the target (each deletion is listed in the plan)")
-        .click();
-    settle(&mut harness);
-    // Deleted for good, not into this machine's trash.
-    harness
-        .get_by_label("Move deleted local files to the trash")
-        .click();
-    settle(&mut harness);
+    choose_delete(&mut harness, true);
     let plan = compare(&mut harness);
     assert_eq!(
         plan,
@@ -197,10 +202,7 @@ fn an_upload_sync_creates_the_servers_folders_first_and_deletes_only_what_it_lis
     harness
         .get_by_label("Upload: the local folder → the server's folder")
         .click();
-    harness
-        .get_by_label("Delete what is only in the target (each deletion is listed in the plan)")
-        .click();
-    settle(&mut harness);
+    choose_delete(&mut harness, false);
     let plan = compare(&mut harness);
     assert_eq!(
         plan,
@@ -337,14 +339,7 @@ fn the_source_panes_filters_keep_what_they_hide_out_of_the_copies_and_the_deleti
         &harness,
         "The source pane's filename filters apply"
     ));
-    harness
-        .get_by_label("Delete what is only in the target (each deletion is listed in the plan)")
-        .click();
-    settle(&mut harness);
-    harness
-        .get_by_label("Move deleted local files to the trash")
-        .click();
-    settle(&mut harness);
+    choose_delete(&mut harness, true);
     let plan = compare(&mut harness);
     assert_eq!(
         plan,

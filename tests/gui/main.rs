@@ -14,6 +14,7 @@ mod gui_common;
 mod gui_app;
 mod gui_bookmarks;
 mod gui_compare;
+mod gui_custom;
 mod gui_diagnose;
 mod gui_filters;
 mod gui_search;

@@ -30,6 +30,7 @@ mod cli_servers;
 mod cli_sites;
 mod cli_sync;
 mod conformance;
+mod custom_commands;
 mod diagnose;
 mod engine_browse;
 mod engine_cancel;

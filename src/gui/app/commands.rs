@@ -38,6 +38,10 @@ impl SkiffApp {
             }
             UiAction::Diagnose => self.start_diagnosis(),
             UiAction::SearchRemote => self.open_search(),
+            UiAction::EnterCustomCommand => self.open_custom_command(),
+            UiAction::ExportQueue => self.ask_where_to_export_queue(),
+            UiAction::ImportQueue => self.ask_what_queue_to_import(),
+            UiAction::SetAfterQueue(after) => self.set_after_queue(after),
             UiAction::Synchronize => self.open_synchronize(),
             UiAction::Refresh(side) => self.refresh(side),
             UiAction::Open(side, dir) => self.enter(side, dir),

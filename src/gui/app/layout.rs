@@ -124,6 +124,7 @@ impl SkiffApp {
         self.filters_ui(&ctx);
         self.bookmarks_ui(&ctx);
         self.diagnose_ui(&ctx);
+        self.custom_command_ui(&ctx);
         self.synchronize_ui(&ctx);
         self.search_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
@@ -280,6 +281,24 @@ impl SkiffApp {
                     actions.push(UiAction::Synchronize);
                 }
                 ui.separator();
+                if ui.button("Export queue…").clicked() {
+                    actions.push(UiAction::ExportQueue);
+                }
+                if ui.button("Import queue…").clicked() {
+                    actions.push(UiAction::ImportQueue);
+                }
+                ui.menu_button("Action after queue completes", |ui| {
+                    for after in crate::gui::notification::AfterQueue::ALL {
+                        if ui
+                            .radio(self.queue_tools.after == after, after.label())
+                            .clicked()
+                        {
+                            actions.push(UiAction::SetAfterQueue(after));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.separator();
                 ui.menu_button("Transfer type", |ui| {
                     use crate::engine::TransferMode;
                     for (mode, name) in [
@@ -347,6 +366,13 @@ impl SkiffApp {
                     .clicked()
                 {
                     actions.push(UiAction::SearchRemote);
+                }
+                if ui
+                    .add_enabled(connected, egui::Button::new("Enter custom command…"))
+                    .on_hover_text("Send a command as typed; the reply is in the message log")
+                    .clicked()
+                {
+                    actions.push(UiAction::EnterCustomCommand);
                 }
             });
             ui.menu_button("Bookmarks", |ui| self.bookmarks_menu_ui(ui, actions));
@@ -708,6 +734,7 @@ impl SkiffApp {
             || self.filters_window.is_some()
             || self.diagnose.is_some()
             || self.search.window.is_some()
+            || self.custom_command.is_some()
             || self.bookmark_dialog_open()
         {
             return;

@@ -19,14 +19,18 @@
 //! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
 //! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
 //! | `search.rs` | Server > Search remote files: the search on the engine, its results streamed into its window, their download, deletion, or showing in the pane |
+//! | `custom.rs` | Server > Enter custom command: the dialog and the line sent |
+//! | `queue_tools.rs` | exporting and importing the queue, the action after the queue completes |
 
 mod bookmarks;
 mod commands;
 mod connect;
+mod custom;
 mod diagnose;
 mod filters;
 mod layout;
 mod panes;
+mod queue_tools;
 mod search;
 mod sites;
 mod sync_browse;
@@ -199,6 +203,10 @@ pub struct SkiffApp {
     bookmark_pending: Option<bookmarks::PendingBookmark>,
     /// Server > Search remote files: its window and the search it runs.
     search: search::Searching,
+    /// Server > Enter custom command…, while open.
+    custom_command: Option<crate::gui::custom_command::CustomCommandWindow>,
+    /// Queue export and import, and the action after the queue completes.
+    queue_tools: queue_tools::QueueTools,
 }
 
 impl SkiffApp {
@@ -267,6 +275,8 @@ impl SkiffApp {
             bookmark_windows: Default::default(),
             bookmark_pending: None,
             search: Default::default(),
+            custom_command: None,
+            queue_tools: Default::default(),
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -449,6 +459,7 @@ impl SkiffApp {
         self.poll_sites();
         self.poll_filters();
         self.poll_bookmark_saves();
+        self.poll_queue_tools();
         if let Some(window) = &mut self.diagnose {
             window.poll();
         }
@@ -526,6 +537,7 @@ impl eframe::App for SkiffApp {
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
+        self.follow_queue(ctx);
         if let Some(failure) = self.model.log_file.as_ref().and_then(|f| f.take_failure()) {
             self.model.log_file = None;
             self.model.push_error(failure);

@@ -6,7 +6,7 @@
 //! What Skiff has no equal for (a size "not equal", a date "equals", an archive bit) is left
 //! out with a warning naming the filter. Pure: bytes in, rules out.
 
-use super::{Element, FilezillaError, MAX_FILE_BYTES, parse};
+use super::{Element, FilezillaError, filezilla_root};
 use crate::folder_sync::rules::{Attribute, Combine, Condition, DateOp, Rule, SizeOp, TextOp};
 
 /// Rules read from a `filters.xml`, in its order, each with the current set's ticks.
@@ -25,15 +25,7 @@ pub struct ImportedRule {
 }
 
 pub fn import_filters(xml: &[u8]) -> Result<ImportedFilters, FilezillaError> {
-    if xml.len() > MAX_FILE_BYTES {
-        return Err(FilezillaError::TooLarge {
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    let root = parse(xml)?;
-    if root.name != "FileZilla3" {
-        return Err(FilezillaError::NotFileZilla(root.name));
-    }
+    let root = filezilla_root(xml)?;
     let mut out = ImportedFilters::default();
     let Some(filters) = root.child("Filters") else {
         return Ok(out);

@@ -209,6 +209,7 @@ fn full_site(name: &str, folder: &str) -> Site {
         max_connections: Some(3),
         charset: CharsetChoice::Custom("cp949".into()),
         synchronized_browsing: true,
+        post_logon_commands: vec!["SITE UMASK 002".into(), "SITE IDLE <600> & more".into()],
         bookmarks: vec![
             Bookmark {
                 name: "보고서 & <co>".into(),
@@ -636,4 +637,80 @@ fn exported_bookmarks_read_back_the_same_both_kinds() {
     };
     let again = import(export(&list, None).as_bytes()).unwrap();
     assert_eq!(again.sites[0].bookmarks, list.sites[0].bookmarks);
+}
+
+#[test]
+fn post_logon_commands_come_in_for_ftp_sites_and_go_back_out() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<FileZilla3 version="3.66.4" platform="unix">
+	<Servers>
+		<Server>
+			<Host>ftp.example.com</Host>
+			<Port>21</Port>
+			<Protocol>0</Protocol>
+			<Type>0</Type>
+			<User>bob</User>
+			<Logontype>2</Logontype>
+			<PostLoginCommands>
+				<Command>SITE UMASK 002</Command>
+				<Command>   </Command>
+				<Command>SITE HELP&#10;DELE x</Command>
+				<Command>CWD /www &amp; more</Command>
+			</PostLoginCommands>
+			<Name>web</Name>
+		</Server>
+		<Server>
+			<Host>ssh.example.com</Host>
+			<Port>22</Port>
+			<Protocol>1</Protocol>
+			<Type>0</Type>
+			<User>deploy</User>
+			<Logontype>2</Logontype>
+			<PostLoginCommands>
+				<Command>SITE UMASK 002</Command>
+			</PostLoginCommands>
+			<Name>ssh</Name>
+		</Server>
+	</Servers>
+</FileZilla3>
+"#;
+    let imported = import(xml.as_bytes()).unwrap();
+    let web = by_path(&imported, "web");
+    assert_eq!(
+        web.post_logon_commands,
+        ["SITE UMASK 002", "CWD /www & more"]
+    );
+    let ssh = by_path(&imported, "ssh");
+    assert!(ssh.post_logon_commands.is_empty());
+    assert_eq!(imported.warnings.len(), 2, "{:?}", imported.warnings);
+    assert!(
+        imported.warnings[0].contains("SITE HELP") && imported.warnings[0].contains("one line"),
+        "{:?}",
+        imported.warnings
+    );
+    assert!(
+        imported.warnings[1].contains("SFTP has no post-logon commands"),
+        "{:?}",
+        imported.warnings
+    );
+
+    let list = SiteList {
+        folders: Vec::new(),
+        sites: imported.sites.clone(),
+    };
+    let out = export(&list, None);
+    assert!(
+        out.contains("<PostLoginCommands>\n\t\t\t\t<Command>SITE UMASK 002</Command>\n\t\t\t\t<Command>CWD /www &amp; more</Command>\n\t\t\t</PostLoginCommands>"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("<PostLoginCommands>").count(),
+        1,
+        "none for SFTP"
+    );
+    let back = import(out.as_bytes()).unwrap();
+    assert_eq!(
+        by_path(&back, "web").post_logon_commands,
+        web.post_logon_commands
+    );
 }
