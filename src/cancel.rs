@@ -24,6 +24,16 @@ struct Inner {
     transferring: AtomicBool,
 }
 
+/// Two signals are equal when they are the same signal (an operation carrying one can be
+/// compared, as remote operations are).
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Cancel {}
+
 impl Default for Cancel {
     fn default() -> Self {
         Self::new()

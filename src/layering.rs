@@ -84,6 +84,12 @@ fn the_pure_core_uses_nothing_above_it() {
         ],
     );
     assert_uses_none_of(
+        "search",
+        &[
+            "net", "remote", "transfer", "engine", "sites", "setup", "sftp", "cli", "gui",
+        ],
+    );
+    assert_uses_none_of(
         "local",
         &[
             "net", "remote", "transfer", "engine", "sites", "setup", "cli", "gui",

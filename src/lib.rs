@@ -29,6 +29,7 @@ pub mod net;
 pub mod proto;
 pub mod rate;
 pub mod remote;
+pub mod search;
 pub mod secret;
 pub mod setup;
 pub mod sftp;

@@ -22,6 +22,10 @@ use crate::remote::{Capabilities, ErrorKind, RemoteError, Security, Server};
 use crate::sftp::HostKeyInfo;
 use crate::sites::trust::{TrustStore, TrustedCert};
 
+/// Takes what a search found in a folder (its path), or why it could not be listed.
+pub(crate) type SearchReader<'a> =
+    dyn FnMut(&[u8], Result<&[Entry], &RemoteError>) -> anyhow::Result<()> + 'a;
+
 pub(crate) struct CliEngine {
     handle: EngineHandle,
     events: EngineEvents,
@@ -168,6 +172,47 @@ impl CliEngine {
             match result {
                 Err(err) if self.trusted_after_asking(&err)? => {
                     // The browsing session is logged on with the old trust: a new one.
+                    self.handle
+                        .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Runs a search (`RemoteOp::Search`) to its end, giving `found` each folder's findings
+    /// as they come (or why a folder could not be listed); the search's own error is kept
+    /// for the caller to judge.
+    pub(crate) async fn search(
+        &mut self,
+        op: RemoteOp,
+        found: &mut SearchReader<'_>,
+    ) -> anyhow::Result<Result<(), RemoteError>> {
+        loop {
+            self.next_request += 1;
+            let request = RequestId(self.next_request);
+            self.handle.send(EngineCommand::Remote {
+                request,
+                server: Arc::clone(&self.server),
+                op: op.clone(),
+            });
+            let result = loop {
+                match self.events.recv().await {
+                    None => anyhow::bail!("the transfer engine stopped unexpectedly"),
+                    Some(EngineEvent::SearchFound {
+                        request: answered,
+                        folder,
+                        result,
+                    }) if answered == request => found(&folder, result.as_deref())?,
+                    Some(EngineEvent::RemoteDone {
+                        request: answered,
+                        result,
+                    }) if answered == request => break result,
+                    Some(event) => self.note(&event)?,
+                }
+            };
+            match result {
+                Err(err) if self.trusted_after_asking(&err)? => {
                     self.handle
                         .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
                 }

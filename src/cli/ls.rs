@@ -20,7 +20,7 @@ struct JsonEntry {
 }
 
 /// Bytes outside the URL-safe set, percent-encoded (RFC 3986 unreserved characters stay).
-const NAME_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(crate) const NAME_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')

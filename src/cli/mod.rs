@@ -1,4 +1,4 @@
-//! The headless command line: `skiff ls|get|put|mkdir|rmdir|rm|mv|chmod|diagnose` and
+//! The headless command line: `skiff ls|find|get|put|mkdir|rmdir|rm|mv|chmod|diagnose` and
 //! `skiff sites ...`, over the same engine as the desktop window (`cli::engine`): every
 //! server operation is an engine command, so a test of the CLI against a real server proves
 //! the window's code path too. A contract for scripts: commands are extended, never renamed;
@@ -8,6 +8,7 @@ mod bookmarks;
 mod common;
 mod diagnose;
 mod engine;
+mod find;
 mod ls;
 mod manage;
 mod progress;
@@ -50,6 +51,25 @@ pub enum CliCommand {
         #[arg(value_name = "URL")]
         url: Option<String>,
         /// Print one JSON array of {name, kind, size, modified, permissions, target}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        active: ActiveArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Search a remote folder tree (with --site and no path: the site's default remote
+    /// folder) for entries whose every given condition holds, printing their paths as they
+    /// are found. A folder that cannot be listed is a warning (exit code 1 at the end).
+    Find {
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+        #[command(flatten)]
+        find: find::FindArgs,
+        /// Print one JSON object per line, as found: {path, raw, kind, size, modified,
+        /// permissions}.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -483,6 +503,17 @@ pub fn run(cli: Cli) -> ExitCode {
             } => {
                 let target = common::resolve(url.as_deref(), &common, Some(&data), Some(&active))?;
                 ls::run(target, json).await
+            }
+            CliCommand::Find {
+                url,
+                find,
+                json,
+                data,
+                active,
+                common,
+            } => {
+                let target = common::resolve(url.as_deref(), &common, Some(&data), Some(&active))?;
+                find::run(target, &find, json).await
             }
             CliCommand::Get {
                 url,

@@ -13,7 +13,7 @@ use super::item::TreeFilters;
 use super::{ConnectionState, EngineEvent, SessionRole};
 use crate::folder_sync::Node;
 use crate::proto::listing::Entry;
-use crate::remote::{Facts, RemoteError, RemoteSession, RetryClass, Server};
+use crate::remote::{ErrorKind, Facts, RemoteError, RemoteSession, RetryClass, Server};
 
 /// Which request an answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,6 +53,15 @@ pub enum RemoteOp {
     Checksums {
         files: Vec<(Vec<u8>, Option<u64>)>,
     },
+    /// Searches the tree below `root` (empty: the current folder) for what `criteria` find
+    /// (`engine::search`): each folder listed is an `EngineEvent::SearchFound` as the walk
+    /// goes, and `EngineEvent::RemoteDone` ends it (`ErrorKind::Cancelled` once `cancel`
+    /// stopped it). Requests to the server behind it wait until it ends.
+    Search {
+        root: Vec<u8>,
+        criteria: Arc<crate::search::Criteria>,
+        cancel: crate::cancel::Cancel,
+    },
     /// A command line as the user typed it (Server > Enter custom command, `skiff quote`),
     /// answered by `EngineEvent::RawReply`: the reply, whatever its code (in the log too).
     /// SFTP has no such commands: `ErrorKind::Unsupported`.
@@ -73,13 +82,13 @@ pub(crate) fn start_worker(
         let mut session: Option<Box<dyn RemoteSession>> = None;
         while let Some((request, op)) = rx.recv().await {
             let reused = session.is_some();
-            let mut result = run(&mut session, &server, &emitter, &op).await;
+            let mut result = run(&mut session, &server, &emitter, request, &op).await;
             // A session the server dropped while idle: connect again, once.
             if reused
                 && session.is_none()
                 && matches!(&result, Err(e) if e.retry_class() == RetryClass::Transient)
             {
-                result = run(&mut session, &server, &emitter, &op).await;
+                result = run(&mut session, &server, &emitter, request, &op).await;
             }
             let event = match result {
                 Ok(Answer::Listed(path, entries)) => EngineEvent::Listing {
@@ -144,6 +153,7 @@ async fn run(
     session: &mut Option<Box<dyn RemoteSession>>,
     server: &Server,
     emitter: &Emitter,
+    request: RequestId,
     op: &RemoteOp,
 ) -> Result<Answer, RemoteError> {
     let s = match session {
@@ -178,6 +188,11 @@ async fn run(
             done(delete_unchanged(s.as_mut(), path, seen).await)
         }
         RemoteOp::Checksums { files } => checksums(s.as_mut(), files).await.map(Answer::Checksums),
+        RemoteOp::Search {
+            root,
+            criteria,
+            cancel,
+        } => done(search(s.as_mut(), emitter, request, root, criteria, cancel).await),
         RemoteOp::Raw(command) => s.raw(command).await.map(Answer::Raw),
     };
     if !s.is_usable() {
@@ -193,6 +208,42 @@ async fn run(
         );
     }
     result
+}
+
+/// `RemoteOp::Search`: the criteria compiled (a bad one fails the request), the root made
+/// a real path, and each folder's findings sent as they come.
+async fn search(
+    session: &mut dyn RemoteSession,
+    emitter: &Emitter,
+    request: RequestId,
+    root: &[u8],
+    criteria: &crate::search::Criteria,
+    cancel: &crate::cancel::Cancel,
+) -> Result<(), RemoteError> {
+    let matcher = criteria.compile().map_err(|bad| {
+        RemoteError::new(
+            ErrorKind::BadInput,
+            format!("{:?}: {}", bad.pattern, bad.reason),
+        )
+    })?;
+    let root = if root.is_empty() {
+        session.real_path(root).await?
+    } else {
+        root.to_vec()
+    };
+    let mut report = |folder: Vec<u8>, result: super::search::FolderResult| {
+        emitter.emit(EngineEvent::SearchFound {
+            request,
+            folder,
+            result: result.map(Into::into),
+        })
+    };
+    let searched = super::search::search(session, &root, &matcher, cancel, &mut report).await?;
+    session.log().status(format!(
+        "Search done: {} found in {} folders",
+        searched.found, searched.folders
+    ));
+    Ok(())
 }
 
 /// `RemoteOp::Checksums`: each file's checksum in turn. A refusal for one file (no such

@@ -18,6 +18,7 @@ pub mod item;
 mod job;
 pub mod persist;
 pub mod queue;
+mod search;
 pub mod sync;
 pub mod tree;
 pub mod walk;
@@ -194,6 +195,14 @@ pub enum EngineEvent {
     Checksums {
         request: RequestId,
         result: Result<Arc<checksum::RemoteChecksums>, RemoteError>,
+    },
+    /// What a search (`RemoteOp::Search`) found in one folder, sent as soon as the folder
+    /// was listed: its entries found, named by their full paths (none found: empty), or why
+    /// the folder could not be listed (the search goes on). `RemoteDone` ends the search.
+    SearchFound {
+        request: RequestId,
+        folder: Vec<u8>,
+        result: Result<Arc<[crate::proto::listing::Entry]>, RemoteError>,
     },
     /// The answer to `RemoteOp::Raw`: the server's final reply, whatever its code (every
     /// line of it is in the log too), or why nothing was sent (SFTP, a line break in it).

@@ -55,6 +55,8 @@ pub enum UiAction {
     Reconnect,
     /// Server > Diagnose connection.
     Diagnose,
+    /// Server > Search remote files (F3).
+    SearchRemote,
     /// Server > Enter custom command…
     EnterCustomCommand,
     /// Transfer > Export queue… and Import queue…

@@ -13,8 +13,9 @@ use crate::proto::listing::{Entry, Timestamp};
 
 /// The window's keyboard shortcuts, as Help > Keyboard shortcuts lists them (the keys are
 /// handled in `app::layout`'s `keys`, and by the dialogs and windows themselves).
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Ctrl+S", "Open the Site Manager"),
+    ("F3", "Search remote files below the remote folder shown"),
     ("Ctrl+B", "Add a bookmark of the folders shown"),
     ("F5", "Refresh the active pane"),
     ("Ctrl+A", "Select every entry of the active pane"),

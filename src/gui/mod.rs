@@ -62,6 +62,7 @@ mod prompter;
 mod queue_pane;
 pub mod queue_view;
 mod quickconnect;
+pub mod search_window;
 pub mod settings_window;
 pub mod site_manager;
 mod sites_state;

@@ -384,6 +384,8 @@ impl Model {
                 }
                 self.counts = counts;
             }
+            // Found by a search whose window has closed (`app::search` takes the rest).
+            EngineEvent::SearchFound { .. } => {}
         }
     }
 

@@ -18,5 +18,6 @@ mod gui_custom;
 mod gui_diagnose;
 mod gui_edit;
 mod gui_filters;
+mod gui_search;
 mod gui_sites;
 mod gui_synchronize;

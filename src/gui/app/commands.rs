@@ -37,6 +37,7 @@ impl SkiffApp {
                 }
             }
             UiAction::Diagnose => self.start_diagnosis(),
+            UiAction::SearchRemote => self.open_search(),
             UiAction::EnterCustomCommand => self.open_custom_command(),
             UiAction::ExportQueue => self.ask_where_to_export_queue(),
             UiAction::ImportQueue => self.ask_what_queue_to_import(),
@@ -318,7 +319,7 @@ impl SkiffApp {
     }
 
     /// Entries of one side's folder into the other side's folder `to_dir`.
-    fn transfer(&mut self, files: DraggedFiles, to_dir: Vec<u8>, start: bool) {
+    pub(super) fn transfer(&mut self, files: DraggedFiles, to_dir: Vec<u8>, start: bool) {
         let Some(server) = self.server.clone() else {
             self.model.op_error = Some("Connect to a server first.".into());
             return;

@@ -188,6 +188,8 @@ impl SkiffApp {
 
     pub(super) fn disconnect(&mut self) {
         self.sync_browse = None;
+        // Its results are the old server's paths: no action of the window may reach another.
+        self.close_search();
         if let Some(server) = self.server.take() {
             self.engine.send(EngineCommand::Disconnect(server));
         }

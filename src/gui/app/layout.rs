@@ -126,6 +126,7 @@ impl SkiffApp {
         self.diagnose_ui(&ctx);
         self.custom_command_ui(&ctx);
         self.synchronize_ui(&ctx);
+        self.search_ui(&ctx);
         self.dialogs_ui(&ctx, &mut actions);
         self.run_actions(&ctx, actions);
     }
@@ -355,6 +356,16 @@ impl SkiffApp {
                     .clicked()
                 {
                     actions.push(UiAction::Diagnose);
+                }
+                // After Diagnose, whose place the screenshot scripts click.
+                if ui
+                    .add_enabled(
+                        connected,
+                        egui::Button::new("Search remote files…").shortcut_text("F3"),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::SearchRemote);
                 }
                 if ui
                     .add_enabled(connected, egui::Button::new("Enter custom command…"))
@@ -726,9 +737,14 @@ impl SkiffApp {
             || self.cfg.settings_window.is_some()
             || self.filters_window.is_some()
             || self.diagnose.is_some()
+            || self.search.window.is_some()
             || self.custom_command.is_some()
             || self.bookmark_dialog_open()
         {
+            return;
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F3)) {
+            actions.push(UiAction::SearchRemote);
             return;
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {

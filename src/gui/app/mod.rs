@@ -19,6 +19,7 @@
 //! | `filters.rs` | View > Filename filters: the dialog, the toggle, saving the rules, the transfers' filters |
 //! | `edit.rs` | View/Edit: the copy downloaded, opened, watched, asked about and uploaded |
 //! | `bookmarks.rs` | the Bookmarks menu's dialogs, saving bookmarks, going to one |
+//! | `search.rs` | Server > Search remote files: the search on the engine, its results streamed into its window, their download, deletion, or showing in the pane |
 //! | `custom.rs` | Server > Enter custom command: the dialog and the line sent |
 //! | `queue_tools.rs` | exporting and importing the queue, the action after the queue completes |
 
@@ -32,6 +33,7 @@ mod filters;
 mod layout;
 mod panes;
 mod queue_tools;
+mod search;
 mod sites;
 mod sync_browse;
 mod synchronize;
@@ -208,6 +210,8 @@ pub struct SkiffApp {
     bookmark_windows: bookmarks::BookmarkWindows,
     /// A bookmark chosen, until its folders are shown.
     bookmark_pending: Option<bookmarks::PendingBookmark>,
+    /// Server > Search remote files: its window and the search it runs.
+    search: search::Searching,
     /// Server > Enter custom command…, while open.
     custom_command: Option<crate::gui::custom_command::CustomCommandWindow>,
     /// Queue export and import, and the action after the queue completes.
@@ -281,6 +285,7 @@ impl SkiffApp {
             filters_imported: None,
             bookmark_windows: Default::default(),
             bookmark_pending: None,
+            search: Default::default(),
             custom_command: None,
             queue_tools: Default::default(),
             edits: edit::Edits::new(options.edit_dir, options.editor),
@@ -378,6 +383,7 @@ impl SkiffApp {
             match self.events.try_recv() {
                 Ok(event) if self.sync_takes(&event) => {}
                 Ok(event) if self.edit_takes(&event) => {}
+                Ok(event) if self.search_takes(&event) => {}
                 // A big listing's keys (a sort of its names) would take more than a frame:
                 // they are made on the blocking pool, and the listing shown when they are.
                 Ok(EngineEvent::Listing {
@@ -541,6 +547,7 @@ impl eframe::App for SkiffApp {
         self.check_sync_pending();
         self.model.update_filters();
         self.check_bookmark_pending();
+        self.check_search_select();
         self.model
             .update_comparison(self.prefs.compare, self.prefs.hide_identical);
         self.follow_name_fallback();
