@@ -138,46 +138,30 @@ impl CliEngine {
     /// Runs `op` on the browsing session and waits for its answer, asking on the terminal
     /// to trust a certificate or host key first met there (then the operation runs again).
     async fn ask(&mut self, op: RemoteOp) -> anyhow::Result<Result<Answer, RemoteError>> {
-        loop {
-            self.next_request += 1;
-            let request = RequestId(self.next_request);
-            self.handle.send(EngineCommand::Remote {
-                request,
-                server: Arc::clone(&self.server),
-                op: op.clone(),
-            });
-            let result = loop {
-                match self.events.recv().await {
-                    None => anyhow::bail!("the transfer engine stopped unexpectedly"),
-                    Some(EngineEvent::Listing {
-                        request: answered,
-                        path,
-                        entries,
-                    }) if answered == request => break Ok(Answer::Listed((path, entries))),
-                    Some(EngineEvent::Checksums {
-                        request: answered,
-                        result,
-                    }) if answered == request => break result.map(Answer::Checksums),
-                    Some(EngineEvent::RemoteDone {
-                        request: answered,
-                        result,
-                    }) if answered == request => break result.map(|()| Answer::Done),
-                    Some(EngineEvent::RawReply {
-                        request: answered,
-                        result,
-                    }) if answered == request => break result.map(Answer::Raw),
-                    Some(event) => self.note(&event)?,
-                }
-            };
-            match result {
-                Err(err) if self.trusted_after_asking(&err)? => {
-                    // The browsing session is logged on with the old trust: a new one.
-                    self.handle
-                        .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
-                }
-                other => return Ok(other),
-            }
-        }
+        self.round_trip(op, |request, event| match event {
+            EngineEvent::Listing {
+                request: answered,
+                path,
+                entries,
+            } if *answered == request => Ok(Some(Ok(Answer::Listed((
+                path.clone(),
+                Arc::clone(entries),
+            ))))),
+            EngineEvent::Checksums {
+                request: answered,
+                result,
+            } if *answered == request => Ok(Some(result.clone().map(Answer::Checksums))),
+            EngineEvent::RemoteDone {
+                request: answered,
+                result,
+            } if *answered == request => Ok(Some(result.clone().map(|()| Answer::Done))),
+            EngineEvent::RawReply {
+                request: answered,
+                result,
+            } if *answered == request => Ok(Some(result.clone().map(Answer::Raw))),
+            _ => Ok(None),
+        })
+        .await
     }
 
     /// Runs a search (`RemoteOp::Search`) to its end, giving `found` each folder's findings
@@ -188,6 +172,35 @@ impl CliEngine {
         op: RemoteOp,
         found: &mut SearchReader<'_>,
     ) -> anyhow::Result<Result<(), RemoteError>> {
+        self.round_trip(op, |request, event| match event {
+            EngineEvent::SearchFound {
+                request: answered,
+                folder,
+                result,
+            } if *answered == request => {
+                found(folder, result.as_deref())?;
+                Ok(None)
+            }
+            EngineEvent::RemoteDone {
+                request: answered,
+                result,
+            } if *answered == request => Ok(Some(result.clone())),
+            _ => Ok(None),
+        })
+        .await
+    }
+
+    /// Sends `op` and reads events until `answer` says the request's answer came (other
+    /// events are noted as usual). A certificate or host key first met is asked about on
+    /// the terminal; once trusted, the operation runs again on a new session.
+    async fn round_trip<T>(
+        &mut self,
+        op: RemoteOp,
+        mut answer: impl FnMut(
+            RequestId,
+            &EngineEvent,
+        ) -> anyhow::Result<Option<Result<T, RemoteError>>>,
+    ) -> anyhow::Result<Result<T, RemoteError>> {
         loop {
             self.next_request += 1;
             let request = RequestId(self.next_request);
@@ -197,22 +210,17 @@ impl CliEngine {
                 op: op.clone(),
             });
             let result = loop {
-                match self.events.recv().await {
-                    None => anyhow::bail!("the transfer engine stopped unexpectedly"),
-                    Some(EngineEvent::SearchFound {
-                        request: answered,
-                        folder,
-                        result,
-                    }) if answered == request => found(&folder, result.as_deref())?,
-                    Some(EngineEvent::RemoteDone {
-                        request: answered,
-                        result,
-                    }) if answered == request => break result,
-                    Some(event) => self.note(&event)?,
+                let Some(event) = self.events.recv().await else {
+                    anyhow::bail!("the transfer engine stopped unexpectedly");
+                };
+                match answer(request, &event)? {
+                    Some(result) => break result,
+                    None => self.note(&event)?,
                 }
             };
             match result {
                 Err(err) if self.trusted_after_asking(&err)? => {
+                    // The browsing session is logged on with the old trust: a new one.
                     self.handle
                         .send(EngineCommand::Disconnect(Arc::clone(&self.server)));
                 }

@@ -14,33 +14,11 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use skiff::gui::SkiffApp;
 use skiff::local::os_bytes;
 use skiff::sites::bookmark::{Bookmark, GlobalBookmarks};
-use skiff::sites::credentials::StoreKind;
-use skiff::sites::settings::Settings;
-use skiff::sites::site::{LogonType, Protocol, Site, SiteList};
 
 /// A config folder with the site "Loopback" (its password asked at connect, never saved)
 /// and one global bookmark, "Gone", whose local folder does not exist.
 fn config_with_site(config: &Path, server: &FtpServer, gone: &Path) {
-    Settings {
-        password_store: StoreKind::DontSave,
-        ..Settings::default()
-    }
-    .save(&config.join("settings.toml"))
-    .unwrap();
-    SiteList {
-        folders: Vec::new(),
-        sites: vec![Site {
-            name: "Loopback".into(),
-            protocol: Protocol::Ftp,
-            host: server.host(),
-            port: Some(server.port()),
-            logon: LogonType::AskForPassword,
-            user: server.user().into(),
-            ..Site::default()
-        }],
-    }
-    .save(&config.join("sites.toml"))
-    .unwrap();
+    config_with_loopback_site(config, server);
     GlobalBookmarks {
         bookmarks: vec![Bookmark {
             name: "Gone".into(),

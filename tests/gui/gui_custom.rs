@@ -245,39 +245,12 @@ fn a_notification_without_a_session_bus_is_a_status_line_not_a_crash() {
     assert!(h.state().model().connected);
 }
 
-/// A config folder with the site "Loopback" (its password asked at connect, never saved).
-fn config_with_site(config: &std::path::Path, server: &FtpServer) {
-    use skiff::sites::credentials::StoreKind;
-    use skiff::sites::settings::Settings;
-    use skiff::sites::site::{LogonType, Protocol, Site, SiteList};
-    Settings {
-        password_store: StoreKind::DontSave,
-        ..Settings::default()
-    }
-    .save(&config.join("settings.toml"))
-    .unwrap();
-    SiteList {
-        folders: Vec::new(),
-        sites: vec![Site {
-            name: "Loopback".into(),
-            protocol: Protocol::Ftp,
-            host: server.host(),
-            port: Some(server.port()),
-            logon: LogonType::AskForPassword,
-            user: server.user().into(),
-            ..Site::default()
-        }],
-    }
-    .save(&config.join("sites.toml"))
-    .unwrap();
-}
-
 #[test]
 fn a_post_logon_command_added_in_the_site_manager_runs_at_connect_with_its_reply_logged() {
     let server = FtpServer::start(ServerKind::Vsftpd);
     let local = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
-    config_with_site(config.path(), &server);
+    config_with_loopback_site(config.path(), &server);
     let rt = runtime();
     let _enter = rt.enter();
     let mut h = window_with_config(&rt, local.path(), config.path(), None);

@@ -400,3 +400,31 @@ pub fn table_row(harness: &Harness<'_, SkiffApp>, label: &str) -> egui::Pos2 {
 pub fn tree_row(harness: &Harness<'_, SkiffApp>, label: &str) -> egui::Rect {
     label_rects_top_down(harness, label)[0]
 }
+
+/// A config folder with the saved site "Loopback" for `server`: plain FTP, its password
+/// asked at connect and never saved.
+pub fn config_with_loopback_site(config: &Path, server: &FtpServer) {
+    use skiff::sites::credentials::StoreKind;
+    use skiff::sites::settings::Settings;
+    use skiff::sites::site::{LogonType, Protocol, Site, SiteList};
+    Settings {
+        password_store: StoreKind::DontSave,
+        ..Settings::default()
+    }
+    .save(&config.join("settings.toml"))
+    .unwrap();
+    SiteList {
+        folders: Vec::new(),
+        sites: vec![Site {
+            name: "Loopback".into(),
+            protocol: Protocol::Ftp,
+            host: server.host(),
+            port: Some(server.port()),
+            logon: LogonType::AskForPassword,
+            user: server.user().into(),
+            ..Site::default()
+        }],
+    }
+    .save(&config.join("sites.toml"))
+    .unwrap();
+}
