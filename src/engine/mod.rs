@@ -151,6 +151,8 @@ pub enum EngineEvent {
     },
     ItemAdded {
         id: ItemId,
+        /// The item's server: the window's queue names it (one queue, several tabs).
+        server: ServerKey,
         direction: Direction,
         kind: ItemKind,
         local: PathBuf,

@@ -33,6 +33,8 @@ pub struct QueueRow {
     pub kind: ItemKind,
     pub local: PathBuf,
     pub remote: String,
+    /// The item's server (`user@host:port`): one queue serves every tab.
+    pub server: String,
     pub size: Option<u64>,
     pub priority: Priority,
     pub state: ItemState,
@@ -89,6 +91,7 @@ impl QueueView {
                 kind,
                 local,
                 remote,
+                server: String::new(),
                 size,
                 priority: Priority::Normal,
                 state: ItemState::Queued,
@@ -187,6 +190,13 @@ impl QueueView {
     /// The item queued last, if any.
     pub fn last_id(&self) -> Option<ItemId> {
         self.rows.keys().next_back().copied()
+    }
+
+    /// Names the server of an item added (`ItemAdded`'s key, shown as `user@host:port`).
+    pub fn set_server(&mut self, id: ItemId, server: &crate::remote::ServerKey) {
+        if let Some(row) = self.rows.get_mut(&id) {
+            row.server = server_label(server);
+        }
     }
 
     pub fn get(&self, id: ItemId) -> Option<&QueueRow> {
@@ -289,5 +299,14 @@ mod tests {
         assert_eq!(view.bytes_left(), 750);
         view.changed(id, ItemState::Successful, 1, None, 1000);
         assert_eq!(view.total_rate(), 0.0, "finished items have no rate");
+    }
+}
+
+/// A server key (`scheme://user@host:port`) as the queue shows it: `user@host:port`.
+pub fn server_label(server: &crate::remote::ServerKey) -> String {
+    let key = server.to_string();
+    match key.split_once("://") {
+        Some((_, rest)) => rest.to_owned(),
+        None => key,
     }
 }
