@@ -43,14 +43,14 @@ impl SavedTab {
     }
 }
 
-/// A tab's name in the tab bar, as FileZilla's: `user@host:port`, or "New tab".
+/// A tab's name in the tab bar, as FileZilla's: `user@host:port`, or "Not connected".
 pub fn label(url: Option<&FtpUrl>) -> String {
     match url {
         Some(url) => {
             let user = url.user.as_deref().map(|u| format!("{u}@"));
             format!("{}{}", user.unwrap_or_default(), url.host_port())
         }
-        None => "New tab".to_owned(),
+        None => "Not connected".to_owned(),
     }
 }
 
@@ -85,6 +85,6 @@ mod tests {
     fn tabs_are_named_user_at_host() {
         let url = FtpUrl::parse("sftp://ann@example.org/").unwrap();
         assert_eq!(label(Some(&url)), "ann@example.org:22");
-        assert_eq!(label(None), "New tab");
+        assert_eq!(label(None), "Not connected");
     }
 }

@@ -79,7 +79,7 @@ fn two_tabs_on_two_servers_keep_their_panes_share_the_queue_and_come_back_at_the
     settle(&mut harness);
     assert_eq!(harness.state().tab_count(), 2);
     assert_eq!(harness.state().active_tab(), 1);
-    assert!(has_label(&harness, "New tab"));
+    assert_eq!(harness.state().tab_label(1), "Not connected");
     assert!(
         !harness.state().model().connected,
         "the new tab is not connected"
@@ -213,4 +213,64 @@ fn two_tabs_on_two_servers_keep_their_panes_share_the_queue_and_come_back_at_the
     assert_eq!(tab_path(&harness, 0), b"/a-folder");
     assert!(harness.state().model().connected);
     assert!(has_label(&harness, &label(&a)) && has_label(&harness, &label(&b)));
+}
+
+#[test]
+fn the_tab_bar_and_the_file_menu_open_switch_and_close_tabs() {
+    let local = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window(&rt, local.path());
+    assert_eq!(harness.state().tab_count(), 1);
+    // The tab bar's "+".
+    harness.get_by_label("+").click();
+    settle(&mut harness);
+    assert_eq!(
+        (harness.state().tab_count(), harness.state().active_tab()),
+        (2, 1)
+    );
+    // File > New tab.
+    harness.get_by_label("File").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("New tab").click();
+    settle(&mut harness);
+    assert_eq!(
+        (harness.state().tab_count(), harness.state().active_tab()),
+        (3, 2)
+    );
+    // A click on the first tab shows it.
+    let first = blank_tabs(&harness)[0];
+    click_at(&mut harness, first.center(), egui::PointerButton::Primary);
+    assert_eq!(harness.state().active_tab(), 0);
+    // Ctrl+Shift+Tab goes round to the last one.
+    harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Tab,
+    );
+    settle(&mut harness);
+    assert_eq!(harness.state().active_tab(), 2);
+    // A middle click closes a tab; its ✖ too; File > Close tab the active one.
+    let second = blank_tabs(&harness)[1];
+    click_at(&mut harness, second.center(), egui::PointerButton::Middle);
+    assert_eq!(harness.state().tab_count(), 2);
+    harness.get_all_by_label("✖").next().unwrap().click();
+    settle(&mut harness);
+    assert_eq!(harness.state().tab_count(), 1);
+    harness.get_by_label("File").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("Close tab").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().tab_count(), 1, "the last tab stays, blank");
+    assert_eq!(blank_tabs(&harness).len(), 1);
+}
+
+/// The tab bar's blank tabs, left to right (the status bar, at the bottom, says "Not
+/// connected" too).
+fn blank_tabs(h: &Harness<'_, SkiffApp>) -> Vec<egui::Rect> {
+    let mut tabs: Vec<egui::Rect> = (h.get_all_by_label("Not connected"))
+        .map(|n| n.rect())
+        .filter(|r| r.top() < 400.0)
+        .collect();
+    tabs.sort_by(|a, b| a.left().total_cmp(&b.left()));
+    tabs
 }

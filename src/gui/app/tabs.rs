@@ -332,7 +332,7 @@ impl SkiffApp {
         });
     }
 
-    /// What the tab bar names tab `slot` by: `user@host`, or "New tab".
+    /// What the tab bar names tab `slot` by: `user@host`, or "Not connected".
     pub fn tab_label(&self, slot: usize) -> String {
         let url = match slot == self.tabs.active {
             true => self.server_url.as_ref(),
