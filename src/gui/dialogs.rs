@@ -17,7 +17,10 @@ pub const SHORTCUTS: [(&str, &str); 16] = [
     ("Ctrl+S", "Open the Site Manager"),
     ("Ctrl+T", "Open a new tab (another connection)"),
     ("Ctrl+W", "Close the tab shown (disconnects it)"),
-    ("Ctrl+Tab, Ctrl+Shift+Tab", "Show the next or the previous tab"),
+    (
+        "Ctrl+Tab, Ctrl+Shift+Tab",
+        "Show the next or the previous tab",
+    ),
     ("F3", "Search remote files below the remote folder shown"),
     ("Ctrl+B", "Add a bookmark of the folders shown"),
     ("F5", "Refresh the active pane"),

@@ -237,8 +237,23 @@ impl QueueView {
     }
 }
 
+/// A server key (`scheme://user@host:port`) as the queue shows it: `user@host:port`.
+pub fn server_label(server: &crate::remote::ServerKey) -> String {
+    let key = server.to_string();
+    match key.split_once("://") {
+        Some((_, rest)) => rest.to_owned(),
+        None => key,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_queue_row_names_its_server_without_the_scheme() {
+        let key = crate::remote::Server::ftp("127.0.0.1", 2121).key();
+        assert_eq!(super::server_label(&key), "anonymous@127.0.0.1:2121");
+    }
+
     use super::*;
 
     fn view_with(n: u64) -> QueueView {
@@ -299,14 +314,5 @@ mod tests {
         assert_eq!(view.bytes_left(), 750);
         view.changed(id, ItemState::Successful, 1, None, 1000);
         assert_eq!(view.total_rate(), 0.0, "finished items have no rate");
-    }
-}
-
-/// A server key (`scheme://user@host:port`) as the queue shows it: `user@host:port`.
-pub fn server_label(server: &crate::remote::ServerKey) -> String {
-    let key = server.to_string();
-    match key.split_once("://") {
-        Some((_, rest)) => rest.to_owned(),
-        None => key,
     }
 }
