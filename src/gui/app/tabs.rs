@@ -194,19 +194,25 @@ impl SkiffApp {
         if let Some(request) = request_of(event) {
             return self.tabs.sender(request);
         }
-        let server = match event {
-            EngineEvent::Connection { server, .. } | EngineEvent::ItemAdded { server, .. } => {
-                server
-            }
+        let (server, names_only) = match event {
+            EngineEvent::Connection { server, .. } => (server, false),
+            // A queue item only needs its tab for the charset its path is shown in.
+            EngineEvent::ItemAdded { server, .. } => (server, true),
             _ => return None,
         };
         if self.model.server_key.as_ref() == Some(server) {
             return None;
         }
+        let shown = &self.model.remote;
         self.tabs
             .slots
             .iter()
             .find(|tab| tab.server_key.as_ref() == Some(server))
+            .filter(|tab| {
+                !names_only
+                    || tab.remote.charset != shown.charset
+                    || tab.remote.fallback != shown.fallback
+            })
             .map(|tab| tab.id)
     }
 
