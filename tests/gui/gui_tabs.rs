@@ -274,3 +274,71 @@ fn blank_tabs(h: &Harness<'_, SkiffApp>) -> Vec<egui::Rect> {
     tabs.sort_by(|a, b| a.left().total_cmp(&b.left()));
     tabs
 }
+
+#[test]
+fn a_saved_sites_tab_reopens_with_the_sites_password_asked_in_the_folder_it_showed() {
+    use skiff::gui::tabs::SavedTab;
+    use skiff::sites::site::{LogonType, Protocol, Site, SiteList};
+    let a = FtpServer::start(ServerKind::Vsftpd);
+    a.mkdir("deep");
+    a.write_file("deep/in-site-folder.txt", b"x");
+    a.write_file("at-login.txt", b"y");
+    let b = FtpServer::start(ServerKind::Libunftp);
+    b.write_file("from-b.txt", b"z");
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let site = Site {
+        name: "Loopback".into(),
+        protocol: Protocol::Ftp,
+        host: a.host(),
+        port: Some(a.port()),
+        logon: LogonType::AskForPassword,
+        user: a.user().into(),
+        ..Site::default()
+    };
+    let id = site.id.clone();
+    SiteList {
+        folders: Vec::new(),
+        sites: vec![site],
+    }
+    .save(&config.path().join("sites.toml"))
+    .unwrap();
+    // As the last run saved them: the site's tab, and a quickconnect tab, active.
+    let mut prefs = skiff::gui::prefs::Prefs::default();
+    prefs.tabs = vec![
+        SavedTab {
+            url: format!("ftp://{}", label(&a)),
+            site: Some(id),
+            remote_path: b"/deep".to_vec(),
+            local_path: None,
+        },
+        SavedTab {
+            url: format!("ftp://{}", label(&b)),
+            site: None,
+            remote_path: Vec::new(),
+            local_path: None,
+        },
+    ];
+    prefs.active_tab = 1;
+    prefs.allow_plain_ftp(format!("{}:{}", b.host(), b.port()));
+    let rt = runtime();
+    let _enter = rt.enter();
+    let mut harness = window_with_prefs(&rt, local.path(), config.path(), prefs);
+    // The site's own password dialog ("Ask for password": kept for the session only).
+    step_until(&mut harness, "the site's password dialog", |h| {
+        has_label(h, "Kept until Skiff closes; never saved.")
+    });
+    give_password(&mut harness, &a);
+    give_password(&mut harness, &b);
+    step_until(&mut harness, "both tabs listed", |h| {
+        h.state().tab_count() == 2
+            && tab_names(h, 0) == ["in-site-folder.txt"]
+            && tab_names(h, 1) == ["from-b.txt"]
+    });
+    assert_eq!(tab_path(&harness, 0), b"/deep", "the folder shown at exit");
+    assert_eq!(harness.state().active_tab(), 1);
+    assert_eq!(harness.state().tab_label(0), label(&a));
+    // The site is the first tab's: its saved record names it again.
+    let prefs = harness.state_mut().prefs_to_save();
+    assert!(prefs.tabs[0].site.is_some() && prefs.tabs[1].site.is_none());
+}
