@@ -304,22 +304,24 @@ fn a_saved_sites_tab_reopens_with_the_sites_password_asked_in_the_folder_it_show
     .save(&config.path().join("sites.toml"))
     .unwrap();
     // As the last run saved them: the site's tab, and a quickconnect tab, active.
-    let mut prefs = skiff::gui::prefs::Prefs::default();
-    prefs.tabs = vec![
-        SavedTab {
-            url: format!("ftp://{}", label(&a)),
-            site: Some(id),
-            remote_path: b"/deep".to_vec(),
-            local_path: None,
-        },
-        SavedTab {
-            url: format!("ftp://{}", label(&b)),
-            site: None,
-            remote_path: Vec::new(),
-            local_path: None,
-        },
-    ];
-    prefs.active_tab = 1;
+    let mut prefs = skiff::gui::prefs::Prefs {
+        tabs: vec![
+            SavedTab {
+                url: format!("ftp://{}", label(&a)),
+                site: Some(id),
+                remote_path: b"/deep".to_vec(),
+                local_path: None,
+            },
+            SavedTab {
+                url: format!("ftp://{}", label(&b)),
+                site: None,
+                remote_path: Vec::new(),
+                local_path: None,
+            },
+        ],
+        active_tab: 1,
+        ..Default::default()
+    };
     prefs.allow_plain_ftp(format!("{}:{}", b.host(), b.port()));
     let rt = runtime();
     let _enter = rt.enter();
