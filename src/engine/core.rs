@@ -240,7 +240,7 @@ impl Engine {
         if let Some(item) = self.queue.get(id) {
             self.emit(EngineEvent::ItemAdded {
                 id,
-                server: item.spec.server.key(),
+                server: Arc::clone(&item.spec.server),
                 direction: item.spec.direction,
                 kind: item.spec.kind,
                 local: item.spec.local.clone(),

@@ -352,7 +352,7 @@ impl Model {
                 // active one while it takes the event (`app::tabs`).
                 let remote = visible(&self.remote.decoder().decode(&remote)).into_owned();
                 self.queue.added(id, direction, kind, local, remote, size);
-                self.queue.set_server(id, &server);
+                self.queue.set_server(id, &server.key());
             }
             EngineEvent::ItemChanged {
                 id,
@@ -589,7 +589,7 @@ mod tests {
         model.apply(
             EngineEvent::ItemAdded {
                 id: ItemId(1),
-                server: crate::remote::Server::ftp("127.0.0.1", 21).key(),
+                server: Arc::new(crate::remote::Server::ftp("127.0.0.1", 21)),
                 direction: Direction::Download,
                 kind: ItemKind::File,
                 local: PathBuf::from("/home/me/a.txt"),

@@ -195,11 +195,14 @@ impl SkiffApp {
             return self.tabs.sender(request);
         }
         let (server, names_only) = match event {
-            EngineEvent::Connection { server, .. } => (server, false),
+            EngineEvent::Connection { server, .. } => (server.clone(), false),
             // A queue item only needs its tab for the charset its path is shown in.
-            EngineEvent::ItemAdded { server, .. } => (server, true),
+            EngineEvent::ItemAdded { server, .. } if self.tabs.slots.len() > 1 => {
+                (server.key(), true)
+            }
             _ => return None,
         };
+        let server = &server;
         if self.model.server_key.as_ref() == Some(server) {
             return None;
         }
