@@ -240,6 +240,7 @@ impl Engine {
         if let Some(item) = self.queue.get(id) {
             self.emit(EngineEvent::ItemAdded {
                 id,
+                server: Arc::clone(&item.spec.server),
                 direction: item.spec.direction,
                 kind: item.spec.kind,
                 local: item.spec.local.clone(),

@@ -151,6 +151,9 @@ pub enum EngineEvent {
     },
     ItemAdded {
         id: ItemId,
+        /// The item's server (shared, not copied): the window's queue names it (one queue,
+        /// several tabs).
+        server: Arc<Server>,
         direction: Direction,
         kind: ItemKind,
         local: PathBuf,

@@ -50,6 +50,16 @@ pub struct DraggedFiles {
 
 #[derive(Debug, Clone)]
 pub enum UiAction {
+    /// File > New tab (Ctrl+T), the tab bar's "+".
+    NewTab,
+    /// File > Close tab (Ctrl+W), a tab's ✖ or a middle click: the tab at this place.
+    CloseTab(usize),
+    /// A click on a tab.
+    SwitchTab(usize),
+    /// Ctrl+Tab, and with `back` Ctrl+Shift+Tab.
+    CycleTab {
+        back: bool,
+    },
     Quickconnect,
     Disconnect,
     Reconnect,

@@ -13,8 +13,14 @@ use crate::proto::listing::{Entry, Timestamp};
 
 /// The window's keyboard shortcuts, as Help > Keyboard shortcuts lists them (the keys are
 /// handled in `app::layout`'s `keys`, and by the dialogs and windows themselves).
-pub const SHORTCUTS: [(&str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str); 16] = [
     ("Ctrl+S", "Open the Site Manager"),
+    ("Ctrl+T", "Open a new tab (another connection)"),
+    ("Ctrl+W", "Close the tab shown (disconnects it)"),
+    (
+        "Ctrl+Tab, Ctrl+Shift+Tab",
+        "Show the next or the previous tab",
+    ),
     ("F3", "Search remote files below the remote folder shown"),
     ("Ctrl+B", "Add a bookmark of the folders shown"),
     ("F5", "Refresh the active pane"),

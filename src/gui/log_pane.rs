@@ -48,6 +48,8 @@ pub struct LogKinds {
     pub command: bool,
     pub response: bool,
     pub error: bool,
+    /// "This tab only": the lines of the active tab's server's connections.
+    pub tab_only: bool,
 }
 
 impl Default for LogKinds {
@@ -57,6 +59,7 @@ impl Default for LogKinds {
             command: true,
             response: true,
             error: true,
+            tab_only: false,
         }
     }
 }
@@ -69,6 +72,12 @@ impl LogKinds {
             LogKind::Response => self.response,
             LogKind::Error => self.error,
         }
+    }
+
+    /// The switches let `line` through: its kind, and with "This tab only" its
+    /// connection's server being the active tab's.
+    pub fn shows_line(&self, line: &LogLine, model: &Model) -> bool {
+        self.shows(line.kind) && (!self.tab_only || model.is_tab_line(line))
     }
 
     fn toggles(&mut self) -> [(&mut bool, LogKind); 4] {
@@ -108,7 +117,7 @@ impl LogView {
     ) -> Option<String> {
         let first = first_number(model);
         let lines: Vec<String> = (model.log.iter().zip(first..))
-            .filter(|(line, number)| kinds.shows(line.kind) && self.selects(*number))
+            .filter(|(line, number)| kinds.shows_line(line, model) && self.selects(*number))
             .map(|(line, _)| line_text(line, timestamps))
             .collect();
         (!lines.is_empty()).then(|| lines.join("\n"))
@@ -133,7 +142,7 @@ pub fn saved_text(model: &Model, kinds: LogKinds) -> String {
     model
         .log
         .iter()
-        .filter(|line| kinds.shows(line.kind))
+        .filter(|line| kinds.shows_line(line, model))
         .map(crate::log::file::file_line)
         .collect()
 }
@@ -155,6 +164,8 @@ pub fn log_ui(
             ui.toggle_value(shown, text)
                 .on_hover_text(format!("Show {} lines", kind.label()));
         }
+        ui.toggle_value(&mut kinds.tab_only, "This tab only")
+            .on_hover_text("Show only the lines of the active tab's server");
         ui.separator();
         copy |= ui
             .add_enabled(view.selection.is_some(), egui::Button::new("Copy"))
@@ -172,7 +183,7 @@ pub fn log_ui(
         }
     });
     let shown: Vec<usize> = (0..model.log.len())
-        .filter(|&i| kinds.shows(model.log[i].kind))
+        .filter(|&i| kinds.shows_line(&model.log[i], model))
         .collect();
     let first = first_number(model);
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
@@ -253,7 +264,7 @@ pub fn log_ui(
     }
     if whole_log {
         let all: Vec<String> = (model.log.iter())
-            .filter(|line| kinds.shows(line.kind))
+            .filter(|line| kinds.shows_line(line, model))
             .map(|line| line_text(line, timestamps))
             .collect();
         ui.ctx().copy_text(all.join("\n"));
@@ -289,6 +300,38 @@ mod tests {
             });
         }
         model
+    }
+
+    #[test]
+    fn this_tab_only_shows_the_lines_of_the_tabs_server() {
+        use crate::engine::{ConnectionState, EngineEvent, SessionRole};
+        let mut model = model_with(&[(LogKind::Status, "one")]);
+        model.push_log(LogLine {
+            time: UNIX_EPOCH,
+            conn: crate::log::ConnId(2),
+            kind: LogKind::Status,
+            text: "two".into(),
+        });
+        let servers = [("a.example", 1), ("b.example", 2)];
+        for (host, conn) in servers {
+            model.apply(
+                EngineEvent::Connection {
+                    server: crate::remote::Server::ftp(host, 21).key(),
+                    conn: crate::log::ConnId(conn),
+                    role: SessionRole::Transfer,
+                    state: ConnectionState::Connecting,
+                },
+                std::time::Instant::now(),
+            );
+        }
+        model.server_key = Some(crate::remote::Server::ftp("b.example", 21).key());
+        let tab_only = LogKinds {
+            tab_only: true,
+            ..Default::default()
+        };
+        assert_eq!(saved_text(&model, tab_only).lines().count(), 1);
+        assert!(saved_text(&model, tab_only).contains("two"));
+        assert_eq!(saved_text(&model, LogKinds::default()).lines().count(), 2);
     }
 
     #[test]
@@ -346,6 +389,7 @@ mod tests {
             command: false,
             response: false,
             error: true,
+            tab_only: false,
         };
         assert_eq!(
             saved_text(&model, errors),

@@ -68,6 +68,7 @@ pub mod site_manager;
 mod sites_state;
 pub mod sync_browse;
 pub mod sync_window;
+pub mod tabs;
 pub mod theme;
 pub mod tree;
 mod tree_ui;

@@ -84,6 +84,8 @@ pub struct Model {
     pub filters: crate::gui::filters::FilterState,
     /// The (listing, filters) generations each pane's hidden entries were found for.
     filtered: [Option<(u64, u64)>; 2],
+    /// Each connection's server, from its `Connection` events: the log's "This tab only".
+    pub conn_servers: std::collections::HashMap<crate::log::ConnId, crate::remote::ServerKey>,
 }
 
 impl Model {
@@ -140,6 +142,18 @@ impl Model {
             self.pane_mut(side).files.set_filtered(hidden);
             self.filtered[slot] = Some(key);
         }
+    }
+
+    /// `line` is from a connection to the active tab's server (the log's "This tab only").
+    pub fn is_tab_line(&self, line: &LogLine) -> bool {
+        self.server_key.is_some() && self.conn_servers.get(&line.conn) == self.server_key.as_ref()
+    }
+
+    /// Another tab's remote pane came in: the comparison's marks and the remote pane's
+    /// filtering are made again for it, whatever its generations.
+    pub fn forget_derived(&mut self) {
+        self.compared = None;
+        self.filtered = [None; 2];
     }
 
     pub fn pane(&self, side: Side) -> &PaneState {
@@ -221,6 +235,9 @@ impl Model {
 
     /// Folds one engine event into the mirror.
     pub fn apply(&mut self, event: EngineEvent, now: Instant) {
+        if let EngineEvent::Connection { server, conn, .. } = &event {
+            self.conn_servers.insert(*conn, server.clone());
+        }
         match event {
             EngineEvent::Log(line) => self.push_log(line),
             EngineEvent::Connection {
@@ -324,20 +341,19 @@ impl Model {
             }
             EngineEvent::ItemAdded {
                 id,
+                server,
                 direction,
                 kind,
                 local,
                 remote,
                 size,
-            } => self.queue.added(
-                id,
-                direction,
-                kind,
-                local,
-                // The window is connected to one server at a time: its charset.
-                visible(&self.remote.decoder().decode(&remote)).into_owned(),
-                size,
-            ),
+            } => {
+                // Its tab's charset: the window makes the tab whose server it is the
+                // active one while it takes the event (`app::tabs`).
+                let remote = visible(&self.remote.decoder().decode(&remote)).into_owned();
+                self.queue.added(id, direction, kind, local, remote, size);
+                self.queue.set_server(id, &server.key());
+            }
             EngineEvent::ItemChanged {
                 id,
                 state,
@@ -573,6 +589,7 @@ mod tests {
         model.apply(
             EngineEvent::ItemAdded {
                 id: ItemId(1),
+                server: Arc::new(crate::remote::Server::ftp("127.0.0.1", 21)),
                 direction: Direction::Download,
                 kind: ItemKind::File,
                 local: PathBuf::from("/home/me/a.txt"),

@@ -36,6 +36,9 @@ pub struct Prefs {
     /// View > Directory comparison, and whether it hides identical rows.
     pub compare: bool,
     pub hide_identical: bool,
+    /// The tabs open at the last exit (without passwords), and the active one.
+    pub tabs: Vec<crate::gui::tabs::SavedTab>,
+    pub active_tab: usize,
 }
 
 impl Default for Prefs {
@@ -55,6 +58,8 @@ impl Default for Prefs {
             plain_ftp_hosts: Vec::new(),
             compare: false,
             hide_identical: false,
+            tabs: Vec::new(),
+            active_tab: 0,
         }
     }
 }

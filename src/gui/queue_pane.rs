@@ -110,6 +110,7 @@ pub fn queue_ui(
         .column(Column::initial(260.0).at_least(80.0).clip(true))
         .column(Column::exact(24.0))
         .column(Column::initial(260.0).at_least(80.0).clip(true))
+        .column(Column::initial(150.0).at_least(60.0).clip(true))
         .column(Column::initial(80.0))
         .column(Column::initial(70.0))
         .column(Column::initial(160.0).at_least(60.0).clip(true))
@@ -119,6 +120,7 @@ pub fn queue_ui(
                 "Local file",
                 "",
                 "Remote file",
+                "Server",
                 "Size",
                 "Priority",
                 "Progress",
@@ -147,6 +149,9 @@ pub fn queue_ui(
                 });
                 row.col(|ui| {
                     ui.add(egui::Label::new(&item.remote).truncate());
+                });
+                row.col(|ui| {
+                    ui.add(egui::Label::new(&item.server).truncate());
                 });
                 row.col(|ui| {
                     if let Some(size) = item.size {

@@ -33,6 +33,8 @@ pub struct QueueRow {
     pub kind: ItemKind,
     pub local: PathBuf,
     pub remote: String,
+    /// The item's server (`user@host:port`): one queue serves every tab.
+    pub server: String,
     pub size: Option<u64>,
     pub priority: Priority,
     pub state: ItemState,
@@ -89,6 +91,7 @@ impl QueueView {
                 kind,
                 local,
                 remote,
+                server: String::new(),
                 size,
                 priority: Priority::Normal,
                 state: ItemState::Queued,
@@ -189,6 +192,13 @@ impl QueueView {
         self.rows.keys().next_back().copied()
     }
 
+    /// Names the server of an item added (`ItemAdded`'s key, shown as `user@host:port`).
+    pub fn set_server(&mut self, id: ItemId, server: &crate::remote::ServerKey) {
+        if let Some(row) = self.rows.get_mut(&id) {
+            row.server = server_label(server);
+        }
+    }
+
     pub fn get(&self, id: ItemId) -> Option<&QueueRow> {
         self.rows.get(&id)
     }
@@ -227,8 +237,23 @@ impl QueueView {
     }
 }
 
+/// A server key (`scheme://user@host:port`) as the queue shows it: `user@host:port`.
+pub fn server_label(server: &crate::remote::ServerKey) -> String {
+    let key = server.to_string();
+    match key.split_once("://") {
+        Some((_, rest)) => rest.to_owned(),
+        None => key,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_queue_row_names_its_server_without_the_scheme() {
+        let key = crate::remote::Server::ftp("127.0.0.1", 2121).key();
+        assert_eq!(super::server_label(&key), "anonymous@127.0.0.1:2121");
+    }
+
     use super::*;
 
     fn view_with(n: u64) -> QueueView {

@@ -21,3 +21,4 @@ mod gui_filters;
 mod gui_search;
 mod gui_sites;
 mod gui_synchronize;
+mod gui_tabs;

@@ -129,6 +129,17 @@ fn build_window(
     )
 }
 
+/// A window started with `prefs` (what an earlier window saved), its config in `config_dir`.
+pub fn window_with_prefs(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    config_dir: &Path,
+    prefs: Prefs,
+) -> Harness<'static, SkiffApp> {
+    let never = Path::new("/bin/false");
+    build_window_full(rt, local_dir, config_dir, None, never, never, prefs)
+}
+
 fn build_window_with(
     rt: &tokio::runtime::Runtime,
     local_dir: &Path,
@@ -136,6 +147,27 @@ fn build_window_with(
     trust_store: Option<TrustStore>,
     opener: &Path,
     editor: &Path,
+) -> Harness<'static, SkiffApp> {
+    let prefs = Prefs::default();
+    build_window_full(
+        rt,
+        local_dir,
+        config_dir,
+        trust_store,
+        opener,
+        editor,
+        prefs,
+    )
+}
+
+fn build_window_full(
+    rt: &tokio::runtime::Runtime,
+    local_dir: &Path,
+    config_dir: &Path,
+    trust_store: Option<TrustStore>,
+    opener: &Path,
+    editor: &Path,
+    prefs: Prefs,
 ) -> Harness<'static, SkiffApp> {
     let _enter = rt.enter();
     let opener = opener.to_path_buf();
@@ -165,7 +197,7 @@ fn build_window_with(
                 AppOptions {
                     url: None,
                     local_dir: Some(local_dir),
-                    prefs: Prefs::default(),
+                    prefs,
                     trust_store,
                     config_dir: Some(config_dir),
                     config: None,

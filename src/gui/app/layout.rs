@@ -79,6 +79,7 @@ impl SkiffApp {
                     );
                 });
         }
+        egui::Panel::top("tabs").show(ui, |ui| self.tab_bar_ui(ui, &mut actions));
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
@@ -140,6 +141,20 @@ impl SkiffApp {
                 {
                     actions.push(UiAction::OpenSiteManager);
                 }
+                ui.separator();
+                if ui
+                    .add(egui::Button::new("New tab").shortcut_text("Ctrl+T"))
+                    .clicked()
+                {
+                    actions.push(UiAction::NewTab);
+                }
+                if ui
+                    .add(egui::Button::new("Close tab").shortcut_text("Ctrl+W"))
+                    .clicked()
+                {
+                    actions.push(UiAction::CloseTab(self.tabs.active));
+                }
+                ui.separator();
                 if ui
                     .add_enabled(
                         self.server.is_some(),
@@ -755,6 +770,10 @@ impl SkiffApp {
             actions.push(UiAction::AddBookmark);
             return;
         }
+        if let Some(action) = ctx.input_mut(|i| tab_key(i, self.tabs.active)) {
+            actions.push(action);
+            return;
+        }
         let side = self.active;
         let pane = &mut self.model.pane_mut(side).files;
         ctx.input_mut(|i| {
@@ -952,5 +971,22 @@ fn security_text(server: &Server, capabilities: Option<&crate::remote::Capabilit
         None if asked == "Not encrypted" => "🔓 Not encrypted".to_owned(),
         None if asked == "TLS if available" => asked.to_owned(),
         None => format!("🔒 {asked}"),
+    }
+}
+
+/// Ctrl+T, Ctrl+W, Ctrl+Tab and Ctrl+Shift+Tab: the tabs' keys.
+fn tab_key(input: &mut egui::InputState, active: usize) -> Option<UiAction> {
+    let command_shift = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
+    // With Shift first: a plain Ctrl+Tab would match it too.
+    if input.consume_key(command_shift, egui::Key::Tab) {
+        Some(UiAction::CycleTab { back: true })
+    } else if input.consume_key(egui::Modifiers::COMMAND, egui::Key::Tab) {
+        Some(UiAction::CycleTab { back: false })
+    } else if input.consume_key(egui::Modifiers::COMMAND, egui::Key::T) {
+        Some(UiAction::NewTab)
+    } else if input.consume_key(egui::Modifiers::COMMAND, egui::Key::W) {
+        Some(UiAction::CloseTab(active))
+    } else {
+        None
     }
 }

@@ -22,6 +22,7 @@
 //! | `search.rs` | Server > Search remote files: the search on the engine, its results streamed into its window, their download, deletion, or showing in the pane |
 //! | `custom.rs` | Server > Enter custom command: the dialog and the line sent |
 //! | `queue_tools.rs` | exporting and importing the queue, the action after the queue completes |
+//! | `tabs.rs` | tabs: each connection's state swapped in and out, answers routed to their tab, tabs restored at the start |
 
 mod bookmarks;
 mod commands;
@@ -37,6 +38,7 @@ mod search;
 mod sites;
 mod sync_browse;
 mod synchronize;
+mod tabs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -218,6 +220,8 @@ pub struct SkiffApp {
     queue_tools: queue_tools::QueueTools,
     /// Files opened with View/Edit.
     edits: edit::Edits,
+    /// The other tabs' connections, and which tab sent each request.
+    tabs: tabs::Tabs,
 }
 
 impl SkiffApp {
@@ -289,6 +293,7 @@ impl SkiffApp {
             custom_command: None,
             queue_tools: Default::default(),
             edits: edit::Edits::new(options.edit_dir, options.editor),
+            tabs: tabs::Tabs::new(),
         };
         app.model.filters = crate::gui::filters::FilterState::new(config.filters.clone());
         if let Some(problem) = app.model.filters.problem.clone() {
@@ -319,9 +324,16 @@ impl SkiffApp {
         app.open_local(start_dir);
         app.engine
             .send(crate::engine::EngineCommand::ProcessQueue(false));
-        if let Some(url) = options.url {
-            app.quick.host = url;
-            app.quickconnect();
+        match options.url {
+            Some(url) => {
+                app.quick.host = url;
+                app.quickconnect();
+            }
+            // The tabs of the last run come back (a URL to open replaces them).
+            None => {
+                let (saved, active) = (app.prefs.tabs.clone(), app.prefs.active_tab);
+                app.restore_tabs(saved, active);
+            }
         }
         app
     }
@@ -380,38 +392,53 @@ impl SkiffApp {
     fn drain(&mut self) -> bool {
         let now = Instant::now();
         for _ in 0..EVENTS_PER_FRAME {
-            match self.events.try_recv() {
-                Ok(event) if self.sync_takes(&event) => {}
-                Ok(event) if self.edit_takes(&event) => {}
-                Ok(event) if self.search_takes(&event) => {}
-                // A big listing's keys (a sort of its names) would take more than a frame:
-                // they are made on the blocking pool, and the listing shown when they are.
-                Ok(EngineEvent::Listing {
-                    request,
-                    path,
-                    entries,
-                }) if entries.len() >= Listing::OFF_THREAD => {
-                    let make = self.model.listing_maker(request);
-                    let job = jobs::spawn_blocking(&self.wake, move || (path, make(entries)));
-                    self.jobs.remote_listings.push((request, job));
+            let Ok(event) = self.events.try_recv() else {
+                return false;
+            };
+            // An answer for another tab is taken with that tab swapped in; one for a tab
+            // closed since is dropped.
+            match self.event_tab(&event) {
+                Some(tab) => {
+                    self.with_tab(tab, |app| app.take_event(event, now));
                 }
-                Ok(event) => self.model.apply(event, now),
-                Err(_) => return false,
+                None => self.take_event(event, now),
             }
         }
         true
+    }
+
+    /// Folds one engine event into the active tab's state and the window's.
+    fn take_event(&mut self, event: EngineEvent, now: Instant) {
+        match event {
+            event if self.sync_takes(&event) => {}
+            event if self.edit_takes(&event) => {}
+            event if self.search_takes(&event) => {}
+            // A big listing's keys (a sort of its names) would take more than a frame:
+            // they are made on the blocking pool, and the listing shown when they are.
+            EngineEvent::Listing {
+                request,
+                path,
+                entries,
+            } if entries.len() >= Listing::OFF_THREAD => {
+                let make = self.model.listing_maker(request);
+                let job = jobs::spawn_blocking(&self.wake, move || (path, make(entries)));
+                self.jobs.remote_listings.push((request, job));
+            }
+            event => self.model.apply(event, now),
+        }
     }
 
     /// Takes the results of the one-shot jobs that are done.
     fn poll_jobs(&mut self) {
         self.poll_local_jobs();
         for (request, made) in jobs::take_all_ready_keyed(&mut self.jobs.remote_listings) {
-            match made {
-                Ok((path, listing)) => self.model.remote_listed(request, path, listing),
-                Err(err) => self
+            let tab = self.tabs.sender(request).unwrap_or(self.tabs.active_id());
+            self.with_tab(tab, |app| match made {
+                Ok((path, listing)) => app.model.remote_listed(request, path, listing),
+                Err(err) => app
                     .model
                     .answer(Side::Remote, request, Answer::Done(Err(err))),
-            }
+            });
         }
         if let Some(Some(dir)) = jobs::take_ready(&mut self.jobs.choose_folder) {
             self.open_local(dir);
@@ -519,6 +546,14 @@ impl SkiffApp {
         self.server = Some(updated);
     }
 
+    /// What the window saves at exit: its prefs with the local folder and the tabs of now
+    /// (tests start a second window with them).
+    pub fn prefs_to_save(&mut self) -> Prefs {
+        self.prefs.last_local_dir = Some(self.local_dir());
+        (self.prefs.tabs, self.prefs.active_tab) = self.saved_tabs();
+        self.prefs.clone()
+    }
+
     /// The title last given to the window.
     pub fn title(&self) -> &str {
         &self.title
@@ -543,6 +578,11 @@ impl eframe::App for SkiffApp {
         let more = self.drain();
         self.poll_jobs();
         self.poll_sync();
+        // A sync planned or run from another tab goes on while that tab is hidden.
+        for tab in self.tabs.with_sync() {
+            self.with_tab(tab, Self::poll_sync);
+        }
+        self.advance_restore();
         self.poll_edits();
         self.check_sync_pending();
         self.model.update_filters();
@@ -594,7 +634,6 @@ impl eframe::App for SkiffApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        self.prefs.last_local_dir = Some(self.local_dir());
-        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs_to_save());
     }
 }

@@ -120,7 +120,10 @@ impl SkiffApp {
 
     pub(super) fn next_request(&mut self) -> RequestId {
         self.next_request += 1;
-        RequestId(self.next_request)
+        let request = RequestId(self.next_request);
+        // Its answer goes to the tab that asked, even if another is active by then.
+        self.tabs.sent(request);
+        request
     }
 
     /// The local side's work for `purpose`, on the blocking pool; its answer comes back

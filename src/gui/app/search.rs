@@ -72,6 +72,7 @@ impl SkiffApp {
         let cancel = Cancel::new();
         self.next_request += 1;
         let request = RequestId(self.next_request);
+        self.tabs.sent(request);
         self.engine.send(EngineCommand::Remote {
             request,
             server,
@@ -223,6 +224,7 @@ impl SkiffApp {
         for entry in entries.into_iter().filter(|e| !e.is_dir()) {
             self.next_request += 1;
             let request = RequestId(self.next_request);
+            self.tabs.sent(request);
             self.engine.send(EngineCommand::Remote {
                 request,
                 server: Arc::clone(&server),
