@@ -48,7 +48,10 @@ impl CustomCommandWindow {
     pub fn show(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
         let mut open = true;
+        // Centred, so the message log above, where the reply appears, stays in view.
         egui::Window::new("Enter custom command")
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .collapsible(false)
             .resizable(false)
             .open(&mut open)
