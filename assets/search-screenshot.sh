@@ -20,16 +20,5 @@ head -c 1200000 /dev/urandom > "$root/img/2024/festival.mp4"
 printf '회의록\n' > "$root/문서/보고서/회의록 2024.txt"
 printf 'budget\n' > "$root/문서/예산.xlsx"
 chown -R skiffftp:skiffftp "$WORK/root"
-demo_tls "$WORK"
-VSFTPD_EXTRA="$TLS_EXTRA"
-start_vsftpd "$WORK" 2123 30200 30209
-cd "$WORK/local"
-rm -rf "$WORK/config" "$WORK/data"
-demo_trust "$WORK/config" 2123
-clicks=()
-for c in $CLICKS; do clicks+=(--click "$c"); done
-HOME="$WORK/local" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
-  SKIFF_WINDOW_SIZE=1280x800 \
-  "$SHOT" "$OUT_DIR/search.png" --size 1280x800 --wait 4 "${clicks[@]}" --after-click 2 -- \
-  "$REPO/target/debug/skiff" "ftp://skiffftp:skiffftp@127.0.0.1:2123/www"
-echo "screenshot: wrote $OUT_DIR/search.png"
+# shellcheck disable=SC2086 # CLICKS: X,Y pairs separated by spaces
+shoot_connected search.png "$WORK/local" 2123 30200 30209 $CLICKS

@@ -41,3 +41,25 @@ demo_www_trees() {
   touch -d "$old" "$root/notes.txt" "$local_dir/notes.txt"                # same time, sizes differ
   chown -R skiffftp:skiffftp "$WORK/root"
 }
+
+# Serves $WORK/root from a vsftpd with explicit TLS (a self-signed certificate the window's
+# fresh config trusts) on PORT with the passive range FIRST-LAST, starts the window in
+# LOCAL_DIR connected to /www, clicks each CLICK in order and writes $OUT_DIR/NAME (1280×800).
+#   shoot_connected NAME LOCAL_DIR PORT FIRST LAST [CLICK...]
+shoot_connected() {
+  local name=$1 local_dir=$2 port=$3 first=$4 last=$5
+  shift 5
+  demo_tls "$WORK"
+  VSFTPD_EXTRA="$TLS_EXTRA"
+  start_vsftpd "$WORK" "$port" "$first" "$last"
+  cd "$local_dir"
+  rm -rf "$WORK/config" "$WORK/data"
+  demo_trust "$WORK/config" "$port"
+  local clicks=() c
+  for c in "$@"; do clicks+=(--click "$c"); done
+  HOME="$local_dir" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" \
+    SKIFF_WINDOW_SIZE=1280x800 \
+    "$SHOT" "$OUT_DIR/$name" --size 1280x800 --wait 4 "${clicks[@]}" --after-click 2 -- \
+    "$REPO/target/debug/skiff" "ftp://skiffftp:skiffftp@127.0.0.1:$port/www"
+  echo "screenshot: wrote $OUT_DIR/$name"
+}
