@@ -6,7 +6,7 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT_DIR="$(realpath -m "${1:-$REPO/assets}")"
-CLICKS=${CLICKS-"195,12 250,116"}
+CLICKS=${CLICKS-"195,12 250,116 58,194"}
 # shellcheck source=shot-lib.sh
 source "$REPO/assets/shot-lib.sh"
 
