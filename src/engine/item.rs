@@ -117,9 +117,10 @@ pub struct TransferSpec {
     /// A recursive transfer's filename filters, with the folder they are relative to (the
     /// tree's root); `None`: every entry.
     pub filters: Option<Arc<TreeFilters>>,
-    /// A sync's step: what the source and the target were when its plan was made. The
-    /// transfer checks both first, and fails as `ErrorKind::Changed` if either moved on.
-    pub expect: Option<Expected>,
+    /// A sync's step (or a View/Edit upload): what the source and the target were when its
+    /// plan was made. The transfer checks both first, and fails as `ErrorKind::Changed` if
+    /// either moved on. Boxed: most items have none, and a queue holds 100,000 items.
+    pub expect: Option<Box<Expected>>,
 }
 
 /// Filters of one recursive transfer (`--exclude`, `--include`).

@@ -54,7 +54,7 @@ pub async fn run(
         data_type: context.data_type,
         from_listing: context.tree.depth > 0,
         target_absent: spec.target_absent,
-        expect: spec.expect.as_ref(),
+        expect: spec.expect.as_deref(),
         preserve_times: spec.server.preserve_times,
     };
     let flow = Flow {

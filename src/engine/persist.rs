@@ -35,7 +35,7 @@ pub struct StoredItem {
     pub filters: Option<StoredFilters>,
     /// A sync step's expectations, so a restart does not turn it into a blind overwrite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Expected>,
+    pub expect: Option<Box<Expected>>,
 }
 
 /// `TreeFilters` as kept: the patterns, and the root folder's bytes hex-encoded.
@@ -91,7 +91,7 @@ impl StoredItem {
                 patterns: f.filters.patterns().clone(),
                 root_hex: hex::encode(&f.root),
             }),
-            expect: spec.expect,
+            expect: spec.expect.clone(),
         }
     }
 
@@ -116,7 +116,7 @@ impl StoredItem {
             exists: self.exists,
             target_absent: false,
             filters,
-            expect: self.expect,
+            expect: self.expect.clone(),
         })
     }
 
@@ -222,11 +222,11 @@ mod tests {
                 filters,
                 root: b"/www".to_vec(),
             })),
-            expect: Some(Expected {
+            expect: Some(Box::new(Expected {
                 source: seen,
                 target: None,
                 since: crate::transfer::Since::Opened,
-            }),
+            })),
         };
         let stored = StoredItem::new(&spec, &ItemState::Queued, 0, None);
         let text = serde_json::to_string(&stored).unwrap();

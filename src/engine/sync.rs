@@ -196,11 +196,11 @@ impl SyncSetup {
                         },
                         target_absent: false,
                         filters: None,
-                        expect: Some(Expected {
+                        expect: Some(Box::new(Expected {
                             source,
                             target: action.target,
                             since: crate::transfer::Since::Plan,
-                        }),
+                        })),
                     });
                 }
                 (What::Delete, _) => {
@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(item.local, Path::new("/home/me/site/new/a.txt"));
         assert_eq!(item.remote, b"/www/new/a.txt");
         assert_eq!(item.exists, ExistsPolicy::Refuse);
-        assert_eq!(item.expect.unwrap().target, None);
+        assert_eq!(item.expect.as_deref().unwrap().target, None);
         let deleted: Vec<_> = steps
             .deletions
             .iter()
@@ -385,8 +385,11 @@ mod tests {
         let item = &steps.transfers[0];
         assert_eq!(item.direction, Direction::Upload);
         assert_eq!(item.exists, ExistsPolicy::Overwrite);
-        assert_eq!(item.expect.unwrap().target.unwrap().size, Some(5));
-        assert_eq!(item.expect.unwrap().source.size, Some(9));
+        assert_eq!(
+            item.expect.as_deref().unwrap().target.unwrap().size,
+            Some(5)
+        );
+        assert_eq!(item.expect.as_deref().unwrap().source.size, Some(9));
     }
 
     #[test]

@@ -402,10 +402,12 @@ impl SkiffApp {
             exists: ExistsPolicy::Overwrite,
             target_absent: false,
             filters: None,
-            expect: (!anyway).then_some(Expected {
-                source: any_local,
-                target: Some(edit.remote_seen),
-                since: crate::transfer::Since::Opened,
+            expect: (!anyway).then(|| {
+                Box::new(Expected {
+                    source: any_local,
+                    target: Some(edit.remote_seen),
+                    since: crate::transfer::Since::Opened,
+                })
             }),
         };
         self.enqueue(vec![spec], true);
