@@ -14,7 +14,7 @@ use crate::cli::common::{self, Target, stdout_line, warn};
 use crate::cli::engine::CliEngine;
 use crate::cli::progress::ProgressView;
 use crate::cli::{ActiveArgs, CommonArgs, DataArgs, FilterArgs, SyncArgs, UsageError};
-use crate::engine::sync::{Deletion, Sides, SyncSetup, delete_local};
+use crate::engine::sync::{Deletion, Sides, SyncSetup, create_local_folders, delete_local};
 use crate::engine::walk::{LocalTree, local_tree};
 use crate::engine::{Direction, RemoteOp, TreeFilters};
 use crate::folder_sync::{
@@ -163,7 +163,8 @@ async fn plan_and_run(
     for why in &local.refused {
         warn(&format!("left out: {why}"));
     }
-    let sides = setup.sides(&remote_entries, local);
+    let mut sides = setup.sides(&remote_entries, local);
+    sides.remote_missing = remote_missing;
     for why in &sides.refused {
         warn(why);
     }
@@ -191,21 +192,11 @@ async fn plan_and_run(
         anyhow::bail!("not run: the plan was not confirmed");
     }
     let steps = setup.steps(&plan, &sides, None);
-    // The roots, then the new folders, parents first.
-    match setup.direction {
-        Direction::Download => std::fs::create_dir_all(&setup.local_root)
-            .with_context(|| format!("cannot create {}", setup.local_root.display()))?,
-        Direction::Upload if remote_missing => {
-            engine
-                .remote(RemoteOp::Mkdir(setup.remote_root.clone()))
-                .await?;
-        }
-        Direction::Upload => {}
-    }
-    for folder in &steps.mkdir_local {
-        std::fs::create_dir_all(folder)
-            .with_context(|| format!("cannot create {}", folder.display()))?;
-    }
+    let folders = steps.mkdir_local.clone();
+    tokio::task::spawn_blocking(move || create_local_folders(&folders))
+        .await
+        .context("the folder creation stopped")?
+        .map_err(anyhow::Error::msg)?;
     for folder in &steps.mkdir_remote {
         engine.remote(RemoteOp::Mkdir(folder.clone())).await?;
     }
@@ -227,13 +218,10 @@ async fn plan_and_run(
                         ))
                     })
             }
-            Deletion::Remote { path, seen } => {
-                let op = match seen.is_dir() {
-                    true => RemoteOp::Rmdir(path),
-                    false => RemoteOp::DeleteUnchanged { path, seen },
-                };
-                engine.remote_result(op).await?.map(|_| ())
-            }
+            Deletion::Remote { path, seen } => engine
+                .remote_result(Deletion::remote_op(path, seen))
+                .await?
+                .map(|_| ()),
         };
         match result {
             Ok(()) => deleted += 1,

@@ -41,6 +41,9 @@ pub struct Sides {
     local_paths: HashMap<Vec<u8>, PathBuf>,
     /// Server entries left out: no safe local name.
     pub refused: Vec<String>,
+    /// The server's folder is not there yet (an upload into a new folder): the steps create
+    /// it first. Set by the caller, which saw its walk refused.
+    pub remote_missing: bool,
 }
 
 impl SyncSetup {
@@ -164,6 +167,14 @@ impl SyncSetup {
     /// (the window's tick boxes; `None`: all). Skips and conflicts are never steps.
     pub fn steps(&self, plan: &Plan, sides: &Sides, selected: Option<&[bool]>) -> Steps {
         let mut steps = Steps::default();
+        // The roots first: a download's local folder, an upload's missing server folder.
+        match self.direction {
+            Direction::Download => steps.mkdir_local.push(self.local_root.clone()),
+            Direction::Upload if sides.remote_missing => {
+                steps.mkdir_remote.push(self.remote_root.clone())
+            }
+            Direction::Upload => {}
+        }
         for (index, action) in plan.actions.iter().enumerate() {
             if selected.is_some_and(|s| !s.get(index).copied().unwrap_or(false)) {
                 continue;
@@ -245,10 +256,31 @@ pub enum Deletion {
     Remote { path: Vec<u8>, seen: Node },
 }
 
+impl Deletion {
+    /// The server's side of a remote deletion: a folder is removed only when empty, a file
+    /// only if it is still what the plan saw.
+    pub fn remote_op(path: Vec<u8>, seen: Node) -> super::RemoteOp {
+        match seen.is_dir() {
+            true => super::RemoteOp::Rmdir(path),
+            false => super::RemoteOp::DeleteUnchanged { path, seen },
+        }
+    }
+}
+
+/// Creates the local folders of a plan's steps, parents first (on the blocking pool).
+pub fn create_local_folders(folders: &[PathBuf]) -> Result<(), String> {
+    for folder in folders {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    Ok(())
+}
+
 /// What running a plan does, in this order.
 #[derive(Debug, Default)]
 pub struct Steps {
-    /// Parents first.
+    /// Parents first, the root (a download's local folder, a missing server folder) first
+    /// of all.
     pub mkdir_local: Vec<PathBuf>,
     pub mkdir_remote: Vec<Vec<u8>>,
     pub transfers: Vec<TransferSpec>,
@@ -343,7 +375,13 @@ mod tests {
         };
         let plan = plan(&sides.source, &sides.target, &options);
         let steps = setup.steps(&plan, &sides, None);
-        assert_eq!(steps.mkdir_local, [PathBuf::from("/home/me/site/new")]);
+        assert_eq!(
+            steps.mkdir_local,
+            [
+                PathBuf::from("/home/me/site"),
+                PathBuf::from("/home/me/site/new")
+            ]
+        );
         assert_eq!(steps.transfers.len(), 1);
         let item = &steps.transfers[0];
         assert_eq!(item.local, Path::new("/home/me/site/new/a.txt"));

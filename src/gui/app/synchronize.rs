@@ -14,7 +14,7 @@ use poll_promise::Promise;
 
 use super::SkiffApp;
 use crate::engine::checksum::RemoteChecksums;
-use crate::engine::sync::{Deletion, Sides, SyncSetup, delete_local};
+use crate::engine::sync::{Deletion, Sides, SyncSetup, create_local_folders, delete_local};
 use crate::engine::walk::{LocalTree, local_tree};
 use crate::engine::{Direction, EngineCommand, EngineEvent, RemoteOp, RequestId, TransferSpec};
 use crate::folder_sync::{Criterion, Plan, PlanOptions, Selection};
@@ -58,12 +58,10 @@ enum Phase {
         local_tree: Option<LocalTree>,
     },
     Planning {
-        remote_missing: bool,
         job: Job<Planned>,
     },
     /// The server hashing the files of equal size (the checksum criterion).
     Hashing {
-        remote_missing: bool,
         request: RequestId,
         sides: Sides,
         paths: Vec<Vec<u8>>,
@@ -72,7 +70,6 @@ enum Phase {
     /// The preview is shown.
     Preview {
         sides: Sides,
-        remote_missing: bool,
     },
     /// Creating the folders; the transfers and deletions wait.
     Folders {
@@ -390,7 +387,8 @@ impl SkiffApp {
                     window.stage = Stage::Planning("Comparing the two trees…".into());
                 }
                 let job = jobs::spawn_blocking(&self.wake, move || {
-                    let sides = setup.sides(&entries, tree);
+                    let mut sides = setup.sides(&entries, tree);
+                    sides.remote_missing = remote_missing;
                     if options.criterion == Criterion::Checksum {
                         let paths =
                             crate::folder_sync::needs_checksum(&sides.source, &sides.target);
@@ -401,19 +399,10 @@ impl SkiffApp {
                     let plan = crate::folder_sync::plan(&sides.source, &sides.target, &options);
                     Planned::Plan(sides, plan)
                 });
-                Phase::Planning {
-                    remote_missing,
-                    job,
-                }
+                Phase::Planning { job }
             }
-            Phase::Planning {
-                remote_missing,
-                job,
-            } => match job.try_take() {
-                Err(job) => Phase::Planning {
-                    remote_missing,
-                    job,
-                },
+            Phase::Planning { job } => match job.try_take() {
+                Err(job) => Phase::Planning { job },
                 Ok(Err(err)) => {
                     self.sync_failed(err);
                     Phase::Done
@@ -435,7 +424,6 @@ impl SkiffApp {
                         ));
                     }
                     Phase::Hashing {
-                        remote_missing,
                         request,
                         sides,
                         paths,
@@ -472,10 +460,7 @@ impl SkiffApp {
                             },
                         };
                     }
-                    Phase::Preview {
-                        sides,
-                        remote_missing,
-                    }
+                    Phase::Preview { sides }
                 }
             },
             Phase::Folders {
@@ -555,14 +540,12 @@ impl SkiffApp {
                 Phase::Done
             }
             Phase::Hashing {
-                remote_missing,
                 request,
                 sides,
                 paths,
                 answer,
             } => match answer {
                 None => Phase::Hashing {
-                    remote_missing,
                     request,
                     sides,
                     paths,
@@ -598,10 +581,7 @@ impl SkiffApp {
                         );
                         Planned::Plan(sides, plan)
                     });
-                    Phase::Planning {
-                        remote_missing,
-                        job,
-                    }
+                    Phase::Planning { job }
                 }
             },
             phase @ (Phase::Preview { .. } | Phase::Done) => phase,
@@ -622,26 +602,16 @@ impl SkiffApp {
         let Some(task) = &mut self.sync_task else {
             return;
         };
-        let Phase::Preview {
-            sides,
-            remote_missing,
-        } = std::mem::replace(&mut task.phase, Phase::Done)
-        else {
+        let Phase::Preview { sides } = std::mem::replace(&mut task.phase, Phase::Done) else {
             return;
         };
         let steps = task.setup.steps(&plan, &sides, Some(selection.ticks()));
-        let setup = task.setup.clone();
         self.model.push_status(format!(
             "Synchronize: running {} of the plan's actions",
             selection.count()
         ));
         let mut remote = HashSet::new();
-        let mut folders = Vec::new();
-        if setup.direction == Direction::Upload && remote_missing {
-            folders.push(setup.remote_root.clone());
-        }
-        folders.extend(steps.mkdir_remote);
-        for folder in folders {
+        for folder in steps.mkdir_remote {
             let request = self.next_request();
             if let Some(server) = self.server.clone() {
                 self.engine.send(EngineCommand::Remote {
@@ -652,17 +622,9 @@ impl SkiffApp {
                 remote.insert(request);
             }
         }
-        let local = (setup.direction == Direction::Download).then(|| {
-            let root = setup.local_root.clone();
-            let folders = steps.mkdir_local;
-            jobs::spawn_blocking(&self.wake, move || {
-                for folder in std::iter::once(&root).chain(&folders) {
-                    std::fs::create_dir_all(folder)
-                        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-                }
-                Ok(())
-            })
-        });
+        let folders = steps.mkdir_local;
+        let local = (!folders.is_empty())
+            .then(|| jobs::spawn_blocking(&self.wake, move || create_local_folders(&folders)));
         if let Some(task) = &mut self.sync_task {
             task.phase = Phase::Folders {
                 local,
@@ -685,10 +647,7 @@ impl SkiffApp {
             match deletion {
                 Deletion::Local { path, seen } => local_deletions.push((path, seen)),
                 Deletion::Remote { path, seen } => {
-                    let op = match seen.is_dir() {
-                        true => RemoteOp::Rmdir(path),
-                        false => RemoteOp::DeleteUnchanged { path, seen },
-                    };
+                    let op = Deletion::remote_op(path, seen);
                     let request = self.next_request();
                     if let Some(server) = self.server.clone() {
                         self.engine.send(EngineCommand::Remote {
