@@ -8,6 +8,7 @@ mod control;
 mod data;
 mod error;
 pub mod tls;
+mod tls_data;
 
 pub use crate::secret::Credentials;
 pub(crate) use connection::connect_tcp;
