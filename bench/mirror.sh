@@ -65,11 +65,16 @@ put_skiff() {
   timed "$1" "$WORK/root/up-$1-$run" skiff_rss "$SKIFF" put -r "$WORK/root/small" \
     "ftp://$USER_NAME:$USER_PASS@127.0.0.1:$PORT/up-$1-$run" --parallel "$2"
 }
+# pair LFTP_STEP SKIFF_STEP: both, lftp first in odd runs and skiff first in even ones (the
+# second of a pair works behind the first one's writeback and freshly allocated inodes).
+pair() {
+  if (( run % 2 )); then "${@:1:3}"; "${@:4:3}"; else "${@:4:3}"; "${@:1:3}"; fi
+}
 for run in $(seq 1 "$RUNS"); do
-  get_lftp lftp-get4 4; get_skiff skiff-get4 4
-  get_lftp lftp-get1 1; get_skiff skiff-get1 1
-  put_lftp lftp-put4 4; put_skiff skiff-put4 4
-  put_lftp lftp-put1 1; put_skiff skiff-put1 1
+  pair get_lftp lftp-get4 4 get_skiff skiff-get4 4
+  pair get_lftp lftp-get1 1 get_skiff skiff-get1 1
+  pair put_lftp lftp-put4 4 put_skiff skiff-put4 4
+  pair put_lftp lftp-put1 1 put_skiff skiff-put1 1
   echo "run $run done" >&2
 done
 

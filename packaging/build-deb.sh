@@ -62,8 +62,9 @@ if readelf -S "$root/usr/bin/skiff" | grep -Eq '\.debug_(info|line)'; then
 fi
 installed_kib=$(dpkg-deb --field "$deb" Installed-Size)
 # (The test build's binary is unoptimised: three times the size of a release one.)
-if [[ $profile == release ]] && (( installed_kib > 40 * 1024 )); then
-  echo "Installed-Size $installed_kib KiB is over 40 MiB" >&2; exit 1
+# Issue 18: the package installs in 40 MB (decimal: 39,062 KiB).
+if [[ $profile == release ]] && (( installed_kib * 1024 > 40000000 )); then
+  echo "Installed-Size $installed_kib KiB is over 40 MB" >&2; exit 1
 fi
 echo "binary $(stat -c %s "$root/usr/bin/skiff") bytes, Installed-Size $installed_kib KiB, package $(stat -c %s "$deb") bytes"
 for ddeb in target/debian/skiff-dbgsym_*.ddeb; do
