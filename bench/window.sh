@@ -21,13 +21,13 @@ PORT=${BENCH_PORT:-31321}
 PASV_MIN=${BENCH_PASV_MIN:-31400}
 PASV_MAX=$((PASV_MIN + 9))
 ENTRIES=100000
-SKIFF="${SKIFF:-$REPO/target/release/skiff}"
+SKIFF="${SKIFF:-$REPO/target/dist/skiff}"
 [[ $EUID -eq 0 ]] || { echo "window: run as root (vsftpd chroots)" >&2; exit 1; }
 [[ -x $VSFTPD ]] || bash "$REPO/tests/servers/install.sh"
 command -v Xvfb >/dev/null || apt-get install -y -qq --no-install-recommends xvfb >/dev/null
 if [[ ! -x $SKIFF ]]; then
-  echo "window: building skiff (release)" >&2
-  (cd "$REPO" && cargo build --release --quiet)
+  echo "window: building skiff (dist profile)" >&2
+  (cd "$REPO" && cargo build --profile dist --quiet)
 fi
 
 WORK="$(mktemp -d /tmp/skiff-window.XXXXXX)"

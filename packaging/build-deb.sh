@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # packaging/build-deb.sh [--validate] [--test-build]: builds target/debian/skiff_<version>_<arch>.deb
-# with cargo-deb (installed when missing) from a release build. --test-build packages the
-# binary `cargo test` built instead (target/debug/skiff, no new compile): CI checks the
-# package's layout that way, not the optimiser. With --validate, unpacks the .deb
-# into a temporary root with dpkg -x and checks the desktop entry (desktop-file-validate), the
-# AppStream metainfo (appstreamcli validate --no-net), the ftp:// scheme handlers and that the
+# with cargo-deb (installed when missing) from a build of the `dist` profile (release with
+# fat LTO). --test-build packages the binary `cargo test` built instead (target/debug/skiff,
+# no new compile): CI checks the package's layout that way, not the optimiser. With
+# --validate, unpacks the .deb into a temporary root with dpkg -x and checks the desktop
+# entry (desktop-file-validate), the AppStream metainfo (appstreamcli validate --no-net), the ftp:// scheme handlers and that the
 # binary, icons and files named in the desktop entry are where they say.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,8 +19,9 @@ done
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
 rm -f target/debian/skiff_*.deb target/debian/skiff-dbgsym_*.ddeb
 if [[ $profile == release ]]; then
-  cargo build --release --locked
-  cargo deb --no-build
+  # The `dist` profile (Cargo.toml): release with fat LTO.
+  cargo build --profile dist --locked
+  cargo deb --no-build --profile dist
 else
   # The binary `cargo test` built and ran (a plain `cargo build` would build it again: the
   # tests' dev-dependencies turn on other features of eframe's crates). Stripped (the debug
