@@ -588,7 +588,6 @@ pub fn run(cli: Cli) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser as _;
 
     fn threads(args: &[&str]) -> usize {
         let cli = Cli::try_parse_from(args).unwrap();
